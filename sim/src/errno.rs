@@ -1,0 +1,1 @@
+//! Error numbers as the kernel returns them (`include/uapi/asm-generic/errno-base.h`).

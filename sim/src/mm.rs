@@ -1,0 +1,2 @@
+//! `mm/`: memory management.
+pub mod swapops;
