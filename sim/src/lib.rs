@@ -31,6 +31,8 @@
 //! broken internal invariant is a panic that names the invariant.
 
 pub mod errno;
+pub mod fs;
 pub mod klib;
 pub mod mm;
+pub mod scenario;
 pub mod trace;

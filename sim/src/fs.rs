@@ -1,0 +1,3 @@
+//! `fs/`: the virtual file system and the /proc renderers.
+pub mod proc;
+pub mod vfs;

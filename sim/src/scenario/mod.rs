@@ -1,0 +1,1 @@
+//! The scenario language (../shared/SCENARIOS.md): (in progress)
