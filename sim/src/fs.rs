@@ -1,3 +1,2 @@
 //! `fs/`: the virtual file system and the /proc renderers.
 pub mod proc;
-pub mod vfs;

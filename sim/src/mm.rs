@@ -1,10 +1,2 @@
 //! `mm/`: memory management.
-pub mod filemap;
-pub mod madvise;
-pub mod memory;
-pub mod mmap;
-pub mod page;
-pub mod rmap;
-pub mod shmem;
 pub mod swapops;
-pub mod vmstat;
