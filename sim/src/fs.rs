@@ -1,2 +1,3 @@
-//! `fs/`: the virtual file system and the /proc renderers.
+//! fs
 pub mod proc;
+pub mod vfs;

@@ -19,9 +19,15 @@
 //! | [`mm::mmap`] | `mm/mmap.c`, `mm/mprotect.c`, `mm/msync.c`, `mm/util.c` (`do_mmap`, `munmap`, top-down address choice) |
 //! | [`mm::rmap`] | `mm/rmap.c` (reverse map walk, `page_add_*_rmap`, `page_remove_rmap`) |
 //! | [`mm::madvise`] | `mm/madvise.c` |
+//! | [`mm::swapfile`] | `mm/swapfile.c` (swap areas, `swap_map`, `get_swap_page`, `swap_free`) |
+//! | [`mm::swap_state`] | `mm/swap_state.c` (the swap cache) |
+//! | [`mm::vmscan`] | `mm/vmscan.c`, `mm/swap.c`, `mm/oom_kill.c` (LRU lists, reclaim, `MADV_PAGEOUT`, the OOM killer) |
 //! | [`mm::vmstat`] | `mm/vmstat.c`, `include/linux/mmzone.h` (`NR_FILE_PAGES`, `NR_SHMEM`, ...) |
 //! | [`fs::vfs`] | `fs/open.c`, `fs/read_write.c`, `fs/namei.c`, `fs/statfs.c` (mounts, inodes, fd tables) |
 //! | [`fs::proc`] | `fs/proc/meminfo.c`, `fs/proc/task_mmu.c`, procps `free`, coreutils `df` and `ls` |
+//! | [`ipc::util`], [`ipc::shm`] | `ipc/util.c`, `ipc/shm.c` (System V shared memory) |
+//! | [`process`] | `kernel/fork.c`, `kernel/exit.c` |
+//! | [`invariants`] | not in the kernel: every invariant the kernel states, checked at once |
 //! | [`glibc`] | glibc `rt/shm_open.c`, `posix/shm-directory.c`, `sysvipc/ftok.c`, `misc/mkstemp.c` |
 //! | [`kernel`] | the `Kernel`: owns every table; one way in (a syscall or event), one way out |
 //! | [`trace`] | not in the kernel: the record of kernel functions an operation went through |
@@ -32,7 +38,12 @@
 
 pub mod errno;
 pub mod fs;
+pub mod glibc;
+pub mod invariants;
+pub mod ipc;
+pub mod kernel;
 pub mod klib;
 pub mod mm;
+pub mod process;
 pub mod scenario;
 pub mod trace;

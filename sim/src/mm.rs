@@ -1,2 +1,13 @@
 //! `mm/`: memory management.
+pub mod filemap;
+pub mod madvise;
+pub mod memory;
+pub mod mmap;
+pub mod page;
+pub mod rmap;
+pub mod shmem;
+pub mod swap_state;
+pub mod swapfile;
 pub mod swapops;
+pub mod vmscan;
+pub mod vmstat;

@@ -1,1 +1,344 @@
-//! (in progress)
+//! Physical memory: page frames and their `struct page` state.
+//!
+//! Mirrors `include/linux/mm_types.h` (`struct page`), `include/linux/page-flags.h`
+//! (the `PG_*` bits) and the allocator entry points of `mm/page_alloc.c`.
+//!
+//! ```text
+//!   pfn:   0        1        2        3   ...  nr_pages-1
+//!        +--------+--------+--------+--------+--------+
+//!        | zero   | free   | cache  | anon   |  ...   |   PhysMem::pages
+//!        | page   |        | ino 7  | avma 2 |        |
+//!        +--------+--------+--------+--------+--------+
+//!   free list (a stack, lowest pfn on top): deterministic allocation order
+//! ```
+//!
+//! The kernel spends 64 bytes of `struct page` per 4 KiB frame; the model's
+//! [`Page`] is measured by `cargo bench -p shmsim-sim` and by a unit test below.
+//! Page contents are kept apart from the metadata in [`PageData`]: a frame that
+//! nobody wrote, or that was filled with one byte (`memset`), costs no 4 KiB
+//! buffer.
+
+use serde::Serialize;
+
+/// `PAGE_SIZE` on x86_64.
+pub const PAGE_SIZE: u64 = 4096;
+/// `PAGE_SHIFT` on x86_64.
+pub const PAGE_SHIFT: u32 = 12;
+
+/// A page frame number.
+pub type Pfn = u32;
+
+/// `PG_*` page flags (`include/linux/page-flags.h`), as a bit set.
+pub mod pg {
+    /// `PG_locked`: never held across a model operation; kept for the flag dump.
+    pub const LOCKED: u32 = 1 << 0;
+    /// `PG_referenced`: accessed recently (`mark_page_accessed`).
+    pub const REFERENCED: u32 = 1 << 2;
+    /// `PG_uptodate`: contents are valid.
+    pub const UPTODATE: u32 = 1 << 3;
+    /// `PG_dirty`: must be written before the frame can be freed.
+    pub const DIRTY: u32 = 1 << 4;
+    /// `PG_lru`: on an LRU list.
+    pub const LRU: u32 = 1 << 5;
+    /// `PG_active`: on an active LRU list.
+    pub const ACTIVE: u32 = 1 << 6;
+    /// `PG_writeback`: being written out.
+    pub const WRITEBACK: u32 = 1 << 13;
+    /// `PG_reserved`: not managed by the allocator (the zero page).
+    pub const RESERVED: u32 = 1 << 10;
+    /// `PG_mlocked`: in a locked VMA or segment (`SHM_LOCK`).
+    pub const MLOCKED: u32 = 1 << 21;
+    /// `PG_swapbacked`: backed by swap (anonymous and shmem pages).
+    pub const SWAPBACKED: u32 = 1 << 19;
+    /// `PG_swapcache`: in the swap cache; `private` holds the swap entry.
+    pub const SWAPCACHE: u32 = 1 << 15;
+    /// `PG_unevictable`.
+    pub const UNEVICTABLE: u32 = 1 << 20;
+
+    /// Names of the flags, in bit order, for dumps.
+    pub const NAMES: &[(u32, &str)] = &[
+        (LOCKED, "locked"),
+        (REFERENCED, "referenced"),
+        (UPTODATE, "uptodate"),
+        (DIRTY, "dirty"),
+        (LRU, "lru"),
+        (ACTIVE, "active"),
+        (RESERVED, "reserved"),
+        (WRITEBACK, "writeback"),
+        (SWAPCACHE, "swapcache"),
+        (SWAPBACKED, "swapbacked"),
+        (UNEVICTABLE, "unevictable"),
+        (MLOCKED, "mlocked"),
+    ];
+}
+
+/// What `page->mapping` points at.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum Mapping {
+    /// Nothing: a free page, or a page only in the swap cache.
+    #[default]
+    None,
+    /// A file's `address_space` (by inode number): page-cache pages, tmpfs and shmem.
+    File(u32),
+    /// An `anon_vma` (with `PAGE_MAPPING_ANON` set): private anonymous pages.
+    Anon(u32),
+}
+
+/// The bytes of one frame, stored no larger than they need to be.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub enum PageData {
+    /// All zeroes (a freshly cleared page).
+    #[default]
+    Zero,
+    /// Every byte the same (after a `memset` of the whole page).
+    Fill(u8),
+    /// Anything else.
+    Bytes(Box<[u8; PAGE_SIZE as usize]>),
+}
+
+impl PageData {
+    /// Copies `buf.len()` bytes starting at `off` into `buf`.
+    pub fn read(&self, off: usize, buf: &mut [u8]) {
+        match self {
+            PageData::Zero => buf.fill(0),
+            PageData::Fill(b) => buf.fill(*b),
+            PageData::Bytes(bytes) => buf.copy_from_slice(&bytes[off..off + buf.len()]),
+        }
+    }
+
+    /// The byte at `off`.
+    pub fn byte(&self, off: usize) -> u8 {
+        match self {
+            PageData::Zero => 0,
+            PageData::Fill(b) => *b,
+            PageData::Bytes(bytes) => bytes[off],
+        }
+    }
+
+    /// Writes `src` at `off`, keeping the compact forms where the result allows.
+    pub fn write(&mut self, off: usize, src: &[u8]) {
+        if src.is_empty() {
+            return;
+        }
+        let uniform = |b: u8| src.iter().all(|&x| x == b);
+        match self {
+            PageData::Zero if uniform(0) => return,
+            PageData::Fill(f) if uniform(*f) => return,
+            _ => {}
+        }
+        if off == 0 && src.len() == PAGE_SIZE as usize && uniform(src[0]) {
+            *self = if src[0] == 0 {
+                PageData::Zero
+            } else {
+                PageData::Fill(src[0])
+            };
+            return;
+        }
+        if let PageData::Bytes(bytes) = self {
+            bytes[off..off + src.len()].copy_from_slice(src);
+            return;
+        }
+        let mut bytes = Box::new([0u8; PAGE_SIZE as usize]);
+        self.read(0, &mut bytes[..]);
+        bytes[off..off + src.len()].copy_from_slice(src);
+        *self = PageData::Bytes(bytes);
+    }
+
+    /// Fills `len` bytes at `off` with `b` (`memset`).
+    pub fn fill(&mut self, off: usize, len: usize, b: u8) {
+        if off == 0 && len == PAGE_SIZE as usize {
+            *self = if b == 0 {
+                PageData::Zero
+            } else {
+                PageData::Fill(b)
+            };
+        } else {
+            self.write(off, &vec![b; len]);
+        }
+    }
+
+    /// Zeroes everything from `off` to the end of the page (a truncation inside it).
+    pub fn zero_from(&mut self, off: usize) {
+        if off == 0 {
+            *self = PageData::Zero;
+        } else if !matches!(self, PageData::Zero) {
+            self.fill(off, PAGE_SIZE as usize - off, 0);
+        }
+    }
+
+    /// Heap bytes this page's contents cost beyond the enum itself.
+    pub fn heap_bytes(&self) -> usize {
+        match self {
+            PageData::Bytes(_) => PAGE_SIZE as usize,
+            _ => 0,
+        }
+    }
+}
+
+/// The model's `struct page`: one per frame.
+#[derive(Clone, Debug, Default)]
+pub struct Page {
+    /// `PG_*` flags.
+    pub flags: u32,
+    /// `_refcount`: page cache + swap cache + one per mapping PTE (+1 while
+    /// the allocator has handed it out and nobody holds it yet: never across
+    /// an operation). 0 = free.
+    pub refcount: u32,
+    /// `_mapcount + 1`: the number of PTEs that map it.
+    pub mapcount: u32,
+    /// `page->mapping`.
+    pub mapping: Mapping,
+    /// `page->index`: offset in pages within the file (or the anonymous
+    /// region's linear page index).
+    pub index: u64,
+    /// `page->private`: the swap entry (`swp_entry_t.val`) while `PG_swapcache`.
+    pub private: u64,
+    /// LRU list links (pfn + 1; 0 = none): the kernel's `page->lru`.
+    pub lru_prev: u32,
+    /// See [`Page::lru_prev`].
+    pub lru_next: u32,
+    /// The frame's contents.
+    pub data: PageData,
+}
+
+impl Page {
+    /// Tests a `PG_*` flag.
+    pub fn test(&self, flag: u32) -> bool {
+        self.flags & flag != 0
+    }
+
+    /// Sets a `PG_*` flag.
+    pub fn set(&mut self, flag: u32) {
+        self.flags |= flag;
+    }
+
+    /// Clears a `PG_*` flag.
+    pub fn clear(&mut self, flag: u32) {
+        self.flags &= !flag;
+    }
+
+    /// The flag names, comma separated (`"uptodate,dirty,lru,swapbacked"`).
+    pub fn flag_names(&self) -> String {
+        pg::NAMES
+            .iter()
+            .filter(|(bit, _)| self.flags & bit != 0)
+            .map(|(_, n)| *n)
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+}
+
+/// Physical memory: the frames and the free list (`mm/page_alloc.c`).
+#[derive(Clone, Debug)]
+pub struct PhysMem {
+    /// One [`Page`] per frame, indexed by pfn.
+    pub pages: Vec<Page>,
+    /// Free frames; the next allocation pops the last element.
+    pub free: Vec<Pfn>,
+    /// `ZERO_PAGE(0)`: the shared, never-written zero page.
+    pub zero_pfn: Pfn,
+}
+
+impl PhysMem {
+    /// Memory of `nr_pages` frames. Frame 0 is the zero page; frames are
+    /// handed out lowest pfn first.
+    pub fn new(nr_pages: u32) -> PhysMem {
+        assert!(
+            nr_pages >= 2,
+            "memory must hold the zero page and one more frame"
+        );
+        let mut pages = vec![Page::default(); nr_pages as usize];
+        pages[0].flags = pg::RESERVED | pg::UPTODATE;
+        pages[0].refcount = 1;
+        let free = (1..nr_pages).rev().collect();
+        PhysMem {
+            pages,
+            free,
+            zero_pfn: 0,
+        }
+    }
+
+    /// The number of frames.
+    pub fn nr_pages(&self) -> u32 {
+        self.pages.len() as u32
+    }
+
+    /// Takes a frame off the free list (`alloc_page`), zeroed, with refcount 1.
+    /// `None` when memory is exhausted (reclaim comes with issue #3).
+    pub fn alloc_page(&mut self) -> Option<Pfn> {
+        let pfn = self.free.pop()?;
+        let page = &mut self.pages[pfn as usize];
+        debug_assert_eq!(page.refcount, 0, "a free frame has no references");
+        *page = Page {
+            refcount: 1,
+            ..Page::default()
+        };
+        Some(pfn)
+    }
+
+    /// Returns a frame to the free list (`free_unref_page`). Panics if the
+    /// frame is still referenced: that would be a use-after-free in the kernel.
+    pub fn free_page(&mut self, pfn: Pfn) {
+        let page = &mut self.pages[pfn as usize];
+        assert!(
+            page.refcount == 0 && page.mapcount == 0,
+            "invariant: a freed frame has no references (pfn {pfn}: refcount {}, mapcount {})",
+            page.refcount,
+            page.mapcount
+        );
+        assert!(
+            pfn != self.zero_pfn,
+            "invariant: the zero page is never freed"
+        );
+        *page = Page::default();
+        self.free.push(pfn);
+    }
+
+    /// The frame `pfn`.
+    pub fn page(&self, pfn: Pfn) -> &Page {
+        &self.pages[pfn as usize]
+    }
+
+    /// The frame `pfn`, mutably.
+    pub fn page_mut(&mut self, pfn: Pfn) -> &mut Page {
+        &mut self.pages[pfn as usize]
+    }
+
+    /// Bytes of model memory spent on frame metadata and contents.
+    pub fn model_bytes(&self) -> usize {
+        self.pages.len() * std::mem::size_of::<Page>()
+            + self.free.capacity() * std::mem::size_of::<Pfn>()
+            + self
+                .pages
+                .iter()
+                .map(|p| p.data.heap_bytes())
+                .sum::<usize>()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn struct_page_is_smaller_than_the_kernels_64_bytes() {
+        assert!(
+            std::mem::size_of::<Page>() <= 64,
+            "{}",
+            std::mem::size_of::<Page>()
+        );
+    }
+
+    #[test]
+    fn page_data_stays_compact_until_written_in_detail() {
+        let mut d = PageData::Zero;
+        d.write(10, &[0, 0]);
+        assert_eq!(d, PageData::Zero);
+        d.fill(0, PAGE_SIZE as usize, b'x');
+        assert_eq!(d, PageData::Fill(b'x'));
+        d.write(5, b"hi");
+        assert_eq!(d.byte(5), b'h');
+        assert_eq!(d.byte(4), b'x');
+        assert_eq!(d.heap_bytes(), 4096);
+    }
+}

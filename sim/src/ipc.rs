@@ -1,0 +1,3 @@
+//! `ipc/`: System V inter-process communication (shared memory only).
+pub mod shm;
+pub mod util;
