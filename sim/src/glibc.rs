@@ -107,7 +107,23 @@ mod tests {
         assert_eq!(shm_get_name(""), Err(Errno::EINVAL));
         assert_eq!(shm_get_name("/"), Err(Errno::EINVAL));
         assert!(shm_get_name(&"a".repeat(255)).is_ok());
-        assert_eq!(shm_get_name(&"a".repeat(256)), Err(Errno::ENAMETOOLONG));
+        // glibc's buffer has room for "sem." too: 256..=259 pass here and the
+        // kernel's NAME_MAX check refuses them; longer ones stop here.
+        assert!(shm_get_name(&"a".repeat(259)).is_ok());
+        assert_eq!(shm_get_name(&"a".repeat(260)), Err(Errno::ENAMETOOLONG));
+    }
+
+    #[test]
+    fn a_name_over_name_max_is_enametoolong_either_way() {
+        let mut k = Kernel::new(crate::kernel::Config::default());
+        let p = k.spawn("p");
+        assert!(shm_open(&mut k, p, &"a".repeat(255), o::CREAT | o::RDWR, 0o600).is_ok());
+        for n in [256, 259, 260, 4000] {
+            assert_eq!(
+                shm_open(&mut k, p, &"b".repeat(n), o::CREAT | o::RDWR, 0o600),
+                Err(Errno::ENAMETOOLONG)
+            );
+        }
     }
 
     #[test]
