@@ -44,6 +44,7 @@ pub mod ipc;
 pub mod kernel;
 pub mod klib;
 pub mod mm;
+pub mod observe;
 pub mod process;
 pub mod scenario;
 pub mod trace;

@@ -198,6 +198,9 @@ impl Kernel {
         }
         if flags & map::NORESERVE != 0 {
             vm_flags |= vm::NORESERVE;
+        } else if vm_flags & (vm::SHARED | vm::WRITE) == vm::WRITE {
+            // accountable_mapping(): private writable memory is charged.
+            vm_flags |= vm::ACCOUNT;
         }
         self.mmap_region(pid, file, addr, len, vm_flags, pgoff);
         if flags & map::POPULATE != 0 {

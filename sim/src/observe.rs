@@ -1,0 +1,380 @@
+//! The observables of the scenario contract (`SCENARIOS.md`), as the
+//! simulator reads them, and the views the `/proc` renderers print.
+//!
+//! Each observable is defined once, here, by what a real process measures
+//! (`/proc/PID/pagemap`, `mincore(2)`, `lseek(SEEK_DATA)`, `/proc/PID/smaps`,
+//! `/proc/sysvipc/shm`, `/proc/meminfo`, `statvfs`); the real-kernel runner
+//! measures the same names on the host. `cache` and `slot` are sim only.
+
+use crate::errno::{Errno, SysResult};
+use crate::fs::proc::{LsEntry, MeminfoView, PteView, SmapsView, StatfsView, VmaView};
+use crate::fs::vfs::{InodeKind, SuperBlock};
+use crate::kernel::{Kernel, Pid, Pte, Vma};
+use crate::mm::filemap::CacheEntry;
+use crate::mm::page::{pg, Mapping, PAGE_SIZE};
+use crate::mm::swapops::SwpEntry;
+use crate::mm::vmscan::Lru;
+
+/// The name `ls -l` shows for a uid or gid.
+pub fn user_name(id: u32) -> String {
+    match id {
+        0 => "root".into(),
+        1000 => "student".into(),
+        5 => "tty".into(),
+        n => n.to_string(),
+    }
+}
+
+impl Kernel {
+    /// `/proc/meminfo` (`meminfo_proc_show`), in kB, from the model's counters.
+    pub fn meminfo_view(&self) -> MeminfoView {
+        let kb = |pages: i64| (pages.max(0) as u64) * (PAGE_SIZE / 1024);
+        let v = &self.vmstat;
+        let lru = |l: Lru| self.lru[l as usize].len as i64;
+        let free = self.mem.free.len() as i64;
+        let file_lru = lru(Lru::ActiveFile) + lru(Lru::InactiveFile);
+        // si_mem_available: free memory plus the file LRU that reclaim could
+        // drop, less what the low watermark keeps back; shmem is on the anon
+        // LRU and not counted.
+        let wmark_low = (self.mem.nr_pages() as i64 / 256).max(8);
+        let available = (free - wmark_low + file_lru - (file_lru / 2).min(wmark_low)).max(0);
+        let swap_total = self.total_swap_pages() as i64;
+        let mlocked = (0..self.mem.nr_pages())
+            .filter(|&p| self.mem.page(p).test(pg::MLOCKED))
+            .count() as i64;
+        MeminfoView {
+            mem_total: kb(self.mem.nr_pages() as i64),
+            mem_free: kb(free),
+            mem_available: kb(available),
+            buffers: 0,
+            cached: kb(v.nr_file_pages - v.nr_swapcache),
+            swap_cached: kb(v.nr_swapcache),
+            active_anon: kb(lru(Lru::ActiveAnon)),
+            inactive_anon: kb(lru(Lru::InactiveAnon)),
+            active_file: kb(lru(Lru::ActiveFile)),
+            inactive_file: kb(lru(Lru::InactiveFile)),
+            unevictable: kb(lru(Lru::Unevictable)),
+            mlocked: kb(mlocked),
+            swap_total: kb(swap_total),
+            swap_free: kb(self.nr_swap_pages() as i64),
+            dirty: kb(v.nr_file_dirty),
+            writeback: kb(v.nr_writeback),
+            anon_pages: kb(v.nr_anon_mapped),
+            mapped: kb(v.nr_file_mapped),
+            shmem: kb(v.nr_shmem),
+            commit_limit: kb(self.mem.nr_pages() as i64 / 2 + swap_total),
+            vmalloc_total: 34_359_738_367,
+            hugepagesize: 2048,
+            direct_map_4k: kb(self.mem.nr_pages() as i64),
+            ..MeminfoView::default()
+        }
+    }
+
+    /// One `/proc/meminfo` field in kB, by its name there (`"Shmem"`), plus
+    /// the contract's `SwapUsed` (SwapTotal - SwapFree).
+    pub fn meminfo_field(&self, name: &str) -> Option<u64> {
+        let m = self.meminfo_view();
+        match name {
+            "SwapUsed" => Some(m.swap_total - m.swap_free),
+            _ => m.field(name),
+        }
+    }
+
+    /// `statfs` of a mount as `df` reads it.
+    pub fn statfs_view(&self, sb: &SuperBlock) -> StatfsView {
+        let st = self.statfs_sb(sb);
+        StatfsView {
+            fs_type: st.fstype.to_string(),
+            source: sb.source.to_string(),
+            mount_point: st.mount_point,
+            bsize: st.bsize,
+            blocks: st.blocks,
+            bfree: st.bfree,
+            bavail: st.bavail,
+            files: st.files,
+            ffree: st.ffree,
+        }
+    }
+
+    /// The entries of a directory for `ls -l`, and the `total` line (KiB).
+    pub fn ls_view(&self, dir: &str) -> SysResult<(Vec<LsEntry>, u64)> {
+        let dir = crate::fs::vfs::normalize_path(dir)?;
+        let &dino = self.dentries.get(&dir).ok_or(Errno::ENOENT)?;
+        if !self.inodes[&dino].is_dir() {
+            return Err(Errno::ENOTDIR);
+        }
+        let prefix = if dir == "/" {
+            "/".to_string()
+        } else {
+            format!("{dir}/")
+        };
+        let mut entries = Vec::new();
+        let mut total = 0;
+        for (path, &ino) in self.dentries.range(prefix.clone()..) {
+            let Some(name) = path.strip_prefix(&prefix) else {
+                break;
+            };
+            if name.is_empty() || name.contains('/') {
+                continue;
+            }
+            let st = self.stat_ino(ino);
+            total += st.blocks / 2;
+            entries.push(LsEntry {
+                mode: st.mode,
+                nlink: st.nlink as u64,
+                user: user_name(st.uid),
+                group: user_name(st.gid),
+                size: st.size,
+                mtime: st.mtime,
+                name: name.to_string(),
+            });
+        }
+        Ok((entries, total))
+    }
+
+    /// The VMAs of a process as `/proc/PID/maps` and `smaps` show them.
+    pub fn vma_views(&self, pid: Pid) -> SysResult<Vec<VmaView>> {
+        let task = self.task(pid)?;
+        Ok(task
+            .mm
+            .vmas
+            .values()
+            .map(|vma| self.vma_view(pid, vma))
+            .collect())
+    }
+
+    fn vma_view(&self, pid: Pid, vma: &Vma) -> VmaView {
+        use crate::kernel::vm;
+        let ino = self.vma_inode(vma);
+        let (dev, shown_ino, name) = match ino {
+            Some(ino) => {
+                let inode = &self.inodes[&ino];
+                // newseg() sets the segment file's i_ino to the shmid.
+                let shown = vma.shm.map_or(ino as u64, |a| a.shmid as u64);
+                (self.sbs[inode.sb].dev, shown, self.d_path(ino))
+            }
+            None => ((0, 0), 0, String::new()),
+        };
+        VmaView {
+            start: vma.start,
+            end: vma.end,
+            read: vma.flags & vm::READ != 0,
+            write: vma.flags & vm::WRITE != 0,
+            exec: vma.flags & vm::EXEC != 0,
+            shared: vma.flags & vm::MAYSHARE != 0,
+            pgoff_bytes: if ino.is_some() {
+                vma.pgoff * PAGE_SIZE
+            } else {
+                0
+            },
+            dev_major: dev.0,
+            dev_minor: dev.1,
+            ino: shown_ino,
+            name,
+            vm_flags: vma.flags as u64,
+            smaps: self.smaps_view(pid, vma),
+        }
+    }
+
+    /// `show_smap` counters of one VMA (`smaps_pte_entry`, `smaps_account`,
+    /// `shmem_swap_usage`).
+    pub fn smaps_view(&self, pid: Pid, vma: &Vma) -> SmapsView {
+        let mut s = SmapsView::default();
+        let mm = &self.tasks[&pid].mm;
+        for (&vpn, pte) in mm.ptes.range(vma.start / PAGE_SIZE..vma.end / PAGE_SIZE) {
+            match *pte {
+                Pte::Present {
+                    pfn, dirty, young, ..
+                } => {
+                    if pfn == self.mem.zero_pfn {
+                        continue; // vm_normal_page() is NULL for the zero page
+                    }
+                    let p = self.mem.page(pfn);
+                    let anon = matches!(p.mapping, Mapping::Anon(_));
+                    s.account_page(
+                        p.mapcount,
+                        dirty || p.test(pg::DIRTY),
+                        young || p.test(pg::REFERENCED),
+                        anon,
+                        p.test(pg::SWAPBACKED),
+                    );
+                    let _ = vpn;
+                }
+                Pte::Swap(e) => s.account_swap_pte(self.swap_count(e) as u32),
+            }
+        }
+        if let Some(ino) = self.vma_inode(vma) {
+            if self.inodes[&ino].shmem().is_some() {
+                let (first, last) = (vma.pgoff, vma.pgoff + vma.pages());
+                let swapped = self.inodes[&ino]
+                    .mapping
+                    .i_pages
+                    .iter_from(first)
+                    .take_while(|&(i, _)| i < last)
+                    .filter(|(_, e)| matches!(e, CacheEntry::Swap(_)))
+                    .count() as u64;
+                s.swap_kb = swapped * 4;
+            }
+        }
+        s
+    }
+
+    /// What `/proc/PID/pagemap` says of the page at `addr` (`pte_to_pagemap_entry`).
+    pub fn pagemap_view(&self, pid: Pid, addr: u64) -> PteView {
+        let Some(task) = self.tasks.get(&pid) else {
+            return PteView::None;
+        };
+        let enc = self.cfg.encoding;
+        match task.mm.pte(addr) {
+            None => PteView::None,
+            Some(Pte::Swap(e)) => PteView::Swap {
+                type_: enc.swp_type(e),
+                offset: enc.swp_offset(e),
+            },
+            Some(Pte::Present { pfn, .. }) => {
+                let p = self.mem.page(pfn);
+                let zero = pfn == self.mem.zero_pfn;
+                PteView::Present {
+                    pfn: pfn as u64,
+                    exclusive: !zero && p.mapcount == 1,
+                    file_or_shared: !zero && !matches!(p.mapping, Mapping::Anon(_)),
+                    soft_dirty: false,
+                }
+            }
+        }
+    }
+
+    /// The `pte.NAME` observable: per page of `[addr, addr + len)`, `P`
+    /// present, `s` a swap entry, `-` none.
+    pub fn pte_string(&self, pid: Pid, addr: u64, len: u64) -> String {
+        (0..len.div_ceil(PAGE_SIZE))
+            .map(|i| crate::fs::proc::pte_char(&self.pagemap_view(pid, addr + i * PAGE_SIZE)))
+            .collect()
+    }
+
+    /// Is the swap entry's page in the swap cache?
+    fn in_swap_cache(&self, e: SwpEntry) -> bool {
+        self.swap_cache.contains_key(&e.val)
+    }
+
+    /// `mincore(2)` as 5.2+ kernels answer it (the scenario's observable is
+    /// measured there): a page is resident when its PTE maps it, or its page
+    /// (or, for a swapped page, the swap-cache copy) is in memory. For a file
+    /// mapping of a file the caller neither owns nor may write,
+    /// `can_do_mincore` fails and every page reads resident.
+    pub fn mincore(&self, pid: Pid, addr: u64, len: u64) -> SysResult<Vec<u8>> {
+        let task = self.task(pid)?;
+        if !addr.is_multiple_of(PAGE_SIZE) {
+            return Err(Errno::EINVAL);
+        }
+        let mut out = Vec::new();
+        for i in 0..len.div_ceil(PAGE_SIZE) {
+            let a = addr + i * PAGE_SIZE;
+            let vma = task.mm.vma_at(a).ok_or(Errno::ENOMEM)?;
+            let ino = self.vma_inode(vma);
+            if let Some(ino) = ino {
+                let owner = task.uid == 0 || task.uid == self.inodes[&ino].uid;
+                if !owner
+                    && self
+                        .inode_permission(pid, ino, crate::fs::vfs::may::WRITE)
+                        .is_err()
+                {
+                    out.push(1);
+                    continue;
+                }
+            }
+            let resident = match task.mm.pte(a) {
+                Some(Pte::Present { .. }) => true,
+                Some(Pte::Swap(e)) => self.in_swap_cache(e),
+                None => match ino {
+                    Some(ino) => match self.find_get_entry(ino, vma.linear_page_index(a)) {
+                        Some(CacheEntry::Page(_)) => true,
+                        Some(CacheEntry::Swap(e)) => self.in_swap_cache(e),
+                        None => false,
+                    },
+                    None => false,
+                },
+            };
+            out.push(resident as u8);
+        }
+        Ok(out)
+    }
+
+    /// The `core.NAME` observable: `mincore` as `1`/`0` per page.
+    pub fn core_string(&self, pid: Pid, addr: u64, len: u64) -> String {
+        match self.mincore(pid, addr, len) {
+            Ok(v) => v.iter().map(|&b| if b != 0 { '1' } else { '0' }).collect(),
+            Err(_) => "none".into(),
+        }
+    }
+
+    /// The `data.PATH` observable: per page of the file, `d` data (in RAM, in
+    /// swap or on disk) or `-` a hole, as `lseek(SEEK_DATA/SEEK_HOLE)` tells.
+    pub fn data_string(&self, ino: u32) -> String {
+        let has = self.page_has_data_map(ino);
+        (0..self.inodes[&ino].size_pages())
+            .map(|i| if has(i) { 'd' } else { '-' })
+            .collect()
+    }
+
+    /// The sim-only `cache.PATH` observable: per page index up to `i_size`
+    /// (or the last entry, if further), `P` page, `x` exceptional entry, `-` empty.
+    pub fn cache_string(&self, ino: u32) -> String {
+        let inode = &self.inodes[&ino];
+        let last = inode
+            .mapping
+            .i_pages
+            .iter()
+            .last()
+            .map_or(0, |(i, _)| i + 1);
+        (0..inode.size_pages().max(last))
+            .map(|i| match inode.mapping.i_pages.lookup(i) {
+                Some(CacheEntry::Page(_)) => 'P',
+                Some(CacheEntry::Swap(_)) => 'x',
+                None => '-',
+            })
+            .collect()
+    }
+
+    /// The sim-only `slot.PATH.N` observable: the raw word in slot `n` as
+    /// the era writes it, and what it decodes to.
+    pub fn slot_string(&self, ino: u32, n: u64) -> String {
+        let enc = self.cfg.encoding;
+        match self.inodes[&ino].mapping.i_pages.lookup(n) {
+            None => "0x0 (empty)".into(),
+            Some(e @ CacheEntry::Page(pfn)) => {
+                format!(
+                    "{:#x} (page, pfn {pfn:#x})",
+                    crate::klib::radix_tree::RadixItem::raw_word(&e, enc)
+                )
+            }
+            Some(e @ CacheEntry::Swap(s)) => format!(
+                "{:#x} (swap type {}, offset {:#x})",
+                crate::klib::radix_tree::RadixItem::raw_word(&e, enc),
+                enc.swp_type(s),
+                enc.swp_offset(s)
+            ),
+        }
+    }
+
+    /// The `df.PATH` observable: kB used on the mount holding `path`
+    /// (statvfs: blocks - free).
+    pub fn df_used_kb(&self, path: &str) -> Option<u64> {
+        let path = crate::fs::vfs::normalize_path(path).ok()?;
+        let sb = &self.sbs[self.sb_of_path(&path)];
+        let st = self.statfs_sb(sb);
+        Some((st.blocks - st.bfree) * st.bsize / 1024)
+    }
+
+    /// The pages of a disk file that are dirty (for the transcript).
+    pub fn dirty_pages(&self, ino: u32) -> usize {
+        match &self.inodes[&ino].kind {
+            InodeKind::Disk { .. } => self.inodes[&ino]
+                .mapping
+                .i_pages
+                .iter_tagged(crate::klib::radix_tree::Tag::Dirty)
+                .count(),
+            _ => 0,
+        }
+    }
+}
