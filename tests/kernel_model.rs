@@ -602,3 +602,116 @@ fn determinism_same_calls_same_state_and_trace() {
     }
     assert_eq!(run(), run());
 }
+
+#[test]
+fn swapoff_brings_every_page_back_and_fails_with_enomem_when_it_cannot() {
+    let mut k = Kernel::new(Config {
+        ram_bytes: 64 * 4096,
+        swap_bytes: 64 * 4096,
+        ..Config::default()
+    });
+    let a = k.spawn("a");
+    let anon = k
+        .mmap(a, 0, 8 * 4096, RW, map::PRIVATE | map::ANONYMOUS, -1, 0)
+        .unwrap();
+    let shm = k
+        .mmap(a, 0, 8 * 4096, RW, map::SHARED | map::ANONYMOUS, -1, 0)
+        .unwrap();
+    for i in 0..8 {
+        k.write_user(a, anon + i * 4096, format!("anon {i}").as_bytes())
+            .unwrap();
+        k.write_user(a, shm + i * 4096, format!("shm {i}").as_bytes())
+            .unwrap();
+    }
+    // After fork the anonymous pages are mapped twice (copy-on-write), the
+    // shared ones once: kswapd's reclaim swaps both kinds.
+    let b = k.fork(a, "b").unwrap();
+    k.reclaim(64);
+    assert!(
+        k.nr_swap_pages() < k.total_swap_pages(),
+        "something is in swap"
+    );
+    k.swapoff("/swapfile").unwrap();
+    assert_eq!(k.total_swap_pages(), 0);
+    assert_eq!(k.vmstat.nr_swapcache, 0);
+    for i in 0..8 {
+        assert_eq!(
+            k.read_user(a, anon + i * 4096, 6).unwrap(),
+            format!("anon {i}").as_bytes()
+        );
+        assert_eq!(
+            k.read_user(b, shm + i * 4096, 5).unwrap(),
+            format!("shm {i}").as_bytes()
+        );
+    }
+    ok(&k);
+    assert_eq!(k.swapoff("/swapfile"), Err(Errno::EINVAL), "already off");
+
+    // More in swap than RAM can hold: swapoff cannot finish.
+    let mut k = Kernel::new(Config {
+        ram_bytes: 32 * 4096,
+        swap_bytes: 128 * 4096,
+        ..Config::default()
+    });
+    let a = k.spawn("a");
+    let p = k
+        .mmap(a, 0, 64 * 4096, RW, map::SHARED | map::ANONYMOUS, -1, 0)
+        .unwrap();
+    for i in 0..64 {
+        k.write_user(a, p + i * 4096, b"x").unwrap();
+    }
+    assert_eq!(k.swapoff("/swapfile"), Err(Errno::ENOMEM));
+    assert!(k.total_swap_pages() > 0, "the area stays on");
+    for i in 0..64 {
+        assert_eq!(k.read_user(a, p + i * 4096, 1).unwrap(), b"x");
+    }
+    ok(&k);
+}
+
+#[test]
+fn proc_renderers_show_the_models_state() {
+    use sim::fs::proc::{render_df, render_free, render_maps, render_meminfo, DfOpts, FreeOpts};
+    let mut k = machine(0);
+    let a = k.spawn("a");
+    let p = k
+        .mmap(a, 0, 4096, RW, map::SHARED | map::ANONYMOUS, -1, 0)
+        .unwrap();
+    k.write_user(a, p, b"x").unwrap();
+    let fd = shm_open(&mut k, a, "/OS", o::CREAT | o::RDWR, 0o666).unwrap();
+    k.write(a, fd, &[1; 8192]).unwrap();
+    let maps = render_maps(&k.vma_views(a).unwrap());
+    let line = maps.lines().next().unwrap();
+    assert!(
+        line.starts_with(&format!("{:08x}-{:08x} rw-s 00000000 00:05 ", p, p + 4096)),
+        "{maps}"
+    );
+    assert!(line.ends_with(" /dev/zero (deleted)"), "{maps}");
+    let meminfo = render_meminfo(&k.meminfo_view());
+    assert!(
+        meminfo.contains("\nShmem:                12 kB\n"),
+        "{meminfo}"
+    );
+    let free = render_free(&k.meminfo_view(), &FreeOpts::parse("-k").unwrap());
+    let mem = free.lines().nth(1).unwrap();
+    assert!(
+        mem.split_whitespace().nth(4) == Some("12"),
+        "shared = Shmem: {free}"
+    );
+    let df = render_df(
+        &[k.statfs_view(&k.sbs[1].clone())],
+        &DfOpts::parse("").unwrap(),
+    );
+    assert!(
+        df.lines().nth(1).unwrap().contains("tmpfs") && df.contains(" 8 "),
+        "{df}"
+    );
+    let (entries, total) = k.ls_view("/dev/shm").unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(
+        (entries[0].name.as_str(), entries[0].size, total),
+        ("OS", 8192, 8)
+    );
+    assert_eq!(k.pte_string(a, p, 4096), "P");
+    assert_eq!(k.core_string(a, p, 4096), "1");
+    ok(&k);
+}

@@ -260,6 +260,9 @@ impl Kernel {
         }
         let enc = self.cfg.encoding;
         for si in &self.swap {
+            if si.max == 0 {
+                continue; // an area swapped off
+            }
             let mut inuse = 0;
             for off in 1..si.max {
                 let count = si.swap_map[off as usize];

@@ -324,7 +324,8 @@ impl Kernel {
         k.mount_initial_filesystems();
         if k.cfg.swap_bytes > 0 {
             let bytes = k.cfg.swap_bytes;
-            k.swapon("/swapfile", bytes);
+            k.swapon("/swapfile", bytes)
+                .expect("the configured swap area fits");
         }
         k
     }

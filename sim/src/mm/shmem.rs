@@ -145,6 +145,17 @@ impl Kernel {
         Ok((pfn, major))
     }
 
+    /// `shmem_unuse` for one exceptional entry (swapoff): the page comes back
+    /// into its slot, as a swap-in by `shmem_getpage_gfp` would bring it.
+    pub(crate) fn shmem_unuse_one(
+        &mut self,
+        ino: u32,
+        index: u64,
+        entry: SwpEntry,
+    ) -> SysResult<()> {
+        self.shmem_swapin(ino, index, entry).map(|_| ())
+    }
+
     /// `shmem_fault`: a fault on a shmem mapping, `SGP_CACHE`: **a read fault
     /// on a hole allocates a real zeroed page**. Past `i_size` or with the
     /// mount full, the fault becomes SIGBUS.

@@ -15,7 +15,9 @@
 //! finishes a moment later; nothing a process can observe differs), and
 //! slots are handed out lowest offset first, so runs are deterministic.
 
-use crate::kernel::Kernel;
+use crate::errno::{Errno, SysResult};
+use crate::kernel::{Kernel, Pid, Pte};
+use crate::mm::filemap::CacheEntry;
 use crate::mm::page::{pg, PageData, Pfn, PAGE_SIZE};
 use crate::mm::swapops::SwpEntry;
 use serde::Serialize;
@@ -42,39 +44,202 @@ pub struct SwapInfo {
     /// The contents written to each used slot.
     #[serde(skip)]
     pub slots: BTreeMap<u64, PageData>,
+    /// `SWP_WRITEOK`: the area is on and takes new pages (off after `swapoff`).
+    pub writeok: bool,
 }
 
 impl SwapInfo {
     /// Usable pages (`max - 1`: the header is not swap space).
     pub fn pages(&self) -> u64 {
-        self.max - 1
+        self.max.saturating_sub(1)
     }
 }
 
 impl Kernel {
-    /// `swapon`: adds a swap area of `bytes` (the first gets type 0).
-    pub fn swapon(&mut self, path: &str, bytes: u64) -> u32 {
-        let max = (bytes / PAGE_SIZE).max(2);
-        let type_ = self.swap.len() as u32;
-        self.swap.push(SwapInfo {
-            type_,
+    /// `swapon(2)`: adds a swap area of `bytes` at the lowest free type
+    /// (`alloc_swap_info`); slot 0 holds the header. `EBUSY` if `path` is
+    /// already on, `EINVAL` for an area of less than two pages, `EPERM`
+    /// if there are `MAX_SWAPFILES` areas.
+    pub fn swapon(&mut self, path: &str, bytes: u64) -> SysResult<u32> {
+        self.tick();
+        self.trace.leaf("sys_swapon", "mm/swapfile.c");
+        let max = bytes / PAGE_SIZE;
+        if max < 2 {
+            return Err(Errno::EINVAL);
+        }
+        if self.swap.iter().any(|s| s.writeok && s.path == path) {
+            return Err(Errno::EBUSY);
+        }
+        let type_ = match self.swap.iter().position(|s| !s.writeok) {
+            Some(t) => t,
+            None if self.swap.len() as u32 >= crate::mm::swapops::MAX_SWAPFILES => {
+                return Err(Errno::EPERM)
+            }
+            None => {
+                self.swap.push(SwapInfo {
+                    type_: self.swap.len() as u32,
+                    path: String::new(),
+                    max: 0,
+                    swap_map: Vec::new(),
+                    inuse_pages: 0,
+                    slots: BTreeMap::new(),
+                    writeok: false,
+                });
+                self.swap.len() - 1
+            }
+        };
+        let max = max.min(self.cfg.encoding.max_swp_offset() + 1);
+        self.swap[type_] = SwapInfo {
+            type_: type_ as u32,
             path: path.to_string(),
             max,
             swap_map: vec![0; max as usize],
             inuse_pages: 0,
             slots: BTreeMap::new(),
-        });
-        type_
+            writeok: true,
+        };
+        Ok(type_ as u32)
     }
 
-    /// Total swap pages (`total_swap_pages`).
+    /// `swapoff(2)`: brings every page of the area back into memory
+    /// (`try_to_unuse`: `shmem_unuse` for shmem slots, `unuse_mm` for swap
+    /// PTEs, then the swap cache), and turns the area off. `ENOMEM` when a
+    /// page cannot be brought in (the area stays on, as the kernel reinserts
+    /// it); `EINVAL` for a path that is not on.
+    pub fn swapoff(&mut self, path: &str) -> SysResult<i32> {
+        self.tick();
+        self.trace.enter("sys_swapoff", "mm/swapfile.c");
+        let r = self.do_swapoff(path);
+        self.trace.leave();
+        r
+    }
+
+    fn do_swapoff(&mut self, path: &str) -> SysResult<i32> {
+        let type_ = self
+            .swap
+            .iter()
+            .position(|s| s.writeok && s.path == path)
+            .ok_or(Errno::EINVAL)?;
+        // No new pages go there meanwhile.
+        self.swap[type_].writeok = false;
+        let r = self.try_to_unuse(type_ as u32);
+        if r.is_err() {
+            self.swap[type_].writeok = true;
+            return r.map(|_| 0);
+        }
+        let si = &mut self.swap[type_];
+        assert_eq!(
+            si.inuse_pages, 0,
+            "invariant: try_to_unuse emptied the area"
+        );
+        si.path.clear();
+        si.max = 0;
+        si.swap_map.clear();
+        Ok(0)
+    }
+
+    /// `try_to_unuse`: every reference to a slot of area `type_` is replaced
+    /// by the page itself.
+    fn try_to_unuse(&mut self, type_: u32) -> SysResult<()> {
+        self.trace.enter("try_to_unuse", "mm/swapfile.c");
+        let enc = self.cfg.encoding;
+        let r = (|| {
+            // shmem_unuse: exceptional entries in shmem page caches.
+            let mut shmem = Vec::new();
+            for (&ino, inode) in &self.inodes {
+                for (index, e) in inode.mapping.i_pages.iter() {
+                    if let CacheEntry::Swap(e) = e {
+                        if enc.swp_type(e) == type_ {
+                            shmem.push((ino, index, e));
+                        }
+                    }
+                }
+            }
+            if !shmem.is_empty() {
+                self.trace.leaf("shmem_unuse", "mm/shmem.c");
+            }
+            for (ino, index, e) in shmem {
+                self.shmem_unuse_one(ino, index, e)?;
+            }
+            // unuse_mm: swap PTEs of every process.
+            let mut ptes = Vec::new();
+            for (&pid, task) in &self.tasks {
+                for (&vpn, pte) in &task.mm.ptes {
+                    if let Pte::Swap(e) = *pte {
+                        if enc.swp_type(e) == type_ {
+                            ptes.push((pid, vpn * PAGE_SIZE, e));
+                        }
+                    }
+                }
+            }
+            if !ptes.is_empty() {
+                self.trace.leaf("unuse_pte", "mm/swapfile.c");
+            }
+            for (pid, addr, e) in ptes {
+                self.unuse_pte(pid, addr, e)?;
+            }
+            // What is left in the swap cache now lives only in RAM.
+            let cached: Vec<Pfn> = self
+                .swap_cache
+                .iter()
+                .filter(|(&val, _)| enc.swp_type(SwpEntry { val }) == type_)
+                .map(|(_, &pfn)| pfn)
+                .collect();
+            for pfn in cached {
+                self.delete_from_swap_cache(pfn);
+                if self.mem.page(pfn).refcount > 0 {
+                    self.mem.page_mut(pfn).set(pg::DIRTY);
+                }
+            }
+            Ok(())
+        })();
+        self.trace.leave();
+        r
+    }
+
+    /// One PTE of `unuse_mm`: the page (from the swap cache, or read in)
+    /// is mapped in place of its swap entry (`unuse_pte`).
+    fn unuse_pte(&mut self, pid: Pid, addr: u64, entry: SwpEntry) -> SysResult<()> {
+        let (pfn, _) = self.swapin(entry).ok_or(Errno::ENOMEM)?;
+        let vma = self.tasks[&pid]
+            .mm
+            .vma_at(addr)
+            .cloned()
+            .expect("a swap PTE lies in a VMA");
+        let anon_vma = vma.anon_vma.expect("a VMA with swap PTEs has an anon_vma");
+        let mm = &mut self.tasks.get_mut(&pid).expect("live").mm;
+        mm.rss[crate::kernel::rss::SWAPENTS] -= 1;
+        mm.rss[crate::kernel::rss::ANONPAGES] += 1;
+        mm.ptes.insert(
+            addr / PAGE_SIZE,
+            Pte::Present {
+                pfn,
+                write: false,
+                dirty: false,
+                young: false,
+            },
+        );
+        self.page_add_anon_rmap(pfn, anon_vma, vma.linear_page_index(addr));
+        self.swap_free(entry);
+        Ok(())
+    }
+
+    /// Total swap pages of the areas that are on (`total_swap_pages`).
     pub fn total_swap_pages(&self) -> u64 {
-        self.swap.iter().map(SwapInfo::pages).sum()
+        self.swap
+            .iter()
+            .filter(|s| s.writeok)
+            .map(SwapInfo::pages)
+            .sum()
     }
 
     /// Free swap pages (`nr_swap_pages`).
     pub fn nr_swap_pages(&self) -> u64 {
-        self.swap.iter().map(|s| s.pages() - s.inuse_pages).sum()
+        self.swap
+            .iter()
+            .filter(|s| s.writeok)
+            .map(|s| s.pages() - s.inuse_pages)
+            .sum()
     }
 
     /// `vm_swap_full`: more than half of swap is in use.
@@ -101,7 +266,7 @@ impl Kernel {
     pub(crate) fn get_swap_page(&mut self) -> Option<SwpEntry> {
         self.trace.leaf("get_swap_page", "mm/swapfile.c");
         let enc = self.cfg.encoding;
-        for si in &mut self.swap {
+        for si in self.swap.iter_mut().filter(|s| s.writeok) {
             if let Some(off) = (1..si.max as usize).find(|&o| si.swap_map[o] == 0) {
                 si.swap_map[off] = SWAP_HAS_CACHE;
                 si.inuse_pages += 1;
