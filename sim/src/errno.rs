@@ -153,7 +153,13 @@ pub struct Fault {
 
 impl fmt::Display for Fault {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} ({:?}) at {:#x}", self.signal.name(), self.code, self.addr)
+        write!(
+            f,
+            "{} ({:?}) at {:#x}",
+            self.signal.name(),
+            self.code,
+            self.addr
+        )
     }
 }
 

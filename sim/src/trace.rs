@@ -22,7 +22,14 @@ pub struct TraceEvent {
 
 impl fmt::Display for TraceEvent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:indent$}{} ({})", "", self.func, self.file, indent = 2 * self.depth as usize)
+        write!(
+            f,
+            "{:indent$}{} ({})",
+            "",
+            self.func,
+            self.file,
+            indent = 2 * self.depth as usize
+        )
     }
 }
 
@@ -37,7 +44,11 @@ impl Trace {
     /// Records entry into `func` (defined in `file`) at the current depth and
     /// goes one level deeper; pair with [`Trace::leave`].
     pub fn enter(&mut self, func: &'static str, file: &'static str) {
-        self.events.push(TraceEvent { func, file, depth: self.depth });
+        self.events.push(TraceEvent {
+            func,
+            file,
+            depth: self.depth,
+        });
         self.depth += 1;
     }
 
@@ -48,7 +59,11 @@ impl Trace {
 
     /// Records a call to a leaf function (one that calls nothing the trace shows).
     pub fn leaf(&mut self, func: &'static str, file: &'static str) {
-        self.events.push(TraceEvent { func, file, depth: self.depth });
+        self.events.push(TraceEvent {
+            func,
+            file,
+            depth: self.depth,
+        });
     }
 
     /// Takes the events recorded so far and starts afresh.
