@@ -1533,7 +1533,7 @@ fn map_line(v: &VmaView) -> String {
     s
 }
 
-/// `/proc/PID/maps`: one [`map_line`] per VMA, in the order given (callers
+/// `/proc/PID/maps`: one `show_map_vma` line per VMA, in the order given (callers
 /// pass them sorted by address, as the kernel walks them).
 pub fn render_maps(vmas: &[VmaView]) -> String {
     vmas.iter().map(map_line).collect()
@@ -2283,8 +2283,8 @@ Swap:              0           0           0
 
     #[test]
     fn free_lohi_and_committed() {
-        // Layout from free.c: Low/High rows of three columns, Comm = limit,
-        // committed, limit - committed.
+        // Captured the same way (`free -l -v`): Low/High rows of three
+        // columns, Comm = limit, committed, limit - committed.
         let out = free(&sample_meminfo(), "-l -v");
         assert_eq!(
             out,
@@ -2645,5 +2645,548 @@ drwxrwxrwt 2 root   root         4096 Nov 14  2023 sticky
         assert_eq!(mode_string(0o041776), "drwxrwxrwT");
         assert_eq!(mode_string(0o106610), "-rwS--s---");
         assert_eq!(mode_string(0o104700), "-rws------");
+    }
+
+    // maps, smaps and pmap: a C program (shm_open + two MAP_SHARED mappings,
+    // MAP_SHARED|MAP_ANONYMOUS, shmget/shmat read-write and SHM_RDONLY,
+    // MAP_PRIVATE|MAP_ANONYMOUS) printed its own /proc/PID/maps, the smaps
+    // blocks of those mappings and `pmap PID` (procps-ng 4.0.2) on the CI host
+    // kind (Linux 6.18).
+
+    const HOST_MAPS: &str = "\
+5642b5b24000-5642b5b25000 r--p 00000000 fe:00 10011024                   /tmp/procfix/maps
+5642b5b25000-5642b5b26000 r-xp 00001000 fe:00 10011024                   /tmp/procfix/maps
+5642b5b26000-5642b5b27000 r--p 00002000 fe:00 10011024                   /tmp/procfix/maps
+5642b5b27000-5642b5b28000 r--p 00002000 fe:00 10011024                   /tmp/procfix/maps
+5642b5b28000-5642b5b29000 rw-p 00003000 fe:00 10011024                   /tmp/procfix/maps
+7ff8eab16000-7ff8eab19000 rw-p 00000000 00:00 0 
+7ff8eab19000-7ff8eab1a000 r--s 00000000 00:01 2                          /SYSV0000162e (deleted)
+7ff8eab1a000-7ff8eab1c000 rw-s 00000000 00:01 1027                       /dev/zero (deleted)
+7ff8eab1c000-7ff8eab1f000 rw-p 00000000 00:00 0 
+7ff8eab1f000-7ff8eab45000 r--p 00000000 fe:00 326279                     /usr/lib/x86_64-linux-gnu/libc.so.6
+7ff8eab45000-7ff8eac9b000 r-xp 00026000 fe:00 326279                     /usr/lib/x86_64-linux-gnu/libc.so.6
+7ff8eac9b000-7ff8eacee000 r--p 0017c000 fe:00 326279                     /usr/lib/x86_64-linux-gnu/libc.so.6
+7ff8eacee000-7ff8eacf2000 r--p 001cf000 fe:00 326279                     /usr/lib/x86_64-linux-gnu/libc.so.6
+7ff8eacf2000-7ff8eacf4000 rw-p 001d3000 fe:00 326279                     /usr/lib/x86_64-linux-gnu/libc.so.6
+7ff8eacf4000-7ff8ead01000 rw-p 00000000 00:00 0 
+7ff8ead01000-7ff8ead02000 rw-s 00000000 00:01 2                          /SYSV0000162e (deleted)
+7ff8ead02000-7ff8ead06000 r--s 00000000 00:1b 2                          /dev/shm/shmsim_probe_OS (deleted)
+7ff8ead06000-7ff8ead0a000 rw-s 00000000 00:1b 2                          /dev/shm/shmsim_probe_OS (deleted)
+7ff8ead0a000-7ff8ead0c000 rw-p 00000000 00:00 0 
+7ff8ead0c000-7ff8ead10000 r--p 00000000 00:00 0                          [vvar]
+7ff8ead10000-7ff8ead12000 r--p 00000000 00:00 0                          [vvar_vclock]
+7ff8ead12000-7ff8ead14000 r-xp 00000000 00:00 0                          [vdso]
+7ff8ead14000-7ff8ead15000 r--p 00000000 fe:00 325843                     /usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2
+7ff8ead15000-7ff8ead3b000 r-xp 00001000 fe:00 325843                     /usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2
+7ff8ead3b000-7ff8ead45000 r--p 00027000 fe:00 325843                     /usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2
+7ff8ead45000-7ff8ead47000 r--p 00031000 fe:00 325843                     /usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2
+7ff8ead47000-7ff8ead49000 rw-p 00033000 fe:00 325843                     /usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2
+7ffcab56f000-7ffcab590000 rw-p 00000000 00:00 0                          [stack]
+ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0                  [vsyscall]
+";
+
+    const HOST_PMAP: &str = "\
+6751:   ./maps
+00005642b5b24000      4K r---- maps
+00005642b5b25000      4K r-x-- maps
+00005642b5b26000      4K r---- maps
+00005642b5b27000      4K r---- maps
+00005642b5b28000      4K rw--- maps
+00007ff8eab16000     12K rw---   [ anon ]
+00007ff8eab19000      4K r--s-   [ shmid=0x2 ]
+00007ff8eab1a000      8K rw-s- zero (deleted)
+00007ff8eab1c000     12K rw---   [ anon ]
+00007ff8eab1f000    152K r---- libc.so.6
+00007ff8eab45000   1368K r-x-- libc.so.6
+00007ff8eac9b000    332K r---- libc.so.6
+00007ff8eacee000     16K r---- libc.so.6
+00007ff8eacf2000      8K rw--- libc.so.6
+00007ff8eacf4000     52K rw---   [ anon ]
+00007ff8ead01000      4K rw-s-   [ shmid=0x2 ]
+00007ff8ead02000     16K r--s- shmsim_probe_OS (deleted)
+00007ff8ead06000     16K rw-s- shmsim_probe_OS (deleted)
+00007ff8ead0a000      8K rw---   [ anon ]
+00007ff8ead0c000     16K r----   [ anon ]
+00007ff8ead10000      8K r----   [ anon ]
+00007ff8ead12000      8K r-x--   [ anon ]
+00007ff8ead14000      4K r---- ld-linux-x86-64.so.2
+00007ff8ead15000    152K r-x-- ld-linux-x86-64.so.2
+00007ff8ead3b000     40K r---- ld-linux-x86-64.so.2
+00007ff8ead45000      8K r---- ld-linux-x86-64.so.2
+00007ff8ead47000      8K rw--- ld-linux-x86-64.so.2
+00007ffcab56f000    132K rw---   [ stack ]
+ffffffffff600000      4K --x--   [ anon ]
+ total             2408K
+";
+
+    /// Read back one maps line into a view (test helper: the inverse of
+    /// `map_line`, by fields).
+    fn vma_from_maps_line(line: &str) -> VmaView {
+        let mut f = line.splitn(6, ' ');
+        let (range, perms, off, dev, ino) = (
+            f.next().unwrap(),
+            f.next().unwrap(),
+            f.next().unwrap(),
+            f.next().unwrap(),
+            f.next().unwrap(),
+        );
+        let name = f.next().unwrap_or("").trim_start().to_string();
+        let (start, end) = range.split_once('-').unwrap();
+        let (maj, min) = dev.split_once(':').unwrap();
+        let p: Vec<char> = perms.chars().collect();
+        VmaView {
+            start: u64::from_str_radix(start, 16).unwrap(),
+            end: u64::from_str_radix(end, 16).unwrap(),
+            read: p[0] == 'r',
+            write: p[1] == 'w',
+            exec: p[2] == 'x',
+            shared: p[3] == 's',
+            pgoff_bytes: u64::from_str_radix(off, 16).unwrap(),
+            dev_major: u32::from_str_radix(maj, 16).unwrap(),
+            dev_minor: u32::from_str_radix(min, 16).unwrap(),
+            ino: ino.parse().unwrap(),
+            name,
+            ..VmaView::default()
+        }
+    }
+
+    fn host_vmas() -> Vec<VmaView> {
+        HOST_MAPS.lines().map(vma_from_maps_line).collect()
+    }
+
+    #[test]
+    fn maps_match_the_host_byte_for_byte() {
+        let vmas = host_vmas();
+        assert_eq!(vmas.len(), 29);
+        assert_eq!(vmas[5].name, "");
+        assert_eq!(vmas[6].name, "/SYSV0000162e (deleted)");
+        assert_eq!(render_maps(&vmas), HOST_MAPS);
+    }
+
+    #[test]
+    fn maps_short_addresses_and_long_prefix() {
+        // %08lx pads small addresses; a prefix already past column 72 is not
+        // padded, but seq_pad still adds its space after the inode's.
+        let v = VmaView {
+            start: 0x400000,
+            end: 0x401000,
+            read: true,
+            exec: true,
+            dev_major: 8,
+            dev_minor: 1,
+            ino: 173521,
+            name: "/usr/bin/a\nb".into(),
+            ..VmaView::default()
+        };
+        assert_eq!(
+            render_maps(&[v]),
+            "00400000-00401000 r-xp 00000000 08:01 173521                             /usr/bin/a\\012b\n"
+        );
+        let wide = VmaView {
+            start: 0xffff_ffff_ff60_0000,
+            end: 0xffff_ffff_ff60_1000,
+            dev_major: 0x103,
+            dev_minor: 0x12345,
+            ino: 123_456_789_012_345,
+            name: "[x]".into(),
+            ..VmaView::default()
+        };
+        let line = render_maps(&[wide]);
+        assert_eq!(
+            line,
+            "ffffffffff600000-ffffffffff601000 ---p 00000000 103:12345 123456789012345  [x]\n"
+        );
+    }
+
+    #[test]
+    fn pmap_matches_the_host_byte_for_byte() {
+        assert_eq!(render_pmap(6751, "./maps", &host_vmas()), HOST_PMAP);
+    }
+
+    /// The host's smaps blocks for the shared mappings (6.18 prints more
+    /// lines than 4.14; ours must be the same lines, in the same order).
+    const HOST_SMAPS: &str = "\
+7ff8eab16000-7ff8eab19000 rw-p 00000000 00:00 0 
+Size:                 12 kB
+KernelPageSize:        4 kB
+MMUPageSize:           4 kB
+Rss:                   4 kB
+Pss:                   4 kB
+Pss_Dirty:             4 kB
+Shared_Clean:          0 kB
+Shared_Dirty:          0 kB
+Private_Clean:         0 kB
+Private_Dirty:         4 kB
+Referenced:            4 kB
+Anonymous:             4 kB
+KSM:                   0 kB
+LazyFree:              0 kB
+AnonHugePages:         0 kB
+ShmemPmdMapped:        0 kB
+FilePmdMapped:         0 kB
+Shared_Hugetlb:        0 kB
+Private_Hugetlb:       0 kB
+Swap:                  0 kB
+SwapPss:               0 kB
+Locked:                0 kB
+THPeligible:           0
+ProtectionKey:         0
+VmFlags: rd wr mr mw me ac 
+7ff8eab19000-7ff8eab1a000 r--s 00000000 00:01 2                          /SYSV0000162e (deleted)
+Size:                  4 kB
+KernelPageSize:        4 kB
+MMUPageSize:           4 kB
+Rss:                   0 kB
+Pss:                   0 kB
+Pss_Dirty:             0 kB
+Shared_Clean:          0 kB
+Shared_Dirty:          0 kB
+Private_Clean:         0 kB
+Private_Dirty:         0 kB
+Referenced:            0 kB
+Anonymous:             0 kB
+KSM:                   0 kB
+LazyFree:              0 kB
+AnonHugePages:         0 kB
+ShmemPmdMapped:        0 kB
+FilePmdMapped:         0 kB
+Shared_Hugetlb:        0 kB
+Private_Hugetlb:       0 kB
+Swap:                  0 kB
+SwapPss:               0 kB
+Locked:                0 kB
+THPeligible:           0
+ProtectionKey:         0
+VmFlags: rd mr me ms 
+7ff8eab1a000-7ff8eab1c000 rw-s 00000000 00:01 1027                       /dev/zero (deleted)
+Size:                  8 kB
+KernelPageSize:        4 kB
+MMUPageSize:           4 kB
+Rss:                   4 kB
+Pss:                   4 kB
+Pss_Dirty:             4 kB
+Shared_Clean:          0 kB
+Shared_Dirty:          0 kB
+Private_Clean:         0 kB
+Private_Dirty:         4 kB
+Referenced:            4 kB
+Anonymous:             0 kB
+KSM:                   0 kB
+LazyFree:              0 kB
+AnonHugePages:         0 kB
+ShmemPmdMapped:        0 kB
+FilePmdMapped:         0 kB
+Shared_Hugetlb:        0 kB
+Private_Hugetlb:       0 kB
+Swap:                  0 kB
+SwapPss:               0 kB
+Locked:                0 kB
+THPeligible:           0
+ProtectionKey:         0
+VmFlags: rd wr sh mr mw me ms 
+7ff8ead01000-7ff8ead02000 rw-s 00000000 00:01 2                          /SYSV0000162e (deleted)
+Size:                  4 kB
+KernelPageSize:        4 kB
+MMUPageSize:           4 kB
+Rss:                   4 kB
+Pss:                   4 kB
+Pss_Dirty:             4 kB
+Shared_Clean:          0 kB
+Shared_Dirty:          0 kB
+Private_Clean:         0 kB
+Private_Dirty:         4 kB
+Referenced:            4 kB
+Anonymous:             0 kB
+KSM:                   0 kB
+LazyFree:              0 kB
+AnonHugePages:         0 kB
+ShmemPmdMapped:        0 kB
+FilePmdMapped:         0 kB
+Shared_Hugetlb:        0 kB
+Private_Hugetlb:       0 kB
+Swap:                  0 kB
+SwapPss:               0 kB
+Locked:                0 kB
+THPeligible:           0
+ProtectionKey:         0
+VmFlags: rd wr sh mr mw me ms 
+7ff8ead02000-7ff8ead06000 r--s 00000000 00:1b 2                          /dev/shm/shmsim_probe_OS (deleted)
+Size:                 16 kB
+KernelPageSize:        4 kB
+MMUPageSize:           4 kB
+Rss:                   8 kB
+Pss:                   4 kB
+Pss_Dirty:             4 kB
+Shared_Clean:          0 kB
+Shared_Dirty:          8 kB
+Private_Clean:         0 kB
+Private_Dirty:         0 kB
+Referenced:            8 kB
+Anonymous:             0 kB
+KSM:                   0 kB
+LazyFree:              0 kB
+AnonHugePages:         0 kB
+ShmemPmdMapped:        0 kB
+FilePmdMapped:         0 kB
+Shared_Hugetlb:        0 kB
+Private_Hugetlb:       0 kB
+Swap:                  0 kB
+SwapPss:               0 kB
+Locked:                0 kB
+THPeligible:           0
+ProtectionKey:         0
+VmFlags: rd mr me ms 
+7ff8ead06000-7ff8ead0a000 rw-s 00000000 00:1b 2                          /dev/shm/shmsim_probe_OS (deleted)
+Size:                 16 kB
+KernelPageSize:        4 kB
+MMUPageSize:           4 kB
+Rss:                   8 kB
+Pss:                   4 kB
+Pss_Dirty:             4 kB
+Shared_Clean:          0 kB
+Shared_Dirty:          8 kB
+Private_Clean:         0 kB
+Private_Dirty:         0 kB
+Referenced:            8 kB
+Anonymous:             0 kB
+KSM:                   0 kB
+LazyFree:              0 kB
+AnonHugePages:         0 kB
+ShmemPmdMapped:        0 kB
+FilePmdMapped:         0 kB
+Shared_Hugetlb:        0 kB
+Private_Hugetlb:       0 kB
+Swap:                  0 kB
+SwapPss:               0 kB
+Locked:                0 kB
+THPeligible:           0
+ProtectionKey:         0
+VmFlags: rd wr sh mr mw me ms 
+";
+
+    #[test]
+    fn smaps_lines_match_the_host() {
+        let all = host_vmas();
+        let pick = |start: u64| all.iter().find(|v| v.start == start).unwrap().clone();
+        let mut anon = pick(0x7ff8eab16000);
+        let mut sysv_ro = pick(0x7ff8eab19000);
+        let mut zero = pick(0x7ff8eab1a000);
+        let mut sysv_rw = pick(0x7ff8ead01000);
+        let mut shm_ro = pick(0x7ff8ead02000);
+        let mut shm_rw = pick(0x7ff8ead06000);
+        // What the program did: one written private page, the zero page
+        // (not counted) behind the other read; one written page each in the
+        // shared anonymous mapping and the SysV segment; two written pages of
+        // the POSIX object, both mapped by both of its mappings.
+        anon.vm_flags = mmap_vm_flags(true, true, false, false, true);
+        anon.smaps.account_page(1, true, true, true, true);
+        sysv_ro.vm_flags = mmap_vm_flags(true, false, false, true, false);
+        zero.vm_flags = mmap_vm_flags(true, true, false, true, true);
+        zero.smaps.account_page(1, true, true, false, true);
+        sysv_rw.vm_flags = mmap_vm_flags(true, true, false, true, true);
+        sysv_rw.smaps.account_page(1, true, true, false, true);
+        shm_ro.vm_flags = mmap_vm_flags(true, false, false, true, false);
+        shm_rw.vm_flags = mmap_vm_flags(true, true, false, true, true);
+        for v in [&mut shm_ro, &mut shm_rw] {
+            v.smaps.account_page(2, true, true, false, true);
+            v.smaps.account_page(2, true, true, false, true);
+        }
+        let mut vmas = vec![anon, sysv_ro, zero, sysv_rw, shm_ro, shm_rw];
+        for v in &mut vmas {
+            v.smaps.protection_key = Some(0); // the host has protection keys
+        }
+        let ours = render_smaps(&vmas);
+        let host: Vec<&str> = HOST_SMAPS.lines().collect();
+        let mut at = 0;
+        for line in ours.lines() {
+            let found = host[at..].iter().position(|h| *h == line);
+            assert!(
+                found.is_some(),
+                "line {line:?} (after host line {at}) not in the host's smaps"
+            );
+            at += found.unwrap() + 1;
+        }
+        // 4.14 prints 19 counters + the maps line + ProtectionKey + VmFlags
+        assert_eq!(ours.lines().count(), 6 * 22);
+    }
+
+    #[test]
+    fn smaps_full_4_14_block_with_pss_fractions_swap_and_lock() {
+        // Three pages, each mapped by three processes, one page mapped alone
+        // and clean, two swapped-out anonymous pages whose slots two
+        // processes share; mlocked.
+        let mut v = VmaView {
+            start: 0x7f00_0000_0000,
+            end: 0x7f00_0000_8000,
+            read: true,
+            write: true,
+            shared: false,
+            name: String::new(),
+            vm_flags: mmap_vm_flags(true, true, false, false, true) | VM_LOCKED,
+            ..VmaView::default()
+        };
+        for _ in 0..3 {
+            v.smaps.account_page(3, false, true, true, true);
+        }
+        v.smaps.account_page(1, false, false, true, true);
+        v.smaps.account_swap_pte(2);
+        v.smaps.account_swap_pte(2);
+        let expected = "\
+7f0000000000-7f0000008000 rw-p 00000000 00:00 0 
+Size:                 32 kB
+KernelPageSize:        4 kB
+MMUPageSize:           4 kB
+Rss:                  16 kB
+Pss:                   7 kB
+Shared_Clean:         12 kB
+Shared_Dirty:          0 kB
+Private_Clean:         4 kB
+Private_Dirty:         0 kB
+Referenced:           12 kB
+Anonymous:            16 kB
+LazyFree:              0 kB
+AnonHugePages:         0 kB
+ShmemPmdMapped:        0 kB
+Shared_Hugetlb:        0 kB
+Private_Hugetlb:       0 kB
+Swap:                  8 kB
+SwapPss:               4 kB
+Locked:                7 kB
+VmFlags: rd wr mr mw me lo ac 
+";
+        // Pss: 3 * floor((4096 << 12) / 3) is one unit (2^-12 byte) short of
+        // 4096 << 12, so the sum is 8 kB minus 2^-12 bytes and prints 7 kB,
+        // as the kernel's would; Locked is that Pss.
+        assert_eq!(render_smaps(&[v]), expected);
+    }
+
+    #[test]
+    fn vm_flags_mnemonics() {
+        assert_eq!(
+            vm_flags_string(mmap_vm_flags(true, true, false, true, true)),
+            "rd wr sh mr mw me ms "
+        );
+        assert_eq!(
+            vm_flags_string(mmap_vm_flags(true, false, false, true, false)),
+            "rd mr me ms "
+        );
+        assert_eq!(
+            vm_flags_string(mmap_vm_flags(true, false, false, false, false)),
+            "rd mr mw me "
+        );
+        assert_eq!(
+            vm_flags_string(mmap_vm_flags(true, true, true, false, true)),
+            "rd wr ex mr mw me ac "
+        );
+        // 4.14 knows no name for VM_LOCKONFAULT or bit 23; the pkey bits are silent
+        assert_eq!(
+            vm_flags_string(VM_READ | VM_LOCKONFAULT | (1 << 23) | (1 << 32) | VM_SOFTDIRTY),
+            "rd ?? ?? sd "
+        );
+        // vm_flags 0 derives from the permissions
+        let v = VmaView {
+            read: true,
+            write: true,
+            shared: true,
+            ..VmaView::default()
+        };
+        assert_eq!(
+            v.effective_vm_flags(),
+            mmap_vm_flags(true, true, false, true, true)
+        );
+    }
+
+    #[test]
+    fn pagemap_bits() {
+        let shmem_page = PteView::Present {
+            pfn: 0x1234,
+            exclusive: true,
+            file_or_shared: true,
+            soft_dirty: false,
+        };
+        assert_eq!(
+            pagemap_entry(&shmem_page, true),
+            (1 << 63) | (1 << 61) | (1 << 56) | 0x1234
+        );
+        assert_eq!(pagemap_entry(&shmem_page, false), 0xa100_0000_0000_0000);
+        let anon_shared_by_fork = PteView::Present {
+            pfn: 7,
+            exclusive: false,
+            file_or_shared: false,
+            soft_dirty: true,
+        };
+        assert_eq!(
+            pagemap_entry(&anon_shared_by_fork, false),
+            0x8080_0000_0000_0000
+        );
+        let swapped = PteView::Swap {
+            type_: 1,
+            offset: 0x42,
+        };
+        assert_eq!(pagemap_entry(&swapped, true), (1 << 62) | (0x42 << 5) | 1);
+        assert_eq!(pagemap_entry(&swapped, false), 0x4000_0000_0000_0000);
+        assert_eq!(pagemap_entry(&PteView::None, true), 0);
+        assert_eq!(pte_char(&shmem_page), 'P');
+        assert_eq!(pte_char(&swapped), 's');
+        assert_eq!(pte_char(&PteView::None), '-');
+        // a huge PFN is cut to 55 bits
+        let big = PteView::Present {
+            pfn: u64::MAX,
+            exclusive: false,
+            file_or_shared: false,
+            soft_dirty: false,
+        };
+        assert_eq!(pagemap_entry(&big, true), (1 << 63) | PM_PFRAME_MASK);
+    }
+
+    #[test]
+    fn kpageflags() {
+        let f = (1 << KPF_UPTODATE)
+            | (1 << KPF_DIRTY)
+            | (1 << KPF_LRU)
+            | (1 << KPF_ACTIVE)
+            | (1 << KPF_SWAPBACKED);
+        assert_eq!(
+            kpageflags_names(f),
+            vec!["uptodate", "dirty", "lru", "active", "swapbacked"]
+        );
+        assert_eq!(
+            page_flag_longname(f),
+            "uptodate,dirty,lru,active,swapbacked"
+        );
+        assert_eq!(
+            page_flag_string(f),
+            "___UDlA_______b_______________________"
+        );
+        assert_eq!(page_flag_string(f).len(), 38);
+        let mapped_shmem = (1u64 << KPF_MMAP) | (1 << KPF_SWAPBACKED) | (1 << KPF_FILE);
+        assert_eq!(page_flag_longname(mapped_shmem), "mmap,swapbacked,file");
+        assert_eq!(page_flag_longname(0), "");
+    }
+
+    #[test]
+    fn sizes_as_the_contract_writes_them() {
+        assert_eq!(render_size_kb(12, false), "12 kB");
+        assert_eq!(render_size_kb(4, true), "+4 kB");
+        assert_eq!(render_size_kb(-12, true), "-12 kB");
+        assert_eq!(render_size_kb(0, true), "+0 kB");
+        assert_eq!(render_size_kb(0, false), "0 kB");
+        assert_eq!(parse_size("64 MiB"), Ok(64 << 20));
+        assert_eq!(parse_size("32 MiB"), Ok(32 << 20));
+        assert_eq!(parse_size("4 kB"), Ok(4096));
+        assert_eq!(parse_size("1 GiB"), Ok(1 << 30));
+        assert_eq!(parse_size("0"), Ok(0));
+        assert_eq!(parse_size("4096"), Ok(4096));
+        assert_eq!(parse_size("1G"), Ok(1 << 30));
+        assert_eq!(parse_size("512M"), Ok(512 << 20));
+        assert_eq!(parse_size("64k"), Ok(64 << 10));
+        assert_eq!(parse_size(" 0.5 GiB "), Ok(512 << 20));
+        assert_eq!(parse_size("1.5k"), Ok(1536));
+        assert!(parse_size("0.1 kB").is_err(), "102.4 bytes");
+        assert!(parse_size("MiB").is_err());
+        assert!(parse_size("12 furlongs").is_err());
+        assert!(parse_size("1.").is_err());
+        assert!(parse_size("-4 kB").is_err());
+        assert!(parse_size("99999999999999 TiB").is_err());
     }
 }
