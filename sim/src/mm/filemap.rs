@@ -15,7 +15,7 @@
 //!          |
 //!      [ node shift 0 ]
 //!       slot 0: 0xffffea0000000c40   page, pfn 0x31
-//!       slot 1: 0x80000000000048d2   exceptional: swap type 1, offset 0x1234
+//!       slot 1: 0x08000000000048d2   exceptional: swap type 1, offset 0x1234
 //!       slot 2: (empty)              a hole
 //! ```
 
