@@ -1,0 +1,392 @@
+//! The C constants a statement may name, with their x86_64 Linux values
+//! (`include/uapi/asm-generic/fcntl.h`, `include/uapi/asm-generic/mman-common.h`,
+//! `arch/x86/include/uapi/asm/mman.h`, `include/uapi/linux/ipc.h`,
+//! `include/uapi/linux/shm.h`, `include/uapi/linux/fs.h`, `<sys/stat.h>`),
+//! and the errno and signal names an `expect` may use.
+
+/// Which argument a constant belongs to: a constant of one family passed
+/// where another is expected (`mmap(.., O_RDWR, ..)`) is reported.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Family {
+    /// `open`/`shm_open` flags.
+    Open,
+    /// Permission bits, `S_I*`.
+    Mode,
+    /// `mmap`/`mprotect` protection.
+    Prot,
+    /// `mmap` flags.
+    Map,
+    /// `msync` flags.
+    Msync,
+    /// `madvise` advice.
+    Madv,
+    /// `shmget` flags (with permission bits).
+    IpcFlag,
+    /// The key `IPC_PRIVATE`.
+    IpcKey,
+    /// `shmctl` commands.
+    IpcCmd,
+    /// `shmat` flags.
+    Shmat,
+    /// `lseek` whence.
+    Seek,
+    /// Plain values that fit anywhere: `NULL`, `PAGE_SIZE`, `MAP_FAILED`, `EXIT_*`.
+    Value,
+}
+
+impl Family {
+    /// How a message names the family.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Family::Open => "an open() flag (O_*)",
+            Family::Mode => "a permission bit (S_I*)",
+            Family::Prot => "a protection (PROT_*)",
+            Family::Map => "an mmap() flag (MAP_*)",
+            Family::Msync => "an msync() flag (MS_*)",
+            Family::Madv => "a madvise() advice (MADV_*)",
+            Family::IpcFlag => "a shmget() flag (IPC_CREAT, IPC_EXCL, ...)",
+            Family::IpcKey => "a System V key",
+            Family::IpcCmd => "a shmctl() command (IPC_STAT, IPC_RMID, ...)",
+            Family::Shmat => "a shmat() flag (SHM_RDONLY, SHM_RND, ...)",
+            Family::Seek => "an lseek() whence (SEEK_*)",
+            Family::Value => "a value",
+        }
+    }
+}
+
+/// A named C constant.
+#[derive(Clone, Copy, Debug)]
+pub struct Constant {
+    pub name: &'static str,
+    pub value: i64,
+    pub family: Family,
+}
+
+macro_rules! constants {
+    ($($name:ident = $value:expr, $family:ident;)*) => {
+        /// Every constant a statement may name, as x86_64 Linux and glibc define it.
+        pub const CONSTANTS: &[Constant] = &[
+            $(Constant { name: stringify!($name), value: $value, family: Family::$family }),*
+        ];
+    };
+}
+
+constants! {
+    // <fcntl.h>, include/uapi/asm-generic/fcntl.h (octal)
+    O_RDONLY = 0, Open;
+    O_WRONLY = 0o1, Open;
+    O_RDWR = 0o2, Open;
+    O_CREAT = 0o100, Open;
+    O_EXCL = 0o200, Open;
+    O_NOCTTY = 0o400, Open;
+    O_TRUNC = 0o1000, Open;
+    O_APPEND = 0o2000, Open;
+    O_NONBLOCK = 0o4000, Open;
+    O_DSYNC = 0o10000, Open;
+    O_DIRECTORY = 0o200000, Open;
+    O_NOFOLLOW = 0o400000, Open;
+    O_CLOEXEC = 0o2000000, Open;
+    O_SYNC = 0o4010000, Open;
+    // <sys/stat.h>
+    S_IRWXU = 0o700, Mode;
+    S_IRUSR = 0o400, Mode;
+    S_IWUSR = 0o200, Mode;
+    S_IXUSR = 0o100, Mode;
+    S_IRWXG = 0o70, Mode;
+    S_IRGRP = 0o40, Mode;
+    S_IWGRP = 0o20, Mode;
+    S_IXGRP = 0o10, Mode;
+    S_IRWXO = 0o7, Mode;
+    S_IROTH = 0o4, Mode;
+    S_IWOTH = 0o2, Mode;
+    S_IXOTH = 0o1, Mode;
+    // include/uapi/asm-generic/mman-common.h
+    PROT_NONE = 0, Prot;
+    PROT_READ = 0x1, Prot;
+    PROT_WRITE = 0x2, Prot;
+    PROT_EXEC = 0x4, Prot;
+    MAP_SHARED = 0x01, Map;
+    MAP_PRIVATE = 0x02, Map;
+    MAP_SHARED_VALIDATE = 0x03, Map;
+    MAP_FIXED = 0x10, Map;
+    MAP_ANONYMOUS = 0x20, Map;
+    MAP_ANON = 0x20, Map;
+    MAP_LOCKED = 0x2000, Map;
+    MAP_NORESERVE = 0x4000, Map;
+    MAP_POPULATE = 0x8000, Map;
+    MAP_HUGETLB = 0x40000, Map;
+    MAP_FIXED_NOREPLACE = 0x100000, Map;
+    MAP_FAILED = -1, Value;
+    MS_ASYNC = 1, Msync;
+    MS_INVALIDATE = 2, Msync;
+    MS_SYNC = 4, Msync;
+    MADV_NORMAL = 0, Madv;
+    MADV_RANDOM = 1, Madv;
+    MADV_SEQUENTIAL = 2, Madv;
+    MADV_WILLNEED = 3, Madv;
+    MADV_DONTNEED = 4, Madv;
+    MADV_FREE = 8, Madv;
+    MADV_REMOVE = 9, Madv;
+    MADV_DONTFORK = 10, Madv;
+    MADV_DOFORK = 11, Madv;
+    MADV_COLD = 20, Madv;
+    MADV_PAGEOUT = 21, Madv;
+    // include/uapi/linux/ipc.h
+    IPC_PRIVATE = 0, IpcKey;
+    IPC_CREAT = 0o1000, IpcFlag;
+    IPC_EXCL = 0o2000, IpcFlag;
+    IPC_NOWAIT = 0o4000, IpcFlag;
+    IPC_RMID = 0, IpcCmd;
+    IPC_SET = 1, IpcCmd;
+    IPC_STAT = 2, IpcCmd;
+    IPC_INFO = 3, IpcCmd;
+    // include/uapi/linux/shm.h
+    SHM_HUGETLB = 0o4000, IpcFlag;
+    SHM_NORESERVE = 0o10000, IpcFlag;
+    SHM_RDONLY = 0o10000, Shmat;
+    SHM_RND = 0o20000, Shmat;
+    SHM_REMAP = 0o40000, Shmat;
+    SHM_EXEC = 0o100000, Shmat;
+    SHM_LOCK = 11, IpcCmd;
+    SHM_UNLOCK = 12, IpcCmd;
+    SHM_STAT = 13, IpcCmd;
+    SHM_INFO = 14, IpcCmd;
+    SHM_STAT_ANY = 15, IpcCmd;
+    // include/uapi/linux/fs.h
+    SEEK_SET = 0, Seek;
+    SEEK_CUR = 1, Seek;
+    SEEK_END = 2, Seek;
+    SEEK_DATA = 3, Seek;
+    SEEK_HOLE = 4, Seek;
+    // plain values
+    PAGE_SIZE = 4096, Value;
+    NULL = 0, Value;
+    EXIT_SUCCESS = 0, Value;
+    EXIT_FAILURE = 1, Value;
+}
+
+/// The constant called `name`.
+pub fn constant(name: &str) -> Option<&'static Constant> {
+    CONSTANTS.iter().find(|c| c.name == name)
+}
+
+/// Every errno name of x86_64 Linux (`include/uapi/asm-generic/errno-base.h`,
+/// `errno.h`), including the aliases `EWOULDBLOCK`, `EDEADLOCK` and `ENOTSUP`.
+pub const ERRNO_NAMES: &[&str] = &[
+    "EPERM",
+    "ENOENT",
+    "ESRCH",
+    "EINTR",
+    "EIO",
+    "ENXIO",
+    "E2BIG",
+    "ENOEXEC",
+    "EBADF",
+    "ECHILD",
+    "EAGAIN",
+    "ENOMEM",
+    "EACCES",
+    "EFAULT",
+    "ENOTBLK",
+    "EBUSY",
+    "EEXIST",
+    "EXDEV",
+    "ENODEV",
+    "ENOTDIR",
+    "EISDIR",
+    "EINVAL",
+    "ENFILE",
+    "EMFILE",
+    "ENOTTY",
+    "ETXTBSY",
+    "EFBIG",
+    "ENOSPC",
+    "ESPIPE",
+    "EROFS",
+    "EMLINK",
+    "EPIPE",
+    "EDOM",
+    "ERANGE",
+    "EDEADLK",
+    "ENAMETOOLONG",
+    "ENOLCK",
+    "ENOSYS",
+    "ENOTEMPTY",
+    "ELOOP",
+    "EWOULDBLOCK",
+    "ENOMSG",
+    "EIDRM",
+    "ECHRNG",
+    "EL2NSYNC",
+    "EL3HLT",
+    "EL3RST",
+    "ELNRNG",
+    "EUNATCH",
+    "ENOCSI",
+    "EL2HLT",
+    "EBADE",
+    "EBADR",
+    "EXFULL",
+    "ENOANO",
+    "EBADRQC",
+    "EBADSLT",
+    "EDEADLOCK",
+    "EBFONT",
+    "ENOSTR",
+    "ENODATA",
+    "ETIME",
+    "ENOSR",
+    "ENONET",
+    "ENOPKG",
+    "EREMOTE",
+    "ENOLINK",
+    "EADV",
+    "ESRMNT",
+    "ECOMM",
+    "EPROTO",
+    "EMULTIHOP",
+    "EDOTDOT",
+    "EBADMSG",
+    "EOVERFLOW",
+    "ENOTUNIQ",
+    "EBADFD",
+    "EREMCHG",
+    "ELIBACC",
+    "ELIBBAD",
+    "ELIBSCN",
+    "ELIBMAX",
+    "ELIBEXEC",
+    "EILSEQ",
+    "ERESTART",
+    "ESTRPIPE",
+    "EUSERS",
+    "ENOTSOCK",
+    "EDESTADDRREQ",
+    "EMSGSIZE",
+    "EPROTOTYPE",
+    "ENOPROTOOPT",
+    "EPROTONOSUPPORT",
+    "ESOCKTNOSUPPORT",
+    "EOPNOTSUPP",
+    "ENOTSUP",
+    "EPFNOSUPPORT",
+    "EAFNOSUPPORT",
+    "EADDRINUSE",
+    "EADDRNOTAVAIL",
+    "ENETDOWN",
+    "ENETUNREACH",
+    "ENETRESET",
+    "ECONNABORTED",
+    "ECONNRESET",
+    "ENOBUFS",
+    "EISCONN",
+    "ENOTCONN",
+    "ESHUTDOWN",
+    "ETOOMANYREFS",
+    "ETIMEDOUT",
+    "ECONNREFUSED",
+    "EHOSTDOWN",
+    "EHOSTUNREACH",
+    "EALREADY",
+    "EINPROGRESS",
+    "ESTALE",
+    "EUCLEAN",
+    "ENOTNAM",
+    "ENAVAIL",
+    "EISNAM",
+    "EREMOTEIO",
+    "EDQUOT",
+    "ENOMEDIUM",
+    "EMEDIUMTYPE",
+    "ECANCELED",
+    "ENOKEY",
+    "EKEYEXPIRED",
+    "EKEYREVOKED",
+    "EKEYREJECTED",
+    "EOWNERDEAD",
+    "ENOTRECOVERABLE",
+    "ERFKILL",
+    "EHWPOISON",
+];
+
+/// Every signal name of x86_64 Linux (`arch/x86/include/uapi/asm/signal.h`).
+pub const SIGNAL_NAMES: &[&str] = &[
+    "SIGHUP",
+    "SIGINT",
+    "SIGQUIT",
+    "SIGILL",
+    "SIGTRAP",
+    "SIGABRT",
+    "SIGIOT",
+    "SIGBUS",
+    "SIGFPE",
+    "SIGKILL",
+    "SIGUSR1",
+    "SIGSEGV",
+    "SIGUSR2",
+    "SIGPIPE",
+    "SIGALRM",
+    "SIGTERM",
+    "SIGSTKFLT",
+    "SIGCHLD",
+    "SIGCONT",
+    "SIGSTOP",
+    "SIGTSTP",
+    "SIGTTIN",
+    "SIGTTOU",
+    "SIGURG",
+    "SIGXCPU",
+    "SIGXFSZ",
+    "SIGVTALRM",
+    "SIGPROF",
+    "SIGWINCH",
+    "SIGIO",
+    "SIGPOLL",
+    "SIGPWR",
+    "SIGSYS",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_match_x86_64_linux() {
+        let v = |n| constant(n).unwrap().value;
+        assert_eq!(v("O_CREAT"), 64);
+        assert_eq!(v("O_EXCL"), 128);
+        assert_eq!(v("O_TRUNC"), 512);
+        assert_eq!(v("O_NOFOLLOW"), 0x20000);
+        assert_eq!(v("O_CLOEXEC"), 0x80000);
+        assert_eq!(v("MAP_ANONYMOUS"), 0x20);
+        assert_eq!(v("MAP_FIXED"), 0x10);
+        assert_eq!(v("MADV_PAGEOUT"), 21);
+        assert_eq!(v("MADV_COLD"), 20);
+        assert_eq!(v("MADV_REMOVE"), 9);
+        assert_eq!(v("IPC_CREAT"), 512);
+        assert_eq!(v("IPC_EXCL"), 1024);
+        assert_eq!(v("SHM_RDONLY"), 4096);
+        assert_eq!(v("SHM_RND"), 8192);
+        assert_eq!(v("IPC_INFO"), 3);
+        assert_eq!(v("SHM_INFO"), 14);
+        assert_eq!(v("SHM_LOCK"), 11);
+        assert_eq!(v("SHM_UNLOCK"), 12);
+        assert_eq!(v("S_IRWXU"), 0o700);
+        assert_eq!(v("PAGE_SIZE"), 4096);
+        assert_eq!(v("NULL"), 0);
+    }
+
+    #[test]
+    fn names_are_unique() {
+        for (i, c) in CONSTANTS.iter().enumerate() {
+            assert!(
+                CONSTANTS[i + 1..].iter().all(|d| d.name != c.name),
+                "{}",
+                c.name
+            );
+        }
+        for (i, e) in ERRNO_NAMES.iter().enumerate() {
+            assert!(!ERRNO_NAMES[i + 1..].contains(e), "{e}");
+        }
+    }
+}
