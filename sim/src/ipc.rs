@@ -1,3 +1,4 @@
 //! `ipc/`: System V inter-process communication (shared memory only).
+pub mod proc;
 pub mod shm;
 pub mod util;

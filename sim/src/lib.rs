@@ -46,5 +46,7 @@ pub mod klib;
 pub mod mm;
 pub mod observe;
 pub mod process;
+pub mod runner;
+pub mod transcript;
 pub mod scenario;
 pub mod trace;

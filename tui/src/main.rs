@@ -1,11 +1,365 @@
 //! `shmsim`: watch Linux share memory, step by step.
-use clap::Parser;
+//!
+//! The command line over the `sim` library: it loads scenarios (files, or
+//! the bundled ones by name), plays them on the kernel model, and prints
+//! transcripts, checks, states, or JSON Lines for programs.
+
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+use sim::runner::Run;
+use sim::scenario::{self, Scenario};
+use sim::transcript::{self, Style};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+include!(concat!(env!("OUT_DIR"), "/bundled.rs"));
+
+const EXAMPLES: &str = "\
+Examples:
+  shmsim list                                  the bundled scenarios
+  shmsim run 01-posix-producer-consumer        play a bundled scenario
+  shmsim run my.toml --json | jq .observables  one JSON object per step
+  shmsim check scenarios/*.toml                verify every expect
+  shmsim state 01 --step 4                     the model after step 4
+  shmsim new my-scenario                       start from a template
+
+Exit codes:
+  0  success (check: every expectation holds)
+  1  check: an expectation failed; new: the file exists
+  2  a file is not a valid scenario (or cannot be read)";
 
 /// shmsim: a teaching simulator of how Linux shares memory.
 #[derive(Parser)]
-#[command(name = "shmsim", version, about, long_about = None)]
-struct Cli {}
+#[command(name = "shmsim", version, about, after_help = EXAMPLES)]
+struct Cli {
+    /// When to colour the output.
+    #[arg(long, value_enum, default_value_t = Color::Auto, global = true)]
+    color: Color,
+    #[command(subcommand)]
+    command: Command,
+}
 
-fn main() {
-    let _cli = Cli::parse();
+#[derive(Clone, Copy, ValueEnum)]
+enum Color {
+    /// On a terminal, unless NO_COLOR is set.
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Play a scenario on the kernel model and print its transcript.
+    Run {
+        /// A scenario file, or the name of a bundled one.
+        file: String,
+        /// One JSON object per step (JSON Lines), with the complete state.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Play scenarios and verify every `expect`.
+    Check {
+        /// Scenario files or bundled names.
+        #[arg(required = true)]
+        files: Vec<String>,
+    },
+    /// Print the model's state after a step.
+    State {
+        /// A scenario file, or the name of a bundled one.
+        file: String,
+        /// The step (1-based) after which to stop; 0 = before the first.
+        #[arg(long)]
+        step: usize,
+        /// As JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the bundled scenarios with their titles.
+    List,
+    /// Write a commented scenario template to start from.
+    New {
+        /// The new file's name (`.toml` is added).
+        name: PathBuf,
+    },
+    /// Print a shell completion script.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let color = match cli.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let st = Style::new(color);
+    match cli.command {
+        Command::Run { file, json } => run(&file, json, st),
+        Command::Check { files } => check(&files, st),
+        Command::State { file, step, json } => state(&file, step, json),
+        Command::List => list(),
+        Command::New { name } => new(&name),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "shmsim", &mut std::io::stdout());
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+/// A bundled scenario whose name is `name`, `name.toml`, or starts with `name-`.
+fn bundled(name: &str) -> Option<(&'static str, &'static str)> {
+    let stem = name.trim_end_matches(".toml");
+    BUNDLED
+        .iter()
+        .find(|(n, _)| n.trim_end_matches(".toml") == stem)
+        .or_else(|| {
+            BUNDLED
+                .iter()
+                .find(|(n, _)| n.starts_with(&format!("{stem}-")))
+        })
+        .copied()
+}
+
+/// Loads a file or a bundled scenario; prints the diagnostics on failure.
+fn load(arg: &str) -> Result<Scenario, ExitCode> {
+    let path = Path::new(arg);
+    let (name, result, source) = if path.exists() || bundled(arg).is_none() {
+        let source = std::fs::read_to_string(path).unwrap_or_default();
+        (arg.to_string(), scenario::load_file(path), source)
+    } else {
+        let (n, text) = bundled(arg).expect("checked");
+        let name = format!("scenarios/{n}");
+        (
+            name.clone(),
+            scenario::load_str(&name, text),
+            text.to_string(),
+        )
+    };
+    result.map_err(|diags| {
+        let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        eprint!("{}", scenario::render_diagnostics(&diags, &source, color));
+        let n = diags.len();
+        eprintln!(
+            "{name}: {n} error{} found; nothing was run",
+            if n == 1 { "" } else { "s" }
+        );
+        ExitCode::from(2)
+    })
+}
+
+fn out(s: &str) {
+    let mut stdout = std::io::stdout().lock();
+    // A closed pipe (`| head`) is not an error worth a panic.
+    let _ = stdout.write_all(s.as_bytes());
+}
+
+fn run(file: &str, json: bool, st: Style) -> ExitCode {
+    let s = match load(file) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let mut r = Run::new(&s);
+    if json {
+        while let Some(o) = r.step() {
+            let rec = transcript::JsonStep::new(&o, &r.kernel);
+            out(&(serde_json::to_string(&rec).expect("the records serialize") + "\n"));
+        }
+        return ExitCode::SUCCESS;
+    }
+    out(&transcript::header(&s, st));
+    let mut failed = 0;
+    let mut total = 0;
+    while let Some(o) = r.step() {
+        out("\n");
+        out(&transcript::step_text(&o, st));
+        total += o.checks.len();
+        failed += o.checks.iter().filter(|c| !c.ok).count();
+    }
+    out(&format!(
+        "\n{} of {total} expectations hold\n",
+        total - failed
+    ));
+    ExitCode::SUCCESS
+}
+
+fn check(files: &[String], _st: Style) -> ExitCode {
+    let mut worst = 0u8;
+    for f in files {
+        let s = match load(f) {
+            Ok(s) => s,
+            Err(_) => {
+                worst = 2;
+                continue;
+            }
+        };
+        let outcomes = sim::runner::run(&s);
+        let failures: Vec<_> = outcomes
+            .iter()
+            .flat_map(|o| o.checks.iter().filter(|c| !c.ok).map(move |c| (o.step, c)))
+            .collect();
+        let total: usize = outcomes.iter().map(|o| o.checks.len()).sum();
+        if failures.is_empty() {
+            out(&format!("ok    {} ({total} expectations)\n", s.file));
+            continue;
+        }
+        worst = worst.max(1);
+        out(&format!(
+            "FAIL  {}: {} of {total} expectations failed\n",
+            s.file,
+            failures.len()
+        ));
+        let w_obs = failures
+            .iter()
+            .map(|(_, c)| c.observable.len())
+            .max()
+            .unwrap_or(0)
+            .max(10);
+        let w_exp = failures
+            .iter()
+            .map(|(_, c)| c.expected.len())
+            .max()
+            .unwrap_or(0)
+            .max(8);
+        out(&format!(
+            "      {:<5} {:<w_obs$}  {:<w_exp$}  seen\n",
+            "step", "observable", "expected"
+        ));
+        for (step, c) in failures {
+            out(&format!(
+                "      {step:<5} {:<w_obs$}  {:<w_exp$}  {}\n",
+                c.observable, c.expected, c.seen
+            ));
+        }
+    }
+    ExitCode::from(worst)
+}
+
+fn state(file: &str, step: usize, json: bool) -> ExitCode {
+    let s = match load(file) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    if step > s.steps.len() {
+        eprintln!(
+            "{}: --step {step}: the scenario has {} steps",
+            s.file,
+            s.steps.len()
+        );
+        return ExitCode::from(2);
+    }
+    let mut r = Run::new(&s);
+    for _ in 0..step {
+        r.step();
+    }
+    let d = transcript::dump(&r.kernel);
+    if json {
+        out(&(serde_json::to_string_pretty(&d).expect("the dump serializes") + "\n"));
+    } else {
+        out(&format!("after step {step} of {}\n", s.file));
+        out(&transcript::state_text(&d));
+    }
+    ExitCode::SUCCESS
+}
+
+fn list() -> ExitCode {
+    let w = BUNDLED.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
+    for (name, text) in BUNDLED {
+        let title = match scenario::load_str(name, text) {
+            Ok(s) => s.title.value.clone(),
+            Err(_) => "(does not load: run `shmsim check` on it)".into(),
+        };
+        out(&format!(
+            "{:<w$}  {title}\n",
+            name.trim_end_matches(".toml"),
+            w = w - 5
+        ));
+    }
+    ExitCode::SUCCESS
+}
+
+const TEMPLATE: &str = r#"# A shmsim scenario: one C-like call per step, made by a named process.
+# The format: SCENARIOS.md (and the book). Check it with `shmsim check FILE`.
+title = "My scenario"
+about = """
+What this scenario shows, in a sentence or two.
+"""
+procs = ["writer", "reader"]          # processes that exist at step 0
+
+[machine]                             # every key optional
+ram = "64 MiB"
+swap = "0"                            # "0" = no swap
+# dev_shm = "32 MiB"                  # size= of /dev/shm (default: half of ram)
+# index = "radix"                     # or "xarray" (4.20+ encoding)
+
+[[step]]
+proc = "writer"
+do = 'fd = shm_open("/demo", O_CREAT | O_RDWR, 0600)'
+say = "A POSIX shared memory object is a file on the /dev/shm tmpfs."
+expect = { ret = 3 }
+
+[[step]]
+proc = "writer"
+do = "ftruncate(fd, 4096)"
+
+[[step]]
+proc = "writer"
+do = "p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)"
+say = "mmap only reserves addresses: no page is mapped yet."
+expect = { pte.p = "-" }
+
+[[step]]
+proc = "writer"
+do = 'memcpy(p, "hello", 6)'
+say = "The first write faults: shmem allocates a page in the file's page cache."
+expect = { pte.p = "P", meminfo.Shmem = "+4 kB" }
+
+[[step]]
+proc = "reader"
+do = 'fd = shm_open("/demo", O_RDONLY, 0)'
+
+[[step]]
+proc = "reader"
+do = "q = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0)"
+
+[[step]]
+proc = "reader"
+do = 'printf("%s", q)'
+quiz = { ask = "What does the reader print?", choices = ["nothing", "hello"], answer = 2 }
+expect = { out = "hello" }
+"#;
+
+fn new(name: &Path) -> ExitCode {
+    let path = if name.extension().is_some_and(|e| e == "toml") {
+        name.to_path_buf()
+    } else {
+        name.with_extension("toml")
+    };
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path);
+    match file.and_then(|mut f| f.write_all(TEMPLATE.as_bytes())) {
+        Ok(()) => {
+            out(&format!(
+                "wrote {}; try: shmsim run {}\n",
+                path.display(),
+                path.display()
+            ));
+            ExitCode::SUCCESS
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            eprintln!(
+                "{} exists; shmsim new never overwrites a file",
+                path.display()
+            );
+            ExitCode::from(1)
+        }
+        Err(e) => {
+            eprintln!("cannot write {}: {e}", path.display());
+            ExitCode::from(1)
+        }
+    }
 }

@@ -1,0 +1,1301 @@
+//! The runner: plays a checked [`Scenario`] on the kernel model, step by step.
+//!
+//! Not a kernel file. Each step's statement becomes the system calls and
+//! memory accesses a C program would make; the runner records what the call
+//! returned (a value, an errno, or the signal that ended the process), what it
+//! printed, the kernel functions it went through, the observables of the
+//! contract after it, what changed, and whether each `expect` held.
+//!
+//! ```text
+//!   Scenario --step--> Run::step --calls--> Kernel --> StepOutcome
+//!                        names per process       (ret/errno/signal, out, trace,
+//!                        (C locals)               observables, changes, checks)
+//! ```
+//!
+//! The same scenario always gives the same outcomes, byte for byte.
+
+use crate::errno::{Errno, Fault, Signal};
+use crate::fs::proc as render;
+use crate::ipc::shm::{ShmInfo, ShmidDs};
+use crate::ipc::util::{IPC_INFO, IPC_SET, IPC_STAT};
+use crate::kernel::{Config, Kernel, Pid};
+use crate::mm::page::PAGE_SIZE;
+use crate::mm::swapops::{Encoding, Era};
+use crate::scenario::ast::{Call, Expr, ExprKind, StmtKind};
+use crate::scenario::{
+    consts, ExpectValue, Expectation, IndexKind, MeminfoField, Observable, Scenario, ShmField,
+    SmapsField, Step,
+};
+use crate::trace::TraceEvent;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// A value a name holds in a process (a C local).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum Value {
+    /// An integer.
+    Int(i64),
+    /// A file descriptor.
+    Fd(i32),
+    /// The start of a mapping and its length (`mmap`, `shmat`).
+    Mapping {
+        /// Start address.
+        addr: u64,
+        /// Length in bytes.
+        len: u64,
+    },
+    /// A pointer (into a mapping, or anywhere).
+    Ptr(u64),
+    /// A System V shm id.
+    ShmId(i32),
+    /// A System V key.
+    Key(i32),
+    /// A `char name[]`.
+    Str(Vec<u8>),
+    /// A struct filled by `shmctl`, field -> value.
+    Struct(BTreeMap<String, i64>),
+}
+
+impl Value {
+    fn as_int(&self) -> i64 {
+        match self {
+            Value::Int(i) => *i,
+            Value::Fd(f) => *f as i64,
+            Value::Mapping { addr, .. } | Value::Ptr(addr) => *addr as i64,
+            Value::ShmId(i) | Value::Key(i) => *i as i64,
+            Value::Str(_) | Value::Struct(_) => 0,
+        }
+    }
+}
+
+/// How a call ended, as C sees it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct CallResult {
+    /// The return value (`-1` with an errno; none when a signal ended the process).
+    pub ret: Option<i64>,
+    /// `errno`, when the call failed.
+    pub errno: Option<Errno>,
+    /// The signal that ended the process.
+    pub signal: Option<Signal>,
+}
+
+/// One `expect` checked.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Check {
+    /// The observable, by its contract name (`pte.ptr`).
+    pub observable: String,
+    /// What the scenario expected.
+    pub expected: String,
+    /// What the model showed.
+    pub seen: String,
+    /// Whether they agree.
+    pub ok: bool,
+}
+
+/// An observable that changed in a step.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Change {
+    /// Its name (`pte.ptr@producer`, `meminfo.Shmem`).
+    pub name: String,
+    /// Before the step (`"none"` if it did not exist).
+    pub before: String,
+    /// After the step.
+    pub after: String,
+}
+
+/// Everything one step did.
+#[derive(Clone, Debug, Serialize)]
+pub struct StepOutcome {
+    /// 1-based step number.
+    pub step: usize,
+    /// The process that made the call (none for machine-wide and look steps).
+    pub proc: Option<String>,
+    /// The statement.
+    #[serde(rename = "do")]
+    pub do_: String,
+    /// The call's result.
+    #[serde(flatten)]
+    pub result: CallResult,
+    /// What it printed (`printf`, `read`, a load, a look step).
+    pub out: String,
+    /// The narration.
+    pub say: Option<String>,
+    /// The kernel functions it went through.
+    pub trace: Vec<TraceEvent>,
+    /// The observables after the step (per-process ones as `NAME@proc`).
+    pub observables: BTreeMap<String, String>,
+    /// What changed.
+    pub changes: Vec<Change>,
+    /// The step's expectations, checked.
+    pub checks: Vec<Check>,
+    /// Kernel log lines the step produced (the OOM killer).
+    pub dmesg: Vec<String>,
+}
+
+impl StepOutcome {
+    /// Did every expectation hold?
+    pub fn ok(&self) -> bool {
+        self.checks.iter().all(|c| c.ok)
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+struct ProcState {
+    /// Its pid while it lives.
+    pid: Option<Pid>,
+    /// Its pid, kept after it ends (to name it in `shm.NAME.lpid`).
+    was: Pid,
+    names: BTreeMap<String, Value>,
+}
+
+/// A scenario being played on a fresh kernel.
+pub struct Run<'s> {
+    /// The model.
+    pub kernel: Kernel,
+    scenario: &'s Scenario,
+    procs: BTreeMap<String, ProcState>,
+    order: Vec<String>,
+    next: usize,
+    base: BTreeMap<&'static str, u64>,
+    base_df: u64,
+    prev: BTreeMap<String, String>,
+}
+
+/// The machine a scenario asks for.
+pub fn config_of(s: &Scenario) -> Config {
+    let m = &s.machine;
+    Config {
+        ram_bytes: m.ram_bytes(),
+        swap_bytes: m.swap_bytes(),
+        dev_shm_bytes: m.dev_shm.as_ref().map(|d| d.value),
+        encoding: Encoding {
+            era: match m.index() {
+                IndexKind::Radix => Era::Radix,
+                IndexKind::Xarray => Era::XArray,
+            },
+            ..Encoding::default()
+        },
+        uid: m.uid(),
+        gid: m.uid(),
+        ..Config::default()
+    }
+}
+
+const MEMINFO: [MeminfoField; 7] = [
+    MeminfoField::Shmem,
+    MeminfoField::Cached,
+    MeminfoField::SwapCached,
+    MeminfoField::AnonPages,
+    MeminfoField::Mapped,
+    MeminfoField::SwapUsed,
+    MeminfoField::MemFree,
+];
+
+impl<'s> Run<'s> {
+    /// Boots the scenario's machine and starts its processes.
+    pub fn new(scenario: &'s Scenario) -> Run<'s> {
+        let mut kernel = Kernel::new(config_of(scenario));
+        let mut procs = BTreeMap::new();
+        let mut order = Vec::new();
+        for p in &scenario.procs {
+            let pid = kernel.spawn(&p.value);
+            procs.insert(
+                p.value.clone(),
+                ProcState {
+                    pid: Some(pid),
+                    was: pid,
+                    names: BTreeMap::new(),
+                },
+            );
+            order.push(p.value.clone());
+        }
+        kernel.take_trace();
+        let base = MEMINFO
+            .iter()
+            .map(|f| (f.name(), kernel.meminfo_field(f.name()).unwrap_or(0)))
+            .collect();
+        let base_df = kernel.df_used_kb("/dev/shm").unwrap_or(0);
+        let mut run = Run {
+            kernel,
+            scenario,
+            procs,
+            order,
+            next: 0,
+            base,
+            base_df,
+            prev: BTreeMap::new(),
+        };
+        run.prev = run.observables();
+        run
+    }
+
+    /// Steps played so far.
+    pub fn done(&self) -> usize {
+        self.next
+    }
+
+    /// Plays every remaining step.
+    pub fn run_all(&mut self) -> Vec<StepOutcome> {
+        std::iter::from_fn(|| self.step()).collect()
+    }
+
+    /// Plays the next step; `None` at the end.
+    pub fn step(&mut self) -> Option<StepOutcome> {
+        let step = self.scenario.steps.get(self.next)?;
+        self.next += 1;
+        let dmesg_before = self.kernel.dmesg.len();
+        let mut out = String::new();
+        let result = self.exec(step, &mut out);
+        let trace = self.kernel.take_trace();
+        self.reap();
+        let observables = self.observables();
+        let changes = diff(&self.prev, &observables);
+        let checks = match &step.expect {
+            Some(e) => e
+                .value
+                .iter()
+                .map(|x| self.check(step, x, &result, &out))
+                .collect(),
+            None => Vec::new(),
+        };
+        self.prev = observables.clone();
+        Some(StepOutcome {
+            step: step.index + 1,
+            proc: step.proc.as_ref().map(|p| p.value.clone()),
+            do_: step.do_.value.clone(),
+            result,
+            out,
+            say: step.say.as_ref().map(|s| s.value.clone()),
+            trace,
+            observables,
+            changes,
+            checks,
+            dmesg: self.kernel.dmesg[dmesg_before..].to_vec(),
+        })
+    }
+
+    /// Processes the OOM killer ended lose their names.
+    fn reap(&mut self) {
+        for st in self.procs.values_mut() {
+            if st.pid.is_some_and(|p| !self.kernel.tasks.contains_key(&p)) {
+                st.pid = None;
+            }
+        }
+    }
+
+    fn pid_of(&self, name: &str) -> Option<Pid> {
+        self.procs.get(name).and_then(|p| p.pid)
+    }
+
+    fn eval(&self, proc_: Option<&str>, e: &Expr) -> Value {
+        match &e.kind {
+            ExprKind::Int(i) => Value::Int(*i),
+            ExprKind::Char(c) => Value::Int(*c as i64),
+            ExprKind::Str(s) => Value::Str(s.bytes.clone()),
+            ExprKind::Name(n) => {
+                if let Some(v) = proc_
+                    .and_then(|p| self.procs.get(p))
+                    .and_then(|p| p.names.get(n))
+                {
+                    return v.clone();
+                }
+                if let Some(c) = consts::constant(n) {
+                    return Value::Int(c.value);
+                }
+                // A process named bare (`pmap(consumer)`).
+                Value::Str(n.as_bytes().to_vec())
+            }
+            ExprKind::Neg(x) => Value::Int(self.eval(proc_, x).as_int().wrapping_neg()),
+            ExprKind::Binary { op, lhs, rhs } => {
+                use crate::scenario::ast::BinOp;
+                let (l, r) = (self.eval(proc_, lhs), self.eval(proc_, rhs));
+                let (a, b) = (l.as_int(), r.as_int());
+                let v = match op {
+                    BinOp::Or => a | b,
+                    BinOp::Add => a.wrapping_add(b),
+                    BinOp::Sub => a.wrapping_sub(b),
+                    BinOp::Mul => a.wrapping_mul(b),
+                };
+                let pointer = matches!(l, Value::Mapping { .. } | Value::Ptr(_))
+                    || matches!(r, Value::Mapping { .. } | Value::Ptr(_)) && *op == BinOp::Add;
+                if pointer && matches!(op, BinOp::Add | BinOp::Sub) {
+                    Value::Ptr(v as u64)
+                } else {
+                    Value::Int(v)
+                }
+            }
+            ExprKind::AddrOf(id) => Value::Str(id.name.as_bytes().to_vec()),
+            ExprKind::Field(path) => {
+                let root = proc_
+                    .and_then(|p| self.procs.get(p))
+                    .and_then(|p| p.names.get(&path.root.name));
+                match root {
+                    Some(Value::Struct(fields)) => {
+                        Value::Int(fields.get(&path.dotted()).copied().unwrap_or(0))
+                    }
+                    _ => Value::Int(0),
+                }
+            }
+            ExprKind::Index(_) => Value::Int(0),
+        }
+    }
+
+    fn bytes_of(&self, proc_: Option<&str>, e: &Expr) -> Vec<u8> {
+        match self.eval(proc_, e) {
+            Value::Str(b) => b,
+            v => v.as_int().to_string().into_bytes(),
+        }
+    }
+
+    fn text_of(&self, proc_: Option<&str>, e: &Expr) -> String {
+        String::from_utf8_lossy(&self.bytes_of(proc_, e)).into_owned()
+    }
+
+    fn bind(&mut self, proc_: &str, name: &str, v: Value) {
+        if let Some(p) = self.procs.get_mut(proc_) {
+            p.names.insert(name.to_string(), v);
+        }
+    }
+
+    /// Runs one step's statement.
+    fn exec(&mut self, step: &Step, out: &mut String) -> CallResult {
+        let proc_ = step.proc.as_ref().map(|p| p.value.clone());
+        let Some(pname) = proc_.as_deref() else {
+            let call = step
+                .stmt
+                .kind
+                .call()
+                .expect("the checker gives machine steps a call");
+            return self.machine_call(call, out);
+        };
+        let Some(pid) = self.pid_of(pname) else {
+            // The checker keeps exited processes from acting; one the OOM
+            // killer ended cannot either.
+            return CallResult {
+                ret: None,
+                errno: Some(Errno::ESRCH),
+                signal: None,
+            };
+        };
+        match &step.stmt.kind {
+            StmtKind::Call(call) => self.call(pname, pid, call, None, out),
+            StmtKind::Assign { name, call } => self.call(pname, pid, call, Some(&name.name), out),
+            StmtKind::Let { name, value } => {
+                let v = self.eval(Some(pname), value);
+                let ret = v.as_int();
+                self.bind(pname, &name.name, v);
+                CallResult {
+                    ret: Some(ret),
+                    ..CallResult::default()
+                }
+            }
+            StmtKind::Store { place, value } => {
+                let addr = self
+                    .eval(Some(pname), &place.base)
+                    .as_int()
+                    .wrapping_add(self.eval(Some(pname), &place.index).as_int());
+                let byte = self.eval(Some(pname), value).as_int() as u8;
+                match self.kernel.write_user(pid, addr as u64, &[byte]) {
+                    Ok(()) => CallResult {
+                        ret: Some(byte as i64),
+                        ..CallResult::default()
+                    },
+                    Err(f) => self.killed(pname, f),
+                }
+            }
+            StmtKind::Load { name, place } => {
+                let addr = self
+                    .eval(Some(pname), &place.base)
+                    .as_int()
+                    .wrapping_add(self.eval(Some(pname), &place.index).as_int());
+                match self.kernel.read_user(pid, addr as u64, 1) {
+                    Ok(b) => {
+                        out.push_str(&show_byte(b[0]));
+                        self.bind(pname, &name.name, Value::Int(b[0] as i64));
+                        CallResult {
+                            ret: Some(b[0] as i64),
+                            ..CallResult::default()
+                        }
+                    }
+                    Err(f) => self.killed(pname, f),
+                }
+            }
+            StmtKind::SetField { target, value } => {
+                let v = self.eval(Some(pname), value).as_int();
+                if let Some(Value::Struct(fields)) = self
+                    .procs
+                    .get_mut(pname)
+                    .and_then(|p| p.names.get_mut(&target.root.name))
+                {
+                    fields.insert(target.dotted(), v);
+                }
+                CallResult {
+                    ret: Some(v),
+                    ..CallResult::default()
+                }
+            }
+        }
+    }
+
+    fn killed(&mut self, pname: &str, f: Fault) -> CallResult {
+        if let Some(p) = self.procs.get_mut(pname) {
+            p.pid = None;
+            p.names.clear();
+        }
+        CallResult {
+            ret: None,
+            errno: None,
+            signal: Some(f.signal),
+        }
+    }
+
+    fn sys<T>(r: Result<T, Errno>, ok: impl FnOnce(T) -> i64) -> CallResult {
+        match r {
+            Ok(v) => CallResult {
+                ret: Some(ok(v)),
+                ..CallResult::default()
+            },
+            Err(e) => CallResult {
+                ret: Some(-1),
+                errno: Some(e),
+                signal: None,
+            },
+        }
+    }
+
+    #[allow(clippy::too_many_lines)]
+    fn call(
+        &mut self,
+        pname: &str,
+        pid: Pid,
+        call: &Call,
+        bind: Option<&str>,
+        out: &mut String,
+    ) -> CallResult {
+        let p = Some(pname);
+        let a = &call.args;
+        let ints: Vec<i64> = a.iter().map(|e| self.eval(p, e).as_int()).collect();
+        let int = |i: usize| -> i64 { ints.get(i).copied().unwrap_or(0) };
+        let k = &mut self.kernel;
+        let name = call.name.name.as_str();
+        let mut bound: Option<Value> = None;
+        let r = match name {
+            "open" => {
+                let path = self.text_of(p, &a[0]);
+                let (flags, mode) = (int(1) as u32, int(2) as u32);
+                let r = self.kernel.open(pid, &path, flags, mode);
+                bound = r.ok().map(Value::Fd);
+                Self::sys(r, |fd| fd as i64)
+            }
+            "close" => Self::sys(k.close(pid, int(0) as i32), |v| v as i64),
+            "ftruncate" => Self::sys(k.ftruncate(pid, int(0) as i32, int(1)), |v| v as i64),
+            "read" | "pread" => {
+                let r = if name == "read" {
+                    self.kernel.read(pid, int(0) as i32, int(1) as u64)
+                } else {
+                    self.kernel.pread(pid, int(0) as i32, int(1) as u64, int(2))
+                };
+                if let Ok(b) = &r {
+                    out.push_str(&show_bytes(b));
+                }
+                Self::sys(r, |b| b.len() as i64)
+            }
+            "write" | "pwrite" => {
+                let data = self.bytes_of(p, &a[1]);
+                let fd = int(0) as i32;
+                let r = if name == "write" {
+                    self.kernel.write(pid, fd, &data)
+                } else {
+                    self.kernel.pwrite(pid, fd, &data, int(2))
+                };
+                Self::sys(r, |n| n as i64)
+            }
+            "lseek" => Self::sys(k.lseek(pid, int(0) as i32, int(1), int(2) as i32), |v| v),
+            "unlink" => {
+                let path = self.text_of(p, &a[0]);
+                Self::sys(self.kernel.unlink(pid, &path), |v| v as i64)
+            }
+            "fsync" => Self::sys(k.fsync(pid, int(0) as i32), |v| v as i64),
+            "mkstemp" => {
+                let template = self.text_of(p, &a[0]);
+                let r = crate::glibc::mkstemp(&mut self.kernel, pid, &template);
+                if let (Ok((_, path)), Some(n)) = (&r, a[0].as_name()) {
+                    if matches!(self.procs[pname].names.get(n), Some(Value::Str(_))) {
+                        self.bind(pname, n, Value::Str(path.clone().into_bytes()));
+                    }
+                }
+                bound = r.as_ref().ok().map(|(fd, _)| Value::Fd(*fd));
+                Self::sys(r, |(fd, _)| fd as i64)
+            }
+            "shm_open" => {
+                let n = self.text_of(p, &a[0]);
+                let r =
+                    crate::glibc::shm_open(&mut self.kernel, pid, &n, int(1) as u32, int(2) as u32);
+                bound = r.ok().map(Value::Fd);
+                Self::sys(r, |fd| fd as i64)
+            }
+            "shm_unlink" => {
+                let n = self.text_of(p, &a[0]);
+                Self::sys(crate::glibc::shm_unlink(&mut self.kernel, pid, &n), |v| {
+                    v as i64
+                })
+            }
+            "mmap" => {
+                let len = int(1) as u64;
+                let r = k.mmap(
+                    pid,
+                    int(0) as u64,
+                    len,
+                    int(2) as u32,
+                    int(3) as u32,
+                    int(4) as i32,
+                    int(5),
+                );
+                bound = r.ok().map(|addr| Value::Mapping { addr, len });
+                Self::sys(r, |addr| addr as i64)
+            }
+            "munmap" => Self::sys(k.munmap(pid, int(0) as u64, int(1) as u64), |v| v as i64),
+            "msync" => Self::sys(
+                k.msync(pid, int(0) as u64, int(1) as u64, int(2) as u32),
+                |v| v as i64,
+            ),
+            "madvise" => Self::sys(
+                k.madvise(pid, int(0) as u64, int(1) as u64, int(2) as i32),
+                |v| v as i64,
+            ),
+            "mprotect" => Self::sys(
+                k.mprotect(pid, int(0) as u64, int(1) as u64, int(2) as u32),
+                |v| v as i64,
+            ),
+            "ftok" => {
+                let path = self.text_of(p, &a[0]);
+                let r = crate::glibc::ftok(&mut self.kernel, pid, &path, int(1) as i32);
+                bound = r.ok().map(Value::Key);
+                Self::sys(r, |key| key as i64)
+            }
+            "shmget" => {
+                let r = k.shmget(pid, int(0) as i32, int(1) as u64, int(2) as i32);
+                bound = r.ok().map(Value::ShmId);
+                Self::sys(r, |id| id as i64)
+            }
+            "shmat" => {
+                let id = int(0) as i32;
+                let r = k.shmat(pid, id, int(1) as u64, int(2) as i32);
+                let len = self
+                    .kernel
+                    .shm_ids
+                    .obtain_check(id)
+                    .map_or(0, |s| s.shm_segsz);
+                bound = r.ok().map(|addr| Value::Mapping { addr, len });
+                Self::sys(r, |addr| addr as i64)
+            }
+            "shmdt" => Self::sys(k.shmdt(pid, int(0) as u64), |v| v as i64),
+            "shmctl" => return self.shmctl(pname, pid, call),
+            "memcpy" => {
+                let dst = int(0) as u64;
+                let n = int(2) as u64;
+                let src = match self.eval(p, &a[1]) {
+                    Value::Str(mut b) => {
+                        b.push(0);
+                        b.resize(n as usize, 0);
+                        Ok(b)
+                    }
+                    v => self.kernel.read_user(pid, v.as_int() as u64, n),
+                };
+                let r = src.and_then(|b| self.kernel.write_user(pid, dst, &b));
+                match r {
+                    Ok(()) => {
+                        bound = Some(Value::Ptr(dst));
+                        CallResult {
+                            ret: Some(dst as i64),
+                            ..CallResult::default()
+                        }
+                    }
+                    Err(f) => return self.killed(pname, f),
+                }
+            }
+            "memset" => {
+                let dst = int(0) as u64;
+                match self.kernel.fill_user(pid, dst, int(1) as u8, int(2) as u64) {
+                    Ok(()) => {
+                        bound = Some(Value::Ptr(dst));
+                        CallResult {
+                            ret: Some(dst as i64),
+                            ..CallResult::default()
+                        }
+                    }
+                    Err(f) => return self.killed(pname, f),
+                }
+            }
+            "printf" => match self.printf(pname, pid, call) {
+                Ok(text) => {
+                    out.push_str(&text);
+                    CallResult {
+                        ret: Some(text.len() as i64),
+                        ..CallResult::default()
+                    }
+                }
+                Err(f) => return self.killed(pname, f),
+            },
+            "fork" => {
+                let child_name = bind.unwrap_or("child").to_string();
+                let r = self.kernel.fork(pid, &child_name);
+                if let Ok(child) = r {
+                    let mut names = self.procs[pname].names.clone();
+                    names.insert(child_name.clone(), Value::Int(0));
+                    self.procs.insert(
+                        child_name.clone(),
+                        ProcState {
+                            pid: Some(child),
+                            was: child,
+                            names,
+                        },
+                    );
+                    self.order.push(child_name);
+                    bound = Some(Value::Int(child as i64));
+                }
+                Self::sys(r, |c| c as i64)
+            }
+            "exit" => {
+                let r = self.kernel.exit(pid, int(0) as i32);
+                if let Some(st) = self.procs.get_mut(pname) {
+                    st.pid = None;
+                    st.names.clear();
+                }
+                return CallResult {
+                    ret: r.ok().map(|_| int(0)),
+                    ..CallResult::default()
+                };
+            }
+            "send_fd" => {
+                let to = self.text_of(p, &a[0]);
+                match self.pid_of(&to) {
+                    Some(to) => {
+                        Self::sys(self.kernel.send_fd(pid, to, int(1) as i32), |v| v as i64)
+                    }
+                    // The peer's end of the socket pair is closed.
+                    None => Self::sys::<i32>(Err(Errno::EPIPE), |v| v as i64),
+                }
+            }
+            "recv_fd" => {
+                let r = self.kernel.recv_fd(pid);
+                bound = r.ok().map(Value::Fd);
+                Self::sys(r, |fd| fd as i64)
+            }
+            other => unreachable!("the checker admits only known calls, not {other}"),
+        };
+        if let (Some(n), Some(v)) = (bind, bound) {
+            if r.errno.is_none() {
+                self.bind(pname, n, v);
+            }
+        }
+        r
+    }
+
+    fn shmctl(&mut self, pname: &str, pid: Pid, call: &Call) -> CallResult {
+        let p = Some(pname);
+        let id = self.eval(p, &call.args[0]).as_int() as i32;
+        let cmd = self.eval(p, &call.args[1]).as_int() as i32;
+        let buf = call.args.get(2).and_then(|e| match &e.kind {
+            ExprKind::AddrOf(n) => Some(n.name.clone()),
+            _ => None,
+        });
+        let set = if cmd == IPC_SET {
+            match buf.as_ref().and_then(|b| self.procs[pname].names.get(b)) {
+                Some(Value::Struct(f)) => Some((
+                    f.get("shm_perm.uid").copied().unwrap_or(0) as u32,
+                    f.get("shm_perm.gid").copied().unwrap_or(0) as u32,
+                    f.get("shm_perm.mode").copied().unwrap_or(0) as u32,
+                )),
+                _ => None,
+            }
+        } else {
+            None
+        };
+        let r = self.kernel.shmctl(pid, id, cmd, set);
+        if let (Ok(res), Some(b)) = (&r, buf) {
+            let fields = match (&res.ds, &res.info) {
+                (Some(ds), _) => Some(shmid_ds_fields(ds)),
+                (_, Some(info)) => Some(shminfo_fields(info)),
+                _ => None,
+            };
+            if let Some(f) = fields {
+                if cmd == IPC_STAT || cmd == IPC_INFO || res.ds.is_some() || res.info.is_some() {
+                    self.bind(pname, &b, Value::Struct(f));
+                }
+            }
+        }
+        Self::sys(r, |res| res.ret)
+    }
+
+    fn printf(&mut self, pname: &str, pid: Pid, call: &Call) -> Result<String, Fault> {
+        let p = Some(pname);
+        let fmt = self.bytes_of(p, &call.args[0]);
+        let mut args = call.args[1..].iter();
+        let mut s = String::new();
+        let mut i = 0;
+        while i < fmt.len() {
+            let c = fmt[i];
+            if c != b'%' {
+                s.push(c as char);
+                i += 1;
+                continue;
+            }
+            i += 1;
+            // Length modifiers (`%ld`, `%lu`, `%lx`) change nothing here.
+            while i < fmt.len() && fmt[i] == b'l' {
+                i += 1;
+            }
+            let Some(&conv) = fmt.get(i) else { break };
+            i += 1;
+            if conv == b'%' {
+                s.push('%');
+                continue;
+            }
+            let Some(arg) = args.next() else { break };
+            let v = self.eval(p, arg);
+            match conv {
+                b's' => match v {
+                    Value::Str(b) => s.push_str(&String::from_utf8_lossy(&b)),
+                    v => match self.kernel.read_user_cstr(pid, v.as_int() as u64, 1 << 20) {
+                        Ok(b) => s.push_str(&String::from_utf8_lossy(&b)),
+                        Err(f) => {
+                            self.killed(pname, f);
+                            return Err(f);
+                        }
+                    },
+                },
+                b'c' => s.push(v.as_int() as u8 as char),
+                b'd' | b'i' => s.push_str(&v.as_int().to_string()),
+                b'u' => s.push_str(&(v.as_int() as u64).to_string()),
+                b'x' => s.push_str(&format!("{:x}", v.as_int())),
+                b'o' => s.push_str(&format!("{:o}", v.as_int())),
+                b'p' => s.push_str(&format!("{:#x}", v.as_int())),
+                _ => {}
+            }
+        }
+        Ok(s)
+    }
+
+    fn machine_call(&mut self, call: &Call, out: &mut String) -> CallResult {
+        let a = &call.args;
+        let ints: Vec<i64> = a.iter().map(|e| self.eval(None, e).as_int()).collect();
+        let texts: Vec<String> = a.iter().map(|e| self.text_of(None, e)).collect();
+        let int = |i: usize| -> i64 { ints.get(i).copied().unwrap_or(0) };
+        let text = |i: usize| -> String { texts.get(i).cloned().unwrap_or_default() };
+        let ok = |ret: i64| CallResult {
+            ret: Some(ret),
+            ..CallResult::default()
+        };
+        match call.name.name.as_str() {
+            "reclaim" => ok(self.kernel.reclaim(int(0) as u64) as i64),
+            "sysctl" => {
+                let (n, v) = (text(0), int(1));
+                Self::sys(self.kernel.sysctl(&n, v as u64), |r| r as i64)
+            }
+            "drop_caches" => {
+                self.kernel.drop_caches();
+                ok(0)
+            }
+            look => {
+                let printed = self.look(look, &text(0), a);
+                match printed {
+                    Ok(t) => {
+                        out.push_str(&t);
+                        ok(0)
+                    }
+                    Err(e) => {
+                        out.push_str(&e);
+                        CallResult {
+                            ret: Some(1),
+                            ..CallResult::default()
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// A look step: what the real tool prints.
+    fn look(&self, tool: &str, arg: &str, args: &[Expr]) -> Result<String, String> {
+        let k = &self.kernel;
+        match tool {
+            "free" => Ok(render::render_free(
+                &k.meminfo_view(),
+                &render::FreeOpts::parse(arg)?,
+            )),
+            "df" => {
+                let (opts, path) = split_opts(arg);
+                let path = if path.is_empty() { "/dev/shm" } else { path };
+                let p = crate::fs::vfs::normalize_path(path)
+                    .map_err(|e| format!("df: {path}: {}", e.strerror()))?;
+                let sb = k.sbs[k.sb_of_path(&p)].clone();
+                Ok(render::render_df(
+                    &[k.statfs_view(&sb)],
+                    &render::DfOpts::parse(opts)?,
+                ))
+            }
+            "cat" => match arg {
+                "/proc/meminfo" => Ok(render::render_meminfo(&k.meminfo_view())),
+                "/proc/sys/kernel/shmmax" => Ok(format!("{}\n", k.shm_ids.shm_ctlmax)),
+                "/proc/sys/kernel/shmall" => Ok(format!("{}\n", k.shm_ids.shm_ctlall)),
+                "/proc/sys/kernel/shmmni" => Ok(format!("{}\n", k.shm_ids.shm_ctlmni)),
+                "/proc/swaps" => Ok(proc_swaps(k)),
+                "/proc/sysvipc/shm" => Ok(crate::ipc::proc::render_proc_sysvipc_shm(k)),
+                other => Err(format!("cat: {other}: not modelled\n")),
+            },
+            "ipcs" => ipcs(k, arg),
+            "ls" => {
+                let (_, dir) = split_opts(arg);
+                let dir = if dir.is_empty() { "/dev/shm" } else { dir };
+                let (entries, total) = k
+                    .ls_view(dir)
+                    .map_err(|e| format!("ls: cannot access '{dir}': {}\n", e.strerror()))?;
+                Ok(render::render_ls_l(&entries, total, k.now))
+            }
+            "pmap" | "smaps" => {
+                let who = arg.to_string();
+                let pid = self
+                    .pid_of(&who)
+                    .ok_or_else(|| format!("{tool}: {who}: no such process\n"))?;
+                let vmas = k.vma_views(pid).map_err(|e| e.strerror().to_string())?;
+                if tool == "pmap" {
+                    return Ok(render::render_pmap(pid, &who, &vmas));
+                }
+                let at = args
+                    .get(1)
+                    .map_or(0, |e| self.eval(Some(&who), e).as_int() as u64);
+                let one: Vec<_> = vmas
+                    .into_iter()
+                    .filter(|v| v.start <= at && at < v.end)
+                    .collect();
+                Ok(render::render_smaps(&one))
+            }
+            other => Err(format!("{other}: not a look step\n")),
+        }
+    }
+
+    /// Every observable now: per-process ones as `KIND.NAME@proc`.
+    pub fn observables(&self) -> BTreeMap<String, String> {
+        let k = &self.kernel;
+        let mut o = BTreeMap::new();
+        for pname in &self.order {
+            let st = &self.procs[pname];
+            let Some(pid) = st.pid else { continue };
+            for (n, v) in &st.names {
+                match v {
+                    Value::Mapping { addr, len } => {
+                        o.insert(format!("pte.{n}@{pname}"), k.pte_string(pid, *addr, *len));
+                        o.insert(format!("core.{n}@{pname}"), k.core_string(pid, *addr, *len));
+                        if let Some(s) = self.smaps_of(pid, *addr) {
+                            for f in SmapsField::ALL {
+                                o.insert(
+                                    format!("smaps.{n}.{}@{pname}", f.name()),
+                                    size_kb(smaps_field(&s, *f)),
+                                );
+                            }
+                        }
+                    }
+                    Value::ShmId(id) => {
+                        for f in ShmField::ALL {
+                            o.insert(
+                                format!("shm.{n}.{}@{pname}", f.name()),
+                                self.shm_field(*id, *f),
+                            );
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        for f in MEMINFO {
+            let now = k.meminfo_field(f.name()).unwrap_or(0) as i64;
+            o.insert(
+                format!("meminfo.{}", f.name()),
+                signed_kb(now - self.base[f.name()] as i64),
+            );
+        }
+        o.insert(
+            "df./dev/shm".into(),
+            size_kb(
+                k.df_used_kb("/dev/shm")
+                    .unwrap_or(0)
+                    .saturating_sub(self.base_df),
+            ),
+        );
+        for (path, &ino) in &k.dentries {
+            let inode = &k.inodes[&ino];
+            if inode.is_reg() && inode.shmem().is_some() {
+                o.insert(format!("data.{path}"), k.data_string(ino));
+                o.insert(format!("cache.{path}"), k.cache_string(ino));
+            }
+        }
+        for shp in k.shm_ids.entries.values() {
+            o.insert(
+                format!("cache./SYSV{:08x}", shp.perm.key as u32),
+                k.cache_string(shp.ino),
+            );
+        }
+        o
+    }
+
+    fn smaps_of(&self, pid: Pid, addr: u64) -> Option<render::SmapsView> {
+        let vma = self.kernel.tasks.get(&pid)?.mm.vma_at(addr)?;
+        Some(self.kernel.smaps_view(pid, vma))
+    }
+
+    fn shm_field(&self, id: i32, f: ShmField) -> String {
+        let k = &self.kernel;
+        let Ok(shp) = k.shm_ids.obtain_check(id) else {
+            return "none".into();
+        };
+        let inode = &k.inodes[&shp.ino];
+        let name_of = |pid: Pid| -> String {
+            if pid == 0 {
+                return "0".into();
+            }
+            self.procs
+                .iter()
+                .find(|(_, st)| st.was == pid)
+                .map_or_else(|| pid.to_string(), |(n, _)| n.clone())
+        };
+        match f {
+            // In bytes, as /proc/sysvipc/shm prints it.
+            ShmField::Size => shp.shm_segsz.to_string(),
+            ShmField::Nattch => shp.shm_nattch.to_string(),
+            ShmField::Rss => size_kb(inode.mapping.nrpages * PAGE_SIZE / 1024),
+            ShmField::Swap => size_kb(inode.shmem().map_or(0, |i| i.swapped) * PAGE_SIZE / 1024),
+            ShmField::Perms => format!("{:o}", shp.perm.mode),
+            ShmField::Cpid => name_of(shp.shm_cprid),
+            ShmField::Lpid => name_of(shp.shm_lprid),
+            ShmField::Key => shp.perm.key.to_string(),
+        }
+    }
+
+    fn check(&self, step: &Step, x: &Expectation, r: &CallResult, out: &str) -> Check {
+        let pname = step.proc.as_ref().map(|p| p.value.as_str());
+        let observable = x.observable.to_string();
+        let (seen, ok) = self.seen(pname, &x.observable, &x.value, r, out);
+        let mut expected = show_expect(&x.value);
+        if let (Observable::Meminfo(_), ExpectValue::Bytes(b)) = (&x.observable, &x.value) {
+            expected = signed_kb(b / 1024);
+        }
+        Check {
+            observable,
+            expected,
+            seen,
+            ok,
+        }
+    }
+
+    fn seen(
+        &self,
+        pname: Option<&str>,
+        obs: &Observable,
+        want: &ExpectValue,
+        r: &CallResult,
+        out: &str,
+    ) -> (String, bool) {
+        let k = &self.kernel;
+        let proc_key = |n: &str| pname.map(|p| format!("{n}@{p}"));
+        let now = self.observables();
+        let lookup = |key: Option<String>| {
+            key.and_then(|k| now.get(&k).cloned())
+                .unwrap_or_else(|| "none".into())
+        };
+        let seen = match obs {
+            Observable::Ret => r.ret.map_or("none".into(), |v| v.to_string()),
+            Observable::Errno => r.errno.map_or("0".into(), |e| e.name().to_string()),
+            Observable::Signal => r.signal.map_or("none".into(), |s| s.name().to_string()),
+            Observable::Out => out.to_string(),
+            Observable::Pte(n) => lookup(proc_key(&format!("pte.{n}"))),
+            Observable::Core(n) => lookup(proc_key(&format!("core.{n}"))),
+            Observable::Smaps(n, f) => lookup(proc_key(&format!("smaps.{n}.{}", f.name()))),
+            Observable::Shm(n, f) => {
+                let id = pname
+                    .and_then(|p| self.procs.get(p))
+                    .and_then(|st| st.names.get(n));
+                match (id, f) {
+                    (Some(Value::ShmId(id)), Some(f)) => self.shm_field(*id, *f),
+                    (Some(Value::ShmId(id)), None) => {
+                        if k.shm_ids.obtain_check(*id).is_ok() {
+                            format!("segment {id}")
+                        } else {
+                            "none".into()
+                        }
+                    }
+                    _ => "none".into(),
+                }
+            }
+            Observable::Meminfo(f) => now
+                .get(&format!("meminfo.{}", f.name()))
+                .cloned()
+                .unwrap_or_default(),
+            Observable::Df(path) => {
+                let used = k.df_used_kb(path).unwrap_or(0);
+                let base = if path.starts_with("/dev/shm") {
+                    self.base_df
+                } else {
+                    0
+                };
+                size_kb(used.saturating_sub(base))
+            }
+            Observable::Data(path) => self
+                .file_of(pname, path)
+                .map_or("none".into(), |ino| k.data_string(ino)),
+            Observable::Cache(path) => self
+                .file_of(pname, path)
+                .map_or("none".into(), |ino| k.cache_string(ino)),
+            Observable::Slot(path, n) => self
+                .file_of(pname, path)
+                .map_or("none".into(), |ino| k.slot_string(ino, *n)),
+        };
+        let ok = agrees(want, &seen, self, pname);
+        (seen, ok)
+    }
+
+    /// The inode a `data`/`cache`/`slot` observable names: a path, a
+    /// `/SYSVkey` segment name, or a mapping NAME of the process.
+    fn file_of(&self, pname: Option<&str>, path: &str) -> Option<u32> {
+        let k = &self.kernel;
+        if let Some(Value::Mapping { addr, .. }) = pname
+            .and_then(|p| self.procs.get(p))
+            .and_then(|st| st.names.get(path))
+        {
+            let pid = self.pid_of(pname?)?;
+            let vma = k.tasks.get(&pid)?.mm.vma_at(*addr)?;
+            return k.vma_inode(vma);
+        }
+        if let Some(key) = path.strip_prefix("/SYSV") {
+            let key = u32::from_str_radix(key, 16).ok()? as i32;
+            return k
+                .shm_ids
+                .entries
+                .values()
+                .find(|s| s.perm.key == key)
+                .map(|s| s.ino);
+        }
+        let p = crate::fs::vfs::normalize_path(path).ok()?;
+        k.dentries.get(&p).copied()
+    }
+}
+
+fn split_opts(arg: &str) -> (&str, &str) {
+    let arg = arg.trim();
+    let mut opts_end = 0;
+    for w in arg.split_whitespace() {
+        if w.starts_with('-') {
+            opts_end = arg.find(w).map_or(opts_end, |i| i + w.len());
+        } else {
+            break;
+        }
+    }
+    (arg[..opts_end].trim(), arg[opts_end..].trim())
+}
+
+/// `ipcs` with the options the look step passes: `-m`, `-m -i ID`, `-u`, `-m -u`.
+fn ipcs(k: &Kernel, arg: &str) -> Result<String, String> {
+    use crate::ipc::proc as ipc;
+    let words: Vec<&str> = arg.split_whitespace().collect();
+    let has = |w: &str| words.contains(&w);
+    if let Some(i) = words.iter().position(|&w| w == "-i") {
+        let id = words
+            .get(i + 1)
+            .and_then(|w| w.parse().ok())
+            .ok_or("ipcs: option requires an argument -- 'i'\n")?;
+        return ipc::render_ipcs_m_i(k, id);
+    }
+    match (has("-u"), has("-m") || words.is_empty() || has("-a")) {
+        (true, true) if has("-m") => Ok(ipc::render_ipcs_m_u(k)),
+        (true, _) => Ok(ipc::render_ipcs_u(k)),
+        _ => Ok(ipc::render_ipcs_m(k)),
+    }
+}
+
+fn proc_swaps(k: &Kernel) -> String {
+    let mut s = String::from("Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n");
+    for si in k.swap.iter().filter(|s| s.writeok) {
+        s.push_str(&format!(
+            "{:<40}file\t\t{}\t\t{}\t\t-2\n",
+            si.path,
+            si.pages() * 4,
+            si.inuse_pages * 4
+        ));
+    }
+    s
+}
+
+fn smaps_field(s: &render::SmapsView, f: SmapsField) -> u64 {
+    match f {
+        SmapsField::Rss => s.rss_kb,
+        SmapsField::Pss => s.pss >> (10 + render::PSS_SHIFT),
+        SmapsField::SharedClean => s.shared_clean_kb,
+        SmapsField::SharedDirty => s.shared_dirty_kb,
+        SmapsField::PrivateClean => s.private_clean_kb,
+        SmapsField::PrivateDirty => s.private_dirty_kb,
+        SmapsField::Swap => s.swap_kb,
+    }
+}
+
+fn shmid_ds_fields(ds: &ShmidDs) -> BTreeMap<String, i64> {
+    [
+        ("shm_perm.key", ds.key as i64),
+        ("shm_perm.uid", ds.uid as i64),
+        ("shm_perm.gid", ds.gid as i64),
+        ("shm_perm.cuid", ds.cuid as i64),
+        ("shm_perm.cgid", ds.cgid as i64),
+        ("shm_perm.mode", ds.mode as i64),
+        ("shm_segsz", ds.shm_segsz as i64),
+        ("shm_atime", ds.shm_atime),
+        ("shm_dtime", ds.shm_dtime),
+        ("shm_ctime", ds.shm_ctime),
+        ("shm_cpid", ds.shm_cpid as i64),
+        ("shm_lpid", ds.shm_lpid as i64),
+        ("shm_nattch", ds.shm_nattch as i64),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
+
+fn shminfo_fields(info: &ShmInfo) -> BTreeMap<String, i64> {
+    let pairs: Vec<(&str, i64)> = match info {
+        ShmInfo::Limits {
+            shmmax,
+            shmmin,
+            shmmni,
+            shmseg,
+            shmall,
+        } => vec![
+            ("shmmax", *shmmax as i64),
+            ("shmmin", *shmmin as i64),
+            ("shmmni", *shmmni as i64),
+            ("shmseg", *shmseg as i64),
+            ("shmall", *shmall as i64),
+        ],
+        ShmInfo::Usage {
+            used_ids,
+            shm_tot,
+            shm_rss,
+            shm_swp,
+        } => vec![
+            ("used_ids", *used_ids as i64),
+            ("shm_tot", *shm_tot as i64),
+            ("shm_rss", *shm_rss as i64),
+            ("shm_swp", *shm_swp as i64),
+            ("swap_attempts", 0),
+            ("swap_successes", 0),
+        ],
+    };
+    pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+}
+
+/// `"12 kB"`.
+pub fn size_kb(kb: u64) -> String {
+    render::render_size_kb(kb as i64, false)
+}
+
+/// `"+4 kB"`.
+pub fn signed_kb(kb: i64) -> String {
+    render::render_size_kb(kb, true)
+}
+
+fn show_byte(b: u8) -> String {
+    if b.is_ascii_graphic() || b == b' ' {
+        (b as char).to_string()
+    } else {
+        format!("\\x{b:02x}")
+    }
+}
+
+/// Bytes as `out` shows them: text, with other bytes escaped as C would write them.
+pub fn show_bytes(b: &[u8]) -> String {
+    b.iter()
+        .map(|&c| match c {
+            b'\n' => "\n".to_string(),
+            b'\t' => "\t".to_string(),
+            0 => "\\0".to_string(),
+            c => show_byte(c),
+        })
+        .collect()
+}
+
+fn show_expect(v: &ExpectValue) -> String {
+    match v {
+        ExpectValue::None => "none".into(),
+        ExpectValue::Int(i) => i.to_string(),
+        ExpectValue::Text(t) => t.clone(),
+        ExpectValue::Bytes(b) => {
+            if b % 1024 == 0 {
+                format!("{} kB", b / 1024)
+            } else {
+                format!("{b} bytes")
+            }
+        }
+        ExpectValue::Errno(e) => e.clone(),
+        ExpectValue::Signal(s) => s.clone(),
+        ExpectValue::Proc(p) => p.clone(),
+        ExpectValue::Perms(p) => format!("{p:o}"),
+        ExpectValue::KeyName(k) => k.clone(),
+    }
+}
+
+/// Reads `"12 kB"`, `"+4 kB"`, `"-4 kB"` back into bytes.
+fn parse_kb(s: &str) -> Option<i64> {
+    let n = s.strip_suffix(" kB")?;
+    n.trim_start_matches('+')
+        .parse::<i64>()
+        .ok()
+        .map(|v| v * 1024)
+}
+
+fn agrees(want: &ExpectValue, seen: &str, run: &Run, pname: Option<&str>) -> bool {
+    match want {
+        ExpectValue::None => seen == "none",
+        ExpectValue::Int(i) => seen.parse::<i64>().ok() == Some(*i) || parse_kb(seen) == Some(*i),
+        ExpectValue::Text(t) => {
+            // A slot's word is compared by its first token.
+            seen == t || seen.split(' ').next() == Some(t.as_str())
+        }
+        ExpectValue::Bytes(b) => parse_kb(seen).or_else(|| seen.parse::<i64>().ok()) == Some(*b),
+        ExpectValue::Errno(e) => seen == e,
+        ExpectValue::Signal(s) => seen == s,
+        ExpectValue::Proc(p) => seen == p,
+        ExpectValue::Perms(p) => u32::from_str_radix(seen, 8).ok() == Some(*p),
+        ExpectValue::KeyName(name) => {
+            let key = match name.as_str() {
+                "IPC_PRIVATE" => Some(0),
+                n => match pname
+                    .and_then(|p| run.procs.get(p))
+                    .and_then(|st| st.names.get(n))
+                {
+                    Some(v) => Some(v.as_int()),
+                    None => consts::constant(n).map(|c| c.value),
+                },
+            };
+            key.is_some_and(|k| seen.parse::<i64>().ok() == Some(k))
+        }
+    }
+}
+
+fn diff(before: &BTreeMap<String, String>, after: &BTreeMap<String, String>) -> Vec<Change> {
+    let mut keys: Vec<&String> = before.keys().chain(after.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    keys.into_iter()
+        .filter_map(|k| {
+            let b = before.get(k).cloned().unwrap_or_else(|| "none".into());
+            let a = after.get(k).cloned().unwrap_or_else(|| "none".into());
+            (a != b).then(|| Change {
+                name: k.clone(),
+                before: b,
+                after: a,
+            })
+        })
+        .collect()
+}
+
+/// Plays a whole scenario.
+pub fn run(scenario: &Scenario) -> Vec<StepOutcome> {
+    Run::new(scenario).run_all()
+}
