@@ -301,7 +301,24 @@ impl Checker<'_, '_> {
     }
 
     fn step_ref(&self, i: usize) -> String {
-        format!("step {} (line {})", i + 1, self.line_of_step(i))
+        format!("step {}, line {}", i + 1, self.line_of_step(i))
+    }
+
+    /// What an argument of the wrong kind is, for a label: the binding of a
+    /// bare name, else its type.
+    fn found(&self, at: &At, e: &Expr, t: Ty) -> String {
+        match e
+            .as_name()
+            .and_then(|n| self.binding(at, n).map(|b| (n, b)))
+        {
+            Some((n, b)) => format!(
+                "`{n}` is {} (bound by {} at {})",
+                b.kind.describe(),
+                b.by,
+                self.step_ref(b.step)
+            ),
+            None => format!("{} here", t.describe()),
+        }
     }
 
     /// Why process `name` cannot make or receive anything at step `now`, if it cannot.
@@ -903,13 +920,7 @@ impl Checker<'_, '_> {
         match param.kind {
             ArgKind::Int(families) => match self.ty(at, e) {
                 Ty::Int | Ty::Any => self.families(at, sig, param, e, families),
-                t => self.err(
-                    at,
-                    e.span,
-                    takes("an integer"),
-                    format!("{} here", t.describe()),
-                    self.kind_help(at, e),
-                ),
+                t => self.err(at, e.span, takes("an integer"), self.found(at, e, t), None),
             },
             ArgKind::Fd | ArgKind::ShmId | ArgKind::Key => {
                 let (want, ok_kinds, fam): (&str, &[NameKind], &[Family]) = match param.kind {
@@ -936,13 +947,7 @@ impl Checker<'_, '_> {
                 }
                 match self.ty(at, e) {
                     Ty::Int | Ty::Any => self.families(at, sig, param, e, fam),
-                    t => self.err(
-                        at,
-                        e.span,
-                        takes(want),
-                        format!("{} here", t.describe()),
-                        None,
-                    ),
+                    t => self.err(at, e.span, takes(want), self.found(at, e, t), None),
                 }
             }
             ArgKind::Ptr => match self.ty(at, e) {
@@ -952,7 +957,7 @@ impl Checker<'_, '_> {
                     at,
                     e.span,
                     takes("a pointer into a mapping"),
-                    format!("{} here", t.describe()),
+                    self.found(at, e, t),
                     Some("a pointer is a name bound by `mmap` or `shmat`, `p + n`, or NULL".into()),
                 ),
             },
@@ -962,7 +967,7 @@ impl Checker<'_, '_> {
                     at,
                     e.span,
                     takes("an address (usually NULL)"),
-                    format!("{} here", t.describe()),
+                    self.found(at, e, t),
                     None,
                 ),
             },
@@ -979,7 +984,7 @@ impl Checker<'_, '_> {
                             at,
                             e.span,
                             takes(want),
-                            format!("{} here", t.describe()),
+                            self.found(at, e, t),
                             Some("a string literal `\"...\"` or a name bound to one".into()),
                         );
                         return;
@@ -997,14 +1002,14 @@ impl Checker<'_, '_> {
                     at,
                     e.span,
                     takes("a string or a pointer"),
-                    format!("{} here", t.describe()),
+                    self.found(at, e, t),
                     None,
                 ),
             },
             ArgKind::Format => {
                 if !matches!(e.kind, ExprKind::Str(_)) {
                     let t = self.ty(at, e);
-                    self.err(at, e.span, takes("a string literal"), format!("{} here", t.describe()), Some("the format is checked against the arguments, so write it out: `printf(\"%s\", p)`".into()));
+                    self.err(at, e.span, takes("a string literal"), self.found(at, e, t), Some("the format is checked against the arguments, so write it out: `printf(\"%s\", p)`".into()));
                 }
             }
             ArgKind::Proc => {
@@ -1048,7 +1053,7 @@ impl Checker<'_, '_> {
                         at,
                         e.span,
                         takes("a mapping of that process"),
-                        format!("{} here", t.describe()),
+                        self.found(&sub, e, t),
                         None,
                     ),
                 }
@@ -1285,18 +1290,6 @@ impl Checker<'_, '_> {
         }
     }
 
-    /// A hint for an argument of the wrong kind that is a bound name.
-    fn kind_help(&self, at: &At, e: &Expr) -> Option<String> {
-        let n = e.as_name()?;
-        let b = self.binding(at, n)?;
-        Some(format!(
-            "`{n}` is {} (bound by {} at {})",
-            b.kind.describe(),
-            b.by,
-            self.step_ref(b.step)
-        ))
-    }
-
     // ---- printf -----------------------------------------------------------
 
     fn printf(&mut self, at: &At, fmt: &StrLit, fmt_span: Span, args: &[Expr]) {
@@ -1402,7 +1395,7 @@ impl Checker<'_, '_> {
                         *c as char,
                         t.describe()
                     ),
-                    format!("{} here", t.describe()),
+                    self.found(at, a, t),
                     None,
                 );
             }

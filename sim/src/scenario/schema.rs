@@ -138,6 +138,15 @@ fn unknown_keys(
     }
 }
 
+/// Whether some unknown key of `entries` looks like a misspelling of `key`
+/// (already reported, with a suggestion, as an unknown key).
+fn misspelled(entries: &[(Key, Node)], key: &str, allowed: &[&str]) -> bool {
+    entries.iter().any(|(k, _)| {
+        !allowed.contains(&k.name.as_str())
+            && did_you_mean(&k.name, allowed.iter().copied()).as_deref() == Some(key)
+    })
+}
+
 fn get<'n>(entries: &'n [(Key, Node)], name: &str) -> Option<(&'n Key, &'n Node)> {
     entries
         .iter()
@@ -188,6 +197,7 @@ pub fn read_scenario(cx: &mut Cx, root: &Node) -> RawScenario {
                 );
             }
         }
+        None if misspelled(top, "title", TOP_KEYS) => {}
         None => cx.error(
             start,
             "a scenario needs a `title`",
@@ -465,6 +475,7 @@ fn read_step(cx: &mut Cx, index: usize, node: &Node, fallback: Span) -> Option<R
                 step.do_ = Some(d);
             }
         }
+        None if misspelled(entries, "do", STEP_KEYS) => {}
         None => cx.error(
             span,
             format!("step {} has no `do`", index + 1),
