@@ -567,6 +567,26 @@ fn a_scenario_with_every_call_loads_cleanly() {
 }
 
 #[test]
+fn a_file_that_cannot_be_read_is_a_diagnostic() {
+    let path = malformed_dir().join("no-such-scenario.toml");
+    let Err(d) = scenario::load_file(&path) else {
+        panic!("loaded a file that does not exist")
+    };
+    assert_eq!(d.len(), 1);
+    assert!(
+        d[0].message.starts_with("cannot read `"),
+        "{}",
+        d[0].message
+    );
+    assert_eq!((d[0].line, d[0].col), (1, 1));
+    let shown = render_diagnostics(&d, "", false);
+    assert_eq!(
+        shown,
+        format!("error: {}\n --> {}:1:1\n", d[0].message, path.display())
+    );
+}
+
+#[test]
 fn machine_defaults() {
     let s = load_ok(
         "defaults.toml",

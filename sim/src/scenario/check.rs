@@ -362,7 +362,7 @@ impl Checker<'_, '_> {
     fn step(&mut self, rs: RawStep) -> Option<Step> {
         let map = &rs.do_map;
         // The process that makes the step.
-        let mut proc_ok = true;
+        let mut proc_ok = !rs.proc_bad;
         let mut proc: Option<usize> = None;
         if let Some(p) = &rs.proc {
             if let Some((m, l, h)) = self.proc_problem(&p.value, rs.index) {
@@ -406,7 +406,7 @@ impl Checker<'_, '_> {
                 );
                 check_in = Some(None);
             }
-            (Some(Scope::Process), None) => {
+            (Some(Scope::Process), None) if !rs.proc_bad => {
                 let stmt = rs
                     .stmt
                     .as_ref()
@@ -476,7 +476,7 @@ impl Checker<'_, '_> {
                 .kind
                 .call()
                 .and_then(|c| c.args.first())
-                .and_then(|a| proc_arg_name(a))
+                .and_then(proc_arg_name)
                 .and_then(|n| self.proc_index(&n))
                 .filter(|&i| self.procs[i].alive),
             _ if proc_ok => proc,
@@ -857,20 +857,18 @@ impl Checker<'_, '_> {
                     }
                 }
             }
-            "open" => {
-                // open(path, flags) with O_CREAT has no mode to give the new file.
-                if n == 2 {
-                    if let Some(flags) = self.const_eval(at, &call.args[1]) {
-                        let creat = constant("O_CREAT").map_or(0, |c| c.value);
-                        if flags & creat != 0 {
-                            self.err(
-                                at,
-                                call.span,
-                                "`open` with O_CREAT needs a mode",
-                                "the file it creates gets no permission bits",
-                                Some("add the mode: `open(path, flags, 0644)`".into()),
-                            );
-                        }
+            // open(path, flags) with O_CREAT has no mode to give the new file.
+            "open" if n == 2 => {
+                if let Some(flags) = self.const_eval(at, &call.args[1]) {
+                    let creat = constant("O_CREAT").map_or(0, |c| c.value);
+                    if flags & creat != 0 {
+                        self.err(
+                            at,
+                            call.span,
+                            "`open` with O_CREAT needs a mode",
+                            "the file it creates gets no permission bits",
+                            Some("add the mode: `open(path, flags, 0644)`".into()),
+                        );
                     }
                 }
             }
@@ -1083,27 +1081,34 @@ impl Checker<'_, '_> {
                     Some("write `sysctl(\"kernel.shmmax\", 4096)`".into()),
                 ),
             },
-            ArgKind::Choice(options) => {
-                let shown: Vec<String> = options.iter().map(|o| format!("\"{o}\"")).collect();
-                match &e.kind {
-                    ExprKind::Str(s) if options.contains(&s.text().as_str()) => {}
-                    _ => self.err(
+            ArgKind::ToolArgs => match &e.kind {
+                ExprKind::Str(s) => {
+                    if let Err((label, help)) = tool_args(sig.name, &s.text()) {
+                        self.err(
+                            at,
+                            e.span,
+                            format!("`{}` cannot take `{}`", sig.name, s.text().escape_debug()),
+                            label,
+                            Some(help),
+                        );
+                    }
+                }
+                _ => {
+                    let t = self.ty(at, e);
+                    let found = self.found(at, e, t);
+                    self.err(
                         at,
                         e.span,
-                        format!(
-                            "`{}` takes {}",
+                        format!("`{}` takes its command line as a string literal", sig.name),
+                        found,
+                        Some(format!(
+                            "write `{}(\"{}\")`",
                             sig.name,
-                            if options.len() == 1 {
-                                shown[0].clone()
-                            } else {
-                                format!("one of {}", shown.join(", "))
-                            }
-                        ),
-                        "not a supported option",
-                        Some(format!("write `{}({})`", sig.name, shown[0])),
-                    ),
+                            tool_example(sig.name)
+                        )),
+                    );
                 }
-            }
+            },
         }
     }
 
@@ -1115,7 +1120,15 @@ impl Checker<'_, '_> {
                 span,
                 format!("`{}` takes an absolute path", sig.name),
                 "not starting with `/`",
-                Some(format!("write `{}(\"/dev/shm\")`", sig.name)),
+                Some(format!(
+                    "write `{}(\"{}\")`",
+                    sig.name,
+                    if sig.name == "cat" {
+                        "/proc/meminfo"
+                    } else {
+                        "/dev/shm"
+                    }
+                )),
             );
             return;
         }
@@ -1667,7 +1680,9 @@ impl Checker<'_, '_> {
                 Observable::Pte(n) | Observable::Core(n) | Observable::Smaps(n, _) => {
                     Some((n, NameKind::Mapping))
                 }
-                Observable::Cache(n) | Observable::Slot(n, _) if !n.starts_with('/') => {
+                Observable::Cache(n) | Observable::Slot(n, _) | Observable::Data(n)
+                    if !n.starts_with('/') =>
+                {
                     Some((n, NameKind::Mapping))
                 }
                 Observable::Shm(n, _) => Some((n, NameKind::ShmId)),
@@ -1803,6 +1818,87 @@ impl Checker<'_, '_> {
                     Some(help.into()),
                 );
             }
+        }
+    }
+}
+
+fn tool_example(tool: &str) -> &'static str {
+    match tool {
+        "free" => "-k",
+        "ipcs" => "-m",
+        _ => "/dev/shm",
+    }
+}
+
+/// Checks a look step's command line the way its tool parses it; on error,
+/// the label and the help.
+fn tool_args(tool: &str, args: &str) -> Result<(), (String, String)> {
+    let words: Vec<&str> = args.split_whitespace().collect();
+    let absolute = |paths: &[&str]| -> Result<(), (String, String)> {
+        match paths.iter().find(|p| !p.starts_with('/')) {
+            Some(p) => Err((
+                format!("`{p}` is not an absolute path"),
+                format!("write `{tool}(\"/dev/shm\")`"),
+            )),
+            None => Ok(()),
+        }
+    };
+    match tool {
+        "free" => crate::fs::proc::FreeOpts::parse(args)
+            .map(|_| ())
+            .map_err(|e| {
+                (
+                    e,
+                    "for example `free(\"-k\")`, `free(\"-h -w\")`, `free(\"--mebi\")`".into(),
+                )
+            }),
+        "df" => {
+            let o = crate::fs::proc::DfOpts::parse(args).map_err(|e| {
+                (
+                    e,
+                    "for example `df(\"/dev/shm\")`, `df(\"-h /dev/shm\")`".to_string(),
+                )
+            })?;
+            let paths: Vec<&str> = o.paths.iter().map(String::as_str).collect();
+            absolute(&paths)
+        }
+        "ipcs" => {
+            let mut i = 0;
+            while i < words.len() {
+                match words[i] {
+                    "-m" | "-u" | "-a" => {}
+                    "-i" if i + 1 < words.len() => i += 1,
+                    "-i" => {
+                        return Err((
+                            "`-i` needs a segment id".into(),
+                            "write `ipcs(\"-m -i ID\")`".into(),
+                        ))
+                    }
+                    w => {
+                        return Err((
+                            format!("`{w}` is not an option the simulator's ipcs shows"),
+                            "ipcs takes -m, -u, -a, and -m -i ID".into(),
+                        ))
+                    }
+                }
+                i += 1;
+            }
+            Ok(())
+        }
+        _ => {
+            // ls: options, then one path.
+            let paths: Vec<&str> = words
+                .iter()
+                .copied()
+                .filter(|w| !w.starts_with('-'))
+                .collect();
+            if paths.len() > 1 {
+                return Err((
+                    "more than one path".into(),
+                    "`ls` shows one directory per step".into(),
+                ));
+            }
+            absolute(&paths)
         }
     }
 }

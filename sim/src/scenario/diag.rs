@@ -144,7 +144,9 @@ fn render_one(out: &mut String, d: &Diagnostic, src: &str, color: bool) {
     );
     let num = d.line.to_string();
     let pad = " ".repeat(num.len());
-    let Some(text) = src.split('\n').nth(d.line - 1) else {
+    // A diagnostic about the file as a whole (it cannot be read) has no snippet.
+    let whole_file = d.label.is_empty() && d.span_len == 0;
+    let Some(text) = src.split('\n').nth(d.line - 1).filter(|_| !whole_file) else {
         if let Some(h) = &d.help {
             let _ = writeln!(
                 out,
@@ -272,7 +274,7 @@ where
             continue;
         }
         let d = distance(&word.to_ascii_lowercase(), &c.to_ascii_lowercase());
-        if d <= limit && best.map_or(true, |(bd, _)| d < bd) {
+        if d <= limit && best.is_none_or(|(bd, _)| d < bd) {
             best = Some((d, c));
         }
     }

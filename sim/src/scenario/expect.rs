@@ -15,14 +15,14 @@
 //! | `out` | a string |
 //! | `pte.NAME` | one letter per page: `P` present, `s` swap entry, `-` none |
 //! | `core.NAME` | one digit per page: `1` resident, `0` not |
-//! | `data.PATH` | one letter per page: `d` data, `-` hole |
+//! | `data.PATH` | one letter per page: `d` data, `-` hole (PATH: a path, `/SYSVkey`, or a mapping NAME) |
 //! | `smaps.NAME.FIELD` | a size, `"8 kB"` |
 //! | `shm.NAME.FIELD` | `size`, `rss`, `swap`: bytes or a size; `nattch`: an integer; `perms`: octal digits as a string (`"666"`); `cpid`, `lpid`: a process name; `key`: an integer, `"IPC_PRIVATE"` or a name bound to a key |
 //! | `shm.NAME` | only `"none"`: the segment is gone |
 //! | `meminfo.FIELD` | a change since the scenario began: `"+8 kB"`, `"-4 kB"`, `"0 kB"` |
 //! | `df.PATH` | a size |
 //! | `cache.PATH` | one letter per page index: `P` page, `x` exceptional entry, `-` empty (PATH: a path, `/SYSVkey`, or a mapping NAME) |
-//! | `slot.PATH.N` | the slot word: `"0x48d2"`, optionally followed by its decoding |
+//! | `slot.PATH.N` | the slot word: `"0x48d2"`, optionally followed by its decoding (PATH as for `cache`) |
 //!
 //! `"none"` (the object no longer exists) is accepted by `pte`, `core`,
 //! `data`, `smaps`, `shm`, `cache` and `slot`.
@@ -183,10 +183,8 @@ impl Joined {
         let mut out: Option<Span> = None;
         for (start, key) in &self.pieces {
             let end = start + key.name.len();
-            if b <= *start || a >= end {
-                if !(a == b && a == *start) {
-                    continue;
-                }
+            if (b <= *start || a >= end) && !(a == b && a == *start) {
+                continue;
             }
             let Some(ks) = key.span else { continue };
             // A bare key is its text; a quoted one gets the whole token.
@@ -315,13 +313,13 @@ fn read_one(cx: &mut Cx, j: &Joined, value: &Node) -> Option<Expectation> {
             );
             return None;
         }
-        ("data" | "df", Some((at, path))) if path.starts_with('/') => {
+        ("df", Some((at, path))) if path.starts_with('/') => {
             name_span = Some(j.span(cx, at, text.len()));
-            if kind == "data" {
-                Observable::Data(path.to_string())
-            } else {
-                Observable::Df(path.to_string())
-            }
+            Observable::Df(path.to_string())
+        }
+        ("data", Some((at, path))) if path.starts_with('/') || is_ident(path) => {
+            name_span = Some(j.span(cx, at, text.len()));
+            Observable::Data(path.to_string())
         }
         ("data" | "df", _) => {
             bad(

@@ -51,7 +51,7 @@ pub fn toml_error(file: &str, src: &str, e: &toml::de::Error) -> Diagnostic {
         .map_or(Span::new(0, 0), |r| Span::new(r.start, r.end));
     let mut lines = e.message().lines().map(str::trim).filter(|l| !l.is_empty());
     let first = lines.next().unwrap_or("invalid TOML").to_string();
-    let rest: Vec<String> = lines.map(|l| lowercase_first(l)).collect();
+    let rest: Vec<String> = lines.map(lowercase_first).collect();
     let label = if rest.is_empty() {
         "here".to_string()
     } else {
@@ -80,6 +80,8 @@ pub struct RawStep {
     pub index: usize,
     pub span: Span,
     pub proc: Option<Spanned<String>>,
+    /// `proc` was given but is not a string (already reported).
+    pub proc_bad: bool,
     pub do_: Option<Spanned<String>>,
     pub do_map: StrMap,
     /// `None` when `do` is missing or did not parse (already reported).
@@ -374,7 +376,7 @@ fn read_machine(cx: &mut Cx, v: &Node, fallback: Span) -> Machine {
                     cx.error(vs, format!("`{}` cannot be 0", k.name), "zero", None);
                     continue;
                 }
-                if bytes % PAGE_SIZE != 0 {
+                if !bytes.is_multiple_of(PAGE_SIZE) {
                     let up = bytes.div_ceil(PAGE_SIZE) * PAGE_SIZE / 1024;
                     cx.error(
                         vs,
@@ -451,6 +453,7 @@ fn read_step(cx: &mut Cx, index: usize, node: &Node, fallback: Span) -> Option<R
         index,
         span,
         proc: None,
+        proc_bad: false,
         do_: None,
         do_map: StrMap::default(),
         stmt: None,
@@ -460,6 +463,7 @@ fn read_step(cx: &mut Cx, index: usize, node: &Node, fallback: Span) -> Option<R
     };
     if let Some((k, v)) = get(entries, "proc") {
         step.proc = string(cx, v, "`proc`", key_span(k, span));
+        step.proc_bad = step.proc.is_none();
     }
     if let Some((k, v)) = get(entries, "say") {
         step.say = string(cx, v, "`say`", key_span(k, span));
