@@ -339,6 +339,11 @@ impl Checker<'_, '_> {
                     format!("created by `{name} = fork()` at {}", self.step_ref(f)),
                     None,
                 )),
+                Some(&f) => Some((
+                    format!("process `{name}` was never created"),
+                    format!("the `{name} = fork()` of {} has an error", self.step_ref(f)),
+                    None,
+                )),
                 _ => {
                     let names = self.all_proc_names();
                     let help = match did_you_mean(name, names.iter().map(String::as_str)) {
@@ -503,10 +508,13 @@ impl Checker<'_, '_> {
     }
 
     fn apply(&mut self, pi: usize, index: usize, rs: &RawStep, fx: Effects) {
-        let by = rs.stmt.as_ref().and_then(|s| s.kind.call()).map_or_else(
-            || "an assignment".to_string(),
-            |c| format!("{}()", c.name.name),
-        );
+        let by = match rs.stmt.as_ref().map(|s| &s.kind) {
+            Some(StmtKind::Call(c) | StmtKind::Assign { call: c, .. }) => {
+                format!("{}()", c.name.name)
+            }
+            Some(StmtKind::Load { .. }) => "a load".to_string(),
+            _ => "an assignment".to_string(),
+        };
         if let Some((name, kind)) = fx.bind {
             self.procs[pi].env.insert(
                 name,

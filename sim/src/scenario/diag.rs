@@ -314,6 +314,22 @@ mod tests {
     }
 
     #[test]
+    fn tabs_and_wide_characters_keep_carets_aligned() {
+        let src = "\tx = \"共享\", y";
+        let at = src.find('y').unwrap();
+        let d = Diagnostic::at("f", src, Span::new(at, at + 1), "m", "here", None);
+        assert_eq!(d.col, 12);
+        let shown = render_diagnostics(&[d], src, false);
+        let lines: Vec<&str> = shown.lines().collect();
+        assert_eq!(lines[3], "1 |     x = \"共享\", y");
+        // 4 columns for the tab, 2 for each wide character.
+        assert_eq!(
+            lines[4],
+            format!("  | {}^ here", " ".repeat(4 + 4 + 1 + 4 + 1 + 2))
+        );
+    }
+
+    #[test]
     fn columns_count_characters() {
         let src = "say = \"é\"; x = 1\n";
         let at = src.find('x').unwrap();

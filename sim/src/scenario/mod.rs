@@ -69,12 +69,53 @@
 //! queued is an error. A process may be named by a string (`pmap("consumer")`)
 //! or bare (`pmap(consumer)`).
 
+//!
+//! # Decisions where the contract is silent
+//!
+//! - **Keys.** Unknown keys are errors at every level (top, `[machine]`,
+//!   `[[step]]`, `quiz`), with the allowed keys and a did-you-mean. `title` is
+//!   required; `about`, `procs` (default: none), `[machine]` and the steps are
+//!   optional. A process name starts with a letter or `_` and holds letters,
+//!   digits, `_`, `-`, `.`.
+//! - **Sizes** (`[machine]`, and sizes in `expect`) are a whole number with an
+//!   optional unit, any case: `B`/`bytes`, `k`/`kB`/`KiB`, `M`/`MB`/`MiB`,
+//!   `G`/`GB`/`GiB`, all binary as `/proc/meminfo` means "kB"; a bare number
+//!   (or a TOML integer) is bytes. `ram`, `swap` and `dev_shm` must be whole
+//!   pages; `ram` and `dev_shm` cannot be 0; `swap = "0"` is no swap.
+//!   Defaults: `ram` 64 MiB, `swap` none, `dev_shm` half of `ram`, `index`
+//!   radix, `uid` 1000.
+//! - **Quiz** `answer` counts from 1, as the TUI numbers the choices; a quiz
+//!   has at least two choices.
+//! - **`expect`**: see [`expect`] for each observable's value
+//!   form. Paths in keys are quoted segments (`data."/dev/shm/OS"`). NAME must
+//!   be bound in the step's process by that step or an earlier one (for
+//!   `pmap`/`smaps` look steps, in the process they name); `pte`, `core`,
+//!   `smaps` (and `cache`/`data`/`slot` given a NAME) need a mapping made by
+//!   `mmap`/`shmat`, `shm` a `shmget` id. `shm.NAME.perms` is a string of
+//!   octal digits (`"600"`), since a TOML integer would be decimal.
+//! - **Look steps** take the tool's command line as one string, checked the
+//!   way the tool parses it (`free("-h -w")`, `df("-h /dev/shm")`,
+//!   `ipcs("-m -i 3")`); `cat` shows `/proc/meminfo`, `/proc/sysvipc/shm`,
+//!   `/proc/swaps`, `/proc/sys/kernel/shm{max,all,mni}` or any absolute path.
+//!   `sysctl` knows `kernel.shmmax`, `kernel.shmall`, `kernel.shmmni`,
+//!   `kernel.shm_rmid_forced`, `vm.swappiness`.
+//! - **Statically refused**, though C would compile them: nested calls, a
+//!   memory access inside an expression, a constant of the wrong family
+//!   (`mmap(.., O_RDWR, ..)`), `open` with `O_CREAT` and no mode, `fork()`
+//!   with no name for the child, `recv_fd()` with nothing sent, a pointer
+//!   where an integer belongs and the reverse, a name of one handle kind
+//!   where another is expected (`close(ptr)`, `shmat(fd, ..)`). Anything the
+//!   kernel answers with an errno (`close(42)`, a bad `mkstemp` template) is
+//!   left to run.
+//! - **Diagnostics** are sorted by position in the file; lines and columns
+//!   count from 1, columns in characters; a tab shows as four columns.
+
 pub mod ast;
 pub mod calls;
 mod check;
 pub mod consts;
 mod diag;
-mod expect;
+pub mod expect;
 pub mod lexer;
 pub mod parser;
 mod schema;
@@ -85,6 +126,7 @@ pub use calls::CallSig;
 pub use check::{NameKind, ProcInfo, StructKind};
 pub use diag::{render_diagnostics, Diagnostic, Span};
 pub use expect::{ExpectValue, Expectation, MeminfoField, Observable, ShmField, SmapsField};
+pub use schema::parse_size;
 
 use std::ops::Deref;
 use std::path::Path;
