@@ -702,3 +702,19 @@ proptest! {
         load_and_render("fuzz.toml", &src);
     }
 }
+
+#[test]
+fn toml_errors_are_placed_in_characters() {
+    let src = "title = \"共享\" x\n";
+    let Err(d) = load_str("f.toml", src) else {
+        panic!("loaded")
+    };
+    assert_eq!(d.len(), 1);
+    assert!(
+        d[0].message.starts_with("TOML syntax: "),
+        "{}",
+        d[0].message
+    );
+    // `x` is the 14th character of the line.
+    assert_eq!((d[0].line, d[0].col), (1, 14));
+}
