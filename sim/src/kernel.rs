@@ -277,6 +277,10 @@ pub struct Kernel {
     pub(crate) next_ino: u32,
     pub(crate) next_anon_vma: u32,
     pub(crate) next_temp: u64,
+    /// `vm.swappiness` (default 60).
+    pub swappiness: u32,
+    /// How much of `dmesg` a backend reader has taken.
+    pub(crate) dmesg_read: usize,
 }
 
 /// Where the model's clock starts: 2024-01-01 00:00:00 UTC.
@@ -319,6 +323,8 @@ impl Kernel {
             next_ino: 2,
             next_anon_vma: 1,
             next_temp: 0,
+            dmesg_read: 0,
+            swappiness: 60,
             cfg,
         };
         k.mount_initial_filesystems();

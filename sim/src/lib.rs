@@ -36,6 +36,7 @@
 //! unseeded randomness; a process-visible failure is an [`errno::Errno`]; a
 //! broken internal invariant is a panic that names the invariant.
 
+pub mod backend;
 pub mod errno;
 pub mod fs;
 pub mod glibc;

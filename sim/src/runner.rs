@@ -14,12 +14,12 @@
 //!
 //! The same scenario always gives the same outcomes, byte for byte.
 
+use crate::backend::{Backend, FileRef, Reading};
 use crate::errno::{Errno, Fault, Signal};
 use crate::fs::proc as render;
 use crate::ipc::shm::{ShmInfo, ShmidDs};
 use crate::ipc::util::{IPC_INFO, IPC_SET, IPC_STAT};
 use crate::kernel::{Config, Kernel, Pid};
-use crate::mm::page::PAGE_SIZE;
 use crate::mm::swapops::{Encoding, Era};
 use crate::scenario::ast::{Call, Expr, ExprKind, StmtKind};
 use crate::scenario::{
@@ -148,16 +148,16 @@ struct ProcState {
     names: BTreeMap<String, Value>,
 }
 
-/// A scenario being played on a fresh kernel.
-pub struct Run<'s> {
-    /// The model.
-    pub kernel: Kernel,
+/// A scenario being played on a backend (the kernel model by default).
+pub struct Run<'s, B: Backend = Kernel> {
+    /// What the scenario runs on.
+    pub backend: B,
     scenario: &'s Scenario,
     procs: BTreeMap<String, ProcState>,
     order: Vec<String>,
     next: usize,
-    base: BTreeMap<&'static str, u64>,
-    base_df: u64,
+    base: BTreeMap<&'static str, Option<i64>>,
+    base_df: Option<i64>,
     prev: BTreeMap<String, String>,
 }
 
@@ -191,14 +191,42 @@ const MEMINFO: [MeminfoField; 7] = [
     MeminfoField::MemFree,
 ];
 
-impl<'s> Run<'s> {
-    /// Boots the scenario's machine and starts its processes.
-    pub fn new(scenario: &'s Scenario) -> Run<'s> {
-        let mut kernel = Kernel::new(config_of(scenario));
+impl<'s> Run<'s, Kernel> {
+    /// Boots the scenario's machine in the model and starts its processes.
+    pub fn new(scenario: &'s Scenario) -> Run<'s, Kernel> {
+        Run::with_backend(scenario, Kernel::new(config_of(scenario)))
+    }
+
+    /// The kernel model the scenario runs on.
+    pub fn kernel(&self) -> &Kernel {
+        &self.backend
+    }
+}
+
+fn reading_int(r: Reading) -> Option<i64> {
+    r.value().and_then(|v| v.parse().ok())
+}
+
+fn show_reading(r: Reading) -> String {
+    match r {
+        Reading::Value(v) => v,
+        Reading::SimOnly => "(sim only)".into(),
+        Reading::NotObservable(why) => format!("(not observable here: {why})"),
+    }
+}
+
+fn sim_only(out: &mut String) -> CallResult {
+    out.push_str("(sim only: not done on a shared host)");
+    CallResult::default()
+}
+
+impl<'s, B: Backend> Run<'s, B> {
+    /// Starts the scenario's processes on `backend`.
+    pub fn with_backend(scenario: &'s Scenario, mut backend: B) -> Run<'s, B> {
         let mut procs = BTreeMap::new();
         let mut order = Vec::new();
         for p in &scenario.procs {
-            let pid = kernel.spawn(&p.value);
+            let pid = backend.spawn(&p.value);
             procs.insert(
                 p.value.clone(),
                 ProcState {
@@ -209,14 +237,15 @@ impl<'s> Run<'s> {
             );
             order.push(p.value.clone());
         }
-        kernel.take_trace();
+        backend.take_trace();
+        backend.take_dmesg();
         let base = MEMINFO
             .iter()
-            .map(|f| (f.name(), kernel.meminfo_field(f.name()).unwrap_or(0)))
+            .map(|f| (f.name(), reading_int(backend.meminfo(f.name()))))
             .collect();
-        let base_df = kernel.df_used_kb("/dev/shm").unwrap_or(0);
+        let base_df = reading_int(backend.df_used_kb("/dev/shm"));
         let mut run = Run {
-            kernel,
+            backend,
             scenario,
             procs,
             order,
@@ -243,13 +272,14 @@ impl<'s> Run<'s> {
     pub fn step(&mut self) -> Option<StepOutcome> {
         let step = self.scenario.steps.get(self.next)?;
         self.next += 1;
-        let dmesg_before = self.kernel.dmesg.len();
         let mut out = String::new();
         let result = self.exec(step, &mut out);
-        let trace = self.kernel.take_trace();
+        let trace = self.backend.take_trace();
+        let dmesg = self.backend.take_dmesg();
         self.reap();
         let observables = self.observables();
         let changes = diff(&self.prev, &observables);
+        self.prev = observables.clone();
         let checks = match &step.expect {
             Some(e) => e
                 .value
@@ -258,7 +288,6 @@ impl<'s> Run<'s> {
                 .collect(),
             None => Vec::new(),
         };
-        self.prev = observables.clone();
         Some(StepOutcome {
             step: step.index + 1,
             proc: step.proc.as_ref().map(|p| p.value.clone()),
@@ -270,14 +299,14 @@ impl<'s> Run<'s> {
             observables,
             changes,
             checks,
-            dmesg: self.kernel.dmesg[dmesg_before..].to_vec(),
+            dmesg,
         })
     }
 
     /// Processes the OOM killer ended lose their names.
     fn reap(&mut self) {
         for st in self.procs.values_mut() {
-            if st.pid.is_some_and(|p| !self.kernel.tasks.contains_key(&p)) {
+            if st.pid.is_some_and(|p| !self.backend.alive(p)) {
                 st.pid = None;
             }
         }
@@ -395,7 +424,7 @@ impl<'s> Run<'s> {
                     .as_int()
                     .wrapping_add(self.eval(Some(pname), &place.index).as_int());
                 let byte = self.eval(Some(pname), value).as_int() as u8;
-                match self.kernel.write_user(pid, addr as u64, &[byte]) {
+                match self.backend.write_user(pid, addr as u64, &[byte]) {
                     Ok(()) => CallResult {
                         ret: Some(byte as i64),
                         ..CallResult::default()
@@ -408,7 +437,7 @@ impl<'s> Run<'s> {
                     .eval(Some(pname), &place.base)
                     .as_int()
                     .wrapping_add(self.eval(Some(pname), &place.index).as_int());
-                match self.kernel.read_user(pid, addr as u64, 1) {
+                match self.backend.read_user(pid, addr as u64, 1) {
                     Ok(b) => {
                         out.push_str(&show_byte(b[0]));
                         self.bind(pname, &name.name, Value::Int(b[0] as i64));
@@ -476,14 +505,14 @@ impl<'s> Run<'s> {
         let a = &call.args;
         let ints: Vec<i64> = a.iter().map(|e| self.eval(p, e).as_int()).collect();
         let int = |i: usize| -> i64 { ints.get(i).copied().unwrap_or(0) };
-        let k = &mut self.kernel;
+        let k = &mut self.backend;
         let name = call.name.name.as_str();
         let mut bound: Option<Value> = None;
         let r = match name {
             "open" => {
                 let path = self.text_of(p, &a[0]);
                 let (flags, mode) = (int(1) as u32, int(2) as u32);
-                let r = self.kernel.open(pid, &path, flags, mode);
+                let r = self.backend.open(pid, &path, flags, mode);
                 bound = r.ok().map(Value::Fd);
                 Self::sys(r, |fd| fd as i64)
             }
@@ -491,9 +520,10 @@ impl<'s> Run<'s> {
             "ftruncate" => Self::sys(k.ftruncate(pid, int(0) as i32, int(1)), |v| v as i64),
             "read" | "pread" => {
                 let r = if name == "read" {
-                    self.kernel.read(pid, int(0) as i32, int(1) as u64)
+                    self.backend.read(pid, int(0) as i32, int(1) as u64)
                 } else {
-                    self.kernel.pread(pid, int(0) as i32, int(1) as u64, int(2))
+                    self.backend
+                        .pread(pid, int(0) as i32, int(1) as u64, int(2))
                 };
                 if let Ok(b) = &r {
                     out.push_str(&show_bytes(b));
@@ -504,21 +534,21 @@ impl<'s> Run<'s> {
                 let data = self.bytes_of(p, &a[1]);
                 let fd = int(0) as i32;
                 let r = if name == "write" {
-                    self.kernel.write(pid, fd, &data)
+                    self.backend.write(pid, fd, &data)
                 } else {
-                    self.kernel.pwrite(pid, fd, &data, int(2))
+                    self.backend.pwrite(pid, fd, &data, int(2))
                 };
                 Self::sys(r, |n| n as i64)
             }
             "lseek" => Self::sys(k.lseek(pid, int(0) as i32, int(1), int(2) as i32), |v| v),
             "unlink" => {
                 let path = self.text_of(p, &a[0]);
-                Self::sys(self.kernel.unlink(pid, &path), |v| v as i64)
+                Self::sys(self.backend.unlink(pid, &path), |v| v as i64)
             }
             "fsync" => Self::sys(k.fsync(pid, int(0) as i32), |v| v as i64),
             "mkstemp" => {
                 let template = self.text_of(p, &a[0]);
-                let r = crate::glibc::mkstemp(&mut self.kernel, pid, &template);
+                let r = self.backend.mkstemp(pid, &template);
                 if let (Ok((_, path)), Some(n)) = (&r, a[0].as_name()) {
                     if matches!(self.procs[pname].names.get(n), Some(Value::Str(_))) {
                         self.bind(pname, n, Value::Str(path.clone().into_bytes()));
@@ -529,16 +559,13 @@ impl<'s> Run<'s> {
             }
             "shm_open" => {
                 let n = self.text_of(p, &a[0]);
-                let r =
-                    crate::glibc::shm_open(&mut self.kernel, pid, &n, int(1) as u32, int(2) as u32);
+                let r = self.backend.shm_open(pid, &n, int(1) as u32, int(2) as u32);
                 bound = r.ok().map(Value::Fd);
                 Self::sys(r, |fd| fd as i64)
             }
             "shm_unlink" => {
                 let n = self.text_of(p, &a[0]);
-                Self::sys(crate::glibc::shm_unlink(&mut self.kernel, pid, &n), |v| {
-                    v as i64
-                })
+                Self::sys(self.backend.shm_unlink(pid, &n), |v| v as i64)
             }
             "mmap" => {
                 let len = int(1) as u64;
@@ -569,7 +596,7 @@ impl<'s> Run<'s> {
             ),
             "ftok" => {
                 let path = self.text_of(p, &a[0]);
-                let r = crate::glibc::ftok(&mut self.kernel, pid, &path, int(1) as i32);
+                let r = self.backend.ftok(pid, &path, int(1) as i32);
                 bound = r.ok().map(Value::Key);
                 Self::sys(r, |key| key as i64)
             }
@@ -581,11 +608,7 @@ impl<'s> Run<'s> {
             "shmat" => {
                 let id = int(0) as i32;
                 let r = k.shmat(pid, id, int(1) as u64, int(2) as i32);
-                let len = self
-                    .kernel
-                    .shm_ids
-                    .obtain_check(id)
-                    .map_or(0, |s| s.shm_segsz);
+                let len = self.backend.shm_row(id).map_or(0, |r| r.size);
                 bound = r.ok().map(|addr| Value::Mapping { addr, len });
                 Self::sys(r, |addr| addr as i64)
             }
@@ -600,9 +623,9 @@ impl<'s> Run<'s> {
                         b.resize(n as usize, 0);
                         Ok(b)
                     }
-                    v => self.kernel.read_user(pid, v.as_int() as u64, n),
+                    v => self.backend.read_user(pid, v.as_int() as u64, n),
                 };
-                let r = src.and_then(|b| self.kernel.write_user(pid, dst, &b));
+                let r = src.and_then(|b| self.backend.write_user(pid, dst, &b));
                 match r {
                     Ok(()) => {
                         bound = Some(Value::Ptr(dst));
@@ -616,7 +639,10 @@ impl<'s> Run<'s> {
             }
             "memset" => {
                 let dst = int(0) as u64;
-                match self.kernel.fill_user(pid, dst, int(1) as u8, int(2) as u64) {
+                match self
+                    .backend
+                    .fill_user(pid, dst, int(1) as u8, int(2) as u64)
+                {
                     Ok(()) => {
                         bound = Some(Value::Ptr(dst));
                         CallResult {
@@ -639,7 +665,7 @@ impl<'s> Run<'s> {
             },
             "fork" => {
                 let child_name = bind.unwrap_or("child").to_string();
-                let r = self.kernel.fork(pid, &child_name);
+                let r = self.backend.fork(pid, &child_name);
                 if let Ok(child) = r {
                     let mut names = self.procs[pname].names.clone();
                     names.insert(child_name.clone(), Value::Int(0));
@@ -657,7 +683,7 @@ impl<'s> Run<'s> {
                 Self::sys(r, |c| c as i64)
             }
             "exit" => {
-                let r = self.kernel.exit(pid, int(0) as i32);
+                let r = self.backend.exit(pid, int(0) as i32);
                 if let Some(st) = self.procs.get_mut(pname) {
                     st.pid = None;
                     st.names.clear();
@@ -671,14 +697,14 @@ impl<'s> Run<'s> {
                 let to = self.text_of(p, &a[0]);
                 match self.pid_of(&to) {
                     Some(to) => {
-                        Self::sys(self.kernel.send_fd(pid, to, int(1) as i32), |v| v as i64)
+                        Self::sys(self.backend.send_fd(pid, to, int(1) as i32), |v| v as i64)
                     }
                     // The peer's end of the socket pair is closed.
                     None => Self::sys::<i32>(Err(Errno::EPIPE), |v| v as i64),
                 }
             }
             "recv_fd" => {
-                let r = self.kernel.recv_fd(pid);
+                let r = self.backend.recv_fd(pid);
                 bound = r.ok().map(Value::Fd);
                 Self::sys(r, |fd| fd as i64)
             }
@@ -712,7 +738,7 @@ impl<'s> Run<'s> {
         } else {
             None
         };
-        let r = self.kernel.shmctl(pid, id, cmd, set);
+        let r = self.backend.shmctl(pid, id, cmd, set);
         if let (Ok(res), Some(b)) = (&r, buf) {
             let fields = match (&res.ds, &res.info) {
                 (Some(ds), _) => Some(shmid_ds_fields(ds)),
@@ -757,7 +783,7 @@ impl<'s> Run<'s> {
             match conv {
                 b's' => match v {
                     Value::Str(b) => s.push_str(&String::from_utf8_lossy(&b)),
-                    v => match self.kernel.read_user_cstr(pid, v.as_int() as u64, 1 << 20) {
+                    v => match self.backend.read_user_cstr(pid, v.as_int() as u64, 1 << 20) {
                         Ok(b) => s.push_str(&String::from_utf8_lossy(&b)),
                         Err(f) => {
                             self.killed(pname, f);
@@ -788,15 +814,21 @@ impl<'s> Run<'s> {
             ..CallResult::default()
         };
         match call.name.name.as_str() {
-            "reclaim" => ok(self.kernel.reclaim(int(0) as u64) as i64),
+            "reclaim" => match self.backend.reclaim(int(0) as u64) {
+                Some(n) => ok(n as i64),
+                None => sim_only(out),
+            },
             "sysctl" => {
                 let (n, v) = (text(0), int(1));
-                Self::sys(self.kernel.sysctl(&n, v as u64), |r| r as i64)
+                match self.backend.sysctl(&n, v as u64) {
+                    Some(r) => Self::sys(r, |r| r as i64),
+                    None => sim_only(out),
+                }
             }
-            "drop_caches" => {
-                self.kernel.drop_caches();
-                ok(0)
-            }
+            "drop_caches" => match self.backend.drop_caches() {
+                Some(()) => ok(0),
+                None => sim_only(out),
+            },
             look => {
                 let printed = self.look(look, &text(0), a);
                 match printed {
@@ -817,139 +849,113 @@ impl<'s> Run<'s> {
     }
 
     /// A look step: what the real tool prints.
-    fn look(&self, tool: &str, arg: &str, args: &[Expr]) -> Result<String, String> {
-        let k = &self.kernel;
-        match tool {
-            "free" => Ok(render::render_free(
-                &k.meminfo_view(),
-                &render::FreeOpts::parse(arg)?,
-            )),
-            "df" => {
-                let (opts, path) = split_opts(arg);
-                let path = if path.is_empty() { "/dev/shm" } else { path };
-                let p = crate::fs::vfs::normalize_path(path)
-                    .map_err(|e| format!("df: {path}: {}", e.strerror()))?;
-                let sb = k.sbs[k.sb_of_path(&p)].clone();
-                Ok(render::render_df(
-                    &[k.statfs_view(&sb)],
-                    &render::DfOpts::parse(opts)?,
-                ))
-            }
-            "cat" => match arg {
-                "/proc/meminfo" => Ok(render::render_meminfo(&k.meminfo_view())),
-                "/proc/sys/kernel/shmmax" => Ok(format!("{}\n", k.shm_ids.shm_ctlmax)),
-                "/proc/sys/kernel/shmall" => Ok(format!("{}\n", k.shm_ids.shm_ctlall)),
-                "/proc/sys/kernel/shmmni" => Ok(format!("{}\n", k.shm_ids.shm_ctlmni)),
-                "/proc/swaps" => Ok(proc_swaps(k)),
-                "/proc/sysvipc/shm" => Ok(crate::ipc::proc::render_proc_sysvipc_shm(k)),
-                other => Err(format!("cat: {other}: not modelled\n")),
-            },
-            "ipcs" => ipcs(k, arg),
-            "ls" => {
-                let (_, dir) = split_opts(arg);
-                let dir = if dir.is_empty() { "/dev/shm" } else { dir };
-                let (entries, total) = k
-                    .ls_view(dir)
-                    .map_err(|e| format!("ls: cannot access '{dir}': {}\n", e.strerror()))?;
-                Ok(render::render_ls_l(&entries, total, k.now))
-            }
+    fn look(&mut self, tool: &str, arg: &str, args: &[Expr]) -> Result<String, String> {
+        let target = match tool {
             "pmap" | "smaps" => {
                 let who = arg.to_string();
                 let pid = self
                     .pid_of(&who)
                     .ok_or_else(|| format!("{tool}: {who}: no such process\n"))?;
-                let vmas = k.vma_views(pid).map_err(|e| e.strerror().to_string())?;
-                if tool == "pmap" {
-                    return Ok(render::render_pmap(pid, &who, &vmas));
-                }
                 let at = args
                     .get(1)
                     .map_or(0, |e| self.eval(Some(&who), e).as_int() as u64);
-                let one: Vec<_> = vmas
-                    .into_iter()
-                    .filter(|v| v.start <= at && at < v.end)
-                    .collect();
-                Ok(render::render_smaps(&one))
+                Some((pid, who, at))
             }
-            other => Err(format!("{other}: not a look step\n")),
-        }
+            _ => None,
+        };
+        self.backend.look(
+            tool,
+            arg,
+            target.as_ref().map(|(p, w, a)| (*p, w.as_str(), *a)),
+        )
     }
 
     /// Every observable now: per-process ones as `KIND.NAME@proc`.
-    pub fn observables(&self) -> BTreeMap<String, String> {
-        let k = &self.kernel;
+    pub fn observables(&mut self) -> BTreeMap<String, String> {
         let mut o = BTreeMap::new();
+        let mut mappings = Vec::new();
+        let mut segments = Vec::new();
         for pname in &self.order {
             let st = &self.procs[pname];
             let Some(pid) = st.pid else { continue };
             for (n, v) in &st.names {
                 match v {
                     Value::Mapping { addr, len } => {
-                        o.insert(format!("pte.{n}@{pname}"), k.pte_string(pid, *addr, *len));
-                        o.insert(format!("core.{n}@{pname}"), k.core_string(pid, *addr, *len));
-                        if let Some(s) = self.smaps_of(pid, *addr) {
-                            for f in SmapsField::ALL {
-                                o.insert(
-                                    format!("smaps.{n}.{}@{pname}", f.name()),
-                                    size_kb(smaps_field(&s, *f)),
-                                );
-                            }
-                        }
+                        mappings.push((pname.clone(), pid, n.clone(), *addr, *len))
                     }
-                    Value::ShmId(id) => {
-                        for f in ShmField::ALL {
-                            o.insert(
-                                format!("shm.{n}.{}@{pname}", f.name()),
-                                self.shm_field(*id, *f),
-                            );
-                        }
-                    }
+                    Value::ShmId(id) => segments.push((pname.clone(), n.clone(), *id)),
                     _ => {}
                 }
             }
         }
-        for f in MEMINFO {
-            let now = k.meminfo_field(f.name()).unwrap_or(0) as i64;
+        for (pname, pid, n, addr, len) in mappings {
             o.insert(
-                format!("meminfo.{}", f.name()),
-                signed_kb(now - self.base[f.name()] as i64),
+                format!("pte.{n}@{pname}"),
+                show_reading(self.backend.pte(pid, addr, len)),
             );
-        }
-        o.insert(
-            "df./dev/shm".into(),
-            size_kb(
-                k.df_used_kb("/dev/shm")
-                    .unwrap_or(0)
-                    .saturating_sub(self.base_df),
-            ),
-        );
-        for (path, &ino) in &k.dentries {
-            let inode = &k.inodes[&ino];
-            if inode.is_reg() && inode.shmem().is_some() {
-                o.insert(format!("data.{path}"), k.data_string(ino));
-                o.insert(format!("cache.{path}"), k.cache_string(ino));
+            o.insert(
+                format!("core.{n}@{pname}"),
+                show_reading(self.backend.core(pid, addr, len)),
+            );
+            if let Ok(s) = self.backend.smaps(pid, addr) {
+                for f in SmapsField::ALL {
+                    o.insert(
+                        format!("smaps.{n}.{}@{pname}", f.name()),
+                        size_kb(smaps_field(&s, *f)),
+                    );
+                }
             }
         }
-        for shp in k.shm_ids.entries.values() {
+        for (pname, n, id) in segments {
+            for f in ShmField::ALL {
+                o.insert(
+                    format!("shm.{n}.{}@{pname}", f.name()),
+                    self.shm_field(id, *f),
+                );
+            }
+        }
+        for f in MEMINFO {
+            let v = match (
+                reading_int(self.backend.meminfo(f.name())),
+                self.base[f.name()],
+            ) {
+                (Some(now), Some(base)) => signed_kb(now - base),
+                _ => show_reading(self.backend.meminfo(f.name())),
+            };
+            o.insert(format!("meminfo.{}", f.name()), v);
+        }
+        let df = match (
+            reading_int(self.backend.df_used_kb("/dev/shm")),
+            self.base_df,
+        ) {
+            (Some(now), Some(base)) => size_kb(now.saturating_sub(base).max(0) as u64),
+            _ => show_reading(self.backend.df_used_kb("/dev/shm")),
+        };
+        o.insert("df./dev/shm".into(), df);
+        for path in self.backend.shmem_files() {
+            let file = FileRef::Path(path.clone());
             o.insert(
-                format!("cache./SYSV{:08x}", shp.perm.key as u32),
-                k.cache_string(shp.ino),
+                format!("data.{path}"),
+                show_reading(self.backend.data(&file)),
+            );
+            o.insert(
+                format!("cache.{path}"),
+                show_reading(self.backend.cache(&file)),
+            );
+        }
+        for key in self.backend.segment_keys() {
+            o.insert(
+                format!("cache./SYSV{:08x}", key as u32),
+                show_reading(self.backend.cache(&FileRef::Segment(key))),
             );
         }
         o
     }
 
-    fn smaps_of(&self, pid: Pid, addr: u64) -> Option<render::SmapsView> {
-        let vma = self.kernel.tasks.get(&pid)?.mm.vma_at(addr)?;
-        Some(self.kernel.smaps_view(pid, vma))
-    }
-
-    fn shm_field(&self, id: i32, f: ShmField) -> String {
-        let k = &self.kernel;
-        let Ok(shp) = k.shm_ids.obtain_check(id) else {
+    fn shm_field(&mut self, id: i32, f: ShmField) -> String {
+        let Some(row) = self.backend.shm_row(id) else {
             return "none".into();
         };
-        let inode = &k.inodes[&shp.ino];
         let name_of = |pid: Pid| -> String {
             if pid == 0 {
                 return "0".into();
@@ -961,18 +967,18 @@ impl<'s> Run<'s> {
         };
         match f {
             // In bytes, as /proc/sysvipc/shm prints it.
-            ShmField::Size => shp.shm_segsz.to_string(),
-            ShmField::Nattch => shp.shm_nattch.to_string(),
-            ShmField::Rss => size_kb(inode.mapping.nrpages * PAGE_SIZE / 1024),
-            ShmField::Swap => size_kb(inode.shmem().map_or(0, |i| i.swapped) * PAGE_SIZE / 1024),
-            ShmField::Perms => format!("{:o}", shp.perm.mode),
-            ShmField::Cpid => name_of(shp.shm_cprid),
-            ShmField::Lpid => name_of(shp.shm_lprid),
-            ShmField::Key => shp.perm.key.to_string(),
+            ShmField::Size => row.size.to_string(),
+            ShmField::Nattch => row.nattch.to_string(),
+            ShmField::Rss => size_kb(row.rss / 1024),
+            ShmField::Swap => size_kb(row.swap / 1024),
+            ShmField::Perms => format!("{:o}", row.perms),
+            ShmField::Cpid => name_of(row.cpid),
+            ShmField::Lpid => name_of(row.lpid),
+            ShmField::Key => row.key.to_string(),
         }
     }
 
-    fn check(&self, step: &Step, x: &Expectation, r: &CallResult, out: &str) -> Check {
+    fn check(&mut self, step: &Step, x: &Expectation, r: &CallResult, out: &str) -> Check {
         let pname = step.proc.as_ref().map(|p| p.value.as_str());
         let observable = x.observable.to_string();
         let (seen, ok) = self.seen(pname, &x.observable, &x.value, r, out);
@@ -989,16 +995,15 @@ impl<'s> Run<'s> {
     }
 
     fn seen(
-        &self,
+        &mut self,
         pname: Option<&str>,
         obs: &Observable,
         want: &ExpectValue,
         r: &CallResult,
         out: &str,
     ) -> (String, bool) {
-        let k = &self.kernel;
         let proc_key = |n: &str| pname.map(|p| format!("{n}@{p}"));
-        let now = self.observables();
+        let now = self.prev.clone();
         let lookup = |key: Option<String>| {
             key.and_then(|k| now.get(&k).cloned())
                 .unwrap_or_else(|| "none".into())
@@ -1014,11 +1019,12 @@ impl<'s> Run<'s> {
             Observable::Shm(n, f) => {
                 let id = pname
                     .and_then(|p| self.procs.get(p))
-                    .and_then(|st| st.names.get(n));
+                    .and_then(|st| st.names.get(n))
+                    .cloned();
                 match (id, f) {
-                    (Some(Value::ShmId(id)), Some(f)) => self.shm_field(*id, *f),
+                    (Some(Value::ShmId(id)), Some(f)) => self.shm_field(id, *f),
                     (Some(Value::ShmId(id)), None) => {
-                        if k.shm_ids.obtain_check(*id).is_ok() {
+                        if self.backend.shm_row(id).is_some() {
                             format!("segment {id}")
                         } else {
                             "none".into()
@@ -1032,51 +1038,108 @@ impl<'s> Run<'s> {
                 .cloned()
                 .unwrap_or_default(),
             Observable::Df(path) => {
-                let used = k.df_used_kb(path).unwrap_or(0);
                 let base = if path.starts_with("/dev/shm") {
                     self.base_df
                 } else {
-                    0
+                    Some(0)
                 };
-                size_kb(used.saturating_sub(base))
+                match (reading_int(self.backend.df_used_kb(path)), base) {
+                    (Some(used), Some(base)) => size_kb(used.saturating_sub(base).max(0) as u64),
+                    _ => show_reading(self.backend.df_used_kb(path)),
+                }
             }
-            Observable::Data(path) => self
-                .file_of(pname, path)
-                .map_or("none".into(), |ino| k.data_string(ino)),
-            Observable::Cache(path) => self
-                .file_of(pname, path)
-                .map_or("none".into(), |ino| k.cache_string(ino)),
-            Observable::Slot(path, n) => self
-                .file_of(pname, path)
-                .map_or("none".into(), |ino| k.slot_string(ino, *n)),
+            Observable::Data(path) => {
+                let f = self.file_of(pname, path);
+                show_reading(self.backend.data(&f))
+            }
+            Observable::Cache(path) => {
+                let f = self.file_of(pname, path);
+                show_reading(self.backend.cache(&f))
+            }
+            Observable::Slot(path, n) => {
+                let f = self.file_of(pname, path);
+                show_reading(self.backend.slot(&f, *n))
+            }
         };
         let ok = agrees(want, &seen, self, pname);
         (seen, ok)
     }
 
-    /// The inode a `data`/`cache`/`slot` observable names: a path, a
-    /// `/SYSVkey` segment name, or a mapping NAME of the process.
-    fn file_of(&self, pname: Option<&str>, path: &str) -> Option<u32> {
-        let k = &self.kernel;
-        if let Some(Value::Mapping { addr, .. }) = pname
+    /// The file a `data`/`cache`/`slot` observable names: a mapping NAME of
+    /// the process, a `/SYSVkey` segment name, or a path.
+    fn file_of(&self, pname: Option<&str>, path: &str) -> FileRef {
+        let named = pname
             .and_then(|p| self.procs.get(p))
-            .and_then(|st| st.names.get(path))
+            .and_then(|st| st.names.get(path));
+        if let (Some(Value::Mapping { addr, .. }), Some(pid)) =
+            (named, pname.and_then(|p| self.pid_of(p)))
         {
-            let pid = self.pid_of(pname?)?;
-            let vma = k.tasks.get(&pid)?.mm.vma_at(*addr)?;
-            return k.vma_inode(vma);
+            return FileRef::Mapping(pid, *addr);
         }
-        if let Some(key) = path.strip_prefix("/SYSV") {
-            let key = u32::from_str_radix(key, 16).ok()? as i32;
-            return k
-                .shm_ids
-                .entries
-                .values()
-                .find(|s| s.perm.key == key)
-                .map(|s| s.ino);
+        if let Some(key) = path
+            .strip_prefix("/SYSV")
+            .and_then(|k| u32::from_str_radix(k, 16).ok())
+        {
+            return FileRef::Segment(key as i32);
         }
-        let p = crate::fs::vfs::normalize_path(path).ok()?;
-        k.dentries.get(&p).copied()
+        FileRef::Path(path.to_string())
+    }
+}
+
+/// A look step on the kernel model: what the real tool would print.
+pub fn look_on_kernel(
+    k: &Kernel,
+    tool: &str,
+    arg: &str,
+    target: Option<(Pid, &str, u64)>,
+) -> Result<String, String> {
+    match tool {
+        "free" => Ok(render::render_free(
+            &k.meminfo_view(),
+            &render::FreeOpts::parse(arg)?,
+        )),
+        "df" => {
+            let (opts, path) = split_opts(arg);
+            let path = if path.is_empty() { "/dev/shm" } else { path };
+            let p = crate::fs::vfs::normalize_path(path)
+                .map_err(|e| format!("df: {path}: {}\n", e.strerror()))?;
+            let sb = k.sbs[k.sb_of_path(&p)].clone();
+            Ok(render::render_df(
+                &[k.statfs_view(&sb)],
+                &render::DfOpts::parse(opts)?,
+            ))
+        }
+        "cat" => match arg {
+            "/proc/meminfo" => Ok(render::render_meminfo(&k.meminfo_view())),
+            "/proc/sys/kernel/shmmax" => Ok(format!("{}\n", k.shm_ids.shm_ctlmax)),
+            "/proc/sys/kernel/shmall" => Ok(format!("{}\n", k.shm_ids.shm_ctlall)),
+            "/proc/sys/kernel/shmmni" => Ok(format!("{}\n", k.shm_ids.shm_ctlmni)),
+            "/proc/swaps" => Ok(proc_swaps(k)),
+            "/proc/sysvipc/shm" => Ok(crate::ipc::proc::render_proc_sysvipc_shm(k)),
+            other => Err(format!("cat: {other}: not modelled\n")),
+        },
+        "ipcs" => ipcs(k, arg),
+        "ls" => {
+            let (_, dir) = split_opts(arg);
+            let dir = if dir.is_empty() { "/dev/shm" } else { dir };
+            let (entries, total) = k
+                .ls_view(dir)
+                .map_err(|e| format!("ls: cannot access '{dir}': {}\n", e.strerror()))?;
+            Ok(render::render_ls_l(&entries, total, k.now))
+        }
+        "pmap" | "smaps" => {
+            let (pid, who, at) = target.ok_or_else(|| format!("{tool}: which process?\n"))?;
+            let vmas = k.vma_views(pid).map_err(|e| e.strerror().to_string())?;
+            if tool == "pmap" {
+                return Ok(render::render_pmap(pid, who, &vmas));
+            }
+            let one: Vec<_> = vmas
+                .into_iter()
+                .filter(|v| v.start <= at && at < v.end)
+                .collect();
+            Ok(render::render_smaps(&one))
+        }
+        other => Err(format!("{other}: not a look step\n")),
     }
 }
 
@@ -1249,7 +1312,7 @@ fn parse_kb(s: &str) -> Option<i64> {
         .map(|v| v * 1024)
 }
 
-fn agrees(want: &ExpectValue, seen: &str, run: &Run, pname: Option<&str>) -> bool {
+fn agrees<B: Backend>(want: &ExpectValue, seen: &str, run: &Run<B>, pname: Option<&str>) -> bool {
     match want {
         ExpectValue::None => seen == "none",
         ExpectValue::Int(i) => seen.parse::<i64>().ok() == Some(*i) || parse_kb(seen) == Some(*i),

@@ -164,7 +164,7 @@ fn run(file: &str, json: bool, st: Style) -> ExitCode {
     let mut r = Run::new(&s);
     if json {
         while let Some(o) = r.step() {
-            let rec = transcript::JsonStep::new(&o, &r.kernel);
+            let rec = transcript::JsonStep::new(&o, r.kernel());
             out(&(serde_json::to_string(&rec).expect("the records serialize") + "\n"));
         }
         return ExitCode::SUCCESS;
@@ -254,7 +254,7 @@ fn state(file: &str, step: usize, json: bool) -> ExitCode {
     for _ in 0..step {
         r.step();
     }
-    let d = transcript::dump(&r.kernel);
+    let d = transcript::dump(r.kernel());
     if json {
         out(&(serde_json::to_string_pretty(&d).expect("the dump serializes") + "\n"));
     } else {

@@ -720,9 +720,11 @@ impl Kernel {
         }
     }
 
-    /// Sets a System V sysctl: `kernel.shmmax`, `kernel.shmall`,
-    /// `kernel.shmmni`, `kernel.shm_rmid_forced` (setting the last to 1
-    /// destroys orphaned, unattached segments: `shm_destroy_orphaned`).
+    /// Sets a sysctl: `kernel.shmmax`, `kernel.shmall`, `kernel.shmmni`,
+    /// `kernel.shm_rmid_forced` (setting it to 1 destroys orphaned, unattached
+    /// segments: `shm_destroy_orphaned`), and `vm.swappiness` (0 keeps
+    /// reclaim off the anon lists while file pages remain, as `get_scan_count`
+    /// does for global reclaim).
     pub fn sysctl(&mut self, name: &str, value: u64) -> SysResult<i32> {
         self.tick();
         match name {
@@ -752,6 +754,12 @@ impl Kernel {
                         self.shm_may_destroy_now(id);
                     }
                 }
+            }
+            "vm.swappiness" => {
+                if value > 200 {
+                    return Err(Errno::EINVAL);
+                }
+                self.swappiness = value as u32;
             }
             _ => return Err(Errno::ENOENT),
         }

@@ -255,7 +255,10 @@ impl Kernel {
     fn shrink_node(&mut self, nr_to_reclaim: u64) -> u64 {
         self.trace.enter("shrink_node", "mm/vmscan.c");
         let mut reclaimed = 0;
-        let scan_anon = self.nr_swap_pages() > 0 || !self.swap_cache.is_empty();
+        let file_lru =
+            self.lru[Lru::InactiveFile as usize].len + self.lru[Lru::ActiveFile as usize].len;
+        let scan_anon = (self.nr_swap_pages() > 0 || !self.swap_cache.is_empty())
+            && (self.swappiness > 0 || file_lru == 0);
         let rounds = (0..=DEF_PRIORITY).rev().chain([0; EXTRA_ROUNDS]);
         for priority in rounds {
             for lru in [

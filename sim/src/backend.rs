@@ -1,0 +1,431 @@
+//! What a scenario runs on: the kernel model, or the host kernel.
+//!
+//! Not a kernel file. The runner ([`crate::runner`]) plays statements on a
+//! [`Backend`]: the calls a C program makes, the memory accesses, and the
+//! observables of the contract, each read the way a real process would read
+//! it. [`Kernel`] is the simulated backend; `crate::real` (Linux only) runs
+//! the same calls in real processes. Where a backend cannot observe
+//! something, it says why ([`Reading::NotObservable`]); what only the
+//! simulator can see is [`Reading::SimOnly`] on the real one.
+
+use crate::errno::{Fault, SysResult};
+use crate::fs::proc::SmapsView;
+use crate::ipc::shm::ShmctlResult;
+use crate::kernel::{Kernel, Pid};
+use crate::trace::TraceEvent;
+
+/// One observable as a backend reads it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reading {
+    /// The value, spelled as the contract spells it (`"PP-"`, `"4 kB"`).
+    Value(String),
+    /// Only the simulator can see this (the page cache's slots).
+    SimOnly,
+    /// This backend cannot observe it here, and why.
+    NotObservable(String),
+}
+
+impl Reading {
+    /// The value, if there is one.
+    pub fn value(&self) -> Option<&str> {
+        match self {
+            Reading::Value(v) => Some(v),
+            _ => None,
+        }
+    }
+}
+
+/// What `/proc/sysvipc/shm` says of one segment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShmRow {
+    /// `key` (0 once `IPC_RMID` made it private).
+    pub key: i32,
+    /// `size` in bytes.
+    pub size: u64,
+    /// `nattch`.
+    pub nattch: u64,
+    /// `rss` in bytes: pages in the segment's page cache.
+    pub rss: u64,
+    /// `swap` in bytes.
+    pub swap: u64,
+    /// `perms`, with `SHM_DEST` and `SHM_LOCKED`.
+    pub perms: u32,
+    /// `cpid`.
+    pub cpid: Pid,
+    /// `lpid`.
+    pub lpid: Pid,
+}
+
+/// A file an observable names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FileRef {
+    /// A path (`/dev/shm/OS`, `/tmp/data`), as the scenario writes it.
+    Path(String),
+    /// A System V segment by key (`/SYSV0000162e`).
+    Segment(i32),
+    /// The file a process maps at an address.
+    Mapping(Pid, u64),
+}
+
+/// A machine a scenario can run on.
+#[allow(clippy::too_many_arguments)]
+pub trait Backend {
+    /// Starts a process named `name` (with fds 0, 1 and 2 only).
+    fn spawn(&mut self, name: &str) -> Pid;
+    /// Is `pid` still alive (not exited, not killed)?
+    fn alive(&self, pid: Pid) -> bool;
+    /// The kernel functions the last operation went through (empty where
+    /// the backend cannot know).
+    fn take_trace(&mut self) -> Vec<TraceEvent>;
+    /// Kernel log lines since the last call.
+    fn take_dmesg(&mut self) -> Vec<String>;
+
+    /// `open(2)`.
+    fn open(&mut self, pid: Pid, path: &str, flags: u32, mode: u32) -> SysResult<i32>;
+    /// `close(2)`.
+    fn close(&mut self, pid: Pid, fd: i32) -> SysResult<i32>;
+    /// `ftruncate(2)`.
+    fn ftruncate(&mut self, pid: Pid, fd: i32, length: i64) -> SysResult<i32>;
+    /// `read(2)`.
+    fn read(&mut self, pid: Pid, fd: i32, n: u64) -> SysResult<Vec<u8>>;
+    /// `pread(2)`.
+    fn pread(&mut self, pid: Pid, fd: i32, n: u64, off: i64) -> SysResult<Vec<u8>>;
+    /// `write(2)`.
+    fn write(&mut self, pid: Pid, fd: i32, data: &[u8]) -> SysResult<u64>;
+    /// `pwrite(2)`.
+    fn pwrite(&mut self, pid: Pid, fd: i32, data: &[u8], off: i64) -> SysResult<u64>;
+    /// `lseek(2)`.
+    fn lseek(&mut self, pid: Pid, fd: i32, off: i64, whence: i32) -> SysResult<i64>;
+    /// `unlink(2)`.
+    fn unlink(&mut self, pid: Pid, path: &str) -> SysResult<i32>;
+    /// `fsync(2)`.
+    fn fsync(&mut self, pid: Pid, fd: i32) -> SysResult<i32>;
+    /// `mkstemp(3)`: the descriptor and the file's name (as the scenario would write it).
+    fn mkstemp(&mut self, pid: Pid, template: &str) -> SysResult<(i32, String)>;
+    /// `shm_open(3)`.
+    fn shm_open(&mut self, pid: Pid, name: &str, oflag: u32, mode: u32) -> SysResult<i32>;
+    /// `shm_unlink(3)`.
+    fn shm_unlink(&mut self, pid: Pid, name: &str) -> SysResult<i32>;
+    /// `mmap(2)`.
+    fn mmap(
+        &mut self,
+        pid: Pid,
+        addr: u64,
+        len: u64,
+        prot: u32,
+        flags: u32,
+        fd: i32,
+        off: i64,
+    ) -> SysResult<u64>;
+    /// `munmap(2)`.
+    fn munmap(&mut self, pid: Pid, addr: u64, len: u64) -> SysResult<i32>;
+    /// `msync(2)`.
+    fn msync(&mut self, pid: Pid, addr: u64, len: u64, flags: u32) -> SysResult<i32>;
+    /// `madvise(2)`.
+    fn madvise(&mut self, pid: Pid, addr: u64, len: u64, advice: i32) -> SysResult<i32>;
+    /// `mprotect(2)`.
+    fn mprotect(&mut self, pid: Pid, addr: u64, len: u64, prot: u32) -> SysResult<i32>;
+    /// `ftok(3)`.
+    fn ftok(&mut self, pid: Pid, path: &str, id: i32) -> SysResult<i32>;
+    /// `shmget(2)`.
+    fn shmget(&mut self, pid: Pid, key: i32, size: u64, flags: i32) -> SysResult<i32>;
+    /// `shmat(2)`.
+    fn shmat(&mut self, pid: Pid, id: i32, addr: u64, flags: i32) -> SysResult<u64>;
+    /// `shmdt(2)`.
+    fn shmdt(&mut self, pid: Pid, addr: u64) -> SysResult<i32>;
+    /// `shmctl(2)`; `set` is `(uid, gid, mode)` for `IPC_SET`.
+    fn shmctl(
+        &mut self,
+        pid: Pid,
+        id: i32,
+        cmd: i32,
+        set: Option<(u32, u32, u32)>,
+    ) -> SysResult<ShmctlResult>;
+    /// Stores `data` at `addr`; a fault ends the process.
+    fn write_user(&mut self, pid: Pid, addr: u64, data: &[u8]) -> Result<(), Fault>;
+    /// `memset`.
+    fn fill_user(&mut self, pid: Pid, addr: u64, byte: u8, len: u64) -> Result<(), Fault>;
+    /// Loads `len` bytes at `addr`.
+    fn read_user(&mut self, pid: Pid, addr: u64, len: u64) -> Result<Vec<u8>, Fault>;
+    /// Loads a C string at `addr` (at most `max` bytes).
+    fn read_user_cstr(&mut self, pid: Pid, addr: u64, max: u64) -> Result<Vec<u8>, Fault>;
+    /// `fork(2)`: the child is named `name`.
+    fn fork(&mut self, pid: Pid, name: &str) -> SysResult<Pid>;
+    /// `exit(2)`.
+    fn exit(&mut self, pid: Pid, status: i32) -> SysResult<i32>;
+    /// Sends `fd` to process `to` (`SCM_RIGHTS`).
+    fn send_fd(&mut self, pid: Pid, to: Pid, fd: i32) -> SysResult<i32>;
+    /// Receives the oldest descriptor sent to `pid`.
+    fn recv_fd(&mut self, pid: Pid) -> SysResult<i32>;
+
+    /// `reclaim(N)`: `None` where it cannot be done (sim only).
+    fn reclaim(&mut self, nr: u64) -> Option<u64>;
+    /// `sysctl(name, value)`: `None` where it cannot be done (sim only).
+    fn sysctl(&mut self, name: &str, value: u64) -> Option<SysResult<i32>>;
+    /// `drop_caches(1)`: `None` where it cannot be done (sim only).
+    fn drop_caches(&mut self) -> Option<()>;
+
+    /// `pte.NAME` over `[addr, addr + len)`.
+    fn pte(&mut self, pid: Pid, addr: u64, len: u64) -> Reading;
+    /// `core.NAME` over `[addr, addr + len)`.
+    fn core(&mut self, pid: Pid, addr: u64, len: u64) -> Reading;
+    /// The smaps counters of the VMA containing `addr`.
+    fn smaps(&mut self, pid: Pid, addr: u64) -> Result<SmapsView, Reading>;
+    /// The `/proc/sysvipc/shm` row of segment `id` (`None`: gone).
+    fn shm_row(&mut self, id: i32) -> Option<ShmRow>;
+    /// A `/proc/meminfo` field in kB (`SwapUsed` = SwapTotal - SwapFree).
+    fn meminfo(&mut self, field: &str) -> Reading;
+    /// kB used on the file system holding `path` (statvfs).
+    fn df_used_kb(&mut self, path: &str) -> Reading;
+    /// `data.PATH`: `d`/`-` per page of the file.
+    fn data(&mut self, file: &FileRef) -> Reading;
+    /// `cache.PATH`: `P`/`x`/`-` per page index.
+    fn cache(&mut self, file: &FileRef) -> Reading;
+    /// `slot.PATH.N`: the raw word in slot `n`.
+    fn slot(&mut self, file: &FileRef, n: u64) -> Reading;
+    /// The tmpfs files that exist now, as the scenario names them.
+    fn shmem_files(&mut self) -> Vec<String>;
+    /// The keys of the System V segments that exist now.
+    fn segment_keys(&mut self) -> Vec<i32>;
+    /// A look step: what the real tool prints (`tool` is `free`, `df`, `cat`,
+    /// `ipcs`, `ls`, `pmap`, `smaps`; `pid`/`addr` for `pmap` and `smaps`).
+    fn look(
+        &mut self,
+        tool: &str,
+        arg: &str,
+        target: Option<(Pid, &str, u64)>,
+    ) -> Result<String, String>;
+}
+
+impl Backend for Kernel {
+    fn spawn(&mut self, name: &str) -> Pid {
+        Kernel::spawn(self, name)
+    }
+    fn alive(&self, pid: Pid) -> bool {
+        self.tasks.contains_key(&pid)
+    }
+    fn take_trace(&mut self) -> Vec<TraceEvent> {
+        Kernel::take_trace(self)
+    }
+    fn take_dmesg(&mut self) -> Vec<String> {
+        let start = self.dmesg_read.min(self.dmesg.len());
+        self.dmesg_read = self.dmesg.len();
+        self.dmesg[start..].to_vec()
+    }
+    fn open(&mut self, pid: Pid, path: &str, flags: u32, mode: u32) -> SysResult<i32> {
+        Kernel::open(self, pid, path, flags, mode)
+    }
+    fn close(&mut self, pid: Pid, fd: i32) -> SysResult<i32> {
+        Kernel::close(self, pid, fd)
+    }
+    fn ftruncate(&mut self, pid: Pid, fd: i32, length: i64) -> SysResult<i32> {
+        Kernel::ftruncate(self, pid, fd, length)
+    }
+    fn read(&mut self, pid: Pid, fd: i32, n: u64) -> SysResult<Vec<u8>> {
+        Kernel::read(self, pid, fd, n)
+    }
+    fn pread(&mut self, pid: Pid, fd: i32, n: u64, off: i64) -> SysResult<Vec<u8>> {
+        Kernel::pread(self, pid, fd, n, off)
+    }
+    fn write(&mut self, pid: Pid, fd: i32, data: &[u8]) -> SysResult<u64> {
+        Kernel::write(self, pid, fd, data)
+    }
+    fn pwrite(&mut self, pid: Pid, fd: i32, data: &[u8], off: i64) -> SysResult<u64> {
+        Kernel::pwrite(self, pid, fd, data, off)
+    }
+    fn lseek(&mut self, pid: Pid, fd: i32, off: i64, whence: i32) -> SysResult<i64> {
+        Kernel::lseek(self, pid, fd, off, whence)
+    }
+    fn unlink(&mut self, pid: Pid, path: &str) -> SysResult<i32> {
+        Kernel::unlink(self, pid, path)
+    }
+    fn fsync(&mut self, pid: Pid, fd: i32) -> SysResult<i32> {
+        Kernel::fsync(self, pid, fd)
+    }
+    fn mkstemp(&mut self, pid: Pid, template: &str) -> SysResult<(i32, String)> {
+        crate::glibc::mkstemp(self, pid, template)
+    }
+    fn shm_open(&mut self, pid: Pid, name: &str, oflag: u32, mode: u32) -> SysResult<i32> {
+        crate::glibc::shm_open(self, pid, name, oflag, mode)
+    }
+    fn shm_unlink(&mut self, pid: Pid, name: &str) -> SysResult<i32> {
+        crate::glibc::shm_unlink(self, pid, name)
+    }
+    fn mmap(
+        &mut self,
+        pid: Pid,
+        addr: u64,
+        len: u64,
+        prot: u32,
+        flags: u32,
+        fd: i32,
+        off: i64,
+    ) -> SysResult<u64> {
+        Kernel::mmap(self, pid, addr, len, prot, flags, fd, off)
+    }
+    fn munmap(&mut self, pid: Pid, addr: u64, len: u64) -> SysResult<i32> {
+        Kernel::munmap(self, pid, addr, len)
+    }
+    fn msync(&mut self, pid: Pid, addr: u64, len: u64, flags: u32) -> SysResult<i32> {
+        Kernel::msync(self, pid, addr, len, flags)
+    }
+    fn madvise(&mut self, pid: Pid, addr: u64, len: u64, advice: i32) -> SysResult<i32> {
+        Kernel::madvise(self, pid, addr, len, advice)
+    }
+    fn mprotect(&mut self, pid: Pid, addr: u64, len: u64, prot: u32) -> SysResult<i32> {
+        Kernel::mprotect(self, pid, addr, len, prot)
+    }
+    fn ftok(&mut self, pid: Pid, path: &str, id: i32) -> SysResult<i32> {
+        crate::glibc::ftok(self, pid, path, id)
+    }
+    fn shmget(&mut self, pid: Pid, key: i32, size: u64, flags: i32) -> SysResult<i32> {
+        Kernel::shmget(self, pid, key, size, flags)
+    }
+    fn shmat(&mut self, pid: Pid, id: i32, addr: u64, flags: i32) -> SysResult<u64> {
+        Kernel::shmat(self, pid, id, addr, flags)
+    }
+    fn shmdt(&mut self, pid: Pid, addr: u64) -> SysResult<i32> {
+        Kernel::shmdt(self, pid, addr)
+    }
+    fn shmctl(
+        &mut self,
+        pid: Pid,
+        id: i32,
+        cmd: i32,
+        set: Option<(u32, u32, u32)>,
+    ) -> SysResult<ShmctlResult> {
+        Kernel::shmctl(self, pid, id, cmd, set)
+    }
+    fn write_user(&mut self, pid: Pid, addr: u64, data: &[u8]) -> Result<(), Fault> {
+        Kernel::write_user(self, pid, addr, data)
+    }
+    fn fill_user(&mut self, pid: Pid, addr: u64, byte: u8, len: u64) -> Result<(), Fault> {
+        Kernel::fill_user(self, pid, addr, byte, len)
+    }
+    fn read_user(&mut self, pid: Pid, addr: u64, len: u64) -> Result<Vec<u8>, Fault> {
+        Kernel::read_user(self, pid, addr, len)
+    }
+    fn read_user_cstr(&mut self, pid: Pid, addr: u64, max: u64) -> Result<Vec<u8>, Fault> {
+        Kernel::read_user_cstr(self, pid, addr, max)
+    }
+    fn fork(&mut self, pid: Pid, name: &str) -> SysResult<Pid> {
+        Kernel::fork(self, pid, name)
+    }
+    fn exit(&mut self, pid: Pid, status: i32) -> SysResult<i32> {
+        Kernel::exit(self, pid, status)
+    }
+    fn send_fd(&mut self, pid: Pid, to: Pid, fd: i32) -> SysResult<i32> {
+        Kernel::send_fd(self, pid, to, fd)
+    }
+    fn recv_fd(&mut self, pid: Pid) -> SysResult<i32> {
+        Kernel::recv_fd(self, pid)
+    }
+    fn reclaim(&mut self, nr: u64) -> Option<u64> {
+        Some(Kernel::reclaim(self, nr))
+    }
+    fn sysctl(&mut self, name: &str, value: u64) -> Option<SysResult<i32>> {
+        Some(Kernel::sysctl(self, name, value))
+    }
+    fn drop_caches(&mut self) -> Option<()> {
+        Kernel::drop_caches(self);
+        Some(())
+    }
+    fn pte(&mut self, pid: Pid, addr: u64, len: u64) -> Reading {
+        Reading::Value(self.pte_string(pid, addr, len))
+    }
+    fn core(&mut self, pid: Pid, addr: u64, len: u64) -> Reading {
+        Reading::Value(self.core_string(pid, addr, len))
+    }
+    fn smaps(&mut self, pid: Pid, addr: u64) -> Result<SmapsView, Reading> {
+        let vma = self
+            .tasks
+            .get(&pid)
+            .and_then(|t| t.mm.vma_at(addr))
+            .ok_or(Reading::Value("none".into()))?;
+        Ok(self.smaps_view(pid, vma))
+    }
+    fn shm_row(&mut self, id: i32) -> Option<ShmRow> {
+        let shp = self.shm_ids.obtain_check(id).ok()?;
+        let inode = &self.inodes[&shp.ino];
+        Some(ShmRow {
+            key: shp.perm.key,
+            size: shp.shm_segsz,
+            nattch: shp.shm_nattch,
+            rss: inode.mapping.nrpages * crate::mm::page::PAGE_SIZE,
+            swap: inode.shmem().map_or(0, |i| i.swapped) * crate::mm::page::PAGE_SIZE,
+            perms: shp.perm.mode,
+            cpid: shp.shm_cprid,
+            lpid: shp.shm_lprid,
+        })
+    }
+    fn meminfo(&mut self, field: &str) -> Reading {
+        self.meminfo_field(field).map_or_else(
+            || Reading::NotObservable(format!("no {field} line")),
+            |v| Reading::Value(v.to_string()),
+        )
+    }
+    fn df_used_kb(&mut self, path: &str) -> Reading {
+        Kernel::df_used_kb(self, path).map_or_else(
+            || Reading::NotObservable(format!("no file system at {path}")),
+            |v| Reading::Value(v.to_string()),
+        )
+    }
+    fn data(&mut self, file: &FileRef) -> Reading {
+        self.file_ino(file)
+            .map_or(Reading::Value("none".into()), |ino| {
+                Reading::Value(self.data_string(ino))
+            })
+    }
+    fn cache(&mut self, file: &FileRef) -> Reading {
+        self.file_ino(file)
+            .map_or(Reading::Value("none".into()), |ino| {
+                Reading::Value(self.cache_string(ino))
+            })
+    }
+    fn slot(&mut self, file: &FileRef, n: u64) -> Reading {
+        self.file_ino(file)
+            .map_or(Reading::Value("none".into()), |ino| {
+                Reading::Value(self.slot_string(ino, n))
+            })
+    }
+    fn shmem_files(&mut self) -> Vec<String> {
+        self.dentries
+            .iter()
+            .filter(|(_, ino)| self.inodes[ino].is_reg() && self.inodes[ino].shmem().is_some())
+            .map(|(p, _)| p.clone())
+            .collect()
+    }
+    fn segment_keys(&mut self) -> Vec<i32> {
+        self.shm_ids.entries.values().map(|s| s.perm.key).collect()
+    }
+    fn look(
+        &mut self,
+        tool: &str,
+        arg: &str,
+        target: Option<(Pid, &str, u64)>,
+    ) -> Result<String, String> {
+        crate::runner::look_on_kernel(self, tool, arg, target)
+    }
+}
+
+impl Kernel {
+    /// The inode an observable's file names.
+    pub fn file_ino(&self, file: &FileRef) -> Option<u32> {
+        match file {
+            FileRef::Path(p) => {
+                let p = crate::fs::vfs::normalize_path(p).ok()?;
+                self.dentries.get(&p).copied()
+            }
+            FileRef::Segment(key) => self
+                .shm_ids
+                .entries
+                .values()
+                .find(|s| s.perm.key == *key)
+                .map(|s| s.ino),
+            FileRef::Mapping(pid, addr) => {
+                let vma = self.tasks.get(pid)?.mm.vma_at(*addr)?;
+                self.vma_inode(vma)
+            }
+        }
+    }
+}
