@@ -66,13 +66,13 @@ fn play(s: &Scenario) -> Vec<(StepOutcome, String)> {
     let mut run = Run::new(s);
     let mut v = Vec::new();
     while let Some(o) = run.step() {
-        if let Err(e) = run.kernel.check_invariants() {
+        if let Err(e) = run.kernel().check_invariants() {
             panic!(
                 "{}: kernel invariants broken after step {} (`{}`):\n{e}",
                 s.file, o.step, o.do_
             );
         }
-        let state = transcript::state_text(&transcript::dump(&run.kernel));
+        let state = transcript::state_text(&transcript::dump(run.kernel()));
         v.push((o, state));
     }
     v
