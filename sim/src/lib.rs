@@ -37,6 +37,7 @@
 //! broken internal invariant is a panic that names the invariant.
 
 pub mod backend;
+pub mod compare;
 pub mod errno;
 pub mod fs;
 pub mod glibc;

@@ -1,0 +1,270 @@
+//! Two runs of one scenario, observable by observable.
+//!
+//! Not a kernel file. `shmsim compare` plays a scenario on the kernel model
+//! and on the host kernel (`crate::real`), step by step, and sets each
+//! observable of the contract side by side: it **agrees**, **differs**, is
+//! **sim only** (no process can see it), is **not observable here** (and why),
+//! or is a known, **allowed** divergence (with the kernel's reason). Any two
+//! backends can be compared: the tests compare the model with itself in its
+//! two page-cache encodings.
+
+use crate::backend::Backend;
+use crate::runner::{Run, StepOutcome};
+use crate::scenario::calls::Returns;
+use crate::scenario::Scenario;
+use serde::Serialize;
+use std::fmt::Write;
+
+/// How one observable compares.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "verdict", content = "why", rename_all = "snake_case")]
+pub enum Verdict {
+    /// Both sides read the same (within the tolerance, for machine-wide counters).
+    Agree,
+    /// They read differently.
+    Differ,
+    /// Only the simulator can see it.
+    SimOnly,
+    /// One side cannot observe it, and why.
+    NotObservable(String),
+    /// They differ in a way the allowlist explains.
+    Allowed(String),
+}
+
+/// One observable of one step.
+#[derive(Clone, Debug, Serialize)]
+pub struct Comparison {
+    /// Its name (`ret`, `pte.ptr@producer`, `meminfo.Shmem`).
+    pub name: String,
+    /// What the first run (the model) shows.
+    pub sim: String,
+    /// What the second run (the host) shows.
+    pub real: String,
+    /// The verdict.
+    #[serde(flatten)]
+    pub verdict: Verdict,
+}
+
+/// One step of both runs.
+#[derive(Clone, Debug, Serialize)]
+pub struct StepComparison {
+    /// 1-based step number.
+    pub step: usize,
+    /// The process.
+    pub proc: Option<String>,
+    /// The statement.
+    #[serde(rename = "do")]
+    pub do_: String,
+    /// Every observable, compared.
+    pub observables: Vec<Comparison>,
+}
+
+/// A known divergence between the model and the host kernel.
+#[derive(Clone, Copy, Debug)]
+pub struct Allowance {
+    /// Observable names it covers: an exact name, or a prefix ending in `*`.
+    pub observable: &'static str,
+    /// The kernel's reason.
+    pub reason: &'static str,
+}
+
+/// The divergences the comparison accepts, each with its reason. The book's
+/// chapter "Where the model differs from your kernel" explains them.
+pub const ALLOWLIST: &[Allowance] = &[
+    Allowance {
+        observable: "meminfo.MemFree",
+        reason: "the host's free memory moves with everything else it runs; the model's only with the scenario",
+    },
+    Allowance {
+        observable: "meminfo.Cached",
+        reason: "the host's page cache also holds the files its own programs read while the scenario runs",
+    },
+];
+
+/// What `compare` accepts as the same machine-wide counter: the host's noise.
+pub const DEFAULT_TOLERANCE_KB: i64 = 32;
+
+fn parse_kb(s: &str) -> Option<i64> {
+    s.strip_suffix(" kB")
+        .and_then(|n| n.trim_start_matches('+').parse().ok())
+}
+
+fn allowed(name: &str) -> Option<&'static str> {
+    let bare = name.split('@').next().unwrap_or(name);
+    ALLOWLIST
+        .iter()
+        .find(|a| match a.observable.strip_suffix('*') {
+            Some(prefix) => bare.starts_with(prefix),
+            None => bare == a.observable,
+        })
+        .map(|a| a.reason)
+}
+
+fn verdict(name: &str, sim: &str, real: &str, tolerance_kb: i64) -> Verdict {
+    if let Some(why) = real
+        .strip_prefix("(not observable here: ")
+        .and_then(|r| r.strip_suffix(')'))
+    {
+        return Verdict::NotObservable(why.to_string());
+    }
+    if let Some(why) = sim
+        .strip_prefix("(not observable here: ")
+        .and_then(|r| r.strip_suffix(')'))
+    {
+        return Verdict::NotObservable(why.to_string());
+    }
+    if real == "(sim only)" || name.starts_with("cache.") || name.starts_with("slot.") {
+        return if sim == real {
+            Verdict::Agree
+        } else {
+            Verdict::SimOnly
+        };
+    }
+    let same = sim == real
+        || (name.starts_with("meminfo.") || name.starts_with("df."))
+            && matches!((parse_kb(sim), parse_kb(real)), (Some(a), Some(b)) if (a - b).abs() <= tolerance_kb);
+    if same {
+        Verdict::Agree
+    } else if let Some(reason) = allowed(name) {
+        Verdict::Allowed(reason.to_string())
+    } else {
+        Verdict::Differ
+    }
+}
+
+/// The result of a call, compared by what it names where the kernel chooses
+/// the number (a System V id or key, a pid, an address).
+fn result_of(o: &StepOutcome, returns: Option<Returns>) -> String {
+    let r = &o.result;
+    if let Some(sig) = r.signal {
+        return format!("killed by {}", sig.name());
+    }
+    if let Some(e) = r.errno {
+        return format!("-1 {}", e.name());
+    }
+    match (r.ret, returns) {
+        (
+            Some(_),
+            Some(
+                Returns::ShmId
+                | Returns::Key
+                | Returns::Child
+                | Returns::Mapping
+                | Returns::Pointer,
+            ),
+        ) => "ok".into(),
+        (Some(v), _) => v.to_string(),
+        (None, _) => "none".into(),
+    }
+}
+
+/// Plays `scenario` on both backends, step by step, and compares.
+pub fn compare<A: Backend, B: Backend>(
+    scenario: &Scenario,
+    sim: A,
+    real: B,
+    tolerance_kb: i64,
+) -> Vec<StepComparison> {
+    let mut a = Run::with_backend(scenario, sim);
+    let mut b = Run::with_backend(scenario, real);
+    let mut out = Vec::new();
+    for step in &scenario.steps {
+        let (Some(x), Some(y)) = (a.step(), b.step()) else {
+            break;
+        };
+        let returns = step.call.map(|c| c.returns);
+        let mut obs = Vec::new();
+        let (rx, ry) = (result_of(&x, returns), result_of(&y, returns));
+        obs.push(Comparison {
+            name: "result".into(),
+            verdict: verdict("result", &rx, &ry, 0),
+            sim: rx,
+            real: ry,
+        });
+        // Sim-only calls print a note instead of doing anything on the host.
+        if !y.out.starts_with("(sim only") {
+            obs.push(Comparison {
+                name: "out".into(),
+                verdict: verdict("out", &x.out, &y.out, 0),
+                sim: x.out.clone(),
+                real: y.out.clone(),
+            });
+        }
+        let mut names: Vec<&String> = x.observables.keys().chain(y.observables.keys()).collect();
+        names.sort();
+        names.dedup();
+        for n in names {
+            let sx = x
+                .observables
+                .get(n)
+                .cloned()
+                .unwrap_or_else(|| "none".into());
+            let sy = y
+                .observables
+                .get(n)
+                .cloned()
+                .unwrap_or_else(|| "none".into());
+            obs.push(Comparison {
+                name: n.clone(),
+                verdict: verdict(n, &sx, &sy, tolerance_kb),
+                sim: sx,
+                real: sy,
+            });
+        }
+        out.push(StepComparison {
+            step: x.step,
+            proc: x.proc.clone(),
+            do_: x.do_.clone(),
+            observables: obs,
+        });
+    }
+    out
+}
+
+/// Counts: (agree, comparable). Comparable = agree + differ.
+pub fn tally(steps: &[StepComparison]) -> (usize, usize) {
+    let all = steps.iter().flat_map(|s| &s.observables);
+    let agree = all.clone().filter(|c| c.verdict == Verdict::Agree).count();
+    let differ = all.filter(|c| c.verdict == Verdict::Differ).count();
+    (agree, agree + differ)
+}
+
+/// The comparison as text: each step, each observable with its verdict,
+/// then `N of M observables agree`. Steps where everything agrees are
+/// printed in one line unless `verbose`.
+pub fn text(steps: &[StepComparison], verbose: bool) -> String {
+    let mut out = String::new();
+    for s in steps {
+        let _ = writeln!(
+            out,
+            "[{}] {}: {}",
+            s.step,
+            s.proc.as_deref().unwrap_or("machine"),
+            s.do_
+        );
+        let w = s
+            .observables
+            .iter()
+            .map(|c| c.name.len())
+            .max()
+            .unwrap_or(0);
+        for c in &s.observables {
+            let (tag, detail) = match &c.verdict {
+                Verdict::Agree if !verbose => continue,
+                Verdict::Agree => ("agree", c.sim.clone()),
+                Verdict::Differ => ("DIFFER", format!("sim {}  real {}", c.sim, c.real)),
+                Verdict::SimOnly if !verbose => continue,
+                Verdict::SimOnly => ("sim only", c.sim.clone()),
+                Verdict::NotObservable(why) => ("n/a", format!("not observable here: {why}")),
+                Verdict::Allowed(why) => (
+                    "allowed",
+                    format!("sim {}  real {}  ({why})", c.sim, c.real),
+                ),
+            };
+            let _ = writeln!(out, "    {tag:<8} {:<w$}  {detail}", c.name);
+        }
+    }
+    let (agree, total) = tally(steps);
+    let _ = writeln!(out, "\n{agree} of {total} observables agree");
+    out
+}
