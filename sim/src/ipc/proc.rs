@@ -437,7 +437,9 @@ key        shmid      owner      perms      bytes      nattch     status
             ipcs_m.replace("cloudsdk  ", "student   ")
         );
         let ipcs_i = [
-            (4, "
+            (
+                4,
+                "
 Shared memory Segment shmid=4
 uid=0\tgid=0\tcuid=0\tcgid=0
 mode=0666\taccess_perms=0666
@@ -446,8 +448,11 @@ att_time=Sun Nov 22 03:53:15 2026
 det_time=Sun Nov 22 03:53:15 2026  
 change_time=Sun Nov 22 03:53:15 2026  
 
-"),
-            (5, "
+",
+            ),
+            (
+                5,
+                "
 Shared memory Segment shmid=5
 uid=0\tgid=0\tcuid=0\tcgid=0
 mode=01600\taccess_perms=0600
@@ -456,8 +461,11 @@ att_time=Sun Nov 22 03:53:15 2026
 det_time=Sun Nov 22 03:53:15 2026  
 change_time=Sun Nov 22 03:53:15 2026  
 
-"),
-            (6, "
+",
+            ),
+            (
+                6,
+                "
 Shared memory Segment shmid=6
 uid=0\tgid=0\tcuid=0\tcgid=0
 mode=02640\taccess_perms=0640
@@ -466,7 +474,8 @@ att_time=Not set
 det_time=Not set                   
 change_time=Sun Nov 22 03:53:15 2026  
 
-"),
+",
+            ),
         ];
         for (id, text) in ipcs_i {
             assert_eq!(render_ipcs_m_i(&k, id).unwrap(), text);
@@ -616,9 +625,9 @@ change_time=Mon Jan  1 00:00:09 2024  \n\n"
             render_ipcs_m_i(&k, 99999),
             Err("ipcs: id 99999 not found\n".into())
         );
-        assert!(render_ipcs_m_i(&k, -1)
-            .unwrap()
-            .starts_with("\nShared memory Segment shmid=-1\nuid=0\tgid=0\tcuid=0\tcgid=0\nmode=0666\t"));
+        assert!(render_ipcs_m_i(&k, -1).unwrap().starts_with(
+            "\nShared memory Segment shmid=-1\nuid=0\tgid=0\tcuid=0\tcgid=0\nmode=0666\t"
+        ));
         // A mode of 0 prints as "0", as C's %#o does.
         let mut k = root_machine();
         let p = k.spawn("p");
@@ -707,6 +716,10 @@ min seg size (bytes) = 1\n\n"
         assert_eq!(try_sysv_maps_name(&k, 5), None);
         assert_eq!(try_sysv_maps_name(&k, -1), None);
         k.shmdt(p, at).unwrap();
-        assert_eq!(try_sysv_maps_name(&k, id), None, "destroyed at the last detach");
+        assert_eq!(
+            try_sysv_maps_name(&k, id),
+            None,
+            "destroyed at the last detach"
+        );
     }
 }
