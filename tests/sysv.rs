@@ -343,7 +343,6 @@ fn shmget_of_a_0600_segment_by_another_user_is_eacces_and_root_overrides() {
 }
 
 #[test]
-#[ignore = "model bug: shmget checks permissions before the size; 4.14 ipcget_public runs shm_more_checks (EINVAL) before ipc_check_perms (EACCES)"]
 fn shmget_size_check_comes_before_the_permission_check() {
     // ipc/util.c ipcget_public: `err = ops->more_checks(ipcp, params); if
     // (!err) err = ipc_check_perms(ns, ipcp, ops, params);`. Probed on the
@@ -409,7 +408,6 @@ fn shmat_of_a_bad_id_is_einval() {
 }
 
 #[test]
-#[ignore = "model bug: a stale id whose index now holds a newer segment gives EIDRM; 4.14 ipc_obtain_object_check returns EINVAL on a sequence mismatch (since 4.2)"]
 fn shmat_of_a_stale_id_whose_index_was_reused_is_einval_in_4_14() {
     // ipc/util.c (4.14) ipc_obtain_object_check: `if (ipc_checkid(out, id))
     // return ERR_PTR(-EINVAL);` -- commit "ipc,sysv: return -EINVAL upon
@@ -604,7 +602,6 @@ fn shmdt_of_an_address_that_does_not_start_an_attach_is_einval() {
 }
 
 #[test]
-#[ignore = "model bug: shmdt wants a piece starting at the address with pgoff 0; 4.14 ksys_shmdt also takes the fragments left by munmap of the first pages ((vm_start - addr) / PAGE_SIZE == vm_pgoff)"]
 fn shmdt_at_the_attach_address_detaches_what_munmap_left() {
     // ipc/shm.c ksys_shmdt: "It first determines the size of the shm segment
     // that should be unmapped: It searches for a vma that is backed by shm
@@ -724,7 +721,6 @@ fn ipc_set_is_for_the_owner_or_creator_and_sets_only_the_mode_bits() {
 }
 
 #[test]
-#[ignore = "model bug: IPC_SET takes any uid; 4.14 ipc_update_perm returns EINVAL for an invalid uid or gid ((uid_t)-1)"]
 fn ipc_set_of_an_invalid_uid_is_einval() {
     // ipc/util.c ipc_update_perm: `if (!uid_valid(uid) || !gid_valid(gid))
     // return -EINVAL;` -- make_kuid maps (uid_t)-1 to INVALID_UID.
@@ -908,7 +904,6 @@ fn ipc_info_and_shm_info_report_the_limits_and_the_usage() {
 }
 
 #[test]
-#[ignore = "model bug: shmseg is the constant SHMMNI and a negative shmid passes for IPC_INFO/SHM_INFO; 4.14 sets shmseg = ns->shm_ctlmni and shmctl() returns EINVAL for shmid < 0 before any command"]
 fn ipc_info_follows_kernel_shmmni_and_a_negative_id_is_einval() {
     // ipc/shm.c (4.14) shmctl_ipc_info: `shminfo->shmmni = shminfo->shmseg =
     // ns->shm_ctlmni;`; SYSCALL shmctl: `if (cmd < 0 || shmid < 0) return
@@ -1013,7 +1008,6 @@ fn shm_lock_keeps_pages_in_memory_through_pageout_and_reclaim() {
 }
 
 #[test]
-#[ignore = "model bug: mm/shmem.rs shmem_kernel_file_setup gives a segment's file uid 0 and the segment's mode; the kernel's __shmem_file_setup makes it S_IRWXUGO owned by the caller's fsuid, so MADV_PAGEOUT's can_do_file_pageout lets any attacher page it out (probed on 6.18)"]
 fn madvise_pageout_of_a_segment_by_its_creator_pages_it_out() {
     // Probed on the host (Linux 6.18, no swap, one CPU): uid 1000 creates a
     // 0600 segment, attaches, writes a page, MADV_PAGEOUT -> the PTE is gone
@@ -1041,7 +1035,6 @@ fn madvise_pageout_of_a_segment_by_its_creator_pages_it_out() {
 }
 
 #[test]
-#[ignore = "model bug: mm/swapfile.rs free_swap_and_cache sets PG_dirty after delete_from_swap_cache has freed the frame (pfn both free and in use)"]
 fn destroying_a_segment_whose_page_is_in_the_swap_cache_frees_it_cleanly() {
     // shm_destroy -> fput -> shmem_evict_inode -> shmem_undo_range ->
     // free_swap_and_cache: in 4.14 it takes its own page reference
@@ -1062,7 +1055,6 @@ fn destroying_a_segment_whose_page_is_in_the_swap_cache_frees_it_cleanly() {
 }
 
 #[test]
-#[ignore = "model bug: mm/shmem.rs shmem_getpage charges alloced before alloc_page, so shmem_recalc_inode in a direct reclaim it triggers uncharges the pending page; 4.14 adds to alloced after the page is in the cache"]
 fn direct_reclaim_during_a_fault_keeps_the_segment_accounting() {
     // mm/shmem.c (4.14) shmem_getpage_gfp: shmem_alloc_and_acct_page, then
     // shmem_add_to_page_cache, then `info->alloced += ...;
@@ -1216,7 +1208,6 @@ fn fork_adds_an_attach_per_inherited_mapping_and_exit_removes_them() {
 }
 
 #[test]
-#[ignore = "model bug: fork records the child as shm_lprid; 4.14 shm_open runs in the parent (current) during dup_mmap, so lpid is the parent's pid"]
 fn fork_records_the_parent_as_the_last_pid() {
     // __shm_open: shp->shm_lprid = task_tgid_vnr(current), and fork's
     // dup_mmap runs in the parent. Probed on the host: P attached, H
@@ -1880,7 +1871,6 @@ proptest! {
     /// to 20 pages of segments (direct reclaim swaps and drops pages during
     /// faults), no help.
     #[test]
-    #[ignore = "model bug: fails on the three shmem bugs the unit tests above show (MADV_PAGEOUT refused to the segment's creator, a frame freed with PG_dirty set when its swap-cache page is truncated, alloced under-counted when direct reclaim runs inside shmem_getpage)"]
     fn segments_live_as_the_reference_model_says_under_memory_pressure(
         ops in prop::collection::vec(op(), 25..=50)
     ) {

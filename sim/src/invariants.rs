@@ -44,7 +44,7 @@ impl Kernel {
                     CacheEntry::Page(pfn) => {
                         pages += 1;
                         let p = self.mem.page(pfn);
-                        if p.mapping != Mapping::File(ino) || p.index != index {
+                        if p.mapping() != Mapping::File(ino) || p.index != index {
                             err(format!("page-cache slot {ino}:{index} holds pfn {pfn} whose mapping/index disagree"));
                         }
                         if in_cache[pfn as usize] {
@@ -139,7 +139,7 @@ impl Kernel {
                         if vma.file.is_some()
                             && !vma.is_shared()
                             && write
-                            && !matches!(self.mem.page(pfn).mapping, Mapping::Anon(_))
+                            && !matches!(self.mem.page(pfn).mapping(), Mapping::Anon(_))
                         {
                             err(format!(
                                 "pid {pid}: file page writable in a private mapping at {addr:#x}"
@@ -206,7 +206,7 @@ impl Kernel {
                 ));
             }
             if p.mapcount > 0 {
-                match p.mapping {
+                match p.mapping() {
                     Mapping::Anon(_) => anon_mapped += 1,
                     _ => file_mapped += 1,
                 }

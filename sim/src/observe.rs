@@ -190,7 +190,7 @@ impl Kernel {
                         continue; // vm_normal_page() is NULL for the zero page
                     }
                     let p = self.mem.page(pfn);
-                    let anon = matches!(p.mapping, Mapping::Anon(_));
+                    let anon = matches!(p.mapping(), Mapping::Anon(_));
                     s.account_page(
                         p.mapcount,
                         dirty || p.test(pg::DIRTY),
@@ -237,7 +237,7 @@ impl Kernel {
                 PteView::Present {
                     pfn: pfn as u64,
                     exclusive: !zero && p.mapcount == 1,
-                    file_or_shared: !zero && !matches!(p.mapping, Mapping::Anon(_)),
+                    file_or_shared: !zero && !matches!(p.mapping(), Mapping::Anon(_)),
                     soft_dirty: false,
                 }
             }

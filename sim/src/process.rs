@@ -45,7 +45,8 @@ impl Kernel {
                 self.get_file(f);
             }
             if let Some(attach) = vma.shm {
-                self.shm_open(attach.shmid, child);
+                // dup_mmap runs in the parent: shm_lprid is the parent.
+                self.shm_open(attach.shmid, pid);
             }
             self.tasks
                 .get_mut(&child)

@@ -122,14 +122,16 @@ impl Default for ShmIds {
 
 impl ShmIds {
     /// The segment with `id` (`ipc_obtain_object_check`): `EINVAL` if no
-    /// segment has its index, `EIDRM` if the index now holds another.
+    /// segment has its index or the index now holds another.
     pub fn obtain_check(&self, id: i32) -> SysResult<&ShmidKernel> {
         if id < 0 {
             return Err(Errno::EINVAL);
         }
         let shp = self.entries.get(&ipcid_to_idx(id)).ok_or(Errno::EINVAL)?;
         if shp.perm.seq != ipcid_to_seqx(id) {
-            return Err(Errno::EIDRM);
+            // ipc_checkid failed: -EINVAL since 4.2. EIDRM comes only from a
+            // segment caught mid-destruction, which a sequential model never shows.
+            return Err(Errno::EINVAL);
         }
         Ok(shp)
     }
@@ -246,12 +248,13 @@ impl Kernel {
             None => self.newseg(pid, key, size, shmflg),
             Some(_) if shmflg & IPC_CREAT != 0 && shmflg & IPC_EXCL != 0 => Err(Errno::EEXIST),
             Some(shp) => {
-                if !ipcperms(&shp.perm, uid, gid, shmflg as u32 & 0o777) {
-                    return Err(Errno::EACCES);
-                }
+                // ipcget_public: ops->more_checks before ipc_check_perms.
                 self.trace.leaf("shm_more_checks", "ipc/shm.c");
                 if shp.shm_segsz < size {
                     return Err(Errno::EINVAL);
+                }
+                if !ipcperms(&shp.perm, uid, gid, shmflg as u32 & 0o777) {
+                    return Err(Errno::EACCES);
                 }
                 Ok(shp.perm.id)
             }
@@ -284,7 +287,7 @@ impl Kernel {
                 (t.uid, t.gid)
             };
             let name = format!("SYSV{:08x}", key as u32);
-            let file = self.shmem_kernel_file_setup(&name, size, shmflg as u32 & 0o777);
+            let file = self.shmem_kernel_file_setup(pid, &name, size);
             let ino = self.files[file].ino;
             self.trace.leaf("ipc_addid", "ipc/util.c");
             let ids = &mut self.shm_ids;
@@ -485,23 +488,34 @@ impl Kernel {
             if !shmaddr.is_multiple_of(SHMLBA) {
                 return Err(Errno::EINVAL);
             }
+            // ksys_shmdt: the first shm VMA at or above shmaddr whose
+            // offset matches its distance from shmaddr (a fragment left by
+            // munmap or mprotect counts) gives the file and the size; then
+            // every fragment of that file within the size goes too.
+            let matches = |v: &crate::kernel::Vma| {
+                v.shm.is_some() && (v.start - shmaddr) / PAGE_SIZE == v.pgoff
+            };
             let mm = &self.tasks[&pid].mm;
             let Some(first) = mm
                 .vmas
-                .get(&shmaddr)
-                .filter(|v| v.shm.is_some() && v.pgoff == 0)
+                .range(shmaddr..)
+                .map(|(_, v)| v)
+                .find(|v| matches(v))
                 .cloned()
             else {
                 return Err(Errno::EINVAL);
             };
             let ino = self.vma_inode(&first).expect("shm VMAs map a file");
             let size = self.inodes[&ino].size.div_ceil(PAGE_SIZE) * PAGE_SIZE;
-            let end = shmaddr + size;
-            let pieces: Vec<(u64, u64)> = mm
+            self.do_munmap(pid, first.start, first.end - first.start);
+            let pieces: Vec<(u64, u64)> = self.tasks[&pid]
+                .mm
                 .vmas
-                .range(shmaddr..end)
-                .filter(|(_, v)| v.file == first.file)
-                .map(|(_, v)| (v.start, v.end))
+                .range(first.end..)
+                .map(|(_, v)| v)
+                .take_while(|v| v.end - shmaddr <= size)
+                .filter(|v| matches(v) && v.file == first.file)
+                .map(|v| (v.start, v.end))
                 .collect();
             for (s, e) in pieces {
                 self.do_munmap(pid, s, e - s);
@@ -538,6 +552,10 @@ impl Kernel {
             let t = self.task(pid)?;
             (t.uid, t.gid)
         };
+        // ksys_shmctl: `if (cmd < 0 || shmid < 0) return -EINVAL;` first.
+        if cmd < 0 || shmid < 0 {
+            return Err(Errno::EINVAL);
+        }
         let maxid = self
             .shm_ids
             .entries
@@ -559,7 +577,7 @@ impl Kernel {
                         shmmax: ids.shm_ctlmax,
                         shmmin: SHMMIN,
                         shmmni: ids.shm_ctlmni,
-                        shmseg: SHMMNI,
+                        shmseg: ids.shm_ctlmni,
                         shmall: ids.shm_ctlall,
                     }),
                 })
@@ -631,6 +649,10 @@ impl Kernel {
                 let id = shp.perm.id;
                 if cmd == IPC_SET {
                     let (nuid, ngid, nmode) = set.ok_or(Errno::EFAULT)?;
+                    // ipc_update_perm: an invalid uid or gid (-1) is EINVAL.
+                    if nuid == u32::MAX || ngid == u32::MAX {
+                        return Err(Errno::EINVAL);
+                    }
                     let now = self.now;
                     let shp = self.shm_ids.get_mut(id).expect("found");
                     shp.perm.uid = nuid;

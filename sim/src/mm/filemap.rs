@@ -97,7 +97,7 @@ impl Kernel {
         }
         inode.mapping.nrpages += 1;
         let page = self.mem.page_mut(pfn);
-        page.mapping = Mapping::File(ino);
+        page.set_mapping(Mapping::File(ino));
         page.index = index;
         page.set(pg::UPTODATE);
         if shmem {
@@ -117,7 +117,7 @@ impl Kernel {
     pub(crate) fn delete_from_page_cache(&mut self, pfn: Pfn) {
         self.trace.enter("__delete_from_page_cache", "mm/filemap.c");
         let page = self.mem.page(pfn);
-        let Mapping::File(ino) = page.mapping else {
+        let Mapping::File(ino) = page.mapping() else {
             panic!("invariant: a page-cache page has a file mapping (pfn {pfn})")
         };
         let index = page.index;
@@ -139,7 +139,7 @@ impl Kernel {
             self.vmstat.nr_file_dirty -= 1;
         }
         let page = self.mem.page_mut(pfn);
-        page.mapping = Mapping::None;
+        page.set_mapping(Mapping::None);
         page.clear(pg::DIRTY);
         self.trace.leave();
         self.put_page(pfn);
@@ -172,7 +172,7 @@ impl Kernel {
             return;
         }
         page.set(pg::DIRTY);
-        if let Mapping::File(ino) = page.mapping {
+        if let Mapping::File(ino) = page.mapping() {
             let index = page.index;
             let inode = self.inodes.get_mut(&ino).expect("live");
             if inode.shmem().is_none() {

@@ -83,7 +83,7 @@ impl Kernel {
     /// `mm_counter_file`: shmem pages count as `MM_SHMEMPAGES`, others as `MM_FILEPAGES`.
     pub(crate) fn mm_counter(&self, pfn: Pfn) -> usize {
         let page = self.mem.page(pfn);
-        match page.mapping {
+        match page.mapping() {
             Mapping::Anon(_) => rss::ANONPAGES,
             _ if page.test(pg::SWAPBACKED) => rss::SHMEMPAGES,
             _ => rss::FILEPAGES,
@@ -420,7 +420,7 @@ impl Kernel {
             );
             self.set_page_dirty(pfn);
             Ok(false)
-        } else if matches!(self.mem.page(pfn).mapping, Mapping::Anon(_))
+        } else if matches!(self.mem.page(pfn).mapping(), Mapping::Anon(_))
             && self.reuse_swap_page(pfn)
         {
             self.trace.leaf("wp_page_reuse", "mm/memory.c");
@@ -532,8 +532,9 @@ impl Kernel {
             if count != 1 {
                 return false;
             }
-            self.delete_from_swap_cache(pfn);
+            // SetPageDirty first: the delete may free the frame.
             self.mem.page_mut(pfn).set(pg::DIRTY);
+            self.delete_from_swap_cache(pfn);
         }
         count <= 1
     }
@@ -555,7 +556,7 @@ impl Kernel {
                 }
                 let counter = self.mm_counter(pfn);
                 self.add_rss(pid, counter, -1);
-                let anon = matches!(self.mem.page(pfn).mapping, Mapping::Anon(_));
+                let anon = matches!(self.mem.page(pfn).mapping(), Mapping::Anon(_));
                 if !anon {
                     if dirty {
                         self.set_page_dirty(pfn);
@@ -611,7 +612,7 @@ impl Kernel {
                 for index in lo..hi {
                     let addr = vma.start + (index - vma.pgoff) * PAGE_SIZE;
                     if let Some(Pte::Present { pfn, .. }) = task.mm.pte(addr) {
-                        let own = self.mem.page(pfn).mapping == Mapping::File(ino);
+                        let own = self.mem.page(pfn).mapping() == Mapping::File(ino);
                         // (The zero page is never mapped by a file VMA.)
                         if own || even_cows {
                             victims.push((pid, addr));

@@ -242,7 +242,7 @@ impl Kernel {
                     self.trace.leaf("ext4_file_mmap", "fs/ext4/file.c");
                 }
             }
-            None if shared_anon => vma.file = Some(self.shmem_zero_setup(len)),
+            None if shared_anon => vma.file = Some(self.shmem_zero_setup(pid, len)),
             None => {}
         }
         self.insert_vma(pid, vma);

@@ -84,6 +84,9 @@ pub enum Mapping {
     Anon(u32),
 }
 
+/// `PAGE_MAPPING_ANON`: the low bit of `page->mapping` marks an `anon_vma`.
+pub const PAGE_MAPPING_ANON: u32 = 1;
+
 /// The bytes of one frame, stored no larger than they need to be.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub enum PageData {
@@ -186,8 +189,11 @@ pub struct Page {
     pub refcount: u32,
     /// `_mapcount + 1`: the number of PTEs that map it.
     pub mapcount: u32,
-    /// `page->mapping`.
-    pub mapping: Mapping,
+    /// `page->mapping`, packed in one word as the kernel packs it: the low
+    /// bit says anonymous (`PAGE_MAPPING_ANON`), the rest is the inode
+    /// number or the `anon_vma` id; 0 is none. Read it with
+    /// [`Page::mapping`].
+    mapping_word: u32,
     /// `page->index`: offset in pages within the file (or the anonymous
     /// region's linear page index).
     pub index: u64,
@@ -202,6 +208,33 @@ pub struct Page {
 }
 
 impl Page {
+    /// `page->mapping`: what the page belongs to.
+    pub fn mapping(&self) -> Mapping {
+        match self.mapping_word {
+            0 => Mapping::None,
+            w if w & PAGE_MAPPING_ANON != 0 => Mapping::Anon(w >> 1),
+            w => Mapping::File(w >> 1),
+        }
+    }
+
+    /// Sets `page->mapping`.
+    pub fn set_mapping(&mut self, m: Mapping) {
+        self.mapping_word = match m {
+            Mapping::None => 0,
+            Mapping::File(ino) => {
+                assert!(
+                    ino != 0 && ino < 1 << 31,
+                    "invariant: inode numbers fit the mapping word"
+                );
+                ino << 1
+            }
+            Mapping::Anon(av) => {
+                assert!(av < 1 << 31, "invariant: anon_vma ids fit the mapping word");
+                (av << 1) | PAGE_MAPPING_ANON
+            }
+        };
+    }
+
     /// Tests a `PG_*` flag.
     pub fn test(&self, flag: u32) -> bool {
         self.flags & flag != 0
@@ -322,6 +355,16 @@ mod tests {
 
     #[test]
     fn struct_page_is_smaller_than_the_kernels_64_bytes() {
+        let mut p = Page::default();
+        for m in [
+            Mapping::None,
+            Mapping::File(7),
+            Mapping::Anon(0),
+            Mapping::Anon(9),
+        ] {
+            p.set_mapping(m);
+            assert_eq!(p.mapping(), m);
+        }
         assert!(
             std::mem::size_of::<Page>() <= 64,
             "{}",

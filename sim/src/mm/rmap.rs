@@ -36,7 +36,7 @@ impl Kernel {
     pub(crate) fn page_add_new_anon_rmap(&mut self, pfn: Pfn, anon_vma: u32, index: u64) {
         let page = self.mem.page_mut(pfn);
         page.mapcount = 1;
-        page.mapping = Mapping::Anon(anon_vma);
+        page.set_mapping(Mapping::Anon(anon_vma));
         page.index = index;
         page.set(crate::mm::page::pg::SWAPBACKED);
         self.vmstat.nr_anon_mapped += 1;
@@ -50,7 +50,7 @@ impl Kernel {
         page.mapcount += 1;
         page.set(crate::mm::page::pg::SWAPBACKED);
         if page.mapcount == 1 {
-            page.mapping = Mapping::Anon(anon_vma);
+            page.set_mapping(Mapping::Anon(anon_vma));
             page.index = index;
             self.vmstat.nr_anon_mapped += 1;
         }
@@ -78,7 +78,7 @@ impl Kernel {
         );
         page.mapcount -= 1;
         if page.mapcount == 0 {
-            match page.mapping {
+            match page.mapping() {
                 Mapping::Anon(_) => self.vmstat.nr_anon_mapped -= 1,
                 _ => self.vmstat.nr_file_mapped -= 1,
             }
@@ -92,7 +92,7 @@ impl Kernel {
         let mut found = Vec::new();
         for (&pid, task) in &self.tasks {
             for vma in task.mm.vmas.values() {
-                let candidate = match page.mapping {
+                let candidate = match page.mapping() {
                     Mapping::File(ino) => self.vma_inode(vma) == Some(ino),
                     Mapping::Anon(av) => vma.anon_vma == Some(av),
                     Mapping::None => false,

@@ -88,11 +88,13 @@ impl Kernel {
             None => {
                 self.shmem_charge(ino)?;
                 let Some(pfn) = self.alloc_page() else {
-                    self.shmem_uncharge(ino, 1);
+                    let sb = self.inodes[&ino].sb;
+                    self.sbs[sb].used_blocks -= 1;
                     return Err(Errno::ENOMEM);
                 };
                 self.trace.leaf("clear_highpage", "include/linux/highmem.h");
                 self.shmem_add_to_page_cache(pfn, ino, index, None);
+                self.shmem_charge_inode(ino);
                 if sgp == Sgp::Write {
                     self.mem.page_mut(pfn).set(pg::REFERENCED);
                 }
@@ -213,19 +215,26 @@ impl Kernel {
     /// Charges one block to the inode and its mount (`shmem_inode_acct_block`
     /// + `alloced++`): `ENOSPC` when the mount is full.
     fn shmem_charge(&mut self, ino: u32) -> SysResult<()> {
+        // shmem_inode_acct_block: the mount's block count first...
         let sb = self.inodes[&ino].sb;
         let sbi = &mut self.sbs[sb];
         if sbi.max_blocks != 0 && sbi.used_blocks >= sbi.max_blocks {
             return Err(Errno::ENOSPC);
         }
         sbi.used_blocks += 1;
+        Ok(())
+    }
+
+    /// `info->alloced++` once the new page is in the cache (so that a
+    /// `shmem_recalc_inode` run by direct reclaim meanwhile does not count
+    /// the page still being allocated).
+    fn shmem_charge_inode(&mut self, ino: u32) {
         self.inodes
             .get_mut(&ino)
             .expect("live")
             .shmem_mut()
             .expect("shmem")
             .alloced += 1;
-        Ok(())
     }
 
     /// Gives `n` blocks back (`shmem_inode_unacct_blocks`, `alloced -= n`).
@@ -268,12 +277,19 @@ impl Kernel {
     /// Creates an unlinked shmem file on the internal mount and opens it
     /// read-write (`__shmem_file_setup`): `name` is `dev/zero` for
     /// `shmem_zero_setup`, `SYSV%08x` for System V.
-    pub(crate) fn shmem_kernel_file_setup(&mut self, name: &str, size: u64, mode: u32) -> FileKey {
+    pub(crate) fn shmem_kernel_file_setup(
+        &mut self,
+        pid: crate::kernel::Pid,
+        name: &str,
+        size: u64,
+    ) -> FileKey {
         self.trace.leaf("__shmem_file_setup", "mm/shmem.c");
-        let (uid, gid) = (0, 0);
+        // shmem_get_inode(.., S_IFREG | S_IRWXUGO, ..): owned by the caller's
+        // fsuid, mode 0777; the segment's own mode lives in shm_perm.
+        let (uid, gid) = self.tasks.get(&pid).map_or((0, 0), |t| (t.uid, t.gid));
         let ino = self.new_inode(
             SB_SHM_MNT,
-            S_IFREG | (mode & 0o777),
+            S_IFREG | 0o777,
             uid,
             gid,
             InodeKind::Shmem(ShmemInfo::default()),
@@ -285,9 +301,9 @@ impl Kernel {
 
     /// `shmem_zero_setup`: `MAP_SHARED|MAP_ANONYMOUS` memory is a shmem file
     /// `dev/zero` on the internal mount (shown as `/dev/zero (deleted)`).
-    pub(crate) fn shmem_zero_setup(&mut self, size: u64) -> FileKey {
+    pub(crate) fn shmem_zero_setup(&mut self, pid: crate::kernel::Pid, size: u64) -> FileKey {
         self.trace.enter("shmem_zero_setup", "mm/shmem.c");
-        let f = self.shmem_kernel_file_setup("dev/zero", size, 0o777);
+        let f = self.shmem_kernel_file_setup(pid, "dev/zero", size);
         self.trace.leave();
         f
     }

@@ -186,10 +186,8 @@ impl Kernel {
                 .map(|(_, &pfn)| pfn)
                 .collect();
             for pfn in cached {
+                self.mem.page_mut(pfn).set(pg::DIRTY);
                 self.delete_from_swap_cache(pfn);
-                if self.mem.page(pfn).refcount > 0 {
-                    self.mem.page_mut(pfn).set(pg::DIRTY);
-                }
             }
             Ok(())
         })();
@@ -355,8 +353,9 @@ impl Kernel {
             if self.swap_count(entry) == 0
                 && (self.mem.page(pfn).mapcount == 0 || self.vm_swap_full())
             {
-                self.delete_from_swap_cache(pfn);
+                // SetPageDirty first: the delete may free the frame.
                 self.mem.page_mut(pfn).set(pg::DIRTY);
+                self.delete_from_swap_cache(pfn);
             }
         }
         self.trace.leave();
@@ -375,8 +374,9 @@ impl Kernel {
             return false;
         }
         self.trace.leaf("try_to_free_swap", "mm/swapfile.c");
-        self.delete_from_swap_cache(pfn);
+        // SetPageDirty first: the delete may free the frame.
         self.mem.page_mut(pfn).set(pg::DIRTY);
+        self.delete_from_swap_cache(pfn);
         true
     }
 

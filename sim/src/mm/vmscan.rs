@@ -386,7 +386,7 @@ impl Kernel {
     /// `VM_LOCKED` mapping (`page_evictable`, `try_to_unmap`'s `SWAP_MLOCK`)?
     fn page_locked_in_memory(&self, pfn: Pfn) -> bool {
         let page = self.mem.page(pfn);
-        if let Mapping::File(ino) = page.mapping {
+        if let Mapping::File(ino) = page.mapping() {
             if self.inodes[&ino].shmem().is_some_and(|i| i.locked) {
                 return true;
             }
@@ -404,7 +404,7 @@ impl Kernel {
             self.trace.leaf("cull_mlocked", "mm/vmscan.c");
             return Fate::Unevictable;
         }
-        let anon = matches!(self.mem.page(pfn).mapping, Mapping::Anon(_));
+        let anon = matches!(self.mem.page(pfn).mapping(), Mapping::Anon(_));
         let swapbacked = self.mem.page(pfn).test(pg::SWAPBACKED);
         if !ignore_references {
             match self.page_check_references(pfn) {
@@ -495,7 +495,7 @@ impl Kernel {
     /// simply cleared. A dirty PTE dirties the page.
     pub(crate) fn try_to_unmap(&mut self, pfn: Pfn) {
         self.trace.enter("try_to_unmap", "mm/rmap.c");
-        let anon = matches!(self.mem.page(pfn).mapping, Mapping::Anon(_));
+        let anon = matches!(self.mem.page(pfn).mapping(), Mapping::Anon(_));
         for (pid, addr) in self.rmap_walk(pfn) {
             self.trace.leaf("try_to_unmap_one", "mm/rmap.c");
             let mm = &mut self.tasks.get_mut(&pid).expect("live").mm;
@@ -536,7 +536,7 @@ impl Kernel {
             self.mem.page_mut(pfn).clear(pg::DIRTY);
             self.swap_writepage(pfn, entry);
             Fate::Rotate
-        } else if let Mapping::File(ino) = page.mapping {
+        } else if let Mapping::File(ino) = page.mapping() {
             if self.inodes[&ino].shmem().is_some() {
                 self.shmem_writepage(pfn, ino)
             } else {
@@ -595,7 +595,7 @@ impl Kernel {
         self.vmstat.nr_file_pages -= 1;
         self.vmstat.nr_shmem -= 1;
         let page = self.mem.page_mut(pfn);
-        page.mapping = Mapping::None;
+        page.set_mapping(Mapping::None);
         page.clear(pg::DIRTY);
         self.put_page(pfn); // the page cache's reference
         self.trace.leave();
@@ -617,7 +617,7 @@ impl Kernel {
             self.delete_from_swap_cache(pfn);
             return Fate::Freed;
         }
-        match page.mapping {
+        match page.mapping() {
             Mapping::File(ino) => {
                 let shmem = self.inodes[&ino].shmem().is_some();
                 self.delete_from_page_cache(pfn);
@@ -630,7 +630,7 @@ impl Kernel {
             }
             Mapping::Anon(_) => {
                 // A clean MADV_FREE page nobody wrote again: discarded.
-                self.mem.page_mut(pfn).mapping = Mapping::None;
+                self.mem.page_mut(pfn).set_mapping(Mapping::None);
                 self.put_page(pfn);
                 Fate::Freed
             }
