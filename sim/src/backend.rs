@@ -396,7 +396,13 @@ impl Backend for Kernel {
             .collect()
     }
     fn segment_keys(&mut self) -> Vec<i32> {
-        self.shm_ids.entries.values().map(|s| s.perm.key).collect()
+        // The key the file was named after (`SYSV%08x`): IPC_RMID makes the
+        // segment's key private but does not rename its file.
+        self.shm_ids
+            .entries
+            .values()
+            .filter_map(|s| segment_file_key(&self.inodes[&s.ino].name))
+            .collect()
     }
     fn look(
         &mut self,
@@ -420,7 +426,7 @@ impl Kernel {
                 .shm_ids
                 .entries
                 .values()
-                .find(|s| s.perm.key == *key)
+                .find(|s| segment_file_key(&self.inodes[&s.ino].name) == Some(*key))
                 .map(|s| s.ino),
             FileRef::Mapping(pid, addr) => {
                 let vma = self.tasks.get(pid)?.mm.vma_at(*addr)?;
@@ -428,4 +434,11 @@ impl Kernel {
             }
         }
     }
+}
+
+/// The key a System V segment's file is named after (`SYSV0000162e`).
+pub fn segment_file_key(name: &str) -> Option<i32> {
+    name.strip_prefix("SYSV")
+        .and_then(|k| u32::from_str_radix(k, 16).ok())
+        .map(|k| k as i32)
 }
