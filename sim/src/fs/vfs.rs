@@ -645,10 +645,10 @@ impl Kernel {
                 ino
             }
         };
-        if flags & o::TRUNC != 0
-            && self.inodes[&ino].is_reg()
-            && matches!(flags & o::ACCMODE, o::WRONLY | o::RDWR)
-        {
+        // handle_truncate: O_TRUNC truncates a regular file whatever the
+        // access mode (O_RDONLY | O_TRUNC too, as Linux does), once
+        // may_open has checked write permission.
+        if flags & o::TRUNC != 0 && self.inodes[&ino].is_reg() {
             self.do_truncate(ino, 0);
         }
         let file = self.alloc_file(ino, flags);
@@ -863,7 +863,15 @@ impl Kernel {
             if offset < 0 {
                 return Err(Errno::EINVAL);
             }
-            self.file_write(file, offset as u64, buf)
+            // Linux's documented pwrite bug: on an O_APPEND file the data is
+            // appended whatever the offset (generic_write_checks).
+            let f = &self.files[file];
+            let pos = if f.flags & o::APPEND != 0 {
+                self.inodes[&f.ino].size
+            } else {
+                offset as u64
+            };
+            self.file_write(file, pos, buf)
         })();
         self.trace.leave();
         r

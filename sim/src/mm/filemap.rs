@@ -409,6 +409,16 @@ impl Kernel {
         page.clear(pg::DIRTY);
         self.vmstat.nr_file_dirty -= 1;
         self.trace.leaf("ext4_writepage", "fs/ext4/inode.c");
+        // block_write_full_page: the part of a page straddling i_size that
+        // lies past it is zeroed at every writeback (it may be mmapped and
+        // written there), and never reaches the disk.
+        let size = self.inodes[&ino].size;
+        if index == size / PAGE_SIZE && !size.is_multiple_of(PAGE_SIZE) {
+            self.mem
+                .page_mut(pfn)
+                .data
+                .zero_from((size % PAGE_SIZE) as usize);
+        }
         let data = self.mem.page(pfn).data.clone();
         let size_pages = self.inodes[&ino].size_pages();
         let inode = self.inodes.get_mut(&ino).expect("live");
@@ -484,8 +494,21 @@ impl Kernel {
     /// Zeroes the tail of a partial last page after a truncation
     /// (`truncate_inode_page` / `shmem_undo_range`'s partial page).
     pub(crate) fn zero_partial_page(&mut self, ino: u32, index: u64, off: usize) {
-        if let Some(CacheEntry::Page(pfn)) = self.find_get_entry(ino, index) {
+        let pfn = match self.find_get_entry(ino, index) {
+            Some(CacheEntry::Page(pfn)) => Some(pfn),
+            // shmem_undo_range: a swapped-out partial page is brought back
+            // (shmem_getpage SGP_READ) so that its tail can be zeroed.
+            Some(CacheEntry::Swap(_)) => self
+                .shmem_getpage_gfp(ino, index, crate::mm::shmem::Sgp::Read)
+                .ok()
+                .and_then(|(p, _)| p),
+            None => None,
+        };
+        if let Some(pfn) = pfn {
             self.mem.page_mut(pfn).data.zero_from(off);
+            if self.inodes[&ino].shmem().is_some() {
+                self.set_page_dirty(pfn);
+            }
         }
     }
 }

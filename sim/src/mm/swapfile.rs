@@ -122,10 +122,18 @@ impl Kernel {
             .ok_or(Errno::EINVAL)?;
         // No new pages go there meanwhile.
         self.swap[type_].writeok = false;
-        let r = self.try_to_unuse(type_ as u32);
-        if r.is_err() {
-            self.swap[type_].writeok = true;
-            return r.map(|_| 0);
+        // try_to_unuse goes round until the area is empty: reclaim running
+        // inside its allocations can put swap entries back into page tables
+        // (a page still in the swap cache needs no new slot).
+        let mut before = u64::MAX;
+        while self.swap[type_].inuse_pages > 0 {
+            let r = self.try_to_unuse(type_ as u32);
+            let now = self.swap[type_].inuse_pages;
+            if r.is_err() || now >= before {
+                self.swap[type_].writeok = true;
+                return Err(Errno::ENOMEM);
+            }
+            before = now;
         }
         let si = &mut self.swap[type_];
         assert_eq!(
