@@ -22,6 +22,7 @@ Examples:
   shmsim check scenarios/*.toml                verify every expect
   shmsim state 01 --step 4                     the model after step 4
   shmsim new my-scenario                       start from a template
+  shmsim schema > scenarios/shmsim.schema.json the JSON Schema for TOML editors
 
 Exit codes:
   0  success (check: every expectation holds)
@@ -81,6 +82,8 @@ enum Command {
         /// The new file's name (`.toml` is added).
         name: PathBuf,
     },
+    /// Print the JSON Schema of the scenario format (for TOML editors).
+    Schema,
     /// Print a shell completion script.
     Completions {
         /// The shell.
@@ -102,6 +105,10 @@ fn main() -> ExitCode {
         Command::State { file, step, json } => state(&file, step, json),
         Command::List => list(),
         Command::New { name } => new(&name),
+        Command::Schema => {
+            out(&sim::scenario::json_schema::json_schema_text());
+            ExitCode::SUCCESS
+        }
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "shmsim", &mut std::io::stdout());
             ExitCode::SUCCESS

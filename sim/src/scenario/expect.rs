@@ -162,7 +162,7 @@ pub struct Expectation {
 /// The expectations of a step, not yet checked against the process's names.
 pub type RawExpect = Spanned<Vec<Expectation>>;
 
-const KINDS: &[&str] = &[
+pub(crate) const KINDS: &[&str] = &[
     "ret", "errno", "signal", "out", "pte", "core", "data", "smaps", "shm", "meminfo", "df",
     "cache", "slot",
 ];

@@ -116,6 +116,7 @@ mod check;
 pub mod consts;
 mod diag;
 pub mod expect;
+pub mod json_schema;
 pub mod lexer;
 pub mod parser;
 mod schema;

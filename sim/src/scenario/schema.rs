@@ -100,10 +100,10 @@ pub struct RawScenario {
     pub steps: Vec<RawStep>,
 }
 
-const TOP_KEYS: &[&str] = &["title", "about", "procs", "machine", "step"];
-const MACHINE_KEYS: &[&str] = &["ram", "swap", "dev_shm", "index", "uid"];
-const STEP_KEYS: &[&str] = &["proc", "do", "say", "expect", "quiz"];
-const QUIZ_KEYS: &[&str] = &["ask", "choices", "answer"];
+pub(crate) const TOP_KEYS: &[&str] = &["title", "about", "procs", "machine", "step"];
+pub(crate) const MACHINE_KEYS: &[&str] = &["ram", "swap", "dev_shm", "index", "uid"];
+pub(crate) const STEP_KEYS: &[&str] = &["proc", "do", "say", "expect", "quiz"];
+pub(crate) const QUIZ_KEYS: &[&str] = &["ask", "choices", "answer"];
 
 fn span_of(node: &Node, fallback: Span) -> Span {
     node.span.unwrap_or(fallback)
