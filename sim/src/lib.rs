@@ -49,6 +49,6 @@ pub mod mm;
 pub mod observe;
 pub mod process;
 pub mod runner;
-pub mod transcript;
 pub mod scenario;
 pub mod trace;
+pub mod transcript;
