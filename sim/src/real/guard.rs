@@ -1,0 +1,317 @@
+//! What a run created, and the cleanup that removes all of it.
+//!
+//! Each run has a [`Guard`] in a process-wide registry. The cleanup runs from
+//! `Drop`, from a panic hook (for the runs of the panicking thread), and from
+//! a SIGINT/SIGTERM/SIGHUP handler (for every run; a self-pipe wakes a
+//! cleanup thread, which then restores the previous disposition and raises
+//! the signal again). Workers die with the driver (`PR_SET_PDEATHSIG`).
+//! A run folder left by a driver that was killed outright (SIGKILL) is swept
+//! by the next run: its manifest names the segments to remove.
+
+use super::host;
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::{Arc, Mutex, Once, Weak};
+use std::thread::ThreadId;
+
+/// Everything a run created on the host.
+#[derive(Debug)]
+pub(crate) struct Guard {
+    /// The process that owns the run (a forked worker shares this memory
+    /// and must never clean up).
+    pub driver: u32,
+    /// The thread whose panic ends the run.
+    pub owner: ThreadId,
+    pub run_dir: PathBuf,
+    pub shm_dir: PathBuf,
+    /// Every worker pid, and which were reaped.
+    pub workers: BTreeSet<i32>,
+    pub reaped: BTreeSet<i32>,
+    /// Process groups the workers live in.
+    pub pgids: BTreeSet<i32>,
+    /// Segments the run created: id -> host key.
+    pub segments: BTreeMap<i32, i32>,
+    /// Host keys handed to the run.
+    pub host_keys: BTreeSet<i32>,
+    /// When the run began (seconds since the epoch).
+    pub started: i64,
+    pub done: bool,
+}
+
+impl Guard {
+    fn manifest(&self) -> PathBuf {
+        self.run_dir.join(MANIFEST)
+    }
+
+    /// Notes a line in the run's manifest (for the sweep after a SIGKILL).
+    pub fn note(&self, line: &str) {
+        if let Ok(mut f) = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(self.manifest())
+        {
+            let _ = writeln!(f, "{line}");
+        }
+    }
+
+    /// Kills the workers, removes the segments, the /dev/shm folder and the
+    /// run folder. Idempotent; does nothing in any process but the driver.
+    pub fn cleanup(&mut self) {
+        if self.done || std::process::id() != self.driver {
+            return;
+        }
+        let live: Vec<i32> = self.workers.difference(&self.reaped).copied().collect();
+        for &pgid in &self.pgids {
+            // Only a group one of our live workers is still in is ours.
+            // SAFETY: getpgid/kill on pids this run started.
+            let ours = live.iter().any(|&p| unsafe { libc::getpgid(p) } == pgid);
+            if ours {
+                unsafe { libc::kill(-pgid, libc::SIGKILL) };
+            }
+        }
+        for &p in &live {
+            // SAFETY: as above.
+            unsafe { libc::kill(p, libc::SIGKILL) };
+        }
+        for &p in &live {
+            let mut st = 0;
+            // SAFETY: reaping our own children.
+            unsafe { libc::waitpid(p, &mut st, 0) };
+            self.reaped.insert(p);
+        }
+        // Children forked by a worker the driver never heard of are in the
+        // group too: reap whatever of it is left.
+        for &pgid in &self.pgids {
+            for _ in 0..50 {
+                let mut st = 0;
+                // SAFETY: reaping our own children of that group.
+                let r = unsafe { libc::waitpid(-pgid, &mut st, libc::WNOHANG) };
+                if r < 0 {
+                    break;
+                }
+                if r == 0 {
+                    std::thread::sleep(std::time::Duration::from_millis(2));
+                }
+            }
+        }
+        remove_segments(&self.segments, &self.host_keys, &self.workers, self.started);
+        let _ = std::fs::remove_dir_all(&self.shm_dir);
+        let _ = std::fs::remove_dir_all(&self.run_dir);
+        self.done = true;
+    }
+}
+
+/// Removes the run's segments: those it recorded, and any other one a worker
+/// of the run created under one of the run's keys (or made private).
+fn remove_segments(
+    segments: &BTreeMap<i32, i32>,
+    keys: &BTreeSet<i32>,
+    workers: &BTreeSet<i32>,
+    started: i64,
+) {
+    for row in host::sysvipc_rows() {
+        let recorded = segments
+            .get(&row.id)
+            .is_some_and(|&k| row.key == k || row.key == 0 || k == 0);
+        let by_us = workers.contains(&row.cpid)
+            && row.ctime >= started
+            && (keys.contains(&row.key) || row.key == 0);
+        if recorded && workers.contains(&row.cpid) || by_us {
+            // SAFETY: IPC_RMID of a segment this run created.
+            unsafe { libc::shmctl(row.id, libc::IPC_RMID, std::ptr::null_mut()) };
+        }
+    }
+}
+
+pub(crate) const MANIFEST: &str = ".shmsim-manifest";
+
+/// Run folders are `shmsim-run-<driver pid>-<n>`; /dev/shm folders
+/// `shmsim-<driver pid>-<n>`.
+pub(crate) const RUN_PREFIX: &str = "shmsim-run-";
+pub(crate) const SHM_PREFIX: &str = "shmsim-";
+
+fn dead_driver(name: &str, prefix: &str) -> bool {
+    let Some(rest) = name.strip_prefix(prefix) else {
+        return false;
+    };
+    let Some(pid) = rest.split('-').next().and_then(|p| p.parse::<i32>().ok()) else {
+        return false;
+    };
+    pid != std::process::id() as i32 && !host::pid_exists(pid)
+}
+
+/// Removes what runs of drivers that no longer exist left behind (a driver
+/// killed with SIGKILL cannot clean up; its workers died with it).
+pub(crate) fn sweep_stale(run_root: &Path) {
+    if let Ok(rd) = std::fs::read_dir(run_root) {
+        for e in rd.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if !dead_driver(&name, RUN_PREFIX) {
+                continue;
+            }
+            let dir = e.path();
+            let text = std::fs::read_to_string(dir.join(MANIFEST)).unwrap_or_default();
+            let (mut segs, mut keys, mut pids, mut started) =
+                (BTreeMap::new(), BTreeSet::new(), BTreeSet::new(), i64::MAX);
+            for l in text.lines() {
+                let w: Vec<&str> = l.split_whitespace().collect();
+                match w.as_slice() {
+                    ["seg", id, key] => {
+                        if let (Ok(id), Ok(key)) = (id.parse(), key.parse()) {
+                            segs.insert(id, key);
+                        }
+                    }
+                    ["key", key] => {
+                        if let Ok(k) = key.parse() {
+                            keys.insert(k);
+                        }
+                    }
+                    ["pid", p] => {
+                        if let Ok(p) = p.parse() {
+                            pids.insert(p);
+                        }
+                    }
+                    ["started", t] => started = t.parse().unwrap_or(i64::MAX),
+                    _ => {}
+                }
+            }
+            remove_segments(&segs, &keys, &pids, started);
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+    }
+    if let Ok(rd) = std::fs::read_dir("/dev/shm") {
+        for e in rd.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if !name.starts_with(RUN_PREFIX) && dead_driver(&name, SHM_PREFIX) && e.path().is_dir()
+            {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+        }
+    }
+}
+
+type Registry = Mutex<Vec<Weak<Mutex<Guard>>>>;
+
+fn registry() -> &'static Registry {
+    static R: Registry = Mutex::new(Vec::new());
+    &R
+}
+
+/// Enters a run in the registry (and installs the handlers, once).
+pub(crate) fn register(g: &Arc<Mutex<Guard>>) {
+    install_handlers();
+    let mut r = registry().lock().unwrap_or_else(|e| e.into_inner());
+    r.retain(|w| w.strong_count() > 0);
+    r.push(Arc::downgrade(g));
+}
+
+fn lock(g: &Mutex<Guard>) -> std::sync::MutexGuard<'_, Guard> {
+    g.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Cleans every run of this process (the signal path).
+fn cleanup_all() {
+    let runs: Vec<_> = {
+        let r = registry().lock().unwrap_or_else(|e| e.into_inner());
+        r.iter().filter_map(Weak::upgrade).collect()
+    };
+    for g in runs {
+        lock(&g).cleanup();
+    }
+}
+
+/// Cleans the runs of the current thread (the panic path). Never blocks:
+/// a run whose guard is busy is left to its `Drop`.
+fn cleanup_this_thread() {
+    let me = std::thread::current().id();
+    let runs: Vec<_> = match registry().try_lock() {
+        Ok(r) => r.iter().filter_map(Weak::upgrade).collect(),
+        Err(_) => return,
+    };
+    for g in runs {
+        if let Ok(mut g) = g.try_lock() {
+            if g.owner == me {
+                g.cleanup();
+            }
+        }
+    }
+}
+
+static PIPE_W: AtomicI32 = AtomicI32::new(-1);
+
+extern "C" fn on_signal(sig: libc::c_int) {
+    let fd = PIPE_W.load(Ordering::Relaxed);
+    let b = sig as u8;
+    // SAFETY: write(2) is async-signal-safe.
+    unsafe { libc::write(fd, (&b as *const u8).cast(), 1) };
+}
+
+const SIGNALS: [libc::c_int; 3] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP];
+
+fn install_handlers() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let prev = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            cleanup_this_thread();
+            prev(info);
+        }));
+        let mut p = [0; 2];
+        // SAFETY: a pipe for the self-pipe trick.
+        if unsafe { libc::pipe2(p.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+            return;
+        }
+        PIPE_W.store(p[1], Ordering::Relaxed);
+        let mut old = BTreeMap::new();
+        for sig in SIGNALS {
+            // SAFETY: reading and setting dispositions.
+            unsafe {
+                let mut o: libc::sigaction = std::mem::zeroed();
+                libc::sigaction(sig, std::ptr::null(), &mut o);
+                if o.sa_sigaction == libc::SIG_IGN {
+                    continue; // The program ignores it (nohup): so do we.
+                }
+                let mut sa: libc::sigaction = std::mem::zeroed();
+                sa.sa_sigaction = on_signal as *const () as usize;
+                sa.sa_flags = libc::SA_RESTART;
+                libc::sigemptyset(&mut sa.sa_mask);
+                libc::sigaction(sig, &sa, std::ptr::null_mut());
+                old.insert(sig, o);
+            }
+        }
+        let rfd = p[0];
+        let spawned = std::thread::Builder::new()
+            .name("shmsim-real-cleanup".into())
+            .spawn(move || loop {
+                let mut b = 0u8;
+                // SAFETY: reading the self-pipe.
+                let n = unsafe { libc::read(rfd, (&mut b as *mut u8).cast(), 1) };
+                if n <= 0 {
+                    if n < 0
+                        && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted
+                    {
+                        continue;
+                    }
+                    return;
+                }
+                let sig = b as libc::c_int;
+                cleanup_all();
+                if let Some(o) = old.get(&sig) {
+                    // SAFETY: the program's own disposition back, then the
+                    // signal again (to the process, not this thread).
+                    unsafe {
+                        libc::sigaction(sig, o, std::ptr::null_mut());
+                        libc::kill(libc::getpid(), sig);
+                    }
+                }
+            });
+        if spawned.is_err() {
+            for sig in SIGNALS {
+                // SAFETY: no thread to clean up: back to the default.
+                unsafe { libc::signal(sig, libc::SIG_DFL) };
+            }
+        }
+    });
+}

@@ -1,0 +1,298 @@
+//! Reading the host: `/proc/PID/pagemap`, `/proc/PID/smaps`, `/proc/PID/maps`,
+//! `/proc/sysvipc/shm`, `/proc/meminfo`, `statvfs` and `lseek(SEEK_DATA)`.
+
+use crate::fs::proc::{SmapsView, PSS_SHIFT};
+use std::collections::BTreeMap;
+use std::ffi::CString;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+
+/// One row of `/proc/sysvipc/shm`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct SysvRow {
+    pub key: i32,
+    pub id: i32,
+    pub perms: u32,
+    pub size: u64,
+    pub cpid: i32,
+    pub lpid: i32,
+    pub nattch: u64,
+    pub ctime: i64,
+    pub rss: u64,
+    pub swap: u64,
+}
+
+/// Every row of `/proc/sysvipc/shm` (key shmid perms size cpid lpid nattch
+/// uid gid cuid cgid atime dtime ctime rss swap).
+pub(crate) fn sysvipc_rows() -> Vec<SysvRow> {
+    let text = std::fs::read_to_string("/proc/sysvipc/shm").unwrap_or_default();
+    text.lines()
+        .skip(1)
+        .filter_map(parse_sysvipc_line)
+        .collect()
+}
+
+pub(crate) fn parse_sysvipc_line(line: &str) -> Option<SysvRow> {
+    let w: Vec<&str> = line.split_whitespace().collect();
+    if w.len() < 16 {
+        return None;
+    }
+    Some(SysvRow {
+        key: w[0].parse().ok()?,
+        id: w[1].parse().ok()?,
+        perms: u32::from_str_radix(w[2], 8).ok()?,
+        size: w[3].parse().ok()?,
+        cpid: w[4].parse().ok()?,
+        lpid: w[5].parse().ok()?,
+        nattch: w[6].parse().ok()?,
+        ctime: w[13].parse().ok()?,
+        rss: w[14].parse().ok()?,
+        swap: w[15].parse().ok()?,
+    })
+}
+
+/// `/proc/meminfo`, field -> kB.
+pub(crate) fn meminfo(refresh: bool) -> BTreeMap<String, u64> {
+    if refresh {
+        // Reading (as root) folds the per-CPU vmstat deltas into the global
+        // counters (mm/vmstat.c: vmstat_refresh).
+        let _ = std::fs::read("/proc/sys/vm/stat_refresh");
+    }
+    let text = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+    text.lines()
+        .filter_map(|l| {
+            let (name, rest) = l.split_once(':')?;
+            let v = rest.split_whitespace().next()?.parse().ok()?;
+            Some((name.trim().to_string(), v))
+        })
+        .collect()
+}
+
+/// `pagemap` characters for `len` bytes from `addr`: `P` present (bit 63),
+/// `s` swapped (bit 62), `-` neither.
+pub(crate) fn pte_string(pid: i32, addr: u64, len: u64) -> std::io::Result<String> {
+    let f = std::fs::File::open(format!("/proc/{pid}/pagemap"))?;
+    let pages = len.div_ceil(4096);
+    let mut buf = vec![0u8; pages as usize * 8];
+    let off = addr / 4096 * 8;
+    use std::os::unix::fs::FileExt;
+    f.read_exact_at(&mut buf, off)?;
+    Ok(buf
+        .chunks(8)
+        .map(|c| {
+            let e = u64::from_le_bytes(c.try_into().expect("8 bytes"));
+            if e & (1 << 63) != 0 {
+                'P'
+            } else if e & (1 << 62) != 0 {
+                's'
+            } else {
+                '-'
+            }
+        })
+        .collect())
+}
+
+/// One mapping of `/proc/PID/maps`.
+#[derive(Clone, Debug)]
+pub(crate) struct MapsLine {
+    pub start: u64,
+    pub end: u64,
+    pub path: String,
+}
+
+pub(crate) fn maps(pid: i32) -> Vec<MapsLine> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap_or_default();
+    text.lines().filter_map(parse_maps_line).collect()
+}
+
+fn parse_maps_line(l: &str) -> Option<MapsLine> {
+    let mut w = l.splitn(6, ' ');
+    let range = w.next()?;
+    let (s, e) = range.split_once('-')?;
+    let path = w.nth(4).unwrap_or("").trim_start().to_string();
+    Some(MapsLine {
+        start: u64::from_str_radix(s, 16).ok()?,
+        end: u64::from_str_radix(e, 16).ok()?,
+        path,
+    })
+}
+
+/// The `/proc/PID/smaps` block of the mapping containing `addr`, as text.
+pub(crate) fn smaps_block(pid: i32, addr: u64) -> Option<String> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/smaps")).ok()?;
+    let mut out = String::new();
+    let mut inside = false;
+    for l in text.lines() {
+        if let Some(m) = header(l) {
+            if inside {
+                break;
+            }
+            inside = m.start <= addr && addr < m.end;
+        }
+        if inside {
+            out.push_str(l);
+            out.push('\n');
+        }
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+fn header(l: &str) -> Option<MapsLine> {
+    let first = l.split(' ').next()?;
+    if !first.contains('-') || first.ends_with(':') {
+        return None;
+    }
+    parse_maps_line(l)
+}
+
+/// The counters of a smaps block.
+pub(crate) fn parse_smaps(block: &str) -> SmapsView {
+    let mut v = SmapsView::default();
+    for l in block.lines().skip(1) {
+        let Some((name, rest)) = l.split_once(':') else {
+            continue;
+        };
+        let n: u64 = rest
+            .split_whitespace()
+            .next()
+            .and_then(|x| x.parse().ok())
+            .unwrap_or(0);
+        match name {
+            "Rss" => v.rss_kb = n,
+            "Pss" => v.pss = n << (10 + PSS_SHIFT),
+            "Shared_Clean" => v.shared_clean_kb = n,
+            "Shared_Dirty" => v.shared_dirty_kb = n,
+            "Private_Clean" => v.private_clean_kb = n,
+            "Private_Dirty" => v.private_dirty_kb = n,
+            "Referenced" => v.referenced_kb = n,
+            "Anonymous" => v.anonymous_kb = n,
+            "LazyFree" => v.lazyfree_kb = n,
+            "AnonHugePages" => v.anon_huge_pages_kb = n,
+            "ShmemPmdMapped" => v.shmem_pmd_mapped_kb = n,
+            "Shared_Hugetlb" => v.shared_hugetlb_kb = n,
+            "Private_Hugetlb" => v.private_hugetlb_kb = n,
+            "Swap" => v.swap_kb = n,
+            "SwapPss" => v.swap_pss = n << (10 + PSS_SHIFT),
+            "ProtectionKey" => v.protection_key = Some(n as u32),
+            _ => {}
+        }
+    }
+    v
+}
+
+fn cpath(p: &Path) -> Option<CString> {
+    CString::new(p.as_os_str().as_bytes()).ok()
+}
+
+/// Opens `path` read-only without following a last symlink.
+pub(crate) fn open_ro(path: &Path) -> std::io::Result<OwnedFd> {
+    open_flags(path, libc::O_NOFOLLOW)
+}
+
+/// Opens a `/proc/PID/map_files` entry (a magic link: it must be followed).
+pub(crate) fn open_map_file(path: &Path) -> std::io::Result<OwnedFd> {
+    open_flags(path, 0)
+}
+
+fn open_flags(path: &Path, extra: libc::c_int) -> std::io::Result<OwnedFd> {
+    let c = cpath(path).ok_or(std::io::ErrorKind::InvalidInput)?;
+    // SAFETY: open(2) of a NUL-terminated path.
+    let fd = unsafe { libc::open(c.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC | extra) };
+    if fd < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: a descriptor we just opened.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// `d`/`-` per page of the open file, by `lseek(SEEK_DATA/SEEK_HOLE)`.
+pub(crate) fn data_string(fd: &OwnedFd) -> std::io::Result<String> {
+    // SAFETY: fstat into a local struct.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    if unsafe { libc::fstat(fd.as_raw_fd(), &mut st) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    let size = st.st_size.max(0) as u64;
+    let pages = size.div_ceil(4096);
+    let mut s = vec!['-'; pages as usize];
+    let mut off: i64 = 0;
+    while (off as u64) < size {
+        // SAFETY: lseek on our descriptor.
+        let data = unsafe { libc::lseek(fd.as_raw_fd(), off, libc::SEEK_DATA) };
+        if data < 0 {
+            break; // ENXIO: no data past off.
+        }
+        // SAFETY: as above.
+        let hole = unsafe { libc::lseek(fd.as_raw_fd(), data, libc::SEEK_HOLE) };
+        let hole = if hole < 0 { size as i64 } else { hole };
+        for p in (data as u64 / 4096)..(hole as u64).div_ceil(4096).min(pages) {
+            s[p as usize] = 'd';
+        }
+        if hole <= data {
+            break;
+        }
+        off = hole;
+    }
+    Ok(s.into_iter().collect())
+}
+
+/// Bytes used on the file system holding `path`, in kB (`statvfs`).
+pub(crate) fn df_used_kb(path: &Path) -> std::io::Result<u64> {
+    let c = cpath(path).ok_or(std::io::ErrorKind::InvalidInput)?;
+    // SAFETY: statvfs into a local struct.
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    if unsafe { libc::statvfs(c.as_ptr(), &mut st) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok((st.f_blocks - st.f_bfree) as u64 * st.f_frsize as u64 / 1024)
+}
+
+/// Is this a tmpfs (`TMPFS_MAGIC`)?
+pub(crate) fn is_tmpfs(path: &Path) -> bool {
+    let Some(c) = cpath(path) else { return false };
+    // SAFETY: statfs into a local struct.
+    let mut st: libc::statfs = unsafe { std::mem::zeroed() };
+    (unsafe { libc::statfs(c.as_ptr(), &mut st) } == 0) && st.f_type == libc::TMPFS_MAGIC
+}
+
+/// Is swap configured on the host?
+pub(crate) fn has_swap() -> bool {
+    meminfo(false).get("SwapTotal").copied().unwrap_or(0) > 0
+}
+
+/// Does a process with this pid exist (as seen from here)?
+pub(crate) fn pid_exists(pid: i32) -> bool {
+    // SAFETY: signal 0 only checks.
+    unsafe {
+        libc::kill(pid, 0) == 0
+            || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sysvipc_lines_parse() {
+        let l = "      4660          3   1666                  8192  1234  1250      2  1000  1000  1000  1000 1700000000 1700000001 1700000002                  4096                     0";
+        let r = parse_sysvipc_line(l).unwrap();
+        assert_eq!((r.key, r.id, r.perms, r.size), (4660, 3, 0o1666, 8192));
+        assert_eq!(
+            (r.cpid, r.lpid, r.nattch, r.rss, r.swap),
+            (1234, 1250, 2, 4096, 0)
+        );
+    }
+
+    #[test]
+    fn smaps_blocks_parse() {
+        let b = "7e0000000000-7e0000001000 rw-s 00000000 00:01 5 /dev/zero (deleted)\nSize:  4 kB\nRss:   4 kB\nPss:   2 kB\nShared_Dirty:  4 kB\nSwap:  0 kB\n";
+        let v = parse_smaps(b);
+        assert_eq!(v.rss_kb, 4);
+        assert_eq!(v.pss >> (10 + PSS_SHIFT), 2);
+        assert_eq!(v.shared_dirty_kb, 4);
+        assert!(header(b.lines().next().unwrap()).is_some());
+        assert!(header("Rss:   4 kB").is_none());
+    }
+}

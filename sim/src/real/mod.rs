@@ -1,0 +1,1767 @@
+//! The real backend: a scenario played on the host kernel (Linux only).
+//!
+//! Not a kernel file. [`RealBackend`] implements [`Backend`] with real
+//! processes, real system calls and real loads and stores, and reads the
+//! contract's observables the way a process on the host can:
+//!
+//! | observable | measured with |
+//! | --- | --- |
+//! | `pte` | `/proc/PID/pagemap` bits 63 (`P`) and 62 (`s`) |
+//! | `core` | `mincore(2)`, made by the worker itself |
+//! | `data` | `lseek(SEEK_DATA/SEEK_HOLE)` on the file (a mapping's or a segment's file through `/proc/PID/map_files`, root only) |
+//! | `smaps` | the block of `/proc/PID/smaps` whose range holds the address |
+//! | `shm` | `/proc/sysvipc/shm`, only segments the run created |
+//! | `meminfo` | `/proc/meminfo`, after reading `/proc/sys/vm/stat_refresh` (root) |
+//! | `df` | `statvfs` (machine-wide: the runner takes deltas) |
+//! | `cache`, `slot` | sim only |
+//!
+//! How it works:
+//!
+//! ```text
+//!   runner --Backend--> RealBackend --mirror first--> Kernel (shadow model: addresses, names)
+//!                            |
+//!                            +--socketpair, JSON frames, SCM_RIGHTS--> worker (one real process
+//!                                                                      per scenario process)
+//! ```
+//!
+//! Every call goes to the shadow [`Kernel`] first; where the kernel chooses
+//! (an `mmap`/`shmat` address, a `mkstemp` name) the real call uses the
+//! model's choice (`MAP_FIXED_NOREPLACE`; `shmat` at that address without
+//! `SHM_REMAP`). What is returned is what the host returned.
+//!
+//! Confinement: paths live in a private run folder (`/tmp/x` ->
+//! `RUN/tmp/x`, relative paths in `RUN/home/student`), `/dev/shm/NAME` is
+//! `/dev/shm/shmsim-<pid>-<n>/NAME` (a private folder on the same tmpfs, so
+//! names up to 255 bytes still work), System V keys are rewritten to keys
+//! no other segment on the host has (`IPC_PRIVATE` stays private), and the
+//! run only touches, attaches or removes what it created. Whatever it
+//! created is removed when it ends, fails, panics or is interrupted.
+
+mod guard;
+mod host;
+mod proto;
+mod worker;
+
+use crate::backend::{Backend, FileRef, Reading, ShmRow};
+use crate::errno::{Errno, Fault, SigCode, Signal, SysResult};
+use crate::fs::proc::SmapsView;
+use crate::ipc::shm::{ShmInfo, ShmctlResult, ShmidDs};
+use crate::kernel::{Config, ExitStatus, Kernel, Pid};
+use crate::trace::TraceEvent;
+use guard::Guard;
+use proto::{Rep, Req};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::ffi::CString;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// How a real run may use the host.
+#[derive(Clone, Debug)]
+pub struct RealOptions {
+    /// The most memory a run may use, in bytes (default 256 MiB): a scenario
+    /// whose `[machine] ram` is larger is refused, and so is any single
+    /// mapping, segment or file size above it.
+    pub memory_cap: u64,
+    /// Where run folders are made (default `std::env::temp_dir()`).
+    pub run_root: PathBuf,
+}
+
+impl Default for RealOptions {
+    fn default() -> Self {
+        RealOptions {
+            memory_cap: 256 << 20,
+            run_root: std::env::temp_dir(),
+        }
+    }
+}
+
+/// What a host without swap says of the swap observables.
+pub const NO_SWAP: &str = "no swap: add one with `fallocate -l 256M /swapfile && chmod 600 /swapfile && mkswap /swapfile && swapon /swapfile`";
+
+/// How long the driver waits for a worker's answer before it kills it.
+const REPLY_TIMEOUT_SECS: i64 = 60;
+
+const PAGE: u64 = 4096;
+const SHM_INFO: i32 = 14;
+const IPC_CREAT: i32 = 0o1000;
+const IPC_EXCL: i32 = 0o2000;
+const SHM_REMAP: i32 = 0o40000;
+const MAP_FIXED: u32 = 0x10;
+const MAP_FIXED_NOREPLACE: u32 = 0x10_0000;
+const O_CREAT: u32 = 0o100;
+const O_EXCL: u32 = 0o200;
+const O_NOFOLLOW: u32 = 0o400000;
+const O_CLOEXEC: u32 = 0o2000000;
+
+/// One real process.
+#[derive(Debug)]
+struct Worker {
+    name: String,
+    /// Its pid in the shadow model.
+    model: Pid,
+    /// The driver's end of its channel.
+    chan: OwnedFd,
+    dead: bool,
+    /// Address ranges the scenario mapped in it (mmap, shmat): the only
+    /// memory the driver lets it unmap, protect, advise, load or store
+    /// (beyond holes, where the access faults as it should).
+    owned: Vec<(u64, u64)>,
+}
+
+/// How a request ended.
+enum Outcome {
+    Rep(Rep, Vec<OwnedFd>),
+    Fault(Fault),
+    Gone,
+}
+
+/// A scenario played on the host kernel.
+pub struct RealBackend {
+    model: Kernel,
+    opts: RealOptions,
+    guard: Arc<Mutex<Guard>>,
+    run_dir: PathBuf,
+    shm_dir: PathBuf,
+    workers: BTreeMap<Pid, Worker>,
+    /// Descriptors sent and not yet received, per receiver (held open, as the
+    /// kernel's in-flight message holds a reference).
+    in_flight: BTreeMap<Pid, VecDeque<OwnedFd>>,
+    /// Real System V id -> the model's.
+    ids: BTreeMap<i32, i32>,
+    /// Scenario key (an `ftok` result or a literal) -> the model's key.
+    key_model: BTreeMap<i32, i32>,
+    /// Scenario key -> host key, and back.
+    key_host: BTreeMap<i32, i32>,
+    key_back: BTreeMap<i32, i32>,
+    key_seed: u64,
+    cpu: Option<usize>,
+    root: bool,
+    swap: bool,
+    pgid: i32,
+    ids_drop: Option<(u32, u32)>,
+    umask: u32,
+    dead_pids: u32,
+    notes: Vec<String>,
+}
+
+fn errno_of(n: i32) -> Errno {
+    Errno::ALL
+        .iter()
+        .copied()
+        .find(|e| e.number() == n)
+        .unwrap_or(Errno::EIO)
+}
+
+fn page_up(n: u64) -> u64 {
+    n.div_ceil(PAGE) * PAGE
+}
+
+fn cpath(p: &Path) -> CString {
+    CString::new(p.as_os_str().as_bytes()).expect("run paths have no NUL")
+}
+
+fn mkdir(p: &Path, mode: u32, owner: Option<(u32, u32)>) -> std::io::Result<()> {
+    let c = cpath(p);
+    // SAFETY: mkdir/chmod/chown of a NUL-terminated path.
+    unsafe {
+        if libc::mkdir(c.as_ptr(), 0o700) != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        if let Some((u, g)) = owner {
+            libc::chown(c.as_ptr(), u, g);
+        }
+        libc::chmod(c.as_ptr(), mode);
+    }
+    Ok(())
+}
+
+fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+fn splitmix(x: &mut u64) -> u64 {
+    *x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    let mut z = *x;
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// The model's pid of a worker.
+fn mp(workers: &BTreeMap<Pid, Worker>, pid: Pid) -> Pid {
+    workers.get(&pid).map_or(u32::MAX, |w| w.model)
+}
+
+/// The model's id of a real segment id (one it cannot have if unknown).
+fn model_id(ids: &BTreeMap<i32, i32>, id: i32) -> i32 {
+    ids.get(&id).copied().unwrap_or(i32::MAX)
+}
+
+/// Subtracts `owned` from `[a, b)`: the first address left, if any.
+fn first_not_owned(owned: &[(u64, u64)], a: u64, b: u64) -> Option<u64> {
+    let mut at = a;
+    let mut sorted = owned.to_vec();
+    sorted.sort_unstable();
+    for (s, e) in sorted {
+        if e <= at {
+            continue;
+        }
+        if s > at {
+            break;
+        }
+        at = e;
+        if at >= b {
+            return None;
+        }
+    }
+    (at < b).then_some(at)
+}
+
+fn remove_range(owned: &mut Vec<(u64, u64)>, a: u64, b: u64) {
+    let mut out = Vec::new();
+    for &(s, e) in owned.iter() {
+        if e <= a || s >= b {
+            out.push((s, e));
+            continue;
+        }
+        if s < a {
+            out.push((s, a));
+        }
+        if e > b {
+            out.push((b, e));
+        }
+    }
+    *owned = out;
+}
+
+impl RealBackend {
+    /// Prepares a run of a scenario whose machine is `cfg`: the shadow model,
+    /// the run folder, the private `/dev/shm` folder and the cleanup. Refuses
+    /// on a machine larger than the cap, or when the host cannot host the run.
+    pub fn new(cfg: &Config, opts: RealOptions) -> Result<RealBackend, String> {
+        if cfg.ram_bytes > opts.memory_cap {
+            return Err(format!(
+                "the scenario's machine has ram = {} MiB, more than a real run may use ({} MiB): \
+                 lower [machine] ram or raise the cap (RealOptions::memory_cap)",
+                cfg.ram_bytes >> 20,
+                opts.memory_cap >> 20
+            ));
+        }
+        if !host::is_tmpfs(Path::new("/dev/shm")) {
+            return Err("real runs need /dev/shm mounted as a tmpfs".into());
+        }
+        // SAFETY: geteuid has no preconditions.
+        let root = unsafe { libc::geteuid() } == 0;
+        let ids_drop = (root && cfg.uid != 0).then_some((cfg.uid, cfg.gid));
+        guard::sweep_stale(&opts.run_root);
+        let me = std::process::id();
+        static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let (run_dir, shm_dir) = loop {
+            let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let run_dir = opts.run_root.join(format!("{}{me}-{n}", guard::RUN_PREFIX));
+            let shm_dir = PathBuf::from(format!("/dev/shm/{}{me}-{n}", guard::SHM_PREFIX));
+            if run_dir.exists() || shm_dir.exists() {
+                continue;
+            }
+            match mkdir(&run_dir, 0o700, ids_drop) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => {
+                    return Err(format!(
+                        "cannot make the run folder {}: {e}",
+                        run_dir.display()
+                    ))
+                }
+            }
+            if let Err(e) = mkdir(&shm_dir, 0o700, ids_drop) {
+                let _ = std::fs::remove_dir_all(&run_dir);
+                if e.kind() == std::io::ErrorKind::AlreadyExists {
+                    continue;
+                }
+                return Err(format!("cannot make {}: {e}", shm_dir.display()));
+            }
+            break (run_dir, shm_dir);
+        };
+        let guard = Arc::new(Mutex::new(Guard {
+            driver: me,
+            owner: std::thread::current().id(),
+            run_dir: run_dir.clone(),
+            shm_dir: shm_dir.clone(),
+            workers: BTreeSet::new(),
+            reaped: BTreeSet::new(),
+            pgids: BTreeSet::new(),
+            segments: BTreeMap::new(),
+            host_keys: BTreeSet::new(),
+            started: now_secs() - 1,
+            done: false,
+        }));
+        guard::register(&guard);
+        {
+            let g = guard.lock().unwrap_or_else(|e| e.into_inner());
+            g.note(&format!("started {}", g.started));
+        }
+        // The model's tree: /dev, /home, /home/student (the cwd), /tmp.
+        let user = ids_drop;
+        let made = mkdir(&run_dir.join("dev"), 0o755, None)
+            .and_then(|_| mkdir(&run_dir.join("home"), 0o755, None))
+            .and_then(|_| mkdir(&run_dir.join("home/student"), 0o755, user))
+            .and_then(|_| mkdir(&run_dir.join("tmp"), 0o1777, None));
+        let cpu = {
+            // SAFETY: sched_getcpu has no preconditions.
+            let c = unsafe { libc::sched_getcpu() };
+            (c >= 0).then_some(c as usize)
+        };
+        let mut seed = (me as u64) << 32
+            ^ now_secs() as u64
+            ^ COUNTER.load(std::sync::atomic::Ordering::Relaxed) as u64;
+        splitmix(&mut seed);
+        let b = RealBackend {
+            model: Kernel::new(cfg.clone()),
+            opts,
+            guard,
+            run_dir,
+            shm_dir,
+            workers: BTreeMap::new(),
+            in_flight: BTreeMap::new(),
+            ids: BTreeMap::new(),
+            key_model: BTreeMap::new(),
+            key_host: BTreeMap::new(),
+            key_back: BTreeMap::new(),
+            key_seed: seed,
+            cpu,
+            root,
+            swap: host::has_swap(),
+            pgid: 0,
+            ids_drop,
+            umask: cfg.umask,
+            dead_pids: 0,
+            notes: Vec::new(),
+        };
+        made.map_err(|e| format!("cannot prepare the run folder: {e}"))?;
+        Ok(b)
+    }
+
+    /// The run's private folder (the scenario's `/`).
+    pub fn run_dir(&self) -> &Path {
+        &self.run_dir
+    }
+
+    /// The run's private folder on /dev/shm (the scenario's `/dev/shm`).
+    pub fn shm_dir(&self) -> &Path {
+        &self.shm_dir
+    }
+
+    /// Does the host have swap (else the swap observables are not observable)?
+    pub fn host_has_swap(&self) -> bool {
+        self.swap
+    }
+
+    /// Is the driver root (PFNs, `map_files`, stat_refresh, dropping to the
+    /// scenario's uid)?
+    pub fn is_root(&self) -> bool {
+        self.root
+    }
+
+    /// The shadow model (as the run has played it so far).
+    pub fn model(&self) -> &Kernel {
+        &self.model
+    }
+
+    /// Pids of the workers that are still alive.
+    pub fn live_pids(&self) -> Vec<Pid> {
+        self.workers
+            .iter()
+            .filter(|(_, w)| !w.dead)
+            .map(|(p, _)| *p)
+            .collect()
+    }
+
+    /// What the run refused or could not do the way the scenario asked.
+    pub fn notes(&self) -> &[String] {
+        &self.notes
+    }
+
+    /// Ends the run now: workers killed, segments removed, folders removed.
+    pub fn cleanup(&mut self) {
+        self.in_flight.clear();
+        for w in self.workers.values_mut() {
+            w.dead = true;
+        }
+        self.guard().cleanup();
+    }
+
+    fn guard(&self) -> std::sync::MutexGuard<'_, Guard> {
+        self.guard.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn note(&mut self, s: String) {
+        self.notes.push(s);
+    }
+
+    // ---- paths and names ------------------------------------------------
+
+    /// The host path of a scenario path.
+    fn host_path(&self, p: &str) -> SysResult<PathBuf> {
+        let n = crate::fs::vfs::normalize_path(p)?;
+        if n == "/dev/shm" {
+            return Ok(self.shm_dir.clone());
+        }
+        if let Some(rest) = n.strip_prefix("/dev/shm/") {
+            return Ok(self.shm_dir.join(rest));
+        }
+        Ok(self.run_dir.join(n.trim_start_matches('/')))
+    }
+
+    /// A host path as the scenario names it.
+    fn scenario_path(&self, p: &Path) -> String {
+        if let Ok(rest) = p.strip_prefix(&self.shm_dir) {
+            return format!("/dev/shm/{}", rest.display())
+                .trim_end_matches('/')
+                .to_string();
+        }
+        if let Ok(rest) = p.strip_prefix(&self.run_dir) {
+            return format!("/{}", rest.display());
+        }
+        p.display().to_string()
+    }
+
+    /// Host names in a tool's output, as the scenario names them.
+    fn rewrite_out(&self, text: &str) -> String {
+        let shm = self.shm_dir.display().to_string();
+        let run = self.run_dir.display().to_string();
+        let mut t = text
+            .replace(&format!("{shm}/"), "/dev/shm/")
+            .replace(&shm, "/dev/shm");
+        t = t.replace(&format!("{run}/"), "/").replace(&run, "/");
+        for (&h, &s) in &self.key_back {
+            t = t
+                .replace(
+                    &format!("SYSV{:08x}", h as u32),
+                    &format!("SYSV{:08x}", s as u32),
+                )
+                .replace(
+                    &format!("0x{:08x}", h as u32),
+                    &format!("0x{:08x}", s as u32),
+                );
+        }
+        t
+    }
+
+    fn host_bytes(&self, p: &str) -> SysResult<Vec<u8>> {
+        Ok(self.host_path(p)?.as_os_str().as_bytes().to_vec())
+    }
+
+    /// The scenario key that a host key stands for.
+    fn scenario_key(&self, host: i32) -> i32 {
+        if host == 0 {
+            return 0;
+        }
+        self.key_back.get(&host).copied().unwrap_or(host)
+    }
+
+    /// A key no segment on the host has, for the scenario's `key`.
+    fn fresh_key(&mut self, key: i32) -> i32 {
+        let used: BTreeSet<i32> = host::sysvipc_rows().iter().map(|r| r.key).collect();
+        loop {
+            let k = (splitmix(&mut self.key_seed) as u32 & 0x7fff_ffff) as i32;
+            if k != 0 && !used.contains(&k) && !self.key_back.contains_key(&k) {
+                self.key_host.insert(key, k);
+                self.key_back.insert(k, key);
+                let g = &mut *self.guard();
+                g.host_keys.insert(k);
+                g.note(&format!("key {k}"));
+                return k;
+            }
+        }
+    }
+
+    fn host_key(&mut self, key: i32) -> i32 {
+        match self.key_host.get(&key) {
+            Some(&k) => k,
+            None => self.fresh_key(key),
+        }
+    }
+
+    fn ours(&self, id: i32) -> bool {
+        self.guard().segments.contains_key(&id)
+    }
+
+    // ---- workers ----------------------------------------------------------
+
+    fn setup(&self, name: &str) -> worker::Setup {
+        worker::Setup {
+            name: CString::new(name.replace('\0', "")).unwrap_or_default(),
+            cpu: self.cpu,
+            ids: self.ids_drop,
+            umask: self.umask,
+            cwd: cpath(&self.run_dir.join("home/student")),
+            // SAFETY: getpid has no preconditions.
+            driver: unsafe { libc::getpid() },
+            pgid: self.pgid,
+        }
+    }
+
+    fn socketpair() -> std::io::Result<(OwnedFd, OwnedFd)> {
+        let mut sv = [0 as RawFd; 2];
+        // SAFETY: socketpair into a local array.
+        if unsafe {
+            libc::socketpair(
+                libc::AF_UNIX,
+                libc::SOCK_STREAM | libc::SOCK_CLOEXEC,
+                0,
+                sv.as_mut_ptr(),
+            )
+        } != 0
+        {
+            return Err(std::io::Error::last_os_error());
+        }
+        // SAFETY: both are ours.
+        Ok(unsafe { (OwnedFd::from_raw_fd(sv[0]), OwnedFd::from_raw_fd(sv[1])) })
+    }
+
+    fn set_timeout(fd: &OwnedFd) {
+        let tv = libc::timeval {
+            tv_sec: REPLY_TIMEOUT_SECS,
+            tv_usec: 0,
+        };
+        // SAFETY: setsockopt with a timeval.
+        unsafe {
+            libc::setsockopt(
+                fd.as_raw_fd(),
+                libc::SOL_SOCKET,
+                libc::SO_RCVTIMEO,
+                (&tv as *const libc::timeval).cast(),
+                std::mem::size_of::<libc::timeval>() as u32,
+            )
+        };
+    }
+
+    /// Waits for a new worker's "ready" and enters it.
+    fn adopt(
+        &mut self,
+        pid: i32,
+        chan: OwnedFd,
+        name: &str,
+        model: Pid,
+        owned: Vec<(u64, u64)>,
+    ) -> bool {
+        Self::set_timeout(&chan);
+        {
+            let g = &mut *self.guard();
+            g.workers.insert(pid);
+            g.note(&format!("pid {pid}"));
+        }
+        let ok = matches!(
+            proto::recv_frame(chan.as_raw_fd(), true),
+            Ok(Some((proto::TAG_READY, _, _)))
+        );
+        if self.pgid == 0 {
+            // SAFETY: getpgid of our child.
+            let pg = unsafe { libc::getpgid(pid) };
+            if pg > 0 {
+                self.pgid = pg;
+            }
+        }
+        // SAFETY: as above.
+        let pg = unsafe { libc::getpgid(pid) };
+        if pg > 0 {
+            self.guard().pgids.insert(pg);
+        }
+        self.workers.insert(
+            pid as Pid,
+            Worker {
+                name: name.to_string(),
+                model,
+                chan,
+                dead: !ok,
+                owned,
+            },
+        );
+        if !ok {
+            self.reap(pid as Pid, None);
+        }
+        ok
+    }
+
+    /// A dead worker: reaped, its model process ended, its in-flight fds dropped.
+    fn reap(&mut self, pid: Pid, fault: Option<(i32, i32, u64)>) -> Outcome {
+        let mut st = 0;
+        // SAFETY: waitpid of our own child.
+        let r = unsafe { libc::waitpid(pid as i32, &mut st, 0) };
+        self.guard().reaped.insert(pid as i32);
+        self.in_flight.remove(&pid);
+        let model = self.workers.get_mut(&pid).map(|w| {
+            w.dead = true;
+            w.model
+        });
+        let signo = if r > 0 && libc::WIFSIGNALED(st) {
+            Some(libc::WTERMSIG(st))
+        } else {
+            fault.map(|f| f.0)
+        };
+        let out = match signo {
+            Some(s) if s == libc::SIGSEGV || s == libc::SIGBUS => {
+                let signal = if s == libc::SIGSEGV {
+                    Signal::SIGSEGV
+                } else {
+                    Signal::SIGBUS
+                };
+                let (code, addr) = fault.map_or((0, 0), |f| (f.1, f.2));
+                let code = match (signal, code) {
+                    (Signal::SIGSEGV, 1) => SigCode::SEGV_MAPERR,
+                    (Signal::SIGSEGV, _) => SigCode::SEGV_ACCERR,
+                    _ => SigCode::BUS_ADRERR,
+                };
+                Outcome::Fault(Fault { signal, code, addr })
+            }
+            Some(_) => Outcome::Fault(Fault {
+                signal: Signal::SIGKILL,
+                code: SigCode::SI_KERNEL,
+                addr: 0,
+            }),
+            None => Outcome::Gone,
+        };
+        if let (Outcome::Fault(f), Some(w)) = (&out, self.workers.get(&pid)) {
+            let line = format!("{} ({pid}) ended by {}", w.name, f.signal.name());
+            self.note(line);
+        }
+        if let Some(m) = model {
+            if self.model.tasks.contains_key(&m) {
+                let status = match &out {
+                    Outcome::Fault(f) => ExitStatus::Signaled(f.signal),
+                    _ => ExitStatus::Exited(if r > 0 { libc::WEXITSTATUS(st) } else { 0 }),
+                };
+                self.model.do_exit(m, status);
+            }
+        }
+        out
+    }
+
+    fn request(&mut self, pid: Pid, req: &Req, pass: Option<RawFd>) -> Outcome {
+        let fd = match self.workers.get(&pid) {
+            Some(w) if !w.dead => w.chan.as_raw_fd(),
+            _ => return Outcome::Gone,
+        };
+        let body = serde_json::to_vec(req).expect("requests serialize");
+        if proto::send_frame(fd, proto::TAG_JSON, &body, pass).is_err() {
+            return self.reap(pid, None);
+        }
+        if matches!(req, Req::Exit { .. }) {
+            return self.reap(pid, None);
+        }
+        match proto::recv_frame(fd, true) {
+            Ok(Some((proto::TAG_JSON, b, fds))) => match serde_json::from_slice::<Rep>(&b) {
+                Ok(r) => Outcome::Rep(r, fds),
+                Err(_) => Outcome::Rep(Rep::Err(libc::EIO), fds),
+            },
+            Ok(Some((proto::TAG_FAULT, b, _))) => {
+                let f = proto::parse_fault(&b);
+                self.reap(pid, f)
+            }
+            Ok(Some(_)) => Outcome::Rep(Rep::Err(libc::EIO), Vec::new()),
+            Ok(None) => self.reap(pid, None),
+            Err(_) => {
+                // No answer in time (or a broken channel): end it.
+                // SAFETY: killing our own worker.
+                unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+                self.note(format!("worker {pid} did not answer: killed"));
+                self.reap(pid, None)
+            }
+        }
+    }
+
+    /// A system call in `pid`: its value or errno.
+    fn sys(&mut self, pid: Pid, req: Req) -> SysResult<i64> {
+        match self.request(pid, &req, None) {
+            Outcome::Rep(Rep::Int(v), _) => Ok(v),
+            Outcome::Rep(Rep::Err(e), _) => Err(errno_of(e)),
+            Outcome::Rep(Rep::Mkstemp { fd, .. }, _) => Ok(fd as i64),
+            Outcome::Rep(..) => Err(Errno::EIO),
+            Outcome::Fault(_) | Outcome::Gone => Err(Errno::ESRCH),
+        }
+    }
+
+    /// The first address of `[addr, addr + len)` that is the worker's own
+    /// memory (mapped on the host, but not by the scenario).
+    fn foreign(&self, pid: Pid, addr: u64, len: u64) -> Option<u64> {
+        let w = self.workers.get(&pid)?;
+        let end = addr.checked_add(len.max(1))?;
+        first_not_owned(&w.owned, addr, end)?;
+        for m in host::maps(pid as i32) {
+            let (a, b) = (m.start.max(addr), m.end.min(end));
+            if a < b {
+                if let Some(x) = first_not_owned(&w.owned, a, b) {
+                    return Some(x);
+                }
+            }
+        }
+        None
+    }
+
+    fn own(&mut self, pid: Pid, a: u64, len: u64) {
+        if let Some(w) = self.workers.get_mut(&pid) {
+            w.owned.push((a, a + page_up(len)));
+        }
+    }
+
+    /// A memory access: refused (as a SIGSEGV) where it would touch the
+    /// worker's own memory, else real.
+    fn mem(&mut self, pid: Pid, addr: u64, len: u64, req: Req) -> Result<Rep, Fault> {
+        if let Some(at) = self.foreign(pid, addr, len) {
+            self.note(format!(
+                "pid {pid}: access at {at:#x} is the worker's own memory, not the scenario's: \
+                 ended with SIGSEGV instead"
+            ));
+            let _ = self.request(pid, &Req::Die { sig: libc::SIGSEGV }, None);
+            return Err(Fault {
+                signal: Signal::SIGSEGV,
+                code: SigCode::SEGV_MAPERR,
+                addr: at,
+            });
+        }
+        match self.request(pid, &req, None) {
+            Outcome::Rep(Rep::Err(_), _) => Err(Fault {
+                signal: Signal::SIGSEGV,
+                code: SigCode::SEGV_MAPERR,
+                addr,
+            }),
+            Outcome::Rep(r, _) => Ok(r),
+            Outcome::Fault(f) => Err(f),
+            Outcome::Gone => Err(Fault {
+                signal: Signal::SIGKILL,
+                code: SigCode::SI_KERNEL,
+                addr: 0,
+            }),
+        }
+    }
+
+    /// Does the model have a file at this scenario path?
+    fn model_has(&self, path: &str) -> bool {
+        crate::fs::vfs::normalize_path(path).is_ok_and(|p| self.model.dentries.contains_key(&p))
+    }
+
+    /// The real open(2) of a scenario path. A file the model did not have is
+    /// one the run makes: `O_EXCL` is added, so that an existing file is
+    /// never opened in its place.
+    fn real_open(
+        &mut self,
+        pid: Pid,
+        path: &str,
+        flags: u32,
+        mode: u32,
+        existed: bool,
+    ) -> SysResult<i32> {
+        let hp = self.host_bytes(path)?;
+        let flags = if flags & O_CREAT != 0 && !existed {
+            flags | O_EXCL
+        } else {
+            flags
+        };
+        self.sys(
+            pid,
+            Req::Open {
+                path: hp,
+                flags: flags as i32,
+                mode,
+            },
+        )
+        .map(|v| v as i32)
+    }
+
+    fn too_big(&mut self, what: &str, n: u64) -> bool {
+        if n > self.opts.memory_cap {
+            self.note(format!(
+                "{what} of {} MiB refused: more than a real run may use ({} MiB)",
+                n >> 20,
+                self.opts.memory_cap >> 20
+            ));
+            return true;
+        }
+        false
+    }
+
+    /// The host's file behind a mapping of a live worker (root only:
+    /// `/proc/PID/map_files`).
+    fn map_file(&self, pid: Pid, addr: u64) -> Result<Option<OwnedFd>, Reading> {
+        let Some(m) = host::maps(pid as i32)
+            .into_iter()
+            .find(|m| m.start <= addr && addr < m.end)
+        else {
+            return Ok(None);
+        };
+        if m.path.is_empty() || m.path.starts_with('[') {
+            return Ok(None);
+        }
+        let p = PathBuf::from(format!("/proc/{pid}/map_files/{:x}-{:x}", m.start, m.end));
+        match host::open_map_file(&p) {
+            Ok(f) => Ok(Some(f)),
+            Err(e) if !self.root => Err(Reading::NotObservable(format!(
+                "reading a mapping's file needs root (/proc/PID/map_files): {e}"
+            ))),
+            Err(_) => Ok(None),
+        }
+    }
+}
+
+impl Drop for RealBackend {
+    fn drop(&mut self) {
+        self.cleanup();
+    }
+}
+
+impl Backend for RealBackend {
+    fn spawn(&mut self, name: &str) -> Pid {
+        let model = self.model.spawn(name);
+        let setup = self.setup(name);
+        let spawned = Self::socketpair()
+            .and_then(|(drv, wrk)| worker::spawn(&setup, wrk).map(|pid| (pid, drv)));
+        match spawned {
+            Ok((pid, chan)) => {
+                self.adopt(pid, chan, name, model, Vec::new());
+                pid as Pid
+            }
+            Err(e) => {
+                self.note(format!("cannot start a process for {name}: {e}"));
+                self.model.do_exit(model, ExitStatus::Exited(127));
+                // A pid no process has: never alive.
+                self.dead_pids += 1;
+                u32::MAX - self.dead_pids
+            }
+        }
+    }
+
+    fn alive(&self, pid: Pid) -> bool {
+        let Some(w) = self.workers.get(&pid) else {
+            return false;
+        };
+        if w.dead {
+            return false;
+        }
+        // SAFETY: a look at our child's state without reaping it.
+        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        let r = unsafe {
+            libc::waitid(
+                libc::P_PID,
+                pid as libc::id_t,
+                &mut info,
+                libc::WEXITED | libc::WNOHANG | libc::WNOWAIT,
+            )
+        };
+        // SAFETY: si_pid is set when waitid found a child that exited.
+        r == 0 && unsafe { info.si_pid() } == 0
+    }
+
+    /// The host's kernel functions are not visible: always empty.
+    fn take_trace(&mut self) -> Vec<TraceEvent> {
+        self.model.take_trace();
+        Vec::new()
+    }
+
+    /// The host's kernel log is not the run's: always empty.
+    fn take_dmesg(&mut self) -> Vec<String> {
+        Vec::new()
+    }
+
+    fn open(&mut self, pid: Pid, path: &str, flags: u32, mode: u32) -> SysResult<i32> {
+        let existed = self.model_has(path);
+        let _ = Backend::open(&mut self.model, mp(&self.workers, pid), path, flags, mode);
+        self.real_open(pid, path, flags, mode, existed)
+    }
+
+    fn close(&mut self, pid: Pid, fd: i32) -> SysResult<i32> {
+        let _ = Backend::close(&mut self.model, mp(&self.workers, pid), fd);
+        self.sys(pid, Req::Close { fd }).map(|v| v as i32)
+    }
+
+    fn ftruncate(&mut self, pid: Pid, fd: i32, length: i64) -> SysResult<i32> {
+        if self.too_big("ftruncate", length.max(0) as u64) {
+            return Err(Errno::EFBIG);
+        }
+        let _ = Backend::ftruncate(&mut self.model, mp(&self.workers, pid), fd, length);
+        self.sys(pid, Req::Ftruncate { fd, len: length })
+            .map(|v| v as i32)
+    }
+
+    fn read(&mut self, pid: Pid, fd: i32, n: u64) -> SysResult<Vec<u8>> {
+        let _ = Backend::read(&mut self.model, mp(&self.workers, pid), fd, n);
+        match self.request(pid, &Req::Read { fd, n }, None) {
+            Outcome::Rep(Rep::Bytes(b), _) => Ok(b),
+            Outcome::Rep(Rep::Err(e), _) => Err(errno_of(e)),
+            _ => Err(Errno::ESRCH),
+        }
+    }
+
+    fn pread(&mut self, pid: Pid, fd: i32, n: u64, off: i64) -> SysResult<Vec<u8>> {
+        let _ = Backend::pread(&mut self.model, mp(&self.workers, pid), fd, n, off);
+        match self.request(pid, &Req::Pread { fd, n, off }, None) {
+            Outcome::Rep(Rep::Bytes(b), _) => Ok(b),
+            Outcome::Rep(Rep::Err(e), _) => Err(errno_of(e)),
+            _ => Err(Errno::ESRCH),
+        }
+    }
+
+    fn write(&mut self, pid: Pid, fd: i32, data: &[u8]) -> SysResult<u64> {
+        let _ = Backend::write(&mut self.model, mp(&self.workers, pid), fd, data);
+        self.sys(
+            pid,
+            Req::Write {
+                fd,
+                data: data.to_vec(),
+            },
+        )
+        .map(|v| v as u64)
+    }
+
+    fn pwrite(&mut self, pid: Pid, fd: i32, data: &[u8], off: i64) -> SysResult<u64> {
+        if self.too_big(
+            "pwrite",
+            (off.max(0) as u64).saturating_add(data.len() as u64),
+        ) {
+            return Err(Errno::EFBIG);
+        }
+        let _ = Backend::pwrite(&mut self.model, mp(&self.workers, pid), fd, data, off);
+        self.sys(
+            pid,
+            Req::Pwrite {
+                fd,
+                data: data.to_vec(),
+                off,
+            },
+        )
+        .map(|v| v as u64)
+    }
+
+    fn lseek(&mut self, pid: Pid, fd: i32, off: i64, whence: i32) -> SysResult<i64> {
+        let _ = Backend::lseek(&mut self.model, mp(&self.workers, pid), fd, off, whence);
+        self.sys(pid, Req::Lseek { fd, off, whence })
+    }
+
+    fn unlink(&mut self, pid: Pid, path: &str) -> SysResult<i32> {
+        let _ = Backend::unlink(&mut self.model, mp(&self.workers, pid), path);
+        let hp = self.host_bytes(path)?;
+        self.sys(pid, Req::Unlink { path: hp }).map(|v| v as i32)
+    }
+
+    fn fsync(&mut self, pid: Pid, fd: i32) -> SysResult<i32> {
+        let _ = Backend::fsync(&mut self.model, mp(&self.workers, pid), fd);
+        self.sys(pid, Req::Fsync { fd }).map(|v| v as i32)
+    }
+
+    fn mkstemp(&mut self, pid: Pid, template: &str) -> SysResult<(i32, String)> {
+        let m = Backend::mkstemp(&mut self.model, mp(&self.workers, pid), template);
+        if let Ok((_, name)) = &m {
+            // The model's name, created as glibc would (O_EXCL, 0600).
+            let hp = self.host_bytes(name)?;
+            return self
+                .sys(
+                    pid,
+                    Req::Open {
+                        path: hp,
+                        flags: (0o2 | O_CREAT | O_EXCL) as i32,
+                        mode: 0o600,
+                    },
+                )
+                .map(|fd| (fd as i32, name.clone()));
+        }
+        let hp = self.host_bytes(template)?;
+        match self.request(pid, &Req::Mkstemp { template: hp }, None) {
+            Outcome::Rep(Rep::Mkstemp { fd, path }, _) => {
+                let p = PathBuf::from(std::ffi::OsStr::from_bytes(&path));
+                Ok((fd, self.scenario_path(&p)))
+            }
+            Outcome::Rep(Rep::Err(e), _) => Err(errno_of(e)),
+            _ => Err(Errno::ESRCH),
+        }
+    }
+
+    fn shm_open(&mut self, pid: Pid, name: &str, oflag: u32, mode: u32) -> SysResult<i32> {
+        // glibc's name checks (2.38), then its open(2) of the rewritten path.
+        let path = crate::glibc::shm_get_name(name);
+        let existed = path.as_ref().is_ok_and(|p| self.model_has(p));
+        let _ = Backend::shm_open(&mut self.model, mp(&self.workers, pid), name, oflag, mode);
+        match self.real_open(pid, &path?, oflag | O_NOFOLLOW | O_CLOEXEC, mode, existed) {
+            Err(Errno::EISDIR) => Err(Errno::EINVAL),
+            r => r,
+        }
+    }
+
+    fn shm_unlink(&mut self, pid: Pid, name: &str) -> SysResult<i32> {
+        let _ = Backend::shm_unlink(&mut self.model, mp(&self.workers, pid), name);
+        let path = crate::glibc::shm_get_name(name).map_err(|_| Errno::ENOENT)?;
+        let hp = self.host_bytes(&path)?;
+        match self.sys(pid, Req::Unlink { path: hp }) {
+            Err(Errno::EPERM) | Err(Errno::EISDIR) => Err(Errno::EACCES),
+            r => r.map(|v| v as i32),
+        }
+    }
+
+    fn mmap(
+        &mut self,
+        pid: Pid,
+        addr: u64,
+        len: u64,
+        prot: u32,
+        flags: u32,
+        fd: i32,
+        off: i64,
+    ) -> SysResult<u64> {
+        if self.too_big("mmap", len) {
+            return Err(Errno::ENOMEM);
+        }
+        let m = Backend::mmap(
+            &mut self.model,
+            mp(&self.workers, pid),
+            addr,
+            len,
+            prot,
+            flags,
+            fd,
+            off,
+        );
+        let (at, mut fl) = match m {
+            Ok(a) => (a, flags | MAP_FIXED_NOREPLACE),
+            Err(_) => (addr, flags),
+        };
+        if fl & MAP_FIXED != 0 {
+            // MAP_FIXED may only replace what the scenario itself mapped.
+            fl &= !MAP_FIXED;
+            if self.foreign(pid, at, len).is_none() {
+                fl = (fl & !MAP_FIXED_NOREPLACE) | MAP_FIXED;
+            } else {
+                fl |= MAP_FIXED_NOREPLACE;
+            }
+        }
+        let r = self.sys(
+            pid,
+            Req::Mmap {
+                addr: at,
+                len,
+                prot: prot as i32,
+                flags: fl as i32,
+                fd,
+                off,
+            },
+        );
+        if let Ok(a) = r {
+            self.own(pid, a as u64, len);
+        }
+        r.map(|a| a as u64)
+    }
+
+    fn munmap(&mut self, pid: Pid, addr: u64, len: u64) -> SysResult<i32> {
+        let _ = Backend::munmap(&mut self.model, mp(&self.workers, pid), addr, len);
+        if len > 0 && self.foreign(pid, addr, len).is_some() {
+            self.note(format!(
+                "munmap({addr:#x}, {len}) refused: it would unmap the worker's own memory"
+            ));
+            return Err(Errno::EPERM);
+        }
+        let r = self.sys(pid, Req::Munmap { addr, len });
+        if r.is_ok() {
+            if let Some(w) = self.workers.get_mut(&pid) {
+                remove_range(&mut w.owned, addr, addr.saturating_add(page_up(len)));
+            }
+        }
+        r.map(|v| v as i32)
+    }
+
+    fn msync(&mut self, pid: Pid, addr: u64, len: u64, flags: u32) -> SysResult<i32> {
+        let _ = Backend::msync(&mut self.model, mp(&self.workers, pid), addr, len, flags);
+        self.sys(
+            pid,
+            Req::Msync {
+                addr,
+                len,
+                flags: flags as i32,
+            },
+        )
+        .map(|v| v as i32)
+    }
+
+    fn madvise(&mut self, pid: Pid, addr: u64, len: u64, advice: i32) -> SysResult<i32> {
+        let _ = Backend::madvise(&mut self.model, mp(&self.workers, pid), addr, len, advice);
+        if len > 0 && self.foreign(pid, addr, len).is_some() {
+            self.note(format!(
+                "madvise({addr:#x}, {len}) refused: the worker's own memory"
+            ));
+            return Err(Errno::EPERM);
+        }
+        self.sys(pid, Req::Madvise { addr, len, advice })
+            .map(|v| v as i32)
+    }
+
+    fn mprotect(&mut self, pid: Pid, addr: u64, len: u64, prot: u32) -> SysResult<i32> {
+        let _ = Backend::mprotect(&mut self.model, mp(&self.workers, pid), addr, len, prot);
+        if len > 0 && self.foreign(pid, addr, len).is_some() {
+            self.note(format!(
+                "mprotect({addr:#x}, {len}) refused: the worker's own memory"
+            ));
+            return Err(Errno::EPERM);
+        }
+        self.sys(
+            pid,
+            Req::Mprotect {
+                addr,
+                len,
+                prot: prot as i32,
+            },
+        )
+        .map(|v| v as i32)
+    }
+
+    fn ftok(&mut self, pid: Pid, path: &str, id: i32) -> SysResult<i32> {
+        let m = Backend::ftok(&mut self.model, mp(&self.workers, pid), path, id);
+        let hp = self.host_bytes(path)?;
+        let r = self.sys(pid, Req::Ftok { path: hp, id }).map(|k| k as i32);
+        if let (Ok(k), Ok(mk)) = (r, m) {
+            self.key_model.insert(k, mk);
+        }
+        r
+    }
+
+    fn shmget(&mut self, pid: Pid, key: i32, size: u64, flags: i32) -> SysResult<i32> {
+        if self.too_big("shmget", size) {
+            return Err(Errno::ENOMEM);
+        }
+        let mk = if key == 0 {
+            0
+        } else {
+            self.key_model.get(&key).copied().unwrap_or(key)
+        };
+        let m = Backend::shmget(&mut self.model, mp(&self.workers, pid), mk, size, flags);
+        let r = if key == 0 {
+            self.sys(
+                pid,
+                Req::Shmget {
+                    key: 0,
+                    size,
+                    flags,
+                },
+            )
+        } else {
+            let mut r = Err(Errno::ENOSPC);
+            for _ in 0..8 {
+                let hk = self.host_key(key);
+                let row = host::sysvipc_rows().into_iter().find(|r| r.key == hk);
+                match row {
+                    Some(row) if self.ours(row.id) => {
+                        r = self.sys(
+                            pid,
+                            Req::Shmget {
+                                key: hk,
+                                size,
+                                flags,
+                            },
+                        );
+                        break;
+                    }
+                    Some(_) => {
+                        // Someone else's segment has that key: take another.
+                        self.fresh_key(key);
+                    }
+                    None if flags & IPC_CREAT == 0 => {
+                        // No segment of the run has it: the host says ENOENT
+                        // too, and nothing outside the run is looked up.
+                        r = Err(Errno::ENOENT);
+                        break;
+                    }
+                    None => match self.sys(
+                        pid,
+                        Req::Shmget {
+                            key: hk,
+                            size,
+                            flags: flags | IPC_EXCL,
+                        },
+                    ) {
+                        Err(Errno::EEXIST) => {
+                            self.fresh_key(key);
+                        }
+                        other => {
+                            r = other;
+                            break;
+                        }
+                    },
+                }
+            }
+            r
+        };
+        let r = r.map(|id| id as i32);
+        if let Ok(id) = r {
+            if !self.ours(id) {
+                let row = host::sysvipc_rows().into_iter().find(|x| x.id == id);
+                let mine = row
+                    .as_ref()
+                    .is_some_and(|x| self.workers.contains_key(&(x.cpid as Pid)));
+                if mine {
+                    let k = row.map_or(0, |x| x.key);
+                    let g = &mut *self.guard();
+                    g.segments.insert(id, k);
+                    g.note(&format!("seg {id} {k}"));
+                }
+            }
+            if let Ok(mid) = m {
+                self.ids.insert(id, mid);
+            }
+        }
+        r
+    }
+
+    fn shmat(&mut self, pid: Pid, id: i32, addr: u64, flags: i32) -> SysResult<u64> {
+        let m = Backend::shmat(
+            &mut self.model,
+            mp(&self.workers, pid),
+            model_id(&self.ids, id),
+            addr,
+            flags,
+        );
+        if !self.ours(id) {
+            // Not a segment of this run: as if it did not exist.
+            return Err(Errno::EINVAL);
+        }
+        let at = m.unwrap_or(addr);
+        let r = self.sys(
+            pid,
+            Req::Shmat {
+                id,
+                addr: at,
+                flags: flags & !SHM_REMAP,
+            },
+        );
+        if let Ok(a) = r {
+            let size = host::sysvipc_rows()
+                .into_iter()
+                .find(|x| x.id == id)
+                .map_or(PAGE, |x| x.size);
+            self.own(pid, a as u64, size);
+        }
+        r.map(|a| a as u64)
+    }
+
+    fn shmdt(&mut self, pid: Pid, addr: u64) -> SysResult<i32> {
+        let _ = Backend::shmdt(&mut self.model, mp(&self.workers, pid), addr);
+        let range = host::maps(pid as i32)
+            .into_iter()
+            .find(|m| m.start == addr && m.path.starts_with("/SYSV"))
+            .map(|m| (m.start, m.end));
+        let r = self.sys(pid, Req::Shmdt { addr });
+        if let (Ok(_), Some((a, b))) = (r, range) {
+            if let Some(w) = self.workers.get_mut(&pid) {
+                remove_range(&mut w.owned, a, b);
+            }
+        }
+        r.map(|v| v as i32)
+    }
+
+    fn shmctl(
+        &mut self,
+        pid: Pid,
+        id: i32,
+        cmd: i32,
+        set: Option<(u32, u32, u32)>,
+    ) -> SysResult<ShmctlResult> {
+        let machine_wide = matches!(cmd, libc::IPC_INFO | SHM_INFO);
+        let mid = if machine_wide {
+            id
+        } else {
+            model_id(&self.ids, id)
+        };
+        let _ = Backend::shmctl(&mut self.model, mp(&self.workers, pid), mid, cmd, set);
+        if !machine_wide && !self.ours(id) {
+            // Not a segment of this run (SHM_STAT's indexes name anyone's).
+            return Err(Errno::EINVAL);
+        }
+        match self.request(pid, &Req::Shmctl { id, cmd, set }, None) {
+            Outcome::Rep(Rep::Shmctl { ret, ds, info }, _) => Ok(ShmctlResult {
+                ret,
+                ds: ds.map(|d| ShmidDs {
+                    key: self.scenario_key(d.key),
+                    uid: d.uid,
+                    gid: d.gid,
+                    cuid: d.cuid,
+                    cgid: d.cgid,
+                    mode: d.mode,
+                    seq: d.seq,
+                    shm_segsz: d.segsz,
+                    shm_atime: d.atime,
+                    shm_dtime: d.dtime,
+                    shm_ctime: d.ctime,
+                    shm_cpid: d.cpid as Pid,
+                    shm_lpid: d.lpid as Pid,
+                    shm_nattch: d.nattch,
+                }),
+                info: info.map(|i| {
+                    if cmd == libc::IPC_INFO {
+                        ShmInfo::Limits {
+                            shmmax: i[0],
+                            shmmin: i[1],
+                            shmmni: i[2],
+                            shmseg: i[3],
+                            shmall: i[4],
+                        }
+                    } else {
+                        ShmInfo::Usage {
+                            used_ids: i[0] as u32,
+                            shm_tot: i[1],
+                            shm_rss: i[2],
+                            shm_swp: i[3],
+                        }
+                    }
+                }),
+            }),
+            Outcome::Rep(Rep::Err(e), _) => Err(errno_of(e)),
+            _ => Err(Errno::ESRCH),
+        }
+    }
+
+    fn write_user(&mut self, pid: Pid, addr: u64, data: &[u8]) -> Result<(), Fault> {
+        let _ = Backend::write_user(&mut self.model, mp(&self.workers, pid), addr, data);
+        let req = Req::WriteUser {
+            addr,
+            data: data.to_vec(),
+        };
+        self.mem(pid, addr, data.len() as u64, req).map(|_| ())
+    }
+
+    fn fill_user(&mut self, pid: Pid, addr: u64, byte: u8, len: u64) -> Result<(), Fault> {
+        let _ = Backend::fill_user(&mut self.model, mp(&self.workers, pid), addr, byte, len);
+        if len > self.opts.memory_cap {
+            self.note(format!("memset of {} MiB refused: over the cap", len >> 20));
+            return Err(Fault {
+                signal: Signal::SIGKILL,
+                code: SigCode::SI_KERNEL,
+                addr,
+            });
+        }
+        self.mem(pid, addr, len, Req::FillUser { addr, byte, len })
+            .map(|_| ())
+    }
+
+    fn read_user(&mut self, pid: Pid, addr: u64, len: u64) -> Result<Vec<u8>, Fault> {
+        let _ = Backend::read_user(&mut self.model, mp(&self.workers, pid), addr, len);
+        match self.mem(pid, addr, len, Req::ReadUser { addr, len })? {
+            Rep::Bytes(b) => Ok(b),
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    fn read_user_cstr(&mut self, pid: Pid, addr: u64, max: u64) -> Result<Vec<u8>, Fault> {
+        let _ = Backend::read_user_cstr(&mut self.model, mp(&self.workers, pid), addr, max);
+        // Where the string ends is not known before it is read: check the
+        // first page here; the worker stops at the NUL.
+        match self.mem(pid, addr, 1, Req::ReadCstr { addr, max })? {
+            Rep::Bytes(b) => Ok(b),
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    fn fork(&mut self, pid: Pid, name: &str) -> SysResult<Pid> {
+        let m = Backend::fork(&mut self.model, mp(&self.workers, pid), name);
+        let owned = self
+            .workers
+            .get(&pid)
+            .map(|w| w.owned.clone())
+            .unwrap_or_default();
+        match self.request(
+            pid,
+            &Req::Fork {
+                name: name.to_string(),
+            },
+            None,
+        ) {
+            Outcome::Rep(Rep::Int(child), mut fds) if !fds.is_empty() => {
+                let chan = fds.remove(0);
+                let model = m.unwrap_or_else(|_| self.model.spawn(name));
+                self.adopt(child as i32, chan, name, model, owned);
+                Ok(child as Pid)
+            }
+            Outcome::Rep(Rep::Err(e), _) => Err(errno_of(e)),
+            _ => Err(Errno::ESRCH),
+        }
+    }
+
+    fn exit(&mut self, pid: Pid, status: i32) -> SysResult<i32> {
+        let _ = Backend::exit(&mut self.model, mp(&self.workers, pid), status);
+        match self.request(pid, &Req::Exit { status }, None) {
+            Outcome::Gone => Ok(0),
+            _ => Ok(0),
+        }
+    }
+
+    fn send_fd(&mut self, pid: Pid, to: Pid, fd: i32) -> SysResult<i32> {
+        let _ = Backend::send_fd(
+            &mut self.model,
+            mp(&self.workers, pid),
+            mp(&self.workers, to),
+            fd,
+        );
+        if !self.alive(to) {
+            return Err(Errno::EPIPE);
+        }
+        match self.request(pid, &Req::SendFd { fd }, None) {
+            Outcome::Rep(Rep::Int(_), mut fds) if !fds.is_empty() => {
+                self.in_flight
+                    .entry(to)
+                    .or_default()
+                    .push_back(fds.remove(0));
+                Ok(0)
+            }
+            Outcome::Rep(Rep::Err(e), _) => Err(errno_of(e)),
+            _ => Err(Errno::ESRCH),
+        }
+    }
+
+    fn recv_fd(&mut self, pid: Pid) -> SysResult<i32> {
+        let _ = Backend::recv_fd(&mut self.model, mp(&self.workers, pid));
+        let Some(f) = self.in_flight.get_mut(&pid).and_then(VecDeque::pop_front) else {
+            // Nothing in flight: a real recvmsg would block; the model says EAGAIN.
+            return Err(Errno::EAGAIN);
+        };
+        let raw = f.as_raw_fd();
+        let r = match self.request(pid, &Req::RecvFd, Some(raw)) {
+            Outcome::Rep(Rep::Int(v), _) => Ok(v as i32),
+            Outcome::Rep(Rep::Err(e), _) => Err(errno_of(e)),
+            _ => Err(Errno::ESRCH),
+        };
+        drop(f);
+        r
+    }
+
+    /// Sim only: never done on a shared host (and not mirrored either, so
+    /// that the shadow model keeps following the host).
+    fn reclaim(&mut self, _nr: u64) -> Option<u64> {
+        None
+    }
+
+    /// Sim only (see `reclaim`).
+    fn sysctl(&mut self, _name: &str, _value: u64) -> Option<SysResult<i32>> {
+        None
+    }
+
+    /// Sim only (see `reclaim`).
+    fn drop_caches(&mut self) -> Option<()> {
+        None
+    }
+
+    fn pte(&mut self, pid: Pid, addr: u64, len: u64) -> Reading {
+        match host::pte_string(pid as i32, addr, len) {
+            Ok(s) => Reading::Value(s),
+            Err(e) => Reading::NotObservable(format!("/proc/{pid}/pagemap: {e}")),
+        }
+    }
+
+    fn core(&mut self, pid: Pid, addr: u64, len: u64) -> Reading {
+        match self.request(pid, &Req::Mincore { addr, len }, None) {
+            Outcome::Rep(Rep::Bytes(v), _) => Reading::Value(
+                v.iter()
+                    .map(|&b| if b & 1 != 0 { '1' } else { '0' })
+                    .collect(),
+            ),
+            Outcome::Rep(..) => Reading::Value("none".into()),
+            _ => Reading::NotObservable("the process is gone".into()),
+        }
+    }
+
+    fn smaps(&mut self, pid: Pid, addr: u64) -> Result<SmapsView, Reading> {
+        let block = host::smaps_block(pid as i32, addr).ok_or(Reading::Value("none".into()))?;
+        Ok(host::parse_smaps(&block))
+    }
+
+    fn shm_row(&mut self, id: i32) -> Option<ShmRow> {
+        if !self.ours(id) {
+            return None;
+        }
+        let row = host::sysvipc_rows().into_iter().find(|r| r.id == id)?;
+        Some(ShmRow {
+            key: self.scenario_key(row.key),
+            size: row.size,
+            nattch: row.nattch,
+            rss: row.rss,
+            swap: row.swap,
+            perms: row.perms,
+            cpid: row.cpid as Pid,
+            lpid: row.lpid as Pid,
+        })
+    }
+
+    fn meminfo(&mut self, field: &str) -> Reading {
+        if !self.swap && matches!(field, "SwapCached" | "SwapUsed" | "SwapTotal" | "SwapFree") {
+            return Reading::NotObservable(NO_SWAP.into());
+        }
+        let m = host::meminfo(self.root);
+        let v = match field {
+            "SwapUsed" => m
+                .get("SwapTotal")
+                .zip(m.get("SwapFree"))
+                .map(|(t, f)| t.saturating_sub(*f)),
+            f => m.get(f).copied(),
+        };
+        v.map_or_else(
+            || Reading::NotObservable(format!("no {field} line in /proc/meminfo")),
+            |v| Reading::Value(v.to_string()),
+        )
+    }
+
+    fn df_used_kb(&mut self, path: &str) -> Reading {
+        let Ok(hp) = self.host_path(path) else {
+            return Reading::NotObservable(format!("no file system at {path}"));
+        };
+        match host::df_used_kb(&hp) {
+            Ok(kb) => Reading::Value(kb.to_string()),
+            Err(e) => Reading::NotObservable(format!("statvfs {path}: {e}")),
+        }
+    }
+
+    fn data(&mut self, file: &FileRef) -> Reading {
+        let fd = match file {
+            FileRef::Path(p) => {
+                let Ok(hp) = self.host_path(p) else {
+                    return Reading::Value("none".into());
+                };
+                match host::open_ro(&hp) {
+                    Ok(f) => f,
+                    Err(_) => return Reading::Value("none".into()),
+                }
+            }
+            FileRef::Mapping(pid, addr) => match self.map_file(*pid, *addr) {
+                Ok(Some(f)) => f,
+                Ok(None) => return Reading::Value("none".into()),
+                Err(r) => return r,
+            },
+            FileRef::Segment(key) => {
+                let hk = if *key == 0 {
+                    0
+                } else {
+                    self.key_host.get(key).copied().unwrap_or(*key)
+                };
+                let name = format!("/SYSV{:08x}", hk as u32);
+                let found = self.live_pids().into_iter().find_map(|p| {
+                    host::maps(p as i32)
+                        .into_iter()
+                        .find(|m| m.path.starts_with(&name))
+                        .map(|m| (p, m.start))
+                });
+                match found {
+                    Some((p, a)) => match self.map_file(p, a) {
+                        Ok(Some(f)) => f,
+                        Ok(None) => return Reading::Value("none".into()),
+                        Err(r) => return r,
+                    },
+                    None => {
+                        return Reading::NotObservable(
+                            "a segment's file is reachable only while a process of the run has it attached"
+                                .into(),
+                        )
+                    }
+                }
+            }
+        };
+        match host::data_string(&fd) {
+            Ok(s) => Reading::Value(s),
+            Err(e) => Reading::NotObservable(e.to_string()),
+        }
+    }
+
+    fn cache(&mut self, _file: &FileRef) -> Reading {
+        Reading::SimOnly
+    }
+
+    fn slot(&mut self, _file: &FileRef, _n: u64) -> Reading {
+        Reading::SimOnly
+    }
+
+    fn shmem_files(&mut self) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(&self.shm_dir)
+            .map(|rd| {
+                rd.flatten()
+                    .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+                    .map(|e| format!("/dev/shm/{}", e.file_name().to_string_lossy()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        v.sort();
+        v
+    }
+
+    fn segment_keys(&mut self) -> Vec<i32> {
+        let ours: BTreeSet<i32> = self.guard().segments.keys().copied().collect();
+        host::sysvipc_rows()
+            .into_iter()
+            .filter(|r| ours.contains(&r.id))
+            .map(|r| self.scenario_key(r.key))
+            .collect()
+    }
+
+    fn look(
+        &mut self,
+        tool: &str,
+        arg: &str,
+        target: Option<(Pid, &str, u64)>,
+    ) -> Result<String, String> {
+        self.look_real(tool, arg, target)
+    }
+}
+
+impl RealBackend {
+    fn run_tool(&self, prog: &str, args: &[String]) -> Result<String, String> {
+        let out = std::process::Command::new(prog)
+            .args(args)
+            .env("LC_ALL", "C")
+            .env("COLUMNS", "200")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .map_err(|e| format!("{prog}: {e}\n"))?;
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        if out.status.success() {
+            Ok(self.rewrite_out(&text))
+        } else {
+            let err = String::from_utf8_lossy(&out.stderr);
+            Err(self.rewrite_out(&format!("{text}{err}")))
+        }
+    }
+
+    /// Splits a look step's argument into options and operands; operands are
+    /// rewritten into the run.
+    fn tool_args(&self, arg: &str) -> Result<Vec<String>, String> {
+        arg.split_whitespace()
+            .map(|w| {
+                if w.starts_with('-') {
+                    Ok(w.to_string())
+                } else {
+                    self.host_path(w)
+                        .map(|p| p.display().to_string())
+                        .map_err(|e| format!("{w}: {}\n", e.strerror()))
+                }
+            })
+            .collect()
+    }
+
+    fn look_real(
+        &mut self,
+        tool: &str,
+        arg: &str,
+        target: Option<(Pid, &str, u64)>,
+    ) -> Result<String, String> {
+        match tool {
+            "free" => self.run_tool("free", &self.tool_args(arg)?),
+            "df" => {
+                let mut a = self.tool_args(arg)?;
+                if !a.iter().any(|w| !w.starts_with('-')) {
+                    a.push(self.shm_dir.display().to_string());
+                }
+                self.run_tool("df", &a)
+            }
+            "ls" => {
+                let mut a = self.tool_args(arg)?;
+                if !a.iter().any(|w| w.starts_with("-l")) && !a.iter().any(|w| w.starts_with('-')) {
+                    a.insert(0, "-l".into());
+                }
+                if !a.iter().any(|w| !w.starts_with('-')) {
+                    a.push(self.shm_dir.display().to_string());
+                }
+                self.run_tool("ls", &a)
+            }
+            "cat" => self.cat(arg.trim()),
+            "ipcs" => self.ipcs(arg),
+            "pmap" => {
+                let (pid, who, _) = target.ok_or("pmap: which process?\n")?;
+                let out = self.run_tool("pmap", &[pid.to_string()])?;
+                // The first line names the command: the scenario's process.
+                let rest = out.split_once('\n').map_or("", |(_, r)| r);
+                Ok(format!("{pid}:   {who}\n{rest}"))
+            }
+            "smaps" => {
+                let (pid, _, at) = target.ok_or("smaps: which process?\n")?;
+                host::smaps_block(pid as i32, at)
+                    .map(|b| self.rewrite_out(&b))
+                    .ok_or_else(|| format!("smaps: no mapping at {at:#x}\n"))
+            }
+            other => Err(format!("{other}: not a look step\n")),
+        }
+    }
+
+    fn cat(&self, path: &str) -> Result<String, String> {
+        match path {
+            "/proc/sysvipc/shm" => {
+                let text =
+                    std::fs::read_to_string(path).map_err(|e| format!("cat: {path}: {e}\n"))?;
+                let ours: BTreeSet<i32> = self.guard().segments.keys().copied().collect();
+                let mut out = String::new();
+                for (i, l) in text.lines().enumerate() {
+                    match host::parse_sysvipc_line(l) {
+                        Some(r) if ours.contains(&r.id) => {
+                            // The key column, as the scenario names it, same width.
+                            let key = format!("{:>10}", self.scenario_key(r.key));
+                            let rest = &l[l.len().min(10)..];
+                            out.push_str(&key);
+                            out.push_str(rest);
+                            out.push('\n');
+                        }
+                        None if i == 0 => {
+                            out.push_str(l);
+                            out.push('\n');
+                        }
+                        _ => {}
+                    }
+                }
+                Ok(out)
+            }
+            p if p.starts_with("/proc/") => std::fs::read_to_string(p)
+                .map(|t| self.rewrite_out(&t))
+                .map_err(|e| format!("cat: {p}: {e}\n")),
+            p => {
+                let hp = self
+                    .host_path(p)
+                    .map_err(|e| format!("cat: {p}: {}\n", e.strerror()))?;
+                std::fs::read(&hp)
+                    .map(|b| String::from_utf8_lossy(&b).into_owned())
+                    .map_err(|e| format!("cat: {p}: {e}\n"))
+            }
+        }
+    }
+
+    fn ipcs(&self, arg: &str) -> Result<String, String> {
+        let words: Vec<&str> = arg.split_whitespace().collect();
+        let ours: BTreeSet<i32> = self.guard().segments.keys().copied().collect();
+        if let Some(i) = words.iter().position(|&w| w == "-i") {
+            let id: i32 = words
+                .get(i + 1)
+                .and_then(|w| w.parse().ok())
+                .ok_or("ipcs: option requires an argument -- 'i'\n")?;
+            if !ours.contains(&id) {
+                return Err(format!("ipcs: id {id} not found\n"));
+            }
+            return self.run_tool("ipcs", &["-m".into(), "-i".into(), id.to_string()]);
+        }
+        let args: Vec<String> = words.iter().map(|w| w.to_string()).collect();
+        let out = self.run_tool("ipcs", &args)?;
+        if words.contains(&"-u") {
+            return Ok(out); // Machine-wide totals.
+        }
+        // Only the run's segments (and headers); keys as the scenario names them.
+        let mut section_shm = false;
+        let mut s = String::new();
+        for l in out.lines() {
+            if l.starts_with("------") {
+                section_shm = l.contains("Shared Memory");
+            }
+            let w: Vec<&str> = l.split_whitespace().collect();
+            let row_id = w
+                .first()
+                .filter(|k| k.starts_with("0x"))
+                .and_then(|_| w.get(1))
+                .and_then(|id| id.parse::<i32>().ok());
+            match row_id {
+                Some(id) if section_shm && !ours.contains(&id) => continue,
+                Some(_) if !section_shm => continue,
+                _ => {}
+            }
+            s.push_str(l);
+            s.push('\n');
+        }
+        Ok(s)
+    }
+}

@@ -1,0 +1,533 @@
+//! A worker: the real process that plays one scenario process.
+//!
+//! It is a `fork()` of the driver (no exec): it keeps only fds 0-2
+//! (`/dev/null`) and its channel at [`CHAN_FD`], joins the run's process
+//! group, pins itself to the run's CPU, refuses to dump core, drops to the
+//! scenario's uid/gid, asks for `SIGKILL` when the driver dies, and then
+//! serves requests: each one is the real system call or the real loads and
+//! stores. A fault is real too: the SIGSEGV/SIGBUS handler writes the
+//! `siginfo` to the channel and returns, and the access faults again with the
+//! default action restored, which kills the worker.
+//!
+//! A scenario's `fork` is a real fork of the worker, made with
+//! `clone(CLONE_PARENT)` so that the child, like every worker, is a child of
+//! the driver (which can then `waitpid` it, and whose death kills it).
+
+use super::proto::{self, Ds, Rep, Req, CHAN_FD, TAG_FAULT, TAG_JSON, TAG_READY};
+use std::ffi::CString;
+use std::os::fd::{AsRawFd, IntoRawFd, RawFd};
+
+/// What a new worker sets up before it serves.
+pub(crate) struct Setup {
+    pub name: CString,
+    pub cpu: Option<usize>,
+    /// Drop to `(uid, gid)` (as root only).
+    pub ids: Option<(u32, u32)>,
+    pub umask: u32,
+    pub cwd: CString,
+    pub driver: libc::pid_t,
+    /// The run's process group to join (0: start one).
+    pub pgid: libc::pid_t,
+}
+
+fn errno() -> i32 {
+    std::io::Error::last_os_error()
+        .raw_os_error()
+        .unwrap_or(libc::EIO)
+}
+
+fn ret(r: i64) -> Rep {
+    if r < 0 {
+        Rep::Err(errno())
+    } else {
+        Rep::Int(r)
+    }
+}
+
+fn cstr(b: &[u8]) -> CString {
+    let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
+    CString::new(&b[..end]).expect("no NUL before end")
+}
+
+extern "C" fn on_fault(sig: libc::c_int, info: *mut libc::siginfo_t, _: *mut libc::c_void) {
+    // Async-signal-safe: a stack buffer and one write(2).
+    // SAFETY: the kernel passes a valid siginfo to an SA_SIGINFO handler.
+    let (code, addr) = unsafe { ((*info).si_code, (*info).si_addr() as u64) };
+    let mut f = [0u8; 21];
+    f[..4].copy_from_slice(&17u32.to_le_bytes());
+    f[4] = TAG_FAULT;
+    f[5..9].copy_from_slice(&sig.to_le_bytes());
+    f[9..13].copy_from_slice(&code.to_le_bytes());
+    f[13..21].copy_from_slice(&addr.to_le_bytes());
+    // SAFETY: writing a stack buffer to the channel.
+    unsafe { libc::write(CHAN_FD, f.as_ptr().cast(), f.len()) };
+    // SA_RESETHAND restored SIG_DFL: returning retries the access, which
+    // faults again and ends the process by this signal.
+}
+
+/// Everything a fresh process needs, in the child right after `fork`.
+/// Only system calls until the channel is in place.
+fn setup(chan: RawFd, s: &Setup) {
+    // SAFETY: plain system calls on this process.
+    unsafe {
+        if chan != CHAN_FD {
+            libc::dup2(chan, CHAN_FD);
+        }
+        let null = libc::open(c"/dev/null".as_ptr(), libc::O_RDWR);
+        for fd in 0..3 {
+            if null >= 0 && null != fd {
+                libc::dup2(null, fd);
+            }
+        }
+        libc::syscall(libc::SYS_close_range, 3u32, (CHAN_FD - 1) as u32, 0u32);
+        libc::syscall(libc::SYS_close_range, (CHAN_FD + 1) as u32, u32::MAX, 0u32);
+        if s.pgid == 0 || libc::setpgid(0, s.pgid) != 0 {
+            libc::setpgid(0, 0);
+        }
+        // Default dispositions (the driver's SIGINT/SIGTERM handlers and
+        // Rust's ignored SIGPIPE must not carry over), nothing blocked.
+        for sig in [
+            libc::SIGINT,
+            libc::SIGTERM,
+            libc::SIGPIPE,
+            libc::SIGHUP,
+            libc::SIGCHLD,
+        ] {
+            libc::signal(sig, libc::SIG_DFL);
+        }
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigprocmask(libc::SIG_SETMASK, &set, std::ptr::null_mut());
+        let mut sa: libc::sigaction = std::mem::zeroed();
+        sa.sa_sigaction = on_fault as *const () as usize;
+        sa.sa_flags = libc::SA_SIGINFO | libc::SA_RESETHAND | libc::SA_NODEFER;
+        libc::sigemptyset(&mut sa.sa_mask);
+        libc::sigaction(libc::SIGSEGV, &sa, std::ptr::null_mut());
+        libc::sigaction(libc::SIGBUS, &sa, std::ptr::null_mut());
+        // No core files: 1 byte is below any core's size, and tells a
+        // core_pattern pipe not to dump either.
+        let mut rl: libc::rlimit = std::mem::zeroed();
+        libc::getrlimit(libc::RLIMIT_CORE, &mut rl);
+        rl.rlim_cur = rl.rlim_max.min(1);
+        libc::setrlimit(libc::RLIMIT_CORE, &rl);
+        if let Some(cpu) = s.cpu {
+            let mut cs: libc::cpu_set_t = std::mem::zeroed();
+            libc::CPU_SET(cpu, &mut cs);
+            libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &cs);
+        }
+        libc::prctl(libc::PR_SET_NAME, s.name.as_ptr());
+        libc::chdir(s.cwd.as_ptr());
+        libc::umask(s.umask as libc::mode_t);
+        if let Some((uid, gid)) = s.ids {
+            if libc::setgroups(0, std::ptr::null()) != 0
+                || libc::setgid(gid) != 0
+                || libc::setuid(uid) != 0
+            {
+                libc::_exit(120);
+            }
+        }
+        // After the credential change, which clears it.
+        die_with_driver(s.driver);
+    }
+}
+
+/// `PR_SET_PDEATHSIG`, then make sure the driver did not die before it.
+fn die_with_driver(driver: libc::pid_t) {
+    // SAFETY: plain system calls.
+    unsafe {
+        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong);
+        if libc::getppid() != driver {
+            libc::_exit(121);
+        }
+    }
+}
+
+/// The worker's life, in the child after `fork`: never returns.
+pub(crate) fn run(chan: RawFd, s: &Setup) -> ! {
+    setup(chan, s);
+    // Break copy-on-write of the heap and stack pages a request uses, so that
+    // serving requests does not show up as new anonymous memory later.
+    let warm = serde_json::to_vec(&Rep::Bytes(vec![7u8; 64 << 10])).unwrap_or_default();
+    drop(serde_json::from_slice::<Rep>(&warm));
+    serve(s.driver)
+}
+
+fn reply(r: &Rep, pass: Option<RawFd>) {
+    let body = serde_json::to_vec(r).expect("a reply serializes");
+    if proto::send_frame(CHAN_FD, TAG_JSON, &body, pass).is_err() {
+        // SAFETY: the driver is gone: so are we.
+        unsafe { libc::_exit(122) };
+    }
+}
+
+fn ready() {
+    // SAFETY: getpid has no preconditions.
+    let pid = unsafe { libc::getpid() };
+    if proto::send_frame(CHAN_FD, TAG_READY, &pid.to_le_bytes(), None).is_err() {
+        // SAFETY: as in reply.
+        unsafe { libc::_exit(122) };
+    }
+}
+
+fn serve(driver: libc::pid_t) -> ! {
+    ready();
+    loop {
+        let frame = match proto::recv_frame(CHAN_FD, false) {
+            Ok(Some(f)) => f,
+            // SAFETY: the driver closed the channel: the run is over.
+            _ => unsafe { libc::_exit(0) },
+        };
+        let (tag, body, mut fds) = frame;
+        if tag != TAG_JSON {
+            continue;
+        }
+        let Ok(req) = serde_json::from_slice::<Req>(&body) else {
+            reply(&Rep::Err(libc::EINVAL), None);
+            continue;
+        };
+        match req {
+            Req::RecvFd => {
+                // The kernel installed it at the lowest free number.
+                let r = match fds.pop() {
+                    Some(f) => Rep::Int(f.into_raw_fd() as i64),
+                    None => Rep::Err(libc::EAGAIN),
+                };
+                reply(&r, None);
+            }
+            Req::SendFd { fd } => {
+                // SAFETY: F_GETFD only asks whether fd is open.
+                if unsafe { libc::fcntl(fd, libc::F_GETFD) } < 0 {
+                    reply(&Rep::Err(libc::EBADF), None);
+                } else {
+                    reply(&Rep::Int(0), Some(fd));
+                }
+            }
+            Req::Fork { name } => fork(&name, driver),
+            Req::Exit { status } => {
+                // SAFETY: the scenario's exit(2).
+                unsafe { libc::_exit(status) }
+            }
+            Req::Die { sig } => {
+                // SAFETY: default action, then the signal (not raise(3): a
+                // cloned child's thread descriptor still names its parent).
+                unsafe {
+                    libc::signal(sig, libc::SIG_DFL);
+                    libc::kill(libc::getpid(), sig);
+                    libc::_exit(123);
+                }
+            }
+            other => {
+                drop(fds);
+                let r = call(other);
+                reply(&r, None);
+            }
+        }
+    }
+}
+
+/// A real fork: the child gets a new channel whose driver end goes back to
+/// the driver with the reply; the child then announces itself on its own.
+fn fork(name: &str, driver: libc::pid_t) {
+    let mut sv = [0 as RawFd; 2];
+    // SAFETY: socketpair into a local array.
+    if unsafe {
+        libc::socketpair(
+            libc::AF_UNIX,
+            libc::SOCK_STREAM | libc::SOCK_CLOEXEC,
+            0,
+            sv.as_mut_ptr(),
+        )
+    } != 0
+    {
+        reply(&Rep::Err(errno()), None);
+        return;
+    }
+    // Move both ends far above the scenario's descriptors.
+    let high = |fd: RawFd| -> RawFd {
+        // SAFETY: dup to >= 1001, then close the low number.
+        unsafe {
+            let h = libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, CHAN_FD + 1);
+            libc::close(fd);
+            h
+        }
+    };
+    let (a, b) = (high(sv[0]), high(sv[1]));
+    let name = CString::new(name.replace('\0', "")).unwrap_or_default();
+    // SAFETY: a fork (clone without CLONE_VM) of this single-threaded
+    // process; CLONE_PARENT makes the child the driver's child.
+    let pid = unsafe {
+        libc::syscall(
+            libc::SYS_clone,
+            (libc::CLONE_PARENT | libc::SIGCHLD) as libc::c_ulong,
+            0usize,
+            0usize,
+            0usize,
+            0usize,
+        )
+    };
+    if pid < 0 {
+        let e = errno();
+        // SAFETY: closing our own fds.
+        unsafe {
+            libc::close(a);
+            libc::close(b);
+        }
+        reply(&Rep::Err(e), None);
+        return;
+    }
+    if pid == 0 {
+        // SAFETY: the child swaps its channel for the new one.
+        unsafe {
+            libc::dup2(b, CHAN_FD);
+            libc::close(a);
+            libc::close(b);
+            libc::prctl(libc::PR_SET_NAME, name.as_ptr());
+        }
+        die_with_driver(driver);
+        ready();
+        return;
+    }
+    // SAFETY: the parent keeps nothing of the child's channel.
+    unsafe { libc::close(b) };
+    reply(&Rep::Int(pid), Some(a));
+    // SAFETY: the driver has its own copy now.
+    unsafe { libc::close(a) };
+}
+
+fn bytes_at(buf: Vec<u8>, n: isize) -> Rep {
+    if n < 0 {
+        Rep::Err(errno())
+    } else {
+        let mut b = buf;
+        b.truncate(n as usize);
+        Rep::Bytes(b)
+    }
+}
+
+/// One system call or memory access.
+fn call(req: Req) -> Rep {
+    // SAFETY: each arm is the system call the scenario makes, with the
+    // scenario's arguments, or the loads and stores a C program makes: a bad
+    // address faults, which is the point.
+    unsafe {
+        match req {
+            Req::Open { path, flags, mode } => {
+                ret(libc::open(cstr(&path).as_ptr(), flags, mode as libc::c_uint) as i64)
+            }
+            Req::Close { fd } => ret(libc::close(fd) as i64),
+            Req::Ftruncate { fd, len } => ret(libc::ftruncate(fd, len) as i64),
+            Req::Read { fd, n } => {
+                let mut buf = vec![0u8; n.min(1 << 26) as usize];
+                let r = libc::read(fd, buf.as_mut_ptr().cast(), buf.len());
+                bytes_at(buf, r)
+            }
+            Req::Pread { fd, n, off } => {
+                let mut buf = vec![0u8; n.min(1 << 26) as usize];
+                let r = libc::pread(fd, buf.as_mut_ptr().cast(), buf.len(), off);
+                bytes_at(buf, r)
+            }
+            Req::Write { fd, data } => {
+                ret(libc::write(fd, data.as_ptr().cast(), data.len()) as i64)
+            }
+            Req::Pwrite { fd, data, off } => {
+                ret(libc::pwrite(fd, data.as_ptr().cast(), data.len(), off) as i64)
+            }
+            Req::Lseek { fd, off, whence } => ret(libc::lseek(fd, off, whence)),
+            Req::Unlink { path } => ret(libc::unlink(cstr(&path).as_ptr()) as i64),
+            Req::Fsync { fd } => ret(libc::fsync(fd) as i64),
+            Req::Mkstemp { template } => {
+                let mut t = cstr(&template).into_bytes_with_nul();
+                let fd = libc::mkstemp(t.as_mut_ptr().cast());
+                if fd < 0 {
+                    Rep::Err(errno())
+                } else {
+                    t.pop();
+                    Rep::Mkstemp { fd, path: t }
+                }
+            }
+            Req::Ftok { path, id } => {
+                let mut st: libc::stat = std::mem::zeroed();
+                if libc::stat(cstr(&path).as_ptr(), &mut st) != 0 {
+                    return Rep::Err(errno());
+                }
+                // glibc sysvipc/ftok.c.
+                let key = (st.st_ino & 0xffff) as u32
+                    | ((st.st_dev & 0xff) as u32) << 16
+                    | ((id as u32) & 0xff) << 24;
+                Rep::Int(key as i32 as i64)
+            }
+            Req::Mmap {
+                addr,
+                len,
+                prot,
+                flags,
+                fd,
+                off,
+            } => {
+                let p = libc::mmap(addr as *mut _, len as usize, prot, flags, fd, off);
+                if p == libc::MAP_FAILED {
+                    Rep::Err(errno())
+                } else {
+                    Rep::Int(p as i64)
+                }
+            }
+            Req::Munmap { addr, len } => ret(libc::munmap(addr as *mut _, len as usize) as i64),
+            Req::Msync { addr, len, flags } => {
+                ret(libc::msync(addr as *mut _, len as usize, flags) as i64)
+            }
+            Req::Madvise { addr, len, advice } => {
+                ret(libc::madvise(addr as *mut _, len as usize, advice) as i64)
+            }
+            Req::Mprotect { addr, len, prot } => {
+                ret(libc::mprotect(addr as *mut _, len as usize, prot) as i64)
+            }
+            Req::Mincore { addr, len } => {
+                let mut v = vec![0u8; (len as usize).div_ceil(4096)];
+                if libc::mincore(addr as *mut _, len as usize, v.as_mut_ptr()) != 0 {
+                    Rep::Err(errno())
+                } else {
+                    Rep::Bytes(v)
+                }
+            }
+            Req::Shmget { key, size, flags } => ret(libc::shmget(key, size as usize, flags) as i64),
+            Req::Shmat { id, addr, flags } => {
+                let p = libc::shmat(id, addr as *const _, flags);
+                if p as isize == -1 {
+                    Rep::Err(errno())
+                } else {
+                    Rep::Int(p as i64)
+                }
+            }
+            Req::Shmdt { addr } => ret(libc::shmdt(addr as *const _) as i64),
+            Req::Shmctl { id, cmd, set } => shmctl(id, cmd, set),
+            Req::WriteUser { addr, data } => {
+                for (i, b) in data.iter().enumerate() {
+                    std::ptr::write_volatile((addr as usize + i) as *mut u8, *b);
+                }
+                Rep::Int(0)
+            }
+            Req::FillUser { addr, byte, len } => {
+                for i in 0..len as usize {
+                    std::ptr::write_volatile((addr as usize + i) as *mut u8, byte);
+                }
+                Rep::Int(0)
+            }
+            Req::ReadUser { addr, len } => {
+                let mut v = Vec::with_capacity(len as usize);
+                for i in 0..len as usize {
+                    v.push(std::ptr::read_volatile((addr as usize + i) as *const u8));
+                }
+                Rep::Bytes(v)
+            }
+            Req::ReadCstr { addr, max } => {
+                let mut v = Vec::new();
+                for i in 0..max as usize {
+                    let b = std::ptr::read_volatile((addr as usize + i) as *const u8);
+                    if b == 0 {
+                        break;
+                    }
+                    v.push(b);
+                }
+                Rep::Bytes(v)
+            }
+            Req::RecvFd
+            | Req::SendFd { .. }
+            | Req::Fork { .. }
+            | Req::Exit { .. }
+            | Req::Die { .. } => Rep::Err(libc::EINVAL),
+        }
+    }
+}
+
+fn shmctl(id: i32, cmd: i32, set: Option<(u32, u32, u32)>) -> Rep {
+    // SAFETY: shmctl with a buffer of the size the command writes.
+    unsafe {
+        match cmd {
+            libc::IPC_INFO | 14 => {
+                // Both structs fit in a shmid_ds-sized buffer; read as words.
+                let mut buf = [0u64; 16];
+                let r = libc::shmctl(id, cmd, buf.as_mut_ptr().cast());
+                if r < 0 {
+                    return Rep::Err(errno());
+                }
+                let info = if cmd == libc::IPC_INFO {
+                    // struct shminfo: shmmax, shmmin, shmmni, shmseg, shmall.
+                    [buf[0], buf[1], buf[2], buf[3], buf[4]]
+                } else {
+                    // struct shm_info: int used_ids; (pad) shm_tot, shm_rss, shm_swp, ...
+                    [buf[0] & 0xffff_ffff, buf[1], buf[2], buf[3], 0]
+                };
+                Rep::Shmctl {
+                    ret: r as i64,
+                    ds: None,
+                    info: Some(info),
+                }
+            }
+            libc::IPC_SET => {
+                let mut ds: libc::shmid_ds = std::mem::zeroed();
+                if libc::shmctl(id, libc::IPC_STAT, &mut ds) < 0 {
+                    return Rep::Err(errno());
+                }
+                if let Some((uid, gid, mode)) = set {
+                    ds.shm_perm.uid = uid;
+                    ds.shm_perm.gid = gid;
+                    ds.shm_perm.mode = mode as _;
+                }
+                let r = libc::shmctl(id, libc::IPC_SET, &mut ds);
+                if r < 0 {
+                    return Rep::Err(errno());
+                }
+                Rep::Shmctl {
+                    ret: r as i64,
+                    ds: None,
+                    info: None,
+                }
+            }
+            _ => {
+                let mut ds: libc::shmid_ds = std::mem::zeroed();
+                let r = libc::shmctl(id, cmd, &mut ds);
+                if r < 0 {
+                    return Rep::Err(errno());
+                }
+                let filled = matches!(cmd, libc::IPC_STAT | 13 | 15);
+                let ds = filled.then(|| Ds {
+                    key: ds.shm_perm.__key,
+                    uid: ds.shm_perm.uid,
+                    gid: ds.shm_perm.gid,
+                    cuid: ds.shm_perm.cuid,
+                    cgid: ds.shm_perm.cgid,
+                    mode: ds.shm_perm.mode as u32,
+                    seq: ds.shm_perm.__seq as u32,
+                    segsz: ds.shm_segsz as u64,
+                    atime: ds.shm_atime,
+                    dtime: ds.shm_dtime,
+                    ctime: ds.shm_ctime,
+                    cpid: ds.shm_cpid,
+                    lpid: ds.shm_lpid,
+                    nattch: ds.shm_nattch,
+                });
+                Rep::Shmctl {
+                    ret: r as i64,
+                    ds,
+                    info: None,
+                }
+            }
+        }
+    }
+}
+
+/// Forks a worker from the driver. In the parent: the child's pid.
+pub(crate) fn spawn(s: &Setup, chan_child: std::os::fd::OwnedFd) -> std::io::Result<libc::pid_t> {
+    let raw = chan_child.as_raw_fd();
+    // SAFETY: fork; the child only makes system calls and uses glibc malloc
+    // (made fork-safe by glibc) until it serves, and never returns here.
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    if pid == 0 {
+        run(raw, s);
+    }
+    drop(chan_child);
+    Ok(pid)
+}
