@@ -330,6 +330,9 @@ impl Kernel {
                 }
             }
         }
+        if let Some(console) = self.console {
+            *file_refs.entry(console).or_default() += 1;
+        }
         for q in self.in_flight.values() {
             for &f in q {
                 *file_refs.entry(f).or_default() += 1;

@@ -277,6 +277,9 @@ pub struct Kernel {
     pub(crate) next_ino: u32,
     pub(crate) next_anon_vma: u32,
     pub(crate) next_temp: u64,
+    /// The terminal's open file, held by the (unmodelled) login shell that
+    /// started every process: their fds 0, 1 and 2 share it.
+    pub console: Option<FileKey>,
     /// `vm.swappiness` (default 60).
     pub swappiness: u32,
     /// How much of `dmesg` a backend reader has taken.
@@ -325,6 +328,7 @@ impl Kernel {
             next_temp: 0,
             dmesg_read: 0,
             swappiness: 60,
+            console: None,
             cfg,
         };
         k.mount_initial_filesystems();

@@ -130,6 +130,19 @@ pub struct StepOutcome {
     pub checks: Vec<Check>,
     /// Kernel log lines the step produced (the OOM killer).
     pub dmesg: Vec<String>,
+    /// The step's quiz: the question, the choices, and the right one (from 1).
+    pub quiz: Option<QuizView>,
+}
+
+/// A quiz as the transcript and the TUI show it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct QuizView {
+    /// The question.
+    pub ask: String,
+    /// The choices.
+    pub choices: Vec<String>,
+    /// The right choice, counting from 1.
+    pub answer: usize,
 }
 
 impl StepOutcome {
@@ -300,6 +313,11 @@ impl<'s, B: Backend> Run<'s, B> {
             changes,
             checks,
             dmesg,
+            quiz: step.quiz.as_ref().map(|q| QuizView {
+                ask: q.ask.value.clone(),
+                choices: q.choices.iter().map(|c| c.value.clone()).collect(),
+                answer: q.answer.value,
+            }),
         })
     }
 
@@ -439,7 +457,7 @@ impl<'s, B: Backend> Run<'s, B> {
                     .wrapping_add(self.eval(Some(pname), &place.index).as_int());
                 match self.backend.read_user(pid, addr as u64, 1) {
                     Ok(b) => {
-                        out.push_str(&show_byte(b[0]));
+                        out.push_str(&show_bytes(&b));
                         self.bind(pname, &name.name, Value::Int(b[0] as i64));
                         CallResult {
                             ret: Some(b[0] as i64),
@@ -1303,6 +1321,14 @@ fn show_expect(v: &ExpectValue) -> String {
     }
 }
 
+/// A C integer literal: `0x48d2`, `0`, `17`.
+fn parse_word(s: &str) -> Option<u64> {
+    match s.strip_prefix("0x") {
+        Some(hex) => u64::from_str_radix(hex, 16).ok(),
+        None => s.parse().ok(),
+    }
+}
+
 /// Reads `"12 kB"`, `"+4 kB"`, `"-4 kB"` back into bytes.
 fn parse_kb(s: &str) -> Option<i64> {
     let n = s.strip_suffix(" kB")?;
@@ -1317,8 +1343,12 @@ fn agrees<B: Backend>(want: &ExpectValue, seen: &str, run: &Run<B>, pname: Optio
         ExpectValue::None => seen == "none",
         ExpectValue::Int(i) => seen.parse::<i64>().ok() == Some(*i) || parse_kb(seen) == Some(*i),
         ExpectValue::Text(t) => {
-            // A slot's word is compared by its first token.
-            seen == t || seen.split(' ').next() == Some(t.as_str())
+            // A slot's word is compared by its first token, as a number
+            // (`"0"` and `"0x0 (empty)"` agree).
+            let first = seen.split(' ').next().unwrap_or_default();
+            seen == t
+                || first == t
+                || matches!((parse_word(first), parse_word(t)), (Some(a), Some(b)) if a == b)
         }
         ExpectValue::Bytes(b) => parse_kb(seen).or_else(|| seen.parse::<i64>().ok()) == Some(*b),
         ExpectValue::Errno(e) => seen == e,

@@ -150,6 +150,17 @@ pub fn step_text(o: &StepOutcome, st: Style) -> String {
         st.cyan(&format!("{who}:")),
         st.bold(&o.do_)
     );
+    if let Some(q) = &o.quiz {
+        let _ = writeln!(out, "    {} {}", st.yellow("quiz:"), q.ask);
+        for (i, c) in q.choices.iter().enumerate() {
+            let mark = if i + 1 == q.answer {
+                st.green("*")
+            } else {
+                " ".to_string()
+            };
+            let _ = writeln!(out, "      {mark} {}) {c}", i + 1);
+        }
+    }
     let result = match (&o.result.signal, &o.result.errno, o.result.ret) {
         (Some(sig), _, _) => st.red(&format!("killed by {}", sig.name())),
         (None, Some(e), ret) => st.yellow(&format!(
@@ -175,7 +186,7 @@ pub fn step_text(o: &StepOutcome, st: Style) -> String {
             let _ = writeln!(out, "    {}", st.dim(line));
         }
     }
-    for line in trace_lines(&o.trace) {
+    for line in collapse_repeats(trace_lines(&o.trace)) {
         for (i, piece) in wrap_chain(&line, 96).iter().enumerate() {
             let lead = if i == 0 {
                 st.dim("kernel:")
@@ -188,11 +199,36 @@ pub fn step_text(o: &StepOutcome, st: Style) -> String {
     for d in &o.dmesg {
         let _ = writeln!(out, "    {} {d}", st.red("dmesg:"));
     }
-    for c in o
-        .changes
-        .iter()
-        .filter(|c| !(c.before == "none" && is_zero(&c.after)))
-    {
+    // A process that ended takes its observables with it: one line each.
+    // Processes that ended in this step (exit, a fatal signal, the OOM killer).
+    let mut gone: Vec<&str> = Vec::new();
+    if let Some(p) = o.proc.as_deref() {
+        if o.result.signal.is_some() || o.do_.trim_start().starts_with("exit(") {
+            gone.push(p);
+        }
+    }
+    for d in &o.dmesg {
+        if let Some(name) = d
+            .split_once('(')
+            .and_then(|(_, r)| r.split_once(')'))
+            .map(|(n, _)| n)
+        {
+            gone.push(name);
+        }
+    }
+    gone.retain(|p| o.changes.iter().filter(|c| ended_of(c) == Some(*p)).count() > 2);
+    for p in &gone {
+        let n = o.changes.iter().filter(|c| ended_of(c) == Some(*p)).count();
+        let _ = writeln!(
+            out,
+            "    {} {n} observables of {p} -> none",
+            st.dim("changed:")
+        );
+    }
+    for c in o.changes.iter().filter(|c| {
+        !(c.before == "none" && is_zero(&c.after))
+            && !ended_of(c).is_some_and(|p| gone.contains(&p))
+    }) {
         let _ = writeln!(
             out,
             "    {} {}: {} -> {}",
@@ -204,9 +240,14 @@ pub fn step_text(o: &StepOutcome, st: Style) -> String {
     }
     for c in &o.checks {
         if c.ok {
+            // Say what the observable read where it tells more (a slot's decoding).
+            let more = match c.seen.strip_prefix(c.expected.as_str()) {
+                Some(rest) if rest.starts_with(' ') => rest.to_string(),
+                _ => String::new(),
+            };
             let _ = writeln!(
                 out,
-                "    {} {} = {}",
+                "    {} {} = {}{more}",
                 st.green("expect ok:"),
                 c.observable,
                 show(&c.expected)
@@ -223,6 +264,30 @@ pub fn step_text(o: &StepOutcome, st: Style) -> String {
         }
     }
     out
+}
+
+/// The process whose observable went to `none` in this change, if any.
+fn ended_of(c: &crate::runner::Change) -> Option<&str> {
+    if c.after == "none" {
+        c.name.split_once('@').map(|(_, p)| p)
+    } else {
+        None
+    }
+}
+
+/// Runs of the same call chain (a `memset` faulting page after page) as
+/// one line with a count.
+fn collapse_repeats(lines: Vec<String>) -> Vec<String> {
+    let mut out: Vec<(String, usize)> = Vec::new();
+    for l in lines {
+        match out.last_mut() {
+            Some((last, n)) if *last == l => *n += 1,
+            _ => out.push((l, 1)),
+        }
+    }
+    out.into_iter()
+        .map(|(l, n)| if n > 1 { format!("{l}  (x{n})") } else { l })
+        .collect()
 }
 
 /// A value that says "nothing yet" (a new mapping's smaps fields).

@@ -440,26 +440,29 @@ impl Kernel {
     }
 
     pub(crate) fn reserve_std_fds(&mut self, pid: Pid) {
-        let tty = self.dentry_free_ino("/dev/pts/0");
-        let key = self.files.insert(File {
-            ino: tty,
-            flags: o::RDWR,
-            pos: 0,
-            refcount: 3,
+        let console = *self.console.get_or_insert_with(|| {
+            let tty = self
+                .inodes
+                .values()
+                .find(|i| i.name == "/dev/pts/0")
+                .map(|i| i.ino)
+                .expect("boot inode");
+            self.inodes.get_mut(&tty).expect("the tty exists").i_count += 1;
+            self.files.insert(File {
+                ino: tty,
+                flags: o::RDWR,
+                pos: 0,
+                refcount: 1,
+            })
         });
-        self.inodes.get_mut(&tty).expect("the tty exists").i_count += 1;
-        let task = self.tasks.get_mut(&pid).expect("spawned");
         for fd in 0..3 {
-            task.fds.insert(fd, key);
+            self.files[console].refcount += 1;
+            self.tasks
+                .get_mut(&pid)
+                .expect("spawned")
+                .fds
+                .insert(fd, console);
         }
-    }
-
-    fn dentry_free_ino(&self, name: &str) -> u32 {
-        self.inodes
-            .values()
-            .find(|i| i.name == name)
-            .map(|i| i.ino)
-            .expect("boot inode")
     }
 
     /// `generic_permission`: may `pid` access `ino` as `mask` asks ([`may`])?

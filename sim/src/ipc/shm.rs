@@ -227,7 +227,7 @@ impl Kernel {
     /// `shmget(2)` -> `ipcget`.
     pub fn shmget(&mut self, pid: Pid, key: i32, size: u64, shmflg: i32) -> SysResult<i32> {
         self.tick();
-        self.trace.enter("ksys_shmget", "ipc/shm.c");
+        self.trace.enter("sys_shmget", "ipc/shm.c");
         let r = self.ipcget(pid, key, size, shmflg);
         self.trace.leave();
         r
@@ -483,7 +483,7 @@ impl Kernel {
     pub fn shmdt(&mut self, pid: Pid, shmaddr: u64) -> SysResult<i32> {
         self.tick();
         self.task(pid)?;
-        self.trace.enter("ksys_shmdt", "ipc/shm.c");
+        self.trace.enter("sys_shmdt", "ipc/shm.c");
         let r = (|| {
             if !shmaddr.is_multiple_of(SHMLBA) {
                 return Err(Errno::EINVAL);
@@ -535,7 +535,7 @@ impl Kernel {
         set: Option<(u32, u32, u32)>,
     ) -> SysResult<ShmctlResult> {
         self.tick();
-        self.trace.enter("ksys_shmctl", "ipc/shm.c");
+        self.trace.enter("sys_shmctl", "ipc/shm.c");
         let r = self.do_shmctl(pid, shmid, cmd, set);
         self.trace.leave();
         r

@@ -163,7 +163,7 @@ impl Kernel {
                 addr,
             }),
             Err(VmFault::Oom) => {
-                self.trace.leaf("pagefault_out_of_memory", "mm/oom_kill.c");
+                self.trace.leaf("__alloc_pages_may_oom", "mm/page_alloc.c");
                 match self.out_of_memory(pid, addr) {
                     Some(fault) => Err(fault),
                     None => Ok(()),

@@ -99,7 +99,7 @@ impl Kernel {
         off: i64,
     ) -> SysResult<u64> {
         self.tick();
-        self.trace.enter("ksys_mmap_pgoff", "mm/mmap.c");
+        self.trace.enter("sys_mmap_pgoff", "mm/mmap.c");
         let r = self.do_mmap(pid, addr, len, prot, flags, fd, off);
         self.trace.leave();
         r

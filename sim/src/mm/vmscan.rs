@@ -344,9 +344,11 @@ impl Kernel {
 
     /// `shrink_inactive_list`: isolates and hands pages to `shrink_page_list`,
     /// then puts the survivors back.
-    fn shrink_inactive_list(&mut self, lru: Lru, nr: u64, _want: u64) -> u64 {
+    fn shrink_inactive_list(&mut self, lru: Lru, nr: u64, want: u64) -> u64 {
         self.trace.enter("shrink_inactive_list", "mm/vmscan.c");
-        let pages = self.isolate_lru_pages(lru, nr);
+        // Batches of SWAP_CLUSTER_MAX, and no more than is still wanted, so
+        // that reclaim(N) frees N pages when it can, not a whole batch.
+        let pages = self.isolate_lru_pages(lru, nr.min(want).min(SWAP_CLUSTER_MAX));
         let freed = self.shrink_page_list(pages, false);
         self.trace.leave();
         freed
