@@ -226,8 +226,9 @@ pub fn step_text(o: &StepOutcome, st: Style) -> String {
         );
     }
     for c in o.changes.iter().filter(|c| {
-        !(c.before == "none" && is_zero(&c.after))
-            && !ended_of(c).is_some_and(|p| gone.contains(&p))
+        let new_and_empty = c.before == "none" && is_zero(&c.after);
+        let of_gone = ended_of(c).is_some_and(|p| gone.contains(&p));
+        !(new_and_empty || of_gone)
     }) {
         let _ = writeln!(
             out,
