@@ -490,7 +490,7 @@ fn shmctl(id: i32, cmd: i32, set: Option<(u32, u32, u32)>) -> Rep {
                     return Rep::Err(errno());
                 }
                 let filled = matches!(cmd, libc::IPC_STAT | 13 | 15);
-                let ds = filled.then(|| Ds {
+                let ds = filled.then_some(Ds {
                     key: ds.shm_perm.__key,
                     uid: ds.shm_perm.uid,
                     gid: ds.shm_perm.gid,
