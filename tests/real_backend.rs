@@ -269,6 +269,10 @@ proc = "other"
 do = "id = shmget(0x1234, 0, 0)"
 expect = { shm.id.nattch = 1, shm.id.cpid = "owner" }
 [[step]]
+do = 'ipcs("-m")'
+[[step]]
+do = "pmap(owner)"
+[[step]]
 proc = "owner"
 do = "shmctl(id, IPC_RMID, NULL)"
 expect = { ret = 0, shm.id.perms = "1666", shm.id.key = 0, shm.id.nattch = 1 }
@@ -283,6 +287,18 @@ expect = { ret = 0, shm.id = "none" }
 "#,
         );
         assert_all_ok(&out);
+        // ipcs shows the run's segment only, under the scenario's key; pmap
+        // names the process (and the attach, by the host's id).
+        let id = out[0].result.ret.unwrap();
+        let rows: Vec<&str> = out[3].out.lines().filter(|l| l.starts_with("0x")).collect();
+        assert_eq!(rows.len(), 1, "{}", out[3].out);
+        assert!(
+            rows[0].starts_with("0x00001234")
+                && rows[0].split_whitespace().nth(1) == Some(&id.to_string()[..])
+        );
+        let pmap = &out[4].out;
+        assert!(pmap.lines().next().unwrap().ends_with("owner"), "{pmap}");
+        assert!(pmap.contains(&format!("shmid={id:#x}")), "{pmap}");
     }
 
     #[test]

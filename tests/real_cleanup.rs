@@ -383,10 +383,19 @@ expect = {{ ret = -1, errno = "EINVAL" }}
         (t, st)
     }
 
-    fn test_root(tag: &str) -> PathBuf {
+    /// A run root of the test's own, removed however the test ends.
+    struct TestRoot(PathBuf);
+
+    impl Drop for TestRoot {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn test_root(tag: &str) -> TestRoot {
         let d = std::env::temp_dir().join(format!("shmsim-cleanup-{tag}-{}", std::process::id()));
         std::fs::create_dir_all(&d).unwrap();
-        d
+        TestRoot(d)
     }
 
     #[test]
@@ -394,11 +403,10 @@ expect = {{ ret = -1, errno = "EINVAL" }}
         use std::os::unix::process::ExitStatusExt;
         for sig in [SIGINT, SIGTERM] {
             let root = test_root("sig");
-            let (t, st) = signalled_child(sig, &root);
+            let (t, st) = signalled_child(sig, &root.0);
             // The run cleaned up, then the signal ended the process as it would have.
             assert_eq!(st.signal(), Some(sig), "{st:?}");
             assert_gone(&t);
-            let _ = std::fs::remove_dir(&root);
         }
     }
 
@@ -406,7 +414,7 @@ expect = {{ ret = -1, errno = "EINVAL" }}
     fn after_the_driver_is_killed_outright() {
         use std::os::unix::process::ExitStatusExt;
         let root = test_root("kill");
-        let (t, st) = signalled_child(SIGKILL, &root);
+        let (t, st) = signalled_child(SIGKILL, &root.0);
         assert_eq!(st.signal(), Some(SIGKILL));
         // The workers die with their driver (PR_SET_PDEATHSIG) ...
         for p in &t.pids {
@@ -424,13 +432,12 @@ expect = {{ ret = -1, errno = "EINVAL" }}
         let next = RealBackend::new(
             &config_of(s),
             RealOptions {
-                run_root: root.clone(),
+                run_root: root.0.clone(),
                 ..RealOptions::default()
             },
         )
         .unwrap();
         drop(next);
         assert_gone(&t);
-        let _ = std::fs::remove_dir(&root);
     }
 }

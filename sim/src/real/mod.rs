@@ -36,6 +36,28 @@
 //! no other segment on the host has (`IPC_PRIVATE` stays private), and the
 //! run only touches, attaches or removes what it created. Whatever it
 //! created is removed when it ends, fails, panics or is interrupted.
+//!
+//! What is approximate, and why:
+//! - `meminfo` and `df` are machine-wide: on a shared host other processes
+//!   (and the driver itself) move them; the runner takes deltas.
+//! - A worker is a fork of the driver (no exec): its inherited heap and stack
+//!   pages are copied on write as it serves, a few pages of `AnonPages`.
+//! - The fault's `si_code`/`si_addr` come from the worker's own handler
+//!   (exact); a worker that dies without one reports `SEGV_MAPERR` at 0.
+//! - Without swap on the host, `meminfo.SwapCached`/`SwapUsed` are
+//!   [`Reading::NotObservable`]; `smaps.Swap` and `shm.swap` read the host's
+//!   true 0 (the trait has no way to mark one field).
+//! - `shm_open`'s name checks are glibc 2.38's (the model's), then the real
+//!   `open(2)`; `mkstemp` uses the model's name.
+//! - Refused to protect the worker's own memory (its inherited libraries,
+//!   heap, stack): `munmap`/`mprotect`/`madvise` there give `EPERM`, a load or
+//!   store there ends the process with SIGSEGV (a note says so), `MAP_FIXED`
+//!   over it becomes `MAP_FIXED_NOREPLACE` (`EEXIST`), `SHM_REMAP` is dropped.
+//! - Over the memory cap: `mmap` and `shmget` give `ENOMEM`, `ftruncate` and
+//!   `pwrite` `EFBIG`, `memset` ends the process with SIGKILL (as an OOM kill).
+//! - `reclaim`, `sysctl`, `drop_caches` are sim only, and not mirrored into
+//!   the shadow model either, so that it keeps following the host.
+//! - `take_trace` and `take_dmesg` are always empty.
 
 mod guard;
 mod host;
