@@ -48,6 +48,8 @@ pub mod klib;
 pub mod mm;
 pub mod observe;
 pub mod process;
+#[cfg(target_os = "linux")]
+pub mod real;
 pub mod runner;
 pub mod scenario;
 pub mod trace;
