@@ -10,7 +10,7 @@
 
 use crate::backend::Backend;
 use crate::runner::{Run, StepOutcome};
-use crate::scenario::calls::Returns;
+use crate::scenario::calls::{Returns, Scope};
 use crate::scenario::Scenario;
 use serde::Serialize;
 use std::fmt::Write;
@@ -76,6 +76,14 @@ pub const ALLOWLIST: &[Allowance] = &[
         reason: "the host's free memory moves with everything else it runs; the model's only with the scenario",
     },
     Allowance {
+        observable: "meminfo.AnonPages",
+        reason: "a real run's processes are forks of shmsim itself (no exec): their copy-on-write pages, and the host's own programs, move this machine-wide counter by hundreds of kB",
+    },
+    Allowance {
+        observable: "meminfo.Mapped",
+        reason: "a real run's processes map shmsim's own binary and libraries, and the host's programs map theirs: this machine-wide counter moves by hundreds of kB",
+    },
+    Allowance {
         observable: "meminfo.Cached",
         reason: "the host's page cache also holds the files its own programs read while the scenario runs",
     },
@@ -120,6 +128,14 @@ fn verdict(name: &str, sim: &str, real: &str, tolerance_kb: i64) -> Verdict {
             Verdict::SimOnly
         };
     }
+    // System V keys compare by what they name: private (0) or not.
+    if name.starts_with("shm.") && name.split('@').next().is_some_and(|n| n.ends_with(".key")) {
+        return if (sim == "0") == (real == "0") {
+            Verdict::Agree
+        } else {
+            Verdict::Differ
+        };
+    }
     let same = sim == real
         || (name.starts_with("meminfo.") || name.starts_with("df."))
             && matches!((parse_kb(sim), parse_kb(real)), (Some(a), Some(b)) if (a - b).abs() <= tolerance_kb);
@@ -159,6 +175,13 @@ fn result_of(o: &StepOutcome, returns: Option<Returns>) -> String {
 }
 
 /// Plays `scenario` on both backends, step by step, and compares.
+///
+/// Once the two runs can no longer be the same machine (after a step only
+/// the model could run: `reclaim`, `sysctl`, `drop_caches`; after the
+/// model's OOM killer ended a process in its small memory; or from the start
+/// when the scenario sizes `/dev/shm`, since the host's is its own), a
+/// difference is reported as not observable here, with that reason, rather
+/// than as the model's error.
 pub fn compare<A: Backend, B: Backend>(
     scenario: &Scenario,
     sim: A,
@@ -168,21 +191,50 @@ pub fn compare<A: Backend, B: Backend>(
     let mut a = Run::with_backend(scenario, sim);
     let mut b = Run::with_backend(scenario, real);
     let mut out = Vec::new();
+    let mut apart: Option<String> = scenario.machine.dev_shm.as_ref().map(|d| {
+        format!(
+            "the scenario sizes /dev/shm ({} kB); the host's is its own",
+            d.value / 1024
+        )
+    });
+    // Swap on one machine and none on the other: what reclaim does differs.
+    let swap_total = |r: &crate::backend::Reading| r.value().and_then(|v| v.parse::<u64>().ok());
+    let sim_swap = a.backend.meminfo("SwapTotal");
+    let real_swap = b.backend.meminfo("SwapTotal");
+    if apart.is_none() {
+        apart = match (swap_total(&sim_swap), swap_total(&real_swap), &real_swap) {
+            (Some(s), Some(r), _) if (s == 0) != (r == 0) => Some(format!(
+                "the scenario's machine has {s} kB of swap, the host {r} kB"
+            )),
+            (Some(s), None, crate::backend::Reading::NotObservable(why)) if s > 0 => {
+                Some(why.clone())
+            }
+            _ => None,
+        };
+    }
     for step in &scenario.steps {
         let (Some(x), Some(y)) = (a.step(), b.step()) else {
             break;
         };
         let returns = step.call.map(|c| c.returns);
+        let scope = step.call.map(|c| c.scope);
         let mut obs = Vec::new();
         let (rx, ry) = (result_of(&x, returns), result_of(&y, returns));
+        let sim_only_step = y.out.starts_with("(sim only");
+        let result_verdict = if sim_only_step {
+            Verdict::SimOnly
+        } else {
+            verdict("result", &rx, &ry, 0)
+        };
         obs.push(Comparison {
             name: "result".into(),
-            verdict: verdict("result", &rx, &ry, 0),
+            verdict: result_verdict,
             sim: rx,
             real: ry,
         });
-        // Sim-only calls print a note instead of doing anything on the host.
-        if !y.out.starts_with("(sim only") {
+        // Look steps print the whole host (other files, times, pids), and
+        // sim-only calls print a note: their output is not compared.
+        if !sim_only_step && scope != Some(Scope::Look) {
             obs.push(Comparison {
                 name: "out".into(),
                 verdict: verdict("out", &x.out, &y.out, 0),
@@ -210,6 +262,22 @@ pub fn compare<A: Backend, B: Backend>(
                 sim: sx,
                 real: sy,
             });
+        }
+        if apart.is_none() && sim_only_step {
+            apart = Some(format!("step {} ({}) ran only in the model", x.step, x.do_));
+        }
+        if let Some(why) = &apart {
+            for c in &mut obs {
+                if c.verdict == Verdict::Differ {
+                    c.verdict = Verdict::NotObservable(why.clone());
+                }
+            }
+        }
+        if apart.is_none() && !x.dmesg.is_empty() {
+            apart = Some(format!(
+                "the model's memory ran out at step {}; the host's did not",
+                x.step
+            ));
         }
         out.push(StepComparison {
             step: x.step,

@@ -20,13 +20,16 @@ Examples:
   shmsim run 01-posix-producer-consumer        play a bundled scenario
   shmsim run my.toml --json | jq .observables  one JSON object per step
   shmsim check scenarios/*.toml                verify every expect
+  shmsim real 01                               the same steps on your kernel (Linux)
+  shmsim compare scenarios/*.toml              the model beside your kernel
   shmsim state 01 --step 4                     the model after step 4
   shmsim new my-scenario                       start from a template
   shmsim schema > scenarios/shmsim.schema.json the JSON Schema for TOML editors
 
 Exit codes:
   0  success (check: every expectation holds)
-  1  check: an expectation failed; new: the file exists
+  1  check: an expectation failed; compare: an observable differs;
+     new: the file exists; real/compare: the run was refused
   2  a file is not a valid scenario (or cannot be read)";
 
 /// shmsim: a teaching simulator of how Linux shares memory.
@@ -57,6 +60,35 @@ enum Command {
         /// One JSON object per step (JSON Lines), with the complete state.
         #[arg(long)]
         json: bool,
+    },
+    /// Play a scenario on the host kernel (Linux): real processes, real calls.
+    Real {
+        /// A scenario file, or the name of a bundled one.
+        file: String,
+        /// One JSON object per step (JSON Lines).
+        #[arg(long)]
+        json: bool,
+        /// The most memory the run may use, e.g. "512 MiB".
+        #[arg(long, default_value = "256 MiB")]
+        memory_cap: String,
+    },
+    /// Play scenarios on the model and on the host kernel and compare every observable.
+    Compare {
+        /// Scenario files or bundled names.
+        #[arg(required = true)]
+        files: Vec<String>,
+        /// One JSON object per step.
+        #[arg(long)]
+        json: bool,
+        /// Show the observables that agree too.
+        #[arg(long)]
+        verbose: bool,
+        /// How far machine-wide counters (meminfo, df) may differ, in kB.
+        #[arg(long, default_value_t = sim::compare::DEFAULT_TOLERANCE_KB)]
+        tolerance: i64,
+        /// The most memory a run may use, e.g. "512 MiB".
+        #[arg(long, default_value = "256 MiB")]
+        memory_cap: String,
     },
     /// Play scenarios and verify every `expect`.
     Check {
@@ -102,6 +134,18 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Run { file, json } => run(&file, json, st),
         Command::Check { files } => check(&files, st),
+        Command::Real {
+            file,
+            json,
+            memory_cap,
+        } => real(&file, json, &memory_cap, st),
+        Command::Compare {
+            files,
+            json,
+            verbose,
+            tolerance,
+            memory_cap,
+        } => compare(&files, json, verbose, tolerance, &memory_cap),
         Command::State { file, step, json } => state(&file, step, json),
         Command::List => list(),
         Command::New { name } => new(&name),
@@ -369,4 +413,106 @@ fn new(name: &Path) -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+#[cfg(target_os = "linux")]
+fn real_backend(s: &Scenario, cap: &str) -> Result<sim::real::RealBackend, ExitCode> {
+    let memory_cap = sim::fs::proc::parse_size(cap).map_err(|e| {
+        eprintln!("--memory-cap {cap}: {e}");
+        ExitCode::from(2)
+    })?;
+    let opts = sim::real::RealOptions {
+        memory_cap,
+        ..sim::real::RealOptions::default()
+    };
+    sim::real::RealBackend::new(&sim::runner::config_of(s), opts).map_err(|e| {
+        eprintln!("{}: {e}", s.file);
+        ExitCode::from(1)
+    })
+}
+
+#[cfg(target_os = "linux")]
+fn real(file: &str, json: bool, cap: &str, st: Style) -> ExitCode {
+    let s = match load(file) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let backend = match real_backend(&s, cap) {
+        Ok(b) => b,
+        Err(code) => return code,
+    };
+    let mut r = Run::with_backend(&s, backend);
+    if !json {
+        out(&transcript::header(&s, st));
+        out("(played on the host kernel: no kernel functions are shown; cache and slot are sim only)\n");
+    }
+    let (mut total, mut failed) = (0, 0);
+    while let Some(o) = r.step() {
+        if json {
+            out(&(serde_json::to_string(&o).expect("outcomes serialize") + "\n"));
+        } else {
+            out("\n");
+            out(&transcript::step_text(&o, st));
+        }
+        total += o.checks.len();
+        failed += o.checks.iter().filter(|c| !c.ok).count();
+    }
+    if !json {
+        for n in r.backend.notes() {
+            out(&format!("note: {n}\n"));
+        }
+        out(&format!(
+            "\n{} of {total} expectations hold on this kernel\n",
+            total - failed
+        ));
+    }
+    ExitCode::SUCCESS
+}
+
+#[cfg(target_os = "linux")]
+fn compare(files: &[String], json: bool, verbose: bool, tolerance: i64, cap: &str) -> ExitCode {
+    let mut worst = 0u8;
+    for f in files {
+        let s = match load(f) {
+            Ok(s) => s,
+            Err(_) => {
+                worst = 2;
+                continue;
+            }
+        };
+        let backend = match real_backend(&s, cap) {
+            Ok(b) => b,
+            Err(_) => {
+                worst = worst.max(1);
+                continue;
+            }
+        };
+        let model = sim::kernel::Kernel::new(sim::runner::config_of(&s));
+        let steps = sim::compare::compare(&s, model, backend, tolerance);
+        let (agree, total) = sim::compare::tally(&steps);
+        if json {
+            for st in &steps {
+                out(&(serde_json::to_string(st).expect("comparisons serialize") + "\n"));
+            }
+        } else {
+            out(&format!("== {}\n", s.file));
+            out(&sim::compare::text(&steps, verbose));
+        }
+        if agree < total {
+            worst = worst.max(1);
+        }
+    }
+    ExitCode::from(worst)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn real(_: &str, _: bool, _: &str, _: Style) -> ExitCode {
+    eprintln!("shmsim real needs Linux: it plays the scenario on the host kernel");
+    ExitCode::from(2)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn compare(_: &[String], _: bool, _: bool, _: i64, _: &str) -> ExitCode {
+    eprintln!("shmsim compare needs Linux: it plays the scenario on the host kernel");
+    ExitCode::from(2)
 }
