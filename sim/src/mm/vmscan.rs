@@ -346,10 +346,19 @@ impl Kernel {
     /// then puts the survivors back.
     fn shrink_inactive_list(&mut self, lru: Lru, nr: u64, want: u64) -> u64 {
         self.trace.enter("shrink_inactive_list", "mm/vmscan.c");
-        // Batches of SWAP_CLUSTER_MAX, and no more than is still wanted, so
-        // that reclaim(N) frees N pages when it can, not a whole batch.
-        let pages = self.isolate_lru_pages(lru, nr.min(want).min(SWAP_CLUSTER_MAX));
-        let freed = self.shrink_page_list(pages, false);
+        // shrink_node_memcg scans `nr` pages in batches of SWAP_CLUSTER_MAX;
+        // the model takes no more than is still wanted in each, so that
+        // reclaim(N) frees N pages when it can, not a whole batch.
+        let (mut scanned, mut freed) = (0, 0);
+        while scanned < nr && freed < want {
+            let batch = (nr - scanned).min(want - freed).min(SWAP_CLUSTER_MAX);
+            let pages = self.isolate_lru_pages(lru, batch);
+            if pages.is_empty() {
+                break;
+            }
+            scanned += batch;
+            freed += self.shrink_page_list(pages, false);
+        }
         self.trace.leave();
         freed
     }
