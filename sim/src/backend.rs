@@ -14,6 +14,24 @@ use crate::ipc::shm::ShmctlResult;
 use crate::kernel::{Kernel, Pid};
 use crate::trace::TraceEvent;
 
+/// Per-page observables (`pte`, `core`, `data`, `cache`) show at most this
+/// many pages; a longer object ends with ` (+N pages)`. A sparse file can be
+/// terabytes long: its string cannot be.
+pub const MAX_OBSERVED_PAGES: u64 = 4096;
+
+/// The number of pages a per-page observable shows of `pages`, and the
+/// suffix that says how many it leaves out.
+pub fn observed_pages(pages: u64) -> (u64, String) {
+    if pages > MAX_OBSERVED_PAGES {
+        (
+            MAX_OBSERVED_PAGES,
+            format!(" (+{} pages)", pages - MAX_OBSERVED_PAGES),
+        )
+    } else {
+        (pages, String::new())
+    }
+}
+
 /// One observable as a backend reads it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Reading {

@@ -312,9 +312,11 @@ impl Kernel {
     /// swap or on disk) or `-` a hole, as `lseek(SEEK_DATA/SEEK_HOLE)` tells.
     pub fn data_string(&self, ino: u32) -> String {
         let has = self.page_has_data_map(ino);
-        (0..self.inodes[&ino].size_pages())
+        let (shown, more) = crate::backend::observed_pages(self.inodes[&ino].size_pages());
+        (0..shown)
             .map(|i| if has(i) { 'd' } else { '-' })
-            .collect()
+            .collect::<String>()
+            + &more
     }
 
     /// The sim-only `cache.PATH` observable: per page index up to `i_size`
@@ -327,13 +329,17 @@ impl Kernel {
             .iter()
             .last()
             .map_or(0, |(i, _)| i + 1);
-        (0..inode.size_pages().max(last))
-            .map(|i| match inode.mapping.i_pages.lookup(i) {
-                Some(CacheEntry::Page(_)) => 'P',
-                Some(CacheEntry::Swap(_)) => 'x',
-                None => '-',
-            })
-            .collect()
+        {
+            let (shown, more) = crate::backend::observed_pages(inode.size_pages().max(last));
+            (0..shown)
+                .map(|i| match inode.mapping.i_pages.lookup(i) {
+                    Some(CacheEntry::Page(_)) => 'P',
+                    Some(CacheEntry::Swap(_)) => 'x',
+                    None => '-',
+                })
+                .collect::<String>()
+                + &more
+        }
     }
 
     /// The sim-only `slot.PATH.N` observable: the raw word in slot `n` as

@@ -635,15 +635,31 @@ impl<'s, B: Backend> Run<'s, B> {
             "memcpy" => {
                 let dst = int(0) as u64;
                 let n = int(2) as u64;
-                let src = match self.eval(p, &a[1]) {
+                let r = match self.eval(p, &a[1]) {
+                    // A literal: its bytes and NUL, then zeroes (written page
+                    // by page, so a huge n faults at the end of the mapping).
                     Value::Str(mut b) => {
                         b.push(0);
-                        b.resize(n as usize, 0);
-                        Ok(b)
+                        b.truncate(n as usize);
+                        let rest = n - b.len() as u64;
+                        self.backend.write_user(pid, dst, &b).and_then(|()| {
+                            if rest > 0 {
+                                self.backend.fill_user(
+                                    pid,
+                                    dst.wrapping_add(b.len() as u64),
+                                    0,
+                                    rest,
+                                )
+                            } else {
+                                Ok(())
+                            }
+                        })
                     }
-                    v => self.backend.read_user(pid, v.as_int() as u64, n),
+                    v => self
+                        .backend
+                        .read_user(pid, v.as_int() as u64, n)
+                        .and_then(|b| self.backend.write_user(pid, dst, &b)),
                 };
-                let r = src.and_then(|b| self.backend.write_user(pid, dst, &b));
                 match r {
                     Ok(()) => {
                         bound = Some(Value::Ptr(dst));
@@ -907,13 +923,15 @@ impl<'s, B: Backend> Run<'s, B> {
             }
         }
         for (pname, pid, n, addr, len) in mappings {
+            let (shown, more) = crate::backend::observed_pages(len.div_ceil(4096));
+            let len = len.min(shown * 4096);
             o.insert(
                 format!("pte.{n}@{pname}"),
-                show_reading(self.backend.pte(pid, addr, len)),
+                show_reading(self.backend.pte(pid, addr, len)) + &more,
             );
             o.insert(
                 format!("core.{n}@{pname}"),
-                show_reading(self.backend.core(pid, addr, len)),
+                show_reading(self.backend.core(pid, addr, len)) + &more,
             );
             if let Ok(s) = self.backend.smaps(pid, addr) {
                 for f in SmapsField::ALL {

@@ -783,9 +783,14 @@ impl Kernel {
     /// A load of `len` bytes at `addr` by `pid`.
     pub fn read_user(&mut self, pid: Pid, addr: u64, len: u64) -> Result<Vec<u8>, Fault> {
         self.tick();
-        let mut out = vec![0u8; len as usize];
+        // Grows page by page, so that a huge length faults at the end of the
+        // mapping before anything large is allocated.
+        let mut out = Vec::new();
         self.access_user(pid, addr, len, false, |page, off, n, pos| {
-            page.read(off, &mut out[pos..pos + n]);
+            debug_assert_eq!(out.len(), pos);
+            let start = out.len();
+            out.resize(start + n, 0);
+            page.read(off, &mut out[start..]);
         })?;
         Ok(out)
     }

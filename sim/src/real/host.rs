@@ -214,7 +214,7 @@ pub(crate) fn data_string(fd: &OwnedFd) -> std::io::Result<String> {
         return Err(std::io::Error::last_os_error());
     }
     let size = st.st_size.max(0) as u64;
-    let pages = size.div_ceil(4096);
+    let (pages, more) = crate::backend::observed_pages(size.div_ceil(4096));
     let mut s = vec!['-'; pages as usize];
     let mut off: i64 = 0;
     while (off as u64) < size {
@@ -233,8 +233,11 @@ pub(crate) fn data_string(fd: &OwnedFd) -> std::io::Result<String> {
             break;
         }
         off = hole;
+        if off as u64 >= pages * 4096 {
+            break;
+        }
     }
-    Ok(s.into_iter().collect())
+    Ok(s.into_iter().collect::<String>() + &more)
 }
 
 /// Bytes used on the file system holding `path`, in kB (`statvfs`).
