@@ -1154,7 +1154,7 @@ pub fn look_on_kernel(
             "/proc/sysvipc/shm" => Ok(crate::ipc::proc::render_proc_sysvipc_shm(k)),
             other => Err(format!("cat: {other}: not modelled\n")),
         },
-        "ipcs" => ipcs(k, arg),
+        "ipcs" => crate::ipc::proc::render_ipcs(k, arg),
         "ls" => {
             let (_, dir) = split_opts(arg);
             let dir = if dir.is_empty() { "/dev/shm" } else { dir };
@@ -1190,25 +1190,6 @@ fn split_opts(arg: &str) -> (&str, &str) {
         }
     }
     (arg[..opts_end].trim(), arg[opts_end..].trim())
-}
-
-/// `ipcs` with the options the look step passes: `-m`, `-m -i ID`, `-u`, `-m -u`.
-fn ipcs(k: &Kernel, arg: &str) -> Result<String, String> {
-    use crate::ipc::proc as ipc;
-    let words: Vec<&str> = arg.split_whitespace().collect();
-    let has = |w: &str| words.contains(&w);
-    if let Some(i) = words.iter().position(|&w| w == "-i") {
-        let id = words
-            .get(i + 1)
-            .and_then(|w| w.parse().ok())
-            .ok_or("ipcs: option requires an argument -- 'i'\n")?;
-        return ipc::render_ipcs_m_i(k, id);
-    }
-    match (has("-u"), has("-m") || words.is_empty() || has("-a")) {
-        (true, true) if has("-m") => Ok(ipc::render_ipcs_m_u(k)),
-        (true, _) => Ok(ipc::render_ipcs_u(k)),
-        _ => Ok(ipc::render_ipcs_m(k)),
-    }
 }
 
 fn proc_swaps(k: &Kernel) -> String {

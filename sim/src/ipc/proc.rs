@@ -723,3 +723,70 @@ min seg size (bytes) = 1\n\n"
         );
     }
 }
+
+/// What `ipcs` is asked to show, from the options a look step passes
+/// (`-m`, `-u`, `-a`, `-m -i ID`): the one parser for the scenario checker
+/// and the runner.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IpcsView {
+    /// `ipcs -m` (also `ipcs`, `ipcs -a`): the segments.
+    Segments,
+    /// `ipcs -u`: the usage summary of every facility.
+    Usage,
+    /// `ipcs -m -u`: the shared memory usage summary.
+    SegmentUsage,
+    /// `ipcs -m -i ID`: one segment in detail.
+    Segment(i32),
+}
+
+impl IpcsView {
+    /// Parses the options; `Err((message, help))` for one the simulator's
+    /// `ipcs` does not show.
+    pub fn parse(args: &str) -> Result<IpcsView, (String, String)> {
+        let words: Vec<&str> = args.split_whitespace().collect();
+        let (mut m, mut u, mut id) = (false, false, None);
+        let mut i = 0;
+        while i < words.len() {
+            match words[i] {
+                "-m" => m = true,
+                "-u" => u = true,
+                "-a" => {}
+                "-i" => match words.get(i + 1).and_then(|w| w.parse::<i32>().ok()) {
+                    Some(n) => {
+                        id = Some(n);
+                        i += 1;
+                    }
+                    None => {
+                        return Err((
+                            "`-i` needs a segment id".into(),
+                            "write `ipcs(\"-m -i ID\")`".into(),
+                        ));
+                    }
+                },
+                w => {
+                    return Err((
+                        format!("`{w}` is not an option the simulator's ipcs shows"),
+                        "ipcs takes -m, -u, -a, and -m -i ID".into(),
+                    ));
+                }
+            }
+            i += 1;
+        }
+        Ok(match (id, u, m) {
+            (Some(n), _, _) => IpcsView::Segment(n),
+            (None, true, true) => IpcsView::SegmentUsage,
+            (None, true, false) => IpcsView::Usage,
+            (None, false, _) => IpcsView::Segments,
+        })
+    }
+}
+
+/// `ipcs` with the options of a look step.
+pub fn render_ipcs(k: &Kernel, args: &str) -> Result<String, String> {
+    match IpcsView::parse(args).map_err(|(m, _)| format!("ipcs: {m}\n"))? {
+        IpcsView::Segments => Ok(render_ipcs_m(k)),
+        IpcsView::Usage => Ok(render_ipcs_u(k)),
+        IpcsView::SegmentUsage => Ok(render_ipcs_m_u(k)),
+        IpcsView::Segment(id) => render_ipcs_m_i(k, id),
+    }
+}

@@ -1870,29 +1870,7 @@ fn tool_args(tool: &str, args: &str) -> Result<(), (String, String)> {
             let paths: Vec<&str> = o.paths.iter().map(String::as_str).collect();
             absolute(&paths)
         }
-        "ipcs" => {
-            let mut i = 0;
-            while i < words.len() {
-                match words[i] {
-                    "-m" | "-u" | "-a" => {}
-                    "-i" if i + 1 < words.len() => i += 1,
-                    "-i" => {
-                        return Err((
-                            "`-i` needs a segment id".into(),
-                            "write `ipcs(\"-m -i ID\")`".into(),
-                        ))
-                    }
-                    w => {
-                        return Err((
-                            format!("`{w}` is not an option the simulator's ipcs shows"),
-                            "ipcs takes -m, -u, -a, and -m -i ID".into(),
-                        ))
-                    }
-                }
-                i += 1;
-            }
-            Ok(())
-        }
+        "ipcs" => crate::ipc::proc::IpcsView::parse(&words.join(" ")).map(|_| ()),
         _ => {
             // ls: options, then one path.
             let paths: Vec<&str> = words
