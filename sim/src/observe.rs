@@ -8,7 +8,7 @@
 
 use crate::errno::{Errno, SysResult};
 use crate::fs::proc::{LsEntry, MeminfoView, PteView, SmapsView, StatfsView, VmaView};
-use crate::fs::vfs::{InodeKind, SuperBlock};
+use crate::fs::vfs::SuperBlock;
 use crate::kernel::{Kernel, Pid, Pte, Vma};
 use crate::mm::filemap::CacheEntry;
 use crate::mm::page::{pg, Mapping, PAGE_SIZE};
@@ -39,9 +39,6 @@ impl Kernel {
         let wmark_low = (self.mem.nr_pages() as i64 / 256).max(8);
         let available = (free - wmark_low + file_lru - (file_lru / 2).min(wmark_low)).max(0);
         let swap_total = self.total_swap_pages() as i64;
-        let mlocked = (0..self.mem.nr_pages())
-            .filter(|&p| self.mem.page(p).test(pg::MLOCKED))
-            .count() as i64;
         MeminfoView {
             mem_total: kb(self.mem.nr_pages() as i64),
             mem_free: kb(free),
@@ -54,7 +51,9 @@ impl Kernel {
             active_file: kb(lru(Lru::ActiveFile)),
             inactive_file: kb(lru(Lru::InactiveFile)),
             unevictable: kb(lru(Lru::Unevictable)),
-            mlocked: kb(mlocked),
+            // NR_MLOCK: the model has no mlock(2), so no page is ever
+            // PG_mlocked (SHM_LOCK makes pages unevictable, not mlocked).
+            mlocked: 0,
             swap_total: kb(swap_total),
             swap_free: kb(self.nr_swap_pages() as i64),
             dirty: kb(v.nr_file_dirty),
@@ -370,17 +369,5 @@ impl Kernel {
         let sb = &self.sbs[self.sb_of_path(&path)];
         let st = self.statfs_sb(sb);
         Some((st.blocks - st.bfree) * st.bsize / 1024)
-    }
-
-    /// The pages of a disk file that are dirty (for the transcript).
-    pub fn dirty_pages(&self, ino: u32) -> usize {
-        match &self.inodes[&ino].kind {
-            InodeKind::Disk { .. } => self.inodes[&ino]
-                .mapping
-                .i_pages
-                .iter_tagged(crate::klib::radix_tree::Tag::Dirty)
-                .count(),
-            _ => 0,
-        }
     }
 }

@@ -77,35 +77,3 @@ impl Trace {
         &self.events
     }
 }
-
-/// Renders a trace as one `a -> b -> c` chain per top-level call, collapsing
-/// runs of the same function (`filemap_map_pages x16`).
-pub fn render_chain(events: &[TraceEvent]) -> String {
-    let mut out = String::new();
-    let mut last: Option<(&str, u16)> = None;
-    let mut repeat = 0usize;
-    let flush = |out: &mut String, repeat: usize| {
-        if repeat > 1 {
-            out.push_str(&format!(" x{repeat}"));
-        }
-    };
-    for e in events {
-        if last == Some((e.func, e.depth)) {
-            repeat += 1;
-            continue;
-        }
-        flush(&mut out, repeat);
-        repeat = 1;
-        if !out.is_empty() {
-            out.push_str(if e.depth == 0 { "\n" } else { " -> " });
-        }
-        let file_changed = last.is_none() || e.depth == 0;
-        out.push_str(e.func);
-        if file_changed {
-            out.push_str(&format!(" ({})", e.file));
-        }
-        last = Some((e.func, e.depth));
-    }
-    flush(&mut out, repeat);
-    out
-}
