@@ -4,27 +4,18 @@
 //! both eras, must agree on every observable a process can see; only the raw
 //! slot words (sim only) may differ.
 
+mod common;
+
 use sim::compare::{compare, tally, text, Verdict, DEFAULT_TOLERANCE_KB};
 use sim::kernel::{Config, Kernel};
 use sim::mm::swapops::{Encoding, Era};
 use sim::runner::config_of;
 
 fn scenarios() -> Vec<(String, String)> {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios");
-    let mut v: Vec<_> = std::fs::read_dir(dir)
-        .expect("scenarios/ exists")
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .map(|p| {
-            (
-                p.display().to_string(),
-                std::fs::read_to_string(&p).expect("readable"),
-            )
-        })
-        .collect();
-    v.sort();
-    v
+    common::bundled()
+        .into_iter()
+        .map(|(p, t)| (p.display().to_string(), t))
+        .collect()
 }
 
 fn with_era(cfg: &Config, era: Era) -> Kernel {

@@ -6,27 +6,18 @@
 //! example no swap on the host).
 #![cfg(target_os = "linux")]
 
+mod common;
+
 use sim::compare::{compare, tally, text, Verdict, DEFAULT_TOLERANCE_KB};
 use sim::kernel::Kernel;
 use sim::real::{RealBackend, RealOptions};
 use sim::runner::config_of;
 
 fn scenarios() -> Vec<(String, String)> {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios");
-    let mut v: Vec<_> = std::fs::read_dir(dir)
-        .expect("scenarios/")
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .map(|p| {
-            (
-                p.display().to_string(),
-                std::fs::read_to_string(&p).expect("readable"),
-            )
-        })
-        .collect();
-    v.sort();
-    v
+    common::bundled()
+        .into_iter()
+        .map(|(p, t)| (p.display().to_string(), t))
+        .collect()
 }
 
 /// One test, scenarios in turn: machine-wide counters must not see two real

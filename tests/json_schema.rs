@@ -2,6 +2,8 @@
 //! is the one the code generates, and every bundled scenario validates
 //! against it with an independent validator, while malformed ones do not.
 
+mod common;
+
 use serde_json::Value;
 
 const SHIPPED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/shmsim.schema.json");
@@ -34,14 +36,9 @@ fn the_shipped_schema_is_the_generated_one() {
 #[test]
 fn every_bundled_scenario_validates() {
     let v = validator();
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios");
     let mut n = 0;
-    for e in std::fs::read_dir(dir).expect("scenarios/") {
-        let path = e.expect("entry").path();
-        if path.extension().is_none_or(|x| x != "toml") {
-            continue;
-        }
-        let doc = as_json(&std::fs::read_to_string(&path).expect("readable"));
+    for (path, text) in common::bundled() {
+        let doc = as_json(&text);
         let errors: Vec<String> = v
             .iter_errors(&doc)
             .map(|e| format!("{} at {}", e, e.instance_path))

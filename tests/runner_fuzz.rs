@@ -3,19 +3,12 @@
 //! fails to load with diagnostics or plays to the end, each step a value,
 //! an errno or a signal, with the kernel's invariants intact.
 
+mod common;
+
 use proptest::prelude::*;
 
 fn scenarios() -> Vec<String> {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios");
-    let mut v: Vec<_> = std::fs::read_dir(dir)
-        .expect("scenarios/")
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .map(|p| std::fs::read_to_string(p).expect("readable"))
-        .collect();
-    v.sort();
-    v
+    common::bundled().into_iter().map(|(_, t)| t).collect()
 }
 
 const HOSTILE: &[&str] = &[

@@ -14,6 +14,8 @@
 //! A scenario whose honest expectation the model does not meet yet is kept
 //! as `NN-topic.toml.pending`: it is neither bundled nor played here.
 
+mod common;
+
 use sim::runner::{Run, StepOutcome};
 use sim::scenario::{load_file, render_diagnostics, Scenario};
 use sim::transcript::{self, Style};
@@ -26,13 +28,7 @@ fn scenarios_dir() -> PathBuf {
 
 /// Every `scenarios/*.toml`, sorted by name.
 fn scenario_files() -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(scenarios_dir())
-        .expect("scenarios/ exists")
-        .map(|e| e.expect("readable entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-        .collect();
-    v.sort();
-    v
+    common::bundled().into_iter().map(|(p, _)| p).collect()
 }
 
 /// The file's stem: `01-posix-producer-consumer`.
