@@ -216,8 +216,17 @@ impl<'s> Run<'s, Kernel> {
     }
 }
 
-fn reading_int(r: Reading) -> Option<i64> {
+fn reading_int(r: &Reading) -> Option<i64> {
     r.value().and_then(|v| v.parse().ok())
+}
+
+/// A machine-wide reading as its change since the scenario began, or what
+/// the backend said instead of a number.
+fn since(r: Reading, base: Option<i64>, show: impl Fn(i64) -> String) -> String {
+    match (reading_int(&r), base) {
+        (Some(now), Some(base)) => show(now - base),
+        _ => show_reading(r),
+    }
 }
 
 fn show_reading(r: Reading) -> String {
@@ -254,9 +263,9 @@ impl<'s, B: Backend> Run<'s, B> {
         backend.take_dmesg();
         let base = MEMINFO
             .iter()
-            .map(|f| (f.name(), reading_int(backend.meminfo(f.name()))))
+            .map(|f| (f.name(), reading_int(&backend.meminfo(f.name()))))
             .collect();
-        let base_df = reading_int(backend.df_used_kb("/dev/shm"));
+        let base_df = reading_int(&backend.df_used_kb("/dev/shm"));
         let mut run = Run {
             backend,
             scenario,
@@ -951,22 +960,16 @@ impl<'s, B: Backend> Run<'s, B> {
             }
         }
         for f in MEMINFO {
-            let v = match (
-                reading_int(self.backend.meminfo(f.name())),
+            let v = since(
+                self.backend.meminfo(f.name()),
                 self.base[f.name()],
-            ) {
-                (Some(now), Some(base)) => signed_kb(now - base),
-                _ => show_reading(self.backend.meminfo(f.name())),
-            };
+                signed_kb,
+            );
             o.insert(format!("meminfo.{}", f.name()), v);
         }
-        let df = match (
-            reading_int(self.backend.df_used_kb("/dev/shm")),
-            self.base_df,
-        ) {
-            (Some(now), Some(base)) => size_kb(now.saturating_sub(base).max(0) as u64),
-            _ => show_reading(self.backend.df_used_kb("/dev/shm")),
-        };
+        let df = since(self.backend.df_used_kb("/dev/shm"), self.base_df, |d| {
+            size_kb(d.max(0) as u64)
+        });
         o.insert("df./dev/shm".into(), df);
         for path in self.backend.shmem_files() {
             let file = FileRef::Path(path.clone());
@@ -1079,10 +1082,9 @@ impl<'s, B: Backend> Run<'s, B> {
                 } else {
                     Some(0)
                 };
-                match (reading_int(self.backend.df_used_kb(path)), base) {
-                    (Some(used), Some(base)) => size_kb(used.saturating_sub(base).max(0) as u64),
-                    _ => show_reading(self.backend.df_used_kb(path)),
-                }
+                since(self.backend.df_used_kb(path), base, |d| {
+                    size_kb(d.max(0) as u64)
+                })
             }
             Observable::Data(path) => {
                 let f = self.file_of(pname, path);
