@@ -12,7 +12,7 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-include!(concat!(env!("OUT_DIR"), "/bundled.rs"));
+use shmsim_tui::bundled::{self, BUNDLED};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -160,43 +160,11 @@ fn main() -> ExitCode {
     }
 }
 
-/// A bundled scenario whose name is `name`, `name.toml`, or starts with `name-`.
-fn bundled(name: &str) -> Option<(&'static str, &'static str)> {
-    let stem = name.trim_end_matches(".toml");
-    BUNDLED
-        .iter()
-        .find(|(n, _)| n.trim_end_matches(".toml") == stem)
-        .or_else(|| {
-            BUNDLED
-                .iter()
-                .find(|(n, _)| n.starts_with(&format!("{stem}-")))
-        })
-        .copied()
-}
-
 /// Loads a file or a bundled scenario; prints the diagnostics on failure.
 fn load(arg: &str) -> Result<Scenario, ExitCode> {
-    let path = Path::new(arg);
-    let (name, result, source) = if path.exists() || bundled(arg).is_none() {
-        let source = std::fs::read_to_string(path).unwrap_or_default();
-        (arg.to_string(), scenario::load_file(path), source)
-    } else {
-        let (n, text) = bundled(arg).expect("checked");
-        let name = format!("scenarios/{n}");
-        (
-            name.clone(),
-            scenario::load_str(&name, text),
-            text.to_string(),
-        )
-    };
-    result.map_err(|diags| {
+    bundled::load(arg).map_err(|e| {
         let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-        eprint!("{}", scenario::render_diagnostics(&diags, &source, color));
-        let n = diags.len();
-        eprintln!(
-            "{name}: {n} error{} found; nothing was run",
-            if n == 1 { "" } else { "s" }
-        );
+        eprint!("{}", e.render(color));
         ExitCode::from(2)
     })
 }
