@@ -162,6 +162,7 @@ struct ProcState {
 }
 
 /// A scenario being played on a backend (the kernel model by default).
+#[derive(Clone)]
 pub struct Run<'s, B: Backend = Kernel> {
     /// What the scenario runs on.
     pub backend: B,

@@ -12,6 +12,10 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use shmsim_tui::app::keys::Action;
+use shmsim_tui::app::theme::ThemeName;
+use shmsim_tui::app::views::ViewKind;
+use shmsim_tui::app::{self, launch, App, Options};
 use shmsim_tui::bundled::{self, BUNDLED};
 
 const EXAMPLES: &str = "\
@@ -43,6 +47,63 @@ struct Cli {
     command: Command,
 }
 
+/// What the TUI opens on (shared by `tui` and `frame`).
+#[derive(clap::Args)]
+struct Screen {
+    /// The step to open at (0 = before the first).
+    #[arg(long, default_value_t = 0)]
+    step: usize,
+    /// The view in front: cache, mm, frames, swap, sysv or counters.
+    #[arg(long, default_value = "cache", value_parser = view_name)]
+    view: ViewKind,
+    /// dark, light, projector or mono (NO_COLOR chooses mono).
+    #[arg(long, value_parser = theme_name)]
+    theme: Option<ThemeName>,
+    /// Do not ask the quizzes (a demonstration).
+    #[arg(long)]
+    no_quiz: bool,
+}
+
+fn view_name(s: &str) -> Result<ViewKind, String> {
+    ViewKind::parse(s).ok_or_else(|| {
+        let all: Vec<&str> = ViewKind::ALL.iter().map(|v| v.name()).collect();
+        format!("no view {s:?}; the views are {}", all.join(", "))
+    })
+}
+
+fn theme_name(s: &str) -> Result<ThemeName, String> {
+    ThemeName::parse(s).ok_or_else(|| {
+        let all: Vec<&str> = ThemeName::ALL.iter().map(|(n, _)| *n).collect();
+        format!("no theme {s:?}; the themes are {}", all.join(", "))
+    })
+}
+
+impl Screen {
+    fn options(&self, real: bool, memory_cap: u64) -> Options {
+        let theme = self
+            .theme
+            .unwrap_or(if std::env::var_os("NO_COLOR").is_some() {
+                ThemeName::Mono
+            } else {
+                ThemeName::Dark
+            });
+        Options {
+            step: self.step,
+            view: self.view,
+            theme,
+            quizzes: !self.no_quiz,
+            real,
+            memory_cap,
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FrameFormat {
+    Text,
+    Svg,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum Color {
     /// On a terminal, unless NO_COLOR is set.
@@ -53,6 +114,39 @@ enum Color {
 
 #[derive(Subcommand)]
 enum Command {
+    /// The classroom TUI: step through a scenario, forward and back, with
+    /// pictures of the kernel's structures (without FILE, a picker).
+    Tui {
+        /// A scenario file, or the name of a bundled one.
+        file: Option<String>,
+        #[command(flatten)]
+        screen: Screen,
+        /// Run the same steps on the host kernel beside the model (Linux).
+        #[arg(long)]
+        real: bool,
+        /// Reload the file when it is saved, keeping the step.
+        #[arg(long)]
+        watch: bool,
+        /// The most memory a real run may use, e.g. "512 MiB".
+        #[arg(long, default_value = "256 MiB")]
+        memory_cap: String,
+    },
+    /// Print exactly what the TUI would draw at a step, as text or SVG.
+    Frame {
+        /// A scenario file, or the name of a bundled one.
+        file: String,
+        #[command(flatten)]
+        screen: Screen,
+        /// The screen's size, COLSxROWS.
+        #[arg(long, default_value = "120x40")]
+        size: String,
+        /// text or svg.
+        #[arg(long, value_enum, default_value_t = FrameFormat::Text)]
+        format: FrameFormat,
+        /// Answer the step's quiz with this choice first (else the question shows).
+        #[arg(long)]
+        answer: Option<u8>,
+    },
     /// Play a scenario on the kernel model and print its transcript.
     Run {
         /// A scenario file, or the name of a bundled one.
@@ -132,6 +226,26 @@ fn main() -> ExitCode {
     };
     let st = Style::new(color);
     match cli.command {
+        Command::Tui {
+            file,
+            screen,
+            real,
+            watch,
+            memory_cap,
+        } => {
+            let Ok(cap) = sim::fs::proc::parse_size(&memory_cap) else {
+                eprintln!("--memory-cap {memory_cap:?}: not a size (try \"512 MiB\")");
+                return ExitCode::from(2);
+            };
+            ExitCode::from(launch::launch(file, screen.options(real, cap), watch))
+        }
+        Command::Frame {
+            file,
+            screen,
+            size,
+            format,
+            answer,
+        } => frame(&file, &screen, &size, format, answer),
         Command::Run { file, json } => run(&file, json, st),
         Command::Check { files } => check(&files, st),
         Command::Real {
@@ -167,6 +281,38 @@ fn load(arg: &str) -> Result<Scenario, ExitCode> {
         eprint!("{}", e.render(color));
         ExitCode::from(2)
     })
+}
+
+fn frame(
+    file: &str,
+    screen: &Screen,
+    size: &str,
+    format: FrameFormat,
+    answer: Option<u8>,
+) -> ExitCode {
+    let Some((w, h)) = size
+        .split_once('x')
+        .and_then(|(w, h)| Some((w.parse::<u16>().ok()?, h.parse::<u16>().ok()?)))
+        .filter(|&(w, h)| w > 0 && h > 0)
+    else {
+        eprintln!("--size {size:?}: give COLSxROWS, e.g. 120x40");
+        return ExitCode::from(2);
+    };
+    let s = match load(file) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let opts = screen.options(false, 256 << 20);
+    let mut a = App::new(&s, &opts);
+    if let Some(c) = answer {
+        a.apply(Action::Answer(c));
+    }
+    let buf = app::render(&a, w, h);
+    match format {
+        FrameFormat::Text => out(&app::svg::text(&buf)),
+        FrameFormat::Svg => out(&app::svg::svg(&buf, opts.theme == ThemeName::Light)),
+    }
+    ExitCode::SUCCESS
 }
 
 fn out(s: &str) {

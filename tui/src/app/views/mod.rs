@@ -82,3 +82,41 @@ pub struct Picture {
     /// The lines worth jumping to.
     pub marks: Vec<Mark>,
 }
+
+// TEMPORARY until sim::view lands: the state dump as text.
+/// A view of the model at one step.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AnyView(String);
+
+/// Builds view `kind` of `k`.
+pub fn build(_kind: ViewKind, k: &sim::kernel::Kernel) -> AnyView {
+    AnyView(sim::transcript::state_text(&sim::transcript::dump(k)))
+}
+
+/// Draws view `kind`.
+pub fn picture(
+    _kind: ViewKind,
+    now: &AnyView,
+    before: Option<&AnyView>,
+    th: &super::theme::Theme,
+    _width: u16,
+) -> Picture {
+    let old: Vec<&str> = before.map(|b| b.0.lines().collect()).unwrap_or_default();
+    let mut p = Picture::default();
+    for (i, l) in now.0.lines().enumerate() {
+        let changed = before.is_some() && !old.contains(&l);
+        if changed {
+            p.marks.push(Mark {
+                line: i,
+                kind: MarkKind::Changed,
+            });
+        }
+        let class = if changed {
+            th.changed(super::theme::Class::Text)
+        } else {
+            th.style(super::theme::Class::Text)
+        };
+        p.lines.push(Line::styled(l.to_string(), class));
+    }
+    p
+}
