@@ -12,7 +12,6 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use shmsim_tui::app::keys::Action;
 use shmsim_tui::app::theme::ThemeName;
 use shmsim_tui::app::views::ViewKind;
 use shmsim_tui::app::{self, launch, App, Options};
@@ -143,9 +142,9 @@ enum Command {
         /// text or svg.
         #[arg(long, value_enum, default_value_t = FrameFormat::Text)]
         format: FrameFormat,
-        /// Answer the step's quiz with this choice first (else the question shows).
-        #[arg(long)]
-        answer: Option<u8>,
+        /// Keys to press first, as the TUI would get them: "l l 2 w Tab".
+        #[arg(long, default_value = "")]
+        keys: String,
     },
     /// Play a scenario on the kernel model and print its transcript.
     Run {
@@ -244,8 +243,8 @@ fn main() -> ExitCode {
             screen,
             size,
             format,
-            answer,
-        } => frame(&file, &screen, &size, format, answer),
+            keys,
+        } => frame(&file, &screen, &size, format, &keys),
         Command::Run { file, json } => run(&file, json, st),
         Command::Check { files } => check(&files, st),
         Command::Real {
@@ -283,13 +282,7 @@ fn load(arg: &str) -> Result<Scenario, ExitCode> {
     })
 }
 
-fn frame(
-    file: &str,
-    screen: &Screen,
-    size: &str,
-    format: FrameFormat,
-    answer: Option<u8>,
-) -> ExitCode {
+fn frame(file: &str, screen: &Screen, size: &str, format: FrameFormat, keys: &str) -> ExitCode {
     let Some((w, h)) = size
         .split_once('x')
         .and_then(|(w, h)| Some((w.parse::<u16>().ok()?, h.parse::<u16>().ok()?)))
@@ -302,10 +295,22 @@ fn frame(
         Ok(s) => s,
         Err(code) => return code,
     };
+    let script = match app::keys::script(keys) {
+        Ok(k) => k,
+        Err(e) => {
+            eprintln!("--keys: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let opts = screen.options(false, 256 << 20);
     let mut a = App::new(&s, &opts);
-    if let Some(c) = answer {
-        a.apply(Action::Answer(c));
+    // Draw once first so keys that page or click know the screen's areas.
+    app::render(&a, w, h);
+    for k in script {
+        if a.key(k) == app::Flow::Quit {
+            break;
+        }
+        app::render(&a, w, h);
     }
     let buf = app::render(&a, w, h);
     match format {

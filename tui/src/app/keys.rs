@@ -377,3 +377,54 @@ mod tests {
         }
     }
 }
+
+/// A key script: keys separated by spaces, as a test or `shmsim frame
+/// --keys` writes them: `l`, `space`, `Enter`, `Esc`, `Tab`, `BackTab`,
+/// `Left`, `Right`, `Up`, `Down`, `Home`, `End`, `PgUp`, `PgDn`,
+/// `Backspace`, `C-c` (Ctrl with a letter), or any single character.
+pub fn script(s: &str) -> Result<Vec<KeyEvent>, String> {
+    s.split_whitespace().map(script_key).collect()
+}
+
+fn script_key(word: &str) -> Result<KeyEvent, String> {
+    let plain = |code| Ok(KeyEvent::new(code, KeyModifiers::NONE));
+    match word {
+        "space" => plain(Char(' ')),
+        "Enter" => plain(Enter),
+        "Esc" => plain(Esc),
+        "Tab" => plain(Tab),
+        "BackTab" => Ok(KeyEvent::new(BackTab, KeyModifiers::SHIFT)),
+        "Left" => plain(Left),
+        "Right" => plain(Right),
+        "Up" => plain(Up),
+        "Down" => plain(Down),
+        "Home" => plain(Home),
+        "End" => plain(End),
+        "PgUp" => plain(PgUp),
+        "PgDn" => plain(PgDn),
+        "Backspace" => plain(Backspace),
+        _ => {
+            let mut chars = word.chars();
+            match (chars.next(), chars.next(), chars.next(), chars.next()) {
+                (Some(c), None, _, _) => plain(Char(c)),
+                (Some('C'), Some('-'), Some(c), None) => {
+                    Ok(KeyEvent::new(Char(c), KeyModifiers::CONTROL))
+                }
+                _ => Err(format!(
+                    "{word:?} is not a key: write one character, a name (Enter, Esc, Tab, Left, ...) or C-x"
+                )),
+            }
+        }
+    }
+}
+
+/// A left click at a cell, as crossterm delivers it (for tests and scripts).
+pub fn mouse_click(column: u16, row: u16) -> ratatui::crossterm::event::MouseEvent {
+    use ratatui::crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column,
+        row,
+        modifiers: KeyModifiers::NONE,
+    }
+}

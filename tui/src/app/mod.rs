@@ -431,6 +431,17 @@ impl<'s> App<'s> {
     }
 
     fn step_forward(&mut self) {
+        if self.quiz_pending() {
+            let n = self
+                .outcome()
+                .and_then(|o| o.quiz.as_ref())
+                .map_or(0, |q| q.choices.len());
+            self.message = Some(format!(
+                "answer the quiz first (1-{n}), or press {} to turn quizzes off",
+                keys::keys_of(Action::ToggleQuiz)
+            ));
+            return;
+        }
         if self.pos() >= self.tl.len() {
             let (right, asked) = self.score();
             self.message = Some(if self.quiz_count() > 0 && self.quizzes {

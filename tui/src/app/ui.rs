@@ -142,14 +142,16 @@ fn block<'a>(app: &App, title: &'a str) -> Block<'a> {
 }
 
 /// What a call returned, as C would show it, and how to draw it (nothing
-/// for a statement that makes no call, like `name = "OS"`).
+/// for a statement that makes no call, like `name = "OS"`, or a look step,
+/// which is a tool run from the shell, not a call).
 pub fn result_text(app: &App, o: &StepOutcome) -> (String, Class) {
     let r = &o.result;
     let is_call = app
         .scenario()
         .steps
         .get(o.step.wrapping_sub(1))
-        .is_some_and(|s| s.call.is_some());
+        .and_then(|s| s.call)
+        .is_some_and(|c| c.scope != sim::scenario::calls::Scope::Look);
     if !is_call && r.signal.is_none() && r.errno.is_none() {
         return (String::new(), Class::Text);
     }
