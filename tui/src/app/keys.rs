@@ -355,29 +355,6 @@ pub fn keys_of(action: Action) -> &'static str {
         .map_or("", |b| b.keys)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn no_key_is_bound_twice() {
-        let mut seen = Vec::new();
-        for b in BINDINGS {
-            for c in b.codes {
-                assert!(!seen.contains(c), "{c:?} is bound twice");
-                seen.push(*c);
-            }
-        }
-    }
-
-    #[test]
-    fn every_view_has_a_key() {
-        for v in ViewKind::ALL {
-            assert!(!keys_of(Action::View(v)).is_empty(), "{v:?}");
-        }
-    }
-}
-
 /// A key script: keys separated by spaces, as a test or `shmsim frame
 /// --keys` writes them: `l`, `space`, `Enter`, `Esc`, `Tab`, `BackTab`,
 /// `Left`, `Right`, `Up`, `Down`, `Home`, `End`, `PgUp`, `PgDn`,
@@ -426,5 +403,28 @@ pub fn mouse_click(column: u16, row: u16) -> ratatui::crossterm::event::MouseEve
         column,
         row,
         modifiers: KeyModifiers::NONE,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_key_is_bound_twice() {
+        let mut seen = Vec::new();
+        for b in BINDINGS {
+            for c in b.codes {
+                assert!(!seen.contains(c), "{c:?} is bound twice");
+                seen.push(*c);
+            }
+        }
+    }
+
+    #[test]
+    fn every_view_has_a_key() {
+        for v in ViewKind::ALL {
+            assert!(!keys_of(Action::View(v)).is_empty(), "{v:?}");
+        }
     }
 }
