@@ -142,3 +142,19 @@ fn every_change_has_a_cause_in_the_trace() {
         bad.join("\n")
     );
 }
+
+/// `shmsim run --json` carries `why` on a change that has causes.
+#[test]
+fn json_carries_why() {
+    let out = play("scenarios/01-posix-producer-consumer.toml");
+    let o = step(&out, "producer", "memcpy(ptr, \"Studying \", 9)");
+    let v = serde_json::to_value(o).expect("serializes");
+    let shmem = v["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .find(|c| c["name"] == "meminfo.Shmem")
+        .expect("Shmem changed");
+    assert_eq!(shmem["why"][0]["func"], "shmem_add_to_page_cache");
+    assert_eq!(shmem["why"][0]["count"], 1);
+}

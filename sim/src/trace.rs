@@ -278,3 +278,45 @@ impl Trace {
         &self.events
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn touches_aggregate_per_key_and_function() {
+        let mut t = Trace::default();
+        t.enter("zap_pte_range", "mm/memory.c");
+        for vpn in 10..1010 {
+            t.touch(Touch::Pte { pid: 7, vpn });
+            t.touch(Touch::Counter(Counter::FileMapped));
+        }
+        t.leave();
+        t.enter("shmem_undo_range", "mm/shmem.c");
+        t.touch(Touch::Counter(Counter::FileMapped));
+        t.leave();
+        let r = t.take_touches().records;
+        assert_eq!(r.len(), 3, "{r:?}");
+        assert_eq!(
+            (r[0].key, r[0].count, r[0].lo, r[0].hi),
+            (TouchKey::Ptes(7), 1000, 10, 1009)
+        );
+        assert_eq!((r[1].func, r[1].count), ("zap_pte_range", 1000));
+        assert_eq!((r[2].func, r[2].file), ("shmem_undo_range", "mm/shmem.c"));
+    }
+
+    #[test]
+    fn a_touch_goes_to_the_innermost_open_function() {
+        let mut t = Trace::default();
+        t.enter("shmem_fault", "mm/shmem.c");
+        t.leaf("find_lock_entry", "mm/filemap.c");
+        t.touch(Touch::Cache { ino: 3, index: 0 });
+        t.leave();
+        t.touch(Touch::Inode { ino: 3 });
+        let r = t.take_touches().records;
+        assert_eq!(r[0].func, "shmem_fault");
+        // With nothing open, the last function recorded.
+        assert_eq!(r[1].func, "find_lock_entry");
+        assert!(Trace::default().take_touches().records.is_empty());
+    }
+}
