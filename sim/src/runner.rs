@@ -455,7 +455,10 @@ impl<'s, B: Backend> Run<'s, B> {
                     s.push(Subject::range(TouchKey::Ptes(pid), lo, hi));
                     s.push(Subject::range(TouchKey::Vmas(pid), lo, hi));
                 }
-                file(&mut s, ino);
+                // mincore and smaps (`Swap`) also read the mapped file's cache.
+                if family != "pte" {
+                    file(&mut s, ino);
+                }
                 if family == "core" {
                     s.push(Subject::all(TouchKey::Counter(Counter::SwapCache)));
                 }
