@@ -12,7 +12,7 @@ use crate::errno::{Fault, SysResult};
 use crate::fs::proc::SmapsView;
 use crate::ipc::shm::ShmctlResult;
 use crate::kernel::{Kernel, Pid};
-use crate::trace::TraceEvent;
+use crate::trace::{Touches, TraceEvent};
 
 /// Per-page observables (`pte`, `core`, `data`, `cache`) show at most this
 /// many pages; a longer object ends with ` (+N pages)`. A sparse file can be
@@ -97,6 +97,21 @@ pub trait Backend {
     fn take_trace(&mut self) -> Vec<TraceEvent>;
     /// Kernel log lines since the last call.
     fn take_dmesg(&mut self) -> Vec<String>;
+    /// What the kernel functions of the last operation changed, for the
+    /// `why` of each change (empty where the backend cannot know). Call it
+    /// before [`Backend::take_trace`].
+    fn take_touches(&mut self) -> Touches {
+        Touches::default()
+    }
+    /// The inode number of `file`, as the touches name it (none where the
+    /// backend has no touches).
+    fn file_inode(&mut self, _file: &FileRef) -> Option<u32> {
+        None
+    }
+    /// The inode number of System V segment `id`'s file.
+    fn shm_inode(&mut self, _id: i32) -> Option<u32> {
+        None
+    }
 
     /// `open(2)`.
     fn open(&mut self, pid: Pid, path: &str, flags: u32, mode: u32) -> SysResult<i32>;
@@ -224,6 +239,15 @@ impl Backend for Kernel {
     }
     fn take_trace(&mut self) -> Vec<TraceEvent> {
         Kernel::take_trace(self)
+    }
+    fn take_touches(&mut self) -> Touches {
+        Kernel::take_touches(self)
+    }
+    fn file_inode(&mut self, file: &FileRef) -> Option<u32> {
+        self.file_ino(file)
+    }
+    fn shm_inode(&mut self, id: i32) -> Option<u32> {
+        self.shm_ids.obtain_check(id).ok().map(|s| s.ino)
     }
     fn take_dmesg(&mut self) -> Vec<String> {
         let start = self.dmesg_read.min(self.dmesg.len());

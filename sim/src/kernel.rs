@@ -15,7 +15,7 @@ use crate::fs::vfs::{File, FileKey, Inode, SuperBlock};
 use crate::mm::page::{Pfn, PhysMem, PAGE_SIZE};
 use crate::mm::swapops::{Encoding, SwpEntry};
 use crate::mm::vmstat::VmStat;
-use crate::trace::Trace;
+use crate::trace::{Counter, Touch, Touches, Trace};
 use serde::Serialize;
 use slotmap::SlotMap;
 use std::collections::{BTreeMap, VecDeque};
@@ -377,6 +377,29 @@ impl Kernel {
     /// The live process called `comm`.
     pub fn pid_of(&self, comm: &str) -> Option<Pid> {
         self.tasks.values().find(|t| t.comm == comm).map(|t| t.pid)
+    }
+
+    /// Moves a node counter by `delta` pages, and records which kernel
+    /// function did (the `why` of a meminfo change).
+    ///
+    /// Mirrors mm/vmstat.c: `__mod_node_page_state()`.
+    pub(crate) fn mod_node_page_state(&mut self, item: Counter, delta: i64) {
+        let v = &mut self.vmstat;
+        match item {
+            Counter::FilePages => v.nr_file_pages += delta,
+            Counter::Shmem => v.nr_shmem += delta,
+            Counter::AnonMapped => v.nr_anon_mapped += delta,
+            Counter::FileMapped => v.nr_file_mapped += delta,
+            Counter::SwapCache => v.nr_swapcache += delta,
+            Counter::FreePages | Counter::SwapSlots => {}
+        }
+        self.trace.touch(Touch::Counter(item));
+    }
+
+    /// Takes what the functions traced since the last call changed (before
+    /// [`Kernel::take_trace`], which drops them).
+    pub fn take_touches(&mut self) -> Touches {
+        self.trace.take_touches()
     }
 
     /// Takes the trace recorded since the last call.

@@ -54,6 +54,7 @@ impl Kernel {
                 .mm
                 .vmas
                 .insert(vma.start, vma.clone());
+            self.touch_vma(child, vma);
             self.copy_page_range(pid, child, vma);
         }
         self.trace.leave();
@@ -75,6 +76,7 @@ impl Kernel {
     /// `kernel.shm_rmid_forced`, its orphaned segments removed (`exit_shm`).
     pub(crate) fn do_exit(&mut self, pid: Pid, status: ExitStatus) {
         self.trace.enter("do_exit", "kernel/exit.c");
+        self.trace.touch(crate::trace::Touch::Task { pid });
         self.trace.enter("exit_mmap", "mm/mmap.c");
         let starts: Vec<u64> = self.tasks[&pid].mm.vmas.keys().copied().collect();
         for start in starts {

@@ -26,7 +26,7 @@ use crate::scenario::{
     consts, ExpectValue, Expectation, IndexKind, MeminfoField, Observable, Scenario, ShmField,
     SmapsField, Step,
 };
-use crate::trace::TraceEvent;
+use crate::trace::{Counter, TouchKey, TouchRecord, Touches, TraceEvent};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -101,6 +101,21 @@ pub struct Change {
     pub before: String,
     /// After the step.
     pub after: String,
+    /// The kernel functions of the step that changed it, in trace order
+    /// (empty on a backend that cannot know, such as the real host).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub why: Vec<Cause>,
+}
+
+/// A kernel function that changed an observable in a step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Cause {
+    /// The kernel function, e.g. `"shmem_add_to_page_cache"`.
+    pub func: &'static str,
+    /// The file that defines it, e.g. `"mm/shmem.c"`.
+    pub file: &'static str,
+    /// How many times it touched what the observable is made of.
+    pub count: u64,
 }
 
 /// Everything one step did.
@@ -173,6 +188,9 @@ pub struct Run<'s, B: Backend = Kernel> {
     base: BTreeMap<&'static str, Option<i64>>,
     base_df: Option<i64>,
     prev: BTreeMap<String, String>,
+    /// The inode each file observable (`cache.PATH`, `pte.NAME@proc`...)
+    /// was last seen to name: the `why` of a file that is gone.
+    inos: BTreeMap<String, u32>,
 }
 
 /// The machine a scenario asks for.
@@ -260,6 +278,7 @@ impl<'s, B: Backend> Run<'s, B> {
             );
             order.push(p.value.clone());
         }
+        backend.take_touches();
         backend.take_trace();
         backend.take_dmesg();
         let base = MEMINFO
@@ -276,8 +295,10 @@ impl<'s, B: Backend> Run<'s, B> {
             base,
             base_df,
             prev: BTreeMap::new(),
+            inos: BTreeMap::new(),
         };
         run.prev = run.observables();
+        run.learn_inodes();
         run
     }
 
@@ -297,12 +318,19 @@ impl<'s, B: Backend> Run<'s, B> {
         self.next += 1;
         let mut out = String::new();
         let result = self.exec(step, &mut out);
+        let touches = self.backend.take_touches();
         let trace = self.backend.take_trace();
         let dmesg = self.backend.take_dmesg();
         self.reap();
         let observables = self.observables();
-        let changes = diff(&self.prev, &observables);
+        let mut changes = diff(&self.prev, &observables);
         self.prev = observables.clone();
+        if !touches.records.is_empty() {
+            self.learn_inodes();
+            for c in &mut changes {
+                c.why = self.why(&c.name, &touches);
+            }
+        }
         let checks = match &step.expect {
             Some(e) => e
                 .value
@@ -329,6 +357,133 @@ impl<'s, B: Backend> Run<'s, B> {
                 answer: q.answer.value,
             }),
         })
+    }
+
+    /// Remembers the inode each file observable names now.
+    fn learn_inodes(&mut self) {
+        let mut found = Vec::new();
+        for name in self.prev.keys() {
+            if let Some(file) = self.file_of_observable(name) {
+                if let Some(ino) = self.backend.file_inode(&file) {
+                    found.push((name.clone(), ino));
+                }
+            }
+        }
+        self.inos.extend(found);
+    }
+
+    /// The file an observable is about: `cache.PATH`, `data.PATH`, or the
+    /// mapping of `core.NAME@proc`.
+    fn file_of_observable(&self, name: &str) -> Option<FileRef> {
+        let (family, rest) = name.split_once('.')?;
+        match family {
+            "cache" | "data" => Some(self.file_of(None, rest)),
+            "core" => {
+                let (n, p) = rest.split_once('@')?;
+                let st = self.procs.get(p)?;
+                match (st.pid, st.names.get(n)) {
+                    (Some(pid), Some(Value::Mapping { addr, .. })) => {
+                        Some(FileRef::Mapping(pid, *addr))
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// The kernel functions of the step that changed observable `name`.
+    fn why(&mut self, name: &str, touches: &Touches) -> Vec<Cause> {
+        let subjects = self.subjects(name);
+        let mut causes: Vec<Cause> = Vec::new();
+        for r in &touches.records {
+            if !subjects.iter().any(|s| s.covers(r)) {
+                continue;
+            }
+            match causes
+                .iter_mut()
+                .find(|c| c.func == r.func && c.file == r.file)
+            {
+                Some(c) => c.count += r.count,
+                None => causes.push(Cause {
+                    func: r.func,
+                    file: r.file,
+                    count: r.count,
+                }),
+            }
+        }
+        causes
+    }
+
+    /// What observable `name` is made of, as touch keys.
+    fn subjects(&mut self, name: &str) -> Vec<Subject> {
+        let (base, pname) = match name.split_once('@') {
+            Some((b, p)) => (b, Some(p)),
+            None => (name, None),
+        };
+        let Some((family, rest)) = base.split_once('.') else {
+            return Vec::new();
+        };
+        let mut s = Vec::new();
+        let st = pname.and_then(|p| self.procs.get(p));
+        if let Some(st) = st {
+            s.push(Subject::all(TouchKey::Task(st.was)));
+        }
+        let mut ino = self.inos.get(name).copied();
+        let file = |s: &mut Vec<Subject>, ino: Option<u32>| {
+            if let Some(ino) = ino {
+                s.push(Subject::all(TouchKey::Cache(ino)));
+                s.push(Subject::all(TouchKey::Inode(ino)));
+            }
+        };
+        match family {
+            "meminfo" => s.extend(
+                meminfo_counters(rest)
+                    .iter()
+                    .map(|&c| Subject::all(TouchKey::Counter(c))),
+            ),
+            "df" => s.push(Subject::all(TouchKey::Df(crate::fs::vfs::SB_DEV_SHM))),
+            "cache" | "data" => file(&mut s, ino),
+            "pte" | "core" | "smaps" => {
+                let (n, field) = rest.split_once('.').unwrap_or((rest, ""));
+                let Some(st) = st else { return s };
+                let pid = st.was;
+                // The mapped file, as `core.NAME` last saw it.
+                ino = pname.and_then(|p| self.inos.get(&format!("core.{n}@{p}")).copied());
+                if let Some(Value::Mapping { addr, len }) = st.names.get(n) {
+                    let hi = addr.saturating_add((*len).max(1) - 1) / 4096;
+                    let lo = addr / 4096;
+                    s.push(Subject::range(TouchKey::Ptes(pid), lo, hi));
+                    s.push(Subject::range(TouchKey::Vmas(pid), lo, hi));
+                }
+                // mincore and smaps (`Swap`) also read the mapped file's cache.
+                if family != "pte" {
+                    file(&mut s, ino);
+                }
+                if family == "core" {
+                    s.push(Subject::all(TouchKey::Counter(Counter::SwapCache)));
+                }
+                // A page's map count moves with any process's PTEs.
+                if ["Pss", "Shared", "Private"]
+                    .iter()
+                    .any(|f| field.starts_with(f))
+                {
+                    s.push(Subject::AnyPtes);
+                }
+            }
+            "shm" => {
+                let (n, field) = rest.split_once('.').unwrap_or((rest, ""));
+                if let Some(Value::ShmId(id)) = st.and_then(|st| st.names.get(n)) {
+                    s.push(Subject::all(TouchKey::Shm(*id)));
+                    if field == "rss" || field == "swap" {
+                        let ino = self.backend.shm_inode(*id);
+                        file(&mut s, ino);
+                    }
+                }
+            }
+            _ => {}
+        }
+        s
     }
 
     /// Processes the OOM killer ended lose their names.
@@ -1385,9 +1540,52 @@ fn diff(before: &BTreeMap<String, String>, after: &BTreeMap<String, String>) -> 
                 name: k.clone(),
                 before: b,
                 after: a,
+                why: Vec::new(),
             })
         })
         .collect()
+}
+
+/// Part of what an observable is made of: touches of one key, over a page
+/// range.
+#[derive(Clone, Copy, Debug)]
+enum Subject {
+    /// Touches of `key` over pages `lo..=hi`.
+    Key { key: TouchKey, lo: u64, hi: u64 },
+    /// The PTEs of any process.
+    AnyPtes,
+}
+
+impl Subject {
+    fn all(key: TouchKey) -> Subject {
+        Subject::range(key, 0, u64::MAX)
+    }
+
+    fn range(key: TouchKey, lo: u64, hi: u64) -> Subject {
+        Subject::Key { key, lo, hi }
+    }
+
+    fn covers(&self, r: &TouchRecord) -> bool {
+        match *self {
+            Subject::Key { key, lo, hi } => r.key == key && r.overlaps(lo, hi),
+            Subject::AnyPtes => matches!(r.key, TouchKey::Ptes(_)),
+        }
+    }
+}
+
+/// The counters a `/proc/meminfo` field is made of.
+fn meminfo_counters(field: &str) -> &'static [Counter] {
+    match field {
+        "Shmem" => &[Counter::Shmem],
+        // Cached = NR_FILE_PAGES - swap cache (fs/proc/meminfo.c).
+        "Cached" => &[Counter::FilePages, Counter::SwapCache],
+        "SwapCached" => &[Counter::SwapCache],
+        "AnonPages" => &[Counter::AnonMapped],
+        "Mapped" => &[Counter::FileMapped],
+        "SwapUsed" => &[Counter::SwapSlots],
+        "MemFree" => &[Counter::FreePages],
+        _ => &[],
+    }
 }
 
 /// Plays a whole scenario.

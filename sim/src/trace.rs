@@ -38,12 +38,166 @@ impl fmt::Display for TraceEvent {
 pub struct Trace {
     events: Vec<TraceEvent>,
     depth: u16,
+    /// Indices in `events` of the functions entered and not yet left.
+    open: Vec<u32>,
+    /// What the functions changed, aggregated (see [`Trace::touch`]).
+    touches: Vec<TouchRecord>,
 }
+
+/// A machine-wide counter an observable is made of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum Counter {
+    /// `NR_FILE_PAGES` (meminfo `Cached`, with the swap cache).
+    FilePages,
+    /// `NR_SHMEM` (meminfo `Shmem`).
+    Shmem,
+    /// `NR_ANON_MAPPED` (meminfo `AnonPages`).
+    AnonMapped,
+    /// `NR_FILE_MAPPED` (meminfo `Mapped`).
+    FileMapped,
+    /// Pages in the swap cache (meminfo `SwapCached`).
+    SwapCache,
+    /// Free frames (meminfo `MemFree`).
+    FreePages,
+    /// Swap slots in use (meminfo `SwapUsed`): a `swap_map` entry leaving or
+    /// returning to 0.
+    SwapSlots,
+}
+
+/// One change of observable-relevant state, as the model makes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Touch {
+    /// A counter moved.
+    Counter(Counter),
+    /// The PTE of page `vpn` (virtual page number) of `pid` was set or cleared.
+    Pte {
+        /// The process.
+        pid: u32,
+        /// The virtual page number.
+        vpn: u64,
+    },
+    /// A VMA of `pid` over pages `[start, end)` was made, changed or removed.
+    Vma {
+        /// The process.
+        pid: u32,
+        /// The first virtual page number.
+        start: u64,
+        /// One past the last virtual page number.
+        end: u64,
+    },
+    /// Slot `index` of inode `ino`'s page cache changed.
+    Cache {
+        /// The inode.
+        ino: u32,
+        /// The page index.
+        index: u64,
+    },
+    /// Inode `ino` was made, named, unnamed, resized or evicted.
+    Inode {
+        /// The inode.
+        ino: u32,
+    },
+    /// System V segment `id` changed (made, attached, detached, destroyed,
+    /// its permissions set) or its id was handed to a caller by key.
+    Shm {
+        /// The shm id.
+        id: i32,
+    },
+    /// Process `pid` ended: its names (and their observables) go.
+    Task {
+        /// The process.
+        pid: u32,
+    },
+    /// The blocks used on super block `sb` changed (`df`).
+    Df {
+        /// The super block's index.
+        sb: usize,
+    },
+}
+
+/// What a [`TouchRecord`] is about, without the page it touched.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum TouchKey {
+    /// A counter.
+    Counter(Counter),
+    /// PTEs of a process (`lo..=hi` virtual page numbers).
+    Ptes(u32),
+    /// VMAs of a process (`lo..=hi` virtual page numbers).
+    Vmas(u32),
+    /// Page-cache slots of an inode (`lo..=hi` page indices).
+    Cache(u32),
+    /// An inode's existence, name or size.
+    Inode(u32),
+    /// A System V segment.
+    Shm(i32),
+    /// A process's life.
+    Task(u32),
+    /// A file system's used blocks.
+    Df(usize),
+}
+
+impl Touch {
+    /// The key and the page range of the touch.
+    fn key(self) -> (TouchKey, u64, u64) {
+        match self {
+            Touch::Counter(c) => (TouchKey::Counter(c), 0, 0),
+            Touch::Pte { pid, vpn } => (TouchKey::Ptes(pid), vpn, vpn),
+            Touch::Vma { pid, start, end } => {
+                (TouchKey::Vmas(pid), start, end.saturating_sub(1).max(start))
+            }
+            Touch::Cache { ino, index } => (TouchKey::Cache(ino), index, index),
+            Touch::Inode { ino } => (TouchKey::Inode(ino), 0, 0),
+            Touch::Shm { id } => (TouchKey::Shm(id), 0, 0),
+            Touch::Task { pid } => (TouchKey::Task(pid), 0, 0),
+            Touch::Df { sb } => (TouchKey::Df(sb), 0, 0),
+        }
+    }
+}
+
+/// Touches of one key by one kernel function, aggregated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct TouchRecord {
+    /// What was touched.
+    pub key: TouchKey,
+    /// The kernel function whose body made the change.
+    pub func: &'static str,
+    /// The file that defines it.
+    pub file: &'static str,
+    /// How many touches this record stands for.
+    pub count: u64,
+    /// The lowest page (virtual page number or page index) touched.
+    pub lo: u64,
+    /// The highest page touched.
+    pub hi: u64,
+    /// The event of `func` in the trace (for aggregation only).
+    #[serde(skip)]
+    event: u32,
+}
+
+impl TouchRecord {
+    /// Does the record touch pages `[lo, hi]`?
+    pub fn overlaps(&self, lo: u64, hi: u64) -> bool {
+        self.lo <= hi && lo <= self.hi
+    }
+}
+
+/// Every touch of an operation, in the order the functions first made them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Touches {
+    /// The records.
+    pub records: Vec<TouchRecord>,
+}
+
+/// How many recent records a touch is compared with before a new record is
+/// made: loops that alternate a few kinds of touch (a PTE, a counter, a
+/// slot) stay one record per kind.
+const TOUCH_LOOKBACK: usize = 8;
 
 impl Trace {
     /// Records entry into `func` (defined in `file`) at the current depth and
     /// goes one level deeper; pair with [`Trace::leave`].
     pub fn enter(&mut self, func: &'static str, file: &'static str) {
+        self.open.push(self.events.len() as u32);
         self.events.push(TraceEvent {
             func,
             file,
@@ -55,6 +209,7 @@ impl Trace {
     /// Leaves the function entered last.
     pub fn leave(&mut self) {
         self.depth = self.depth.saturating_sub(1);
+        self.open.pop();
     }
 
     /// Records a call to a leaf function (one that calls nothing the trace shows).
@@ -66,14 +221,102 @@ impl Trace {
         });
     }
 
-    /// Takes the events recorded so far and starts afresh.
+    /// Takes the events recorded so far and starts afresh (dropping the
+    /// touches not taken: take them first, with [`Trace::take_touches`]).
     pub fn take(&mut self) -> Vec<TraceEvent> {
         self.depth = 0;
+        self.open.clear();
+        self.touches.clear();
         std::mem::take(&mut self.events)
+    }
+
+    /// Records that the function running now (the innermost one entered,
+    /// else the last one recorded) changed `what`. Touches of one key by one
+    /// function are aggregated into one record, in O(1).
+    pub fn touch(&mut self, what: Touch) {
+        let Some(event) = self
+            .open
+            .last()
+            .copied()
+            .or_else(|| self.events.len().checked_sub(1).map(|i| i as u32))
+        else {
+            return;
+        };
+        let (key, lo, hi) = what.key();
+        let recent = self.touches.len().saturating_sub(TOUCH_LOOKBACK);
+        if let Some(r) = self.touches[recent..]
+            .iter_mut()
+            .rev()
+            .find(|r| r.event == event && r.key == key)
+        {
+            r.count += 1;
+            r.lo = r.lo.min(lo);
+            r.hi = r.hi.max(hi);
+            return;
+        }
+        let ev = self.events[event as usize];
+        self.touches.push(TouchRecord {
+            key,
+            func: ev.func,
+            file: ev.file,
+            count: 1,
+            lo,
+            hi,
+            event,
+        });
+    }
+
+    /// Takes the touches recorded so far.
+    pub fn take_touches(&mut self) -> Touches {
+        Touches {
+            records: std::mem::take(&mut self.touches),
+        }
     }
 
     /// The events recorded since the last [`Trace::take`].
     pub fn events(&self) -> &[TraceEvent] {
         &self.events
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn touches_aggregate_per_key_and_function() {
+        let mut t = Trace::default();
+        t.enter("zap_pte_range", "mm/memory.c");
+        for vpn in 10..1010 {
+            t.touch(Touch::Pte { pid: 7, vpn });
+            t.touch(Touch::Counter(Counter::FileMapped));
+        }
+        t.leave();
+        t.enter("shmem_undo_range", "mm/shmem.c");
+        t.touch(Touch::Counter(Counter::FileMapped));
+        t.leave();
+        let r = t.take_touches().records;
+        assert_eq!(r.len(), 3, "{r:?}");
+        assert_eq!(
+            (r[0].key, r[0].count, r[0].lo, r[0].hi),
+            (TouchKey::Ptes(7), 1000, 10, 1009)
+        );
+        assert_eq!((r[1].func, r[1].count), ("zap_pte_range", 1000));
+        assert_eq!((r[2].func, r[2].file), ("shmem_undo_range", "mm/shmem.c"));
+    }
+
+    #[test]
+    fn a_touch_goes_to_the_innermost_open_function() {
+        let mut t = Trace::default();
+        t.enter("shmem_fault", "mm/shmem.c");
+        t.leaf("find_lock_entry", "mm/filemap.c");
+        t.touch(Touch::Cache { ino: 3, index: 0 });
+        t.leave();
+        t.touch(Touch::Inode { ino: 3 });
+        let r = t.take_touches().records;
+        assert_eq!(r[0].func, "shmem_fault");
+        // With nothing open, the last function recorded.
+        assert_eq!(r[1].func, "find_lock_entry");
+        assert!(Trace::default().take_touches().records.is_empty());
     }
 }

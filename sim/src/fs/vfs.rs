@@ -28,6 +28,7 @@ use crate::kernel::{Kernel, Pid};
 use crate::klib::radix_tree::RadixTree;
 use crate::mm::filemap::CacheEntry;
 use crate::mm::page::{PageData, PAGE_SIZE};
+use crate::trace::Touch;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -427,6 +428,7 @@ impl Kernel {
             kind,
         };
         self.inodes.insert(ino, inode);
+        self.trace.touch(Touch::Inode { ino });
         ino
     }
 
@@ -574,6 +576,7 @@ impl Kernel {
         self.trace.enter("evict", "fs/inode.c");
         self.truncate_inode_pages_range(ino, 0, u64::MAX, true);
         let inode = self.inodes.remove(&ino).expect("evicting a live inode");
+        self.trace.touch(Touch::Inode { ino });
         let sb = &mut self.sbs[inode.sb];
         if let InodeKind::Disk { blocks } = &inode.kind {
             sb.used_blocks -= blocks.len() as u64;
@@ -645,6 +648,7 @@ impl Kernel {
                 let ino = self.new_inode(sb, mode, uid, gid, kind, &path);
                 self.inodes.get_mut(&ino).expect("new").nlink = 1;
                 self.dentries.insert(path.clone(), ino);
+                self.trace.touch(Touch::Inode { ino });
                 ino
             }
         };
@@ -702,6 +706,7 @@ impl Kernel {
             self.trace.leaf("shmem_unlink", "mm/shmem.c");
         }
         self.dentries.remove(&path);
+        self.trace.touch(Touch::Inode { ino });
         let now = self.now;
         let inode = self.inodes.get_mut(&ino).expect("looked up");
         inode.nlink -= 1;
@@ -760,6 +765,7 @@ impl Kernel {
         inode.size = length;
         inode.mtime = now;
         inode.ctime = now;
+        self.trace.touch(Touch::Inode { ino });
         if length < old {
             let first = length.div_ceil(PAGE_SIZE);
             self.unmap_mapping_range(ino, first, u64::MAX, true);

@@ -22,6 +22,7 @@ use crate::ipc::util::*;
 use crate::kernel::{Kernel, Pid, ShmAttach};
 use crate::mm::filemap::CacheEntry;
 use crate::mm::page::{pg, PAGE_SIZE};
+use crate::trace::Touch;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -256,7 +257,10 @@ impl Kernel {
                 if !ipcperms(&shp.perm, uid, gid, shmflg as u32 & 0o777) {
                     return Err(Errno::EACCES);
                 }
-                Ok(shp.perm.id)
+                let id = shp.perm.id;
+                // The id goes to the caller: its `shm.NAME.*` appear.
+                self.trace.touch(Touch::Shm { id });
+                Ok(id)
             }
         }
     }
@@ -326,6 +330,7 @@ impl Kernel {
                     shm_creator: Some(pid),
                 },
             );
+            self.trace.touch(Touch::Shm { id });
             Ok(id)
         })();
         self.trace.leave();
@@ -431,6 +436,7 @@ impl Kernel {
         shp.shm_atim = now;
         shp.shm_lprid = pid;
         shp.shm_nattch += 1;
+        self.trace.touch(Touch::Shm { id: shmid });
     }
 
     /// `shm_close` (munmap, shmdt, exit): `nattch--`; the segment is
@@ -446,6 +452,7 @@ impl Kernel {
         shp.shm_lprid = pid;
         shp.shm_dtim = now;
         shp.shm_nattch -= 1;
+        self.trace.touch(Touch::Shm { id: shmid });
         self.shm_may_destroy_now(shmid);
     }
 
@@ -469,6 +476,7 @@ impl Kernel {
             .entries
             .remove(&idx)
             .expect("destroying a live segment");
+        self.trace.touch(Touch::Shm { id: shmid });
         self.shm_ids.in_use -= 1;
         self.shm_ids.shm_tot -= shp.shm_segsz.div_ceil(PAGE_SIZE);
         if shp.perm.mode & SHM_LOCKED != 0 {
@@ -659,6 +667,7 @@ impl Kernel {
                     shp.perm.gid = ngid;
                     shp.perm.mode = (shp.perm.mode & !0o777) | (nmode & 0o777);
                     shp.shm_ctim = now;
+                    self.trace.touch(Touch::Shm { id });
                 } else {
                     self.trace.leaf("do_shm_rmid", "ipc/shm.c");
                     let shp = self.shm_ids.get_mut(id).expect("found");
@@ -666,6 +675,7 @@ impl Kernel {
                         shp.perm.mode |= SHM_DEST;
                         // ipc_set_key_private: the key is free for a new segment.
                         shp.perm.key = IPC_PRIVATE;
+                        self.trace.touch(Touch::Shm { id });
                     } else {
                         self.shm_destroy(id);
                     }

@@ -25,6 +25,7 @@ use crate::kernel::Kernel;
 use crate::klib::radix_tree::{RadixItem, Tag};
 use crate::mm::page::{pg, Mapping, PageData, Pfn, PAGE_SIZE};
 use crate::mm::swapops::{page_word, Encoding, SwpEntry};
+use crate::trace::{Counter, Touch};
 
 /// What a page-cache slot holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -103,10 +104,11 @@ impl Kernel {
         if shmem {
             page.set(pg::SWAPBACKED);
         }
-        // The allocation's reference becomes the page cache's.
-        self.vmstat.nr_file_pages += 1;
-        if shmem {
-            self.vmstat.nr_shmem += 1;
+        // The allocation's reference becomes the page cache's. Shmem counts
+        // its pages itself, in shmem_add_to_page_cache.
+        self.trace.touch(Touch::Cache { ino, index });
+        if !shmem {
+            self.mod_node_page_state(Counter::FilePages, 1);
         }
         self.lru_cache_add(pfn);
         self.trace.leave();
@@ -132,9 +134,10 @@ impl Kernel {
             "invariant: page-cache slot holds its page"
         );
         inode.mapping.nrpages -= 1;
-        self.vmstat.nr_file_pages -= 1;
+        self.trace.touch(Touch::Cache { ino, index });
+        self.mod_node_page_state(Counter::FilePages, -1);
         if shmem {
-            self.vmstat.nr_shmem -= 1;
+            self.mod_node_page_state(Counter::Shmem, -1);
         } else if dirty {
             self.vmstat.nr_file_dirty -= 1;
         }
@@ -160,6 +163,7 @@ impl Kernel {
         if page.refcount == 0 {
             self.lru_del(pfn);
             self.mem.free_page(pfn);
+            self.trace.touch(Touch::Counter(Counter::FreePages));
         }
     }
 
@@ -332,7 +336,10 @@ impl Kernel {
             self.mark_page_accessed(pfn);
             done += n;
             let inode = self.inodes.get_mut(&ino).expect("live");
-            inode.size = inode.size.max(at + n as u64);
+            if at + n as u64 > inode.size {
+                inode.size = at + n as u64;
+                self.trace.touch(Touch::Inode { ino });
+            }
         }
         self.trace.leave();
         match err {

@@ -9,6 +9,7 @@ use crate::fs::vfs::InodeKind;
 use crate::kernel::{vm, Kernel, Pid, Pte, Vma};
 use crate::mm::filemap::CacheEntry;
 use crate::mm::page::PAGE_SIZE;
+use crate::trace::Touch;
 
 /// `MADV_*` (`include/uapi/asm-generic/mman-common.h`).
 pub mod madv {
@@ -163,6 +164,13 @@ impl Kernel {
                     cleaned.push(*pfn);
                 }
             }
+        }
+        if !cleaned.is_empty() {
+            self.trace.touch(Touch::Vma {
+                pid,
+                start: start / PAGE_SIZE,
+                end: end.div_ceil(PAGE_SIZE),
+            });
         }
         for pfn in cleaned {
             if self.mem.page(pfn).mapcount == 1

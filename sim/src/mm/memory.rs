@@ -24,6 +24,7 @@ use crate::fs::vfs::InodeKind;
 use crate::kernel::{rss, vm, Kernel, Pid, Pte, Vma};
 use crate::mm::page::{pg, Mapping, PageData, Pfn, PAGE_SIZE};
 use crate::mm::swapops::SwpEntry;
+use crate::trace::Touch;
 
 /// `PTRS_PER_PTE` on x86_64: one page table maps 2 MiB.
 pub const PTRS_PER_PTE: u64 = 512;
@@ -74,6 +75,10 @@ impl Kernel {
             Some(pte) => mm.ptes.insert(addr / PAGE_SIZE, pte),
             None => mm.ptes.remove(&(addr / PAGE_SIZE)),
         };
+        self.trace.touch(Touch::Pte {
+            pid,
+            vpn: addr / PAGE_SIZE,
+        });
     }
 
     fn add_rss(&mut self, pid: Pid, counter: usize, delta: i64) {
@@ -718,6 +723,10 @@ impl Kernel {
             }) = mm.pte(addr)
             {
                 if !write || w {
+                    self.trace.touch(Touch::Pte {
+                        pid,
+                        vpn: addr / PAGE_SIZE,
+                    });
                     mm.ptes.insert(
                         addr / PAGE_SIZE,
                         Pte::Present {

@@ -15,6 +15,7 @@ use crate::errno::{Errno, SysResult};
 use crate::fs::vfs::{FileKey, InodeKind};
 use crate::kernel::{vm, Kernel, Pid, Pte, Vma};
 use crate::mm::page::PAGE_SIZE;
+use crate::trace::Touch;
 
 /// `PROT_*` (`include/uapi/asm-generic/mman-common.h`).
 pub mod prot {
@@ -252,6 +253,7 @@ impl Kernel {
     /// Inserts a VMA, merging it with its neighbours where `vma_merge` would.
     pub(crate) fn insert_vma(&mut self, pid: Pid, vma: Vma) {
         let start = vma.start;
+        self.touch_vma(pid, &vma);
         self.tasks
             .get_mut(&pid)
             .expect("live")
@@ -423,12 +425,22 @@ impl Kernel {
 
     /// `remove_vma`: `vm_ops->close` (System V's `shm_close`) and `fput`.
     pub(crate) fn remove_vma(&mut self, pid: Pid, vma: Vma) {
+        self.touch_vma(pid, &vma);
         if let Some(attach) = vma.shm {
             self.shm_close(attach.shmid, pid);
         }
         if let Some(f) = vma.file {
             self.fput(f);
         }
+    }
+
+    /// Records that `pid`'s VMA `vma` was made, changed or removed.
+    pub(crate) fn touch_vma(&mut self, pid: Pid, vma: &Vma) {
+        self.trace.touch(Touch::Vma {
+            pid,
+            start: vma.start / PAGE_SIZE,
+            end: vma.end.div_ceil(PAGE_SIZE),
+        });
     }
 
     /// `munmap(2)`.
@@ -507,6 +519,7 @@ impl Kernel {
     /// that the next write copies (or reuses) the page.
     fn change_protection(&mut self, pid: Pid, vma: &Vma) {
         self.trace.leaf("change_protection", "mm/mprotect.c");
+        self.touch_vma(pid, vma);
         let writable = self.vm_page_prot_writable(vma);
         let notify = self.vma_wants_writenotify(vma);
         let zero = self.mem.zero_pfn;

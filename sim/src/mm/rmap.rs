@@ -18,6 +18,7 @@
 
 use crate::kernel::{Kernel, Pid, Pte};
 use crate::mm::page::{Mapping, Pfn, PAGE_SIZE};
+use crate::trace::{Counter, Touch};
 
 impl Kernel {
     /// `page_add_file_rmap`: one more PTE maps this page-cache page; the first
@@ -27,7 +28,7 @@ impl Kernel {
         page.refcount += 1;
         page.mapcount += 1;
         if page.mapcount == 1 {
-            self.vmstat.nr_file_mapped += 1;
+            self.mod_node_page_state(Counter::FileMapped, 1);
         }
     }
 
@@ -39,7 +40,7 @@ impl Kernel {
         page.set_mapping(Mapping::Anon(anon_vma));
         page.index = index;
         page.set(crate::mm::page::pg::SWAPBACKED);
-        self.vmstat.nr_anon_mapped += 1;
+        self.mod_node_page_state(Counter::AnonMapped, 1);
     }
 
     /// `page_add_anon_rmap` (swap-in): maps an anonymous page again; the first
@@ -52,7 +53,7 @@ impl Kernel {
         if page.mapcount == 1 {
             page.set_mapping(Mapping::Anon(anon_vma));
             page.index = index;
-            self.vmstat.nr_anon_mapped += 1;
+            self.mod_node_page_state(Counter::AnonMapped, 1);
         }
     }
 
@@ -79,8 +80,8 @@ impl Kernel {
         page.mapcount -= 1;
         if page.mapcount == 0 {
             match page.mapping() {
-                Mapping::Anon(_) => self.vmstat.nr_anon_mapped -= 1,
-                _ => self.vmstat.nr_file_mapped -= 1,
+                Mapping::Anon(_) => self.mod_node_page_state(Counter::AnonMapped, -1),
+                _ => self.mod_node_page_state(Counter::FileMapped, -1),
             }
         }
     }
@@ -116,6 +117,10 @@ impl Kernel {
         for (pid, addr) in self.rmap_walk(pfn) {
             let mm = &mut self.tasks.get_mut(&pid).expect("live").mm;
             if let Some(Pte::Present { pfn, young, .. }) = mm.pte(addr) {
+                self.trace.touch(Touch::Pte {
+                    pid,
+                    vpn: addr / PAGE_SIZE,
+                });
                 mm.ptes.insert(
                     addr / PAGE_SIZE,
                     Pte::Present {

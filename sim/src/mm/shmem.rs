@@ -24,6 +24,7 @@ use crate::kernel::Kernel;
 use crate::mm::filemap::CacheEntry;
 use crate::mm::page::{pg, Pfn, PAGE_SIZE};
 use crate::mm::swapops::SwpEntry;
+use crate::trace::{Counter, Touch};
 
 /// `enum sgp_type`: what `shmem_getpage_gfp` may do about a missing page.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -90,6 +91,7 @@ impl Kernel {
                 let Some(pfn) = self.alloc_page() else {
                     let sb = self.inodes[&ino].sb;
                     self.sbs[sb].used_blocks -= 1;
+                    self.trace.touch(Touch::Df { sb });
                     return Err(Errno::ENOMEM);
                 };
                 self.trace.leaf("clear_highpage", "include/linux/highmem.h");
@@ -115,6 +117,8 @@ impl Kernel {
         self.trace.enter("shmem_add_to_page_cache", "mm/shmem.c");
         self.mem.page_mut(pfn).set(pg::SWAPBACKED);
         self.add_to_page_cache_lru(pfn, ino, index, expected);
+        self.mod_node_page_state(Counter::FilePages, 1);
+        self.mod_node_page_state(Counter::Shmem, 1);
         self.trace.leave();
     }
 
@@ -222,6 +226,7 @@ impl Kernel {
             return Err(Errno::ENOSPC);
         }
         sbi.used_blocks += 1;
+        self.trace.touch(Touch::Df { sb });
         Ok(())
     }
 
@@ -243,6 +248,7 @@ impl Kernel {
         let sb = inode.sb;
         inode.shmem_mut().expect("shmem").alloced -= n;
         self.sbs[sb].used_blocks -= n;
+        self.trace.touch(Touch::Df { sb });
     }
 
     /// `shmem_recalc_inode`: pages that left the cache without being
@@ -270,6 +276,7 @@ impl Kernel {
         );
         inode.mapping.nrexceptional -= 1;
         inode.shmem_mut().expect("shmem").swapped -= 1;
+        self.trace.touch(Touch::Cache { ino, index });
         self.shmem_uncharge(ino, 1);
         self.free_swap_and_cache(entry);
     }

@@ -10,6 +10,7 @@
 use crate::kernel::Kernel;
 use crate::mm::page::{pg, Pfn};
 use crate::mm::swapops::SwpEntry;
+use crate::trace::Counter;
 
 impl Kernel {
     /// `add_to_swap_cache`: the swap cache takes a reference to the page.
@@ -21,8 +22,8 @@ impl Kernel {
         page.refcount += 1;
         page.set(pg::SWAPCACHE | pg::SWAPBACKED);
         page.private = entry.val;
-        self.vmstat.nr_file_pages += 1;
-        self.vmstat.nr_swapcache += 1;
+        self.mod_node_page_state(Counter::FilePages, 1);
+        self.mod_node_page_state(Counter::SwapCache, 1);
     }
 
     /// Takes a page out of the swap cache without dropping the reference
@@ -39,8 +40,8 @@ impl Kernel {
         page.clear(pg::SWAPCACHE);
         page.private = 0;
         self.swap_cache.remove(&entry.val);
-        self.vmstat.nr_file_pages -= 1;
-        self.vmstat.nr_swapcache -= 1;
+        self.mod_node_page_state(Counter::FilePages, -1);
+        self.mod_node_page_state(Counter::SwapCache, -1);
         self.swapcache_free(entry);
     }
 

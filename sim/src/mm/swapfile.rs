@@ -20,6 +20,7 @@ use crate::kernel::{Kernel, Pid, Pte};
 use crate::mm::filemap::CacheEntry;
 use crate::mm::page::{pg, PageData, Pfn, PAGE_SIZE};
 use crate::mm::swapops::SwpEntry;
+use crate::trace::{Counter, Touch};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -216,6 +217,10 @@ impl Kernel {
         let mm = &mut self.tasks.get_mut(&pid).expect("live").mm;
         mm.rss[crate::kernel::rss::SWAPENTS] -= 1;
         mm.rss[crate::kernel::rss::ANONPAGES] += 1;
+        self.trace.touch(Touch::Pte {
+            pid,
+            vpn: addr / PAGE_SIZE,
+        });
         mm.ptes.insert(
             addr / PAGE_SIZE,
             Pte::Present {
@@ -276,6 +281,7 @@ impl Kernel {
             if let Some(off) = (1..si.max as usize).find(|&o| si.swap_map[o] == 0) {
                 si.swap_map[off] = SWAP_HAS_CACHE;
                 si.inuse_pages += 1;
+                self.trace.touch(Touch::Counter(Counter::SwapSlots));
                 return Some(
                     enc.swp_entry(si.type_, off as u64)
                         .expect("offset fits the era"),
@@ -313,6 +319,7 @@ impl Kernel {
         if si.swap_map[off] == 0 {
             si.inuse_pages -= 1;
             si.slots.remove(&(off as u64));
+            self.trace.touch(Touch::Counter(Counter::SwapSlots));
         }
     }
 

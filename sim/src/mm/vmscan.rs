@@ -34,6 +34,7 @@ use crate::kernel::{rss, vm, ExitStatus, Kernel, Pid, Pte, Vma};
 use crate::mm::filemap::CacheEntry;
 use crate::mm::page::{pg, Mapping, Pfn, PAGE_SIZE};
 use crate::mm::swapops::SwpEntry;
+use crate::trace::{Counter, Touch};
 use serde::Serialize;
 
 /// The LRU lists (`enum lru_list`).
@@ -228,12 +229,15 @@ impl Kernel {
     pub(crate) fn alloc_page(&mut self) -> Option<Pfn> {
         self.trace.leaf("__alloc_pages_nodemask", "mm/page_alloc.c");
         if let Some(pfn) = self.mem.alloc_page() {
+            self.trace.touch(Touch::Counter(Counter::FreePages));
             return Some(pfn);
         }
         self.trace.enter("try_to_free_pages", "mm/vmscan.c");
         self.shrink_node(SWAP_CLUSTER_MAX);
         self.trace.leave();
-        self.mem.alloc_page()
+        let pfn = self.mem.alloc_page()?;
+        self.trace.touch(Touch::Counter(Counter::FreePages));
+        Some(pfn)
     }
 
     /// Reclaims up to `nr` pages as kswapd would (`balance_pgdat` ->
@@ -520,12 +524,20 @@ impl Kernel {
                     val: self.mem.page(pfn).private,
                 };
                 mm.ptes.insert(addr / PAGE_SIZE, Pte::Swap(entry));
+                self.trace.touch(Touch::Pte {
+                    pid,
+                    vpn: addr / PAGE_SIZE,
+                });
                 mm.rss[rss::ANONPAGES] -= 1;
                 mm.rss[rss::SWAPENTS] += 1;
                 self.swap_duplicate(entry);
             } else {
                 mm.ptes.remove(&(addr / PAGE_SIZE));
                 mm.rss[counter] -= 1;
+                self.trace.touch(Touch::Pte {
+                    pid,
+                    vpn: addr / PAGE_SIZE,
+                });
             }
             if dirty {
                 self.set_page_dirty(pfn);
@@ -603,8 +615,9 @@ impl Kernel {
         inode.mapping.nrpages -= 1;
         inode.mapping.nrexceptional += 1;
         inode.shmem_mut().expect("shmem").swapped += 1;
-        self.vmstat.nr_file_pages -= 1;
-        self.vmstat.nr_shmem -= 1;
+        self.trace.touch(Touch::Cache { ino, index });
+        self.mod_node_page_state(Counter::FilePages, -1);
+        self.mod_node_page_state(Counter::Shmem, -1);
         let page = self.mem.page_mut(pfn);
         page.set_mapping(Mapping::None);
         page.clear(pg::DIRTY);
