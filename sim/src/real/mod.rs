@@ -59,6 +59,7 @@
 //!   the shadow model either, so that it keeps following the host.
 //! - `take_trace` and `take_dmesg` are always empty.
 
+pub mod arm;
 mod guard;
 mod host;
 mod proto;
