@@ -145,7 +145,7 @@ impl RealArm {
         let slot = Arc::new(Mutex::new(None));
         let thread_emitter = Emitter {
             tx: etx.clone(),
-            notify,
+            notify: std::cell::RefCell::new(notify),
         };
         let thread_slot = Arc::clone(&slot);
         let spawned = std::thread::Builder::new()
@@ -271,16 +271,24 @@ fn wait_for(t: &JoinHandle<()>, d: Duration) -> bool {
 /// Sends events and wakes the front end.
 struct Emitter {
     tx: Sender<ArmEvent>,
-    notify: Option<Notify>,
+    /// Taken away if it panics: the panic then ends the run as any panic
+    /// of the arm thread does, and the `Failed` that follows comes without it.
+    notify: std::cell::RefCell<Option<Notify>>,
 }
 
 impl Emitter {
     fn send(&self, e: ArmEvent) {
         // The receiver is gone when the arm is being dropped: nobody to tell.
-        if self.tx.send(e).is_ok() {
-            if let Some(n) = &self.notify {
-                n();
-            }
+        if self.tx.send(e).is_err() {
+            return;
+        }
+        let called = match &*self.notify.borrow() {
+            Some(n) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(n)),
+            None => Ok(()),
+        };
+        if let Err(p) = called {
+            self.notify.borrow_mut().take();
+            std::panic::resume_unwind(p);
         }
     }
 }
