@@ -72,6 +72,7 @@ fn the_real_arm_needs_linux() {
 
 #[cfg(target_os = "linux")]
 mod linux {
+    use super::common::real::{assert_gone, sysv_rows, Traces};
     use super::*;
     use sim::compare::{StepComparison, Verdict};
     use sim::real::arm::{ArmEvent, RealArm};
@@ -330,40 +331,6 @@ do = "exit(0)"
 "#;
     const LITTERED: usize = 10;
 
-    /// What a run made, to look for afterwards.
-    #[derive(Debug, Default)]
-    struct Traces {
-        run_dir: PathBuf,
-        shm_dir: PathBuf,
-        pids: Vec<u32>,
-        seg_ids: Vec<i64>,
-    }
-
-    impl Traces {
-        fn line(&self) -> String {
-            let j = |v: Vec<String>| v.join(",");
-            format!(
-                "READY {} {} {} {}",
-                self.run_dir.display(),
-                self.shm_dir.display(),
-                j(self.pids.iter().map(|p| p.to_string()).collect()),
-                j(self.seg_ids.iter().map(|p| p.to_string()).collect())
-            )
-        }
-
-        fn parse(line: &str) -> Traces {
-            let w: Vec<&str> = line.split_whitespace().collect();
-            let list =
-                |s: &str| -> Vec<i64> { s.split(',').filter_map(|x| x.parse().ok()).collect() };
-            Traces {
-                run_dir: PathBuf::from(w[1]),
-                shm_dir: PathBuf::from(w[2]),
-                pids: list(w[3]).into_iter().map(|p| p as u32).collect(),
-                seg_ids: list(w[4]),
-            }
-        }
-    }
-
     /// This process's descendants (the workers and what they forked).
     fn descendants() -> Vec<u32> {
         let mut parent_of: BTreeMap<u32, u32> = BTreeMap::new();
@@ -391,39 +358,6 @@ do = "exit(0)"
         out
     }
 
-    fn sysv_rows() -> Vec<Vec<String>> {
-        std::fs::read_to_string("/proc/sysvipc/shm")
-            .unwrap()
-            .lines()
-            .skip(1)
-            .map(|l| l.split_whitespace().map(String::from).collect())
-            .collect()
-    }
-
-    /// Nothing of the run is left: folders, processes, segments.
-    fn assert_gone(t: &Traces) {
-        assert!(
-            t.pids.len() >= 3 && t.seg_ids.len() == 2,
-            "the run made something: {t:?}"
-        );
-        assert!(!t.run_dir.exists(), "run folder left: {t:?}");
-        assert!(!t.shm_dir.exists(), "/dev/shm folder left: {t:?}");
-        for p in &t.pids {
-            assert!(
-                !Path::new(&format!("/proc/{p}")).exists(),
-                "process {p} left (or unreaped)"
-            );
-        }
-        for row in sysv_rows() {
-            let (id, cpid) = (
-                row[1].parse::<i64>().unwrap(),
-                row[4].parse::<u32>().unwrap(),
-            );
-            assert!(!t.seg_ids.contains(&id), "segment {id} left");
-            assert!(!t.pids.contains(&cpid), "a segment of {cpid} left: {row:?}");
-        }
-    }
-
     /// Starts an arm on LITTER with `opts` and plays it up to its last step;
     /// the arm, still holding everything, and what it made.
     fn littering_arm(opts: RealOptions) -> Option<(RealArm, Traces)> {
@@ -444,7 +378,39 @@ do = "exit(0)"
                 .collect(),
         };
         assert!(t.run_dir.join("tmp/left").exists() && t.shm_dir.join("litter").exists());
+        assert!(t.pids.len() >= 3, "a, b and a's child: {t:?}");
+        assert_eq!(t.seg_ids.len(), 2, "{t:?}");
         Some((arm, t))
+    }
+
+    /// A run the host refuses (here: a machine larger than the memory cap)
+    /// is an `Unavailable` with the reason, announced through the notifier,
+    /// and the end of the arm.
+    #[test]
+    fn a_run_the_host_refuses_is_unavailable() {
+        let _one = serial();
+        let s = bundled("01-posix-producer-consumer.toml");
+        let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let seen = std::sync::Arc::clone(&calls);
+        let notify = Box::new(move || {
+            seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        });
+        let opts = RealOptions {
+            memory_cap: 1 << 20,
+            ..RealOptions::default()
+        };
+        let mut arm = RealArm::start_notifying(s, opts, Some(notify));
+        arm.want(3);
+        match next(&mut arm) {
+            ArmEvent::Unavailable(why) => assert!(why.contains("memory_cap"), "{why}"),
+            e => panic!("expected Unavailable, got {e:?}"),
+        }
+        assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 1);
+        assert!(
+            arm.wait(Duration::from_millis(50)).is_none(),
+            "nothing after it"
+        );
+        assert_eq!(arm.steps(), 0);
     }
 
     #[test]

@@ -89,6 +89,11 @@ pub const ALLOWLIST: &[Allowance] = &[
     },
 ];
 
+/// What a front end says of the real side where it cannot be had at all
+/// (`sim::real` exists on Linux only).
+pub const REAL_NEEDS_LINUX: &str =
+    "real runs need Linux: they play the scenario on the host kernel";
+
 /// What `compare` accepts as the same machine-wide counter: the host's noise.
 pub const DEFAULT_TOLERANCE_KB: i64 = 32;
 
