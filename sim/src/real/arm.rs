@@ -17,6 +17,44 @@
 //! [`crate::compare::Comparer`], built from the model's `SwapTotal` and the
 //! one [`ArmEvent::Ready`] carries.
 //!
+//! A front end's loop, in short:
+//!
+//! ```no_run
+//! use sim::backend::Backend;
+//! use sim::compare::{Comparer, DEFAULT_TOLERANCE_KB};
+//! use sim::real::arm::{ArmEvent, RealArm};
+//! use sim::real::RealOptions;
+//! use sim::runner::Run;
+//!
+//! let path = std::path::Path::new("scenarios/01-posix-producer-consumer.toml");
+//! let s = sim::scenario::load_file(path).unwrap();
+//! let mut model = Run::new(&s);
+//! let sim_swap = model.backend.meminfo("SwapTotal");
+//! let sim_steps: Vec<_> = model.run_all(); // the TUI's own timeline
+//! // The notifier would wake the TUI's event loop (here: nothing).
+//! let mut arm = RealArm::start_notifying(s.clone(), RealOptions::default(), Some(Box::new(|| {})));
+//! let mut comparer = None;
+//! let mut column = Vec::new(); // readings taken, kept for going back
+//! arm.want(1); // the user advanced to step 1
+//! loop {
+//!     for e in arm.poll() {
+//!         match e {
+//!             ArmEvent::Ready { swap_total, .. } => {
+//!                 comparer = Some(Comparer::new(&s, &sim_swap, &swap_total, DEFAULT_TOLERANCE_KB));
+//!             }
+//!             ArmEvent::Step { outcome, .. } => {
+//!                 let i = outcome.step - 1;
+//!                 if let Some(c) = comparer.as_mut() {
+//!                     column.push(c.step(&s.steps[i], &sim_steps[i], &outcome));
+//!                 }
+//!             }
+//!             ArmEvent::Finished | ArmEvent::Unavailable(_) | ArmEvent::Failed(_) => return,
+//!         }
+//!     }
+//!     # break;
+//! }
+//! ```
+//!
 //! Cleanup: the run is the arm thread's, and [`RealBackend`]'s guard holds
 //! whatever it creates, so everything `shmsim real` promises holds here too:
 //! - the scenario's last step played: the run is dropped (cleaned up) before
