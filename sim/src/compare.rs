@@ -8,10 +8,10 @@
 //! backends can be compared: the tests compare the model with itself in its
 //! two page-cache encodings.
 
-use crate::backend::Backend;
+use crate::backend::{Backend, Reading};
 use crate::runner::{Run, StepOutcome};
 use crate::scenario::calls::{Returns, Scope};
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, Step};
 use serde::Serialize;
 use std::fmt::Write;
 
@@ -88,6 +88,11 @@ pub const ALLOWLIST: &[Allowance] = &[
         reason: "the host's page cache also holds the files its own programs read while the scenario runs",
     },
 ];
+
+/// What a front end says of the real side where it cannot be had at all
+/// (`sim::real` exists on Linux only).
+pub const REAL_NEEDS_LINUX: &str =
+    "real runs need Linux: they play the scenario on the host kernel";
 
 /// What `compare` accepts as the same machine-wide counter: the host's noise.
 pub const DEFAULT_TOLERANCE_KB: i64 = 32;
@@ -174,52 +179,92 @@ fn result_of(o: &StepOutcome, returns: Option<Returns>) -> String {
     }
 }
 
-/// Plays `scenario` on both backends, step by step, and compares.
+/// Compares two runs of one scenario a step at a time, as their readings
+/// arrive: `compare` plays both runs at once; the TUI plays the model on its
+/// own timeline and the host in [`crate::real::arm`], and hands each pair of
+/// outcomes to the same `Comparer`, so both say the same of every step.
 ///
 /// Once the two runs can no longer be the same machine (after a step only
 /// the model could run: `reclaim`, `sysctl`, `drop_caches`; after the
 /// model's OOM killer ended a process in its small memory; or from the start
-/// when the scenario sizes `/dev/shm`, since the host's is its own), a
-/// difference is reported as not observable here, with that reason, rather
-/// than as the model's error.
-pub fn compare<A: Backend, B: Backend>(
-    scenario: &Scenario,
-    sim: A,
-    real: B,
+/// when the scenario sizes `/dev/shm`, since the host's is its own, or when
+/// one machine has swap and the other none), a difference is reported as not
+/// observable here, with that reason ([`Comparer::apart`]), rather than as
+/// the model's error.
+#[derive(Clone, Debug)]
+pub struct Comparer {
+    apart: Option<String>,
     tolerance_kb: i64,
-) -> Vec<StepComparison> {
-    let mut a = Run::with_backend(scenario, sim);
-    let mut b = Run::with_backend(scenario, real);
-    let mut out = Vec::new();
-    let mut apart: Option<String> = scenario.machine.dev_shm.as_ref().map(|d| {
-        format!(
-            "the scenario sizes /dev/shm ({} kB); the host's is its own",
-            d.value / 1024
-        )
-    });
-    // Swap on one machine and none on the other: what reclaim does differs.
-    let swap_total = |r: &crate::backend::Reading| r.value().and_then(|v| v.parse::<u64>().ok());
-    let sim_swap = a.backend.meminfo("SwapTotal");
-    let real_swap = b.backend.meminfo("SwapTotal");
-    if apart.is_none() {
-        apart = match (swap_total(&sim_swap), swap_total(&real_swap), &real_swap) {
-            (Some(s), Some(r), _) if (s == 0) != (r == 0) => Some(format!(
-                "the scenario's machine has {s} kB of swap, the host {r} kB"
-            )),
-            (Some(s), None, crate::backend::Reading::NotObservable(why)) if s > 0 => {
-                Some(why.clone())
-            }
-            _ => None,
-        };
+}
+
+impl Comparer {
+    /// A comparison of two runs of `scenario` whose machines read
+    /// `sim_swap_total` and `real_swap_total` for `SwapTotal` (in kB, as
+    /// [`Backend::meminfo`] gives it) before the first step. Machine-wide
+    /// counters within `tolerance_kb` of each other agree.
+    pub fn new(
+        scenario: &Scenario,
+        sim_swap_total: &Reading,
+        real_swap_total: &Reading,
+        tolerance_kb: i64,
+    ) -> Comparer {
+        let mut apart: Option<String> = scenario.machine.dev_shm.as_ref().map(|d| {
+            format!(
+                "the scenario sizes /dev/shm ({} kB); the host's is its own",
+                d.value / 1024
+            )
+        });
+        // Swap on one machine and none on the other: what reclaim does differs.
+        let swap_total = |r: &Reading| r.value().and_then(|v| v.parse::<u64>().ok());
+        if apart.is_none() {
+            apart = match (
+                swap_total(sim_swap_total),
+                swap_total(real_swap_total),
+                real_swap_total,
+            ) {
+                (Some(s), Some(r), _) if (s == 0) != (r == 0) => Some(format!(
+                    "the scenario's machine has {s} kB of swap, the host {r} kB"
+                )),
+                (Some(s), None, Reading::NotObservable(why)) if s > 0 => Some(why.clone()),
+                _ => None,
+            };
+        }
+        Comparer {
+            apart,
+            tolerance_kb,
+        }
     }
-    for step in &scenario.steps {
-        let (Some(x), Some(y)) = (a.step(), b.step()) else {
-            break;
-        };
+
+    /// A comparison of two runs that have both started (their processes
+    /// spawned, nothing stepped yet).
+    pub fn of_runs<A: Backend, B: Backend>(
+        scenario: &Scenario,
+        sim: &mut Run<'_, A>,
+        real: &mut Run<'_, B>,
+        tolerance_kb: i64,
+    ) -> Comparer {
+        let sim_swap = sim.backend.meminfo("SwapTotal");
+        let real_swap = real.backend.meminfo("SwapTotal");
+        Comparer::new(scenario, &sim_swap, &real_swap, tolerance_kb)
+    }
+
+    /// Why the two runs are no longer the same machine (from which step on,
+    /// differences are not observable here), if they are not.
+    pub fn apart(&self) -> Option<&str> {
+        self.apart.as_deref()
+    }
+
+    /// Compares one step, `step` of the scenario, as the first run (`sim`)
+    /// and the second (`real`) played it. Steps must be given in order, each
+    /// once: what a step does to the runs (a sim-only step, the model's OOM
+    /// killer) decides how the later ones compare.
+    pub fn step(&mut self, step: &Step, sim: &StepOutcome, real: &StepOutcome) -> StepComparison {
+        let (x, y) = (sim, real);
+        let tolerance_kb = self.tolerance_kb;
         let returns = step.call.map(|c| c.returns);
         let scope = step.call.map(|c| c.scope);
         let mut obs = Vec::new();
-        let (rx, ry) = (result_of(&x, returns), result_of(&y, returns));
+        let (rx, ry) = (result_of(x, returns), result_of(y, returns));
         let sim_only_step = y.out.starts_with("(sim only");
         let result_verdict = if sim_only_step {
             Verdict::SimOnly
@@ -263,28 +308,48 @@ pub fn compare<A: Backend, B: Backend>(
                 real: sy,
             });
         }
-        if apart.is_none() && sim_only_step {
-            apart = Some(format!("step {} ({}) ran only in the model", x.step, x.do_));
+        if self.apart.is_none() && sim_only_step {
+            self.apart = Some(format!("step {} ({}) ran only in the model", x.step, x.do_));
         }
-        if let Some(why) = &apart {
+        if let Some(why) = &self.apart {
             for c in &mut obs {
                 if c.verdict == Verdict::Differ {
                     c.verdict = Verdict::NotObservable(why.clone());
                 }
             }
         }
-        if apart.is_none() && !x.dmesg.is_empty() {
-            apart = Some(format!(
+        if self.apart.is_none() && !x.dmesg.is_empty() {
+            self.apart = Some(format!(
                 "the model's memory ran out at step {}; the host's did not",
                 x.step
             ));
         }
-        out.push(StepComparison {
+        StepComparison {
             step: x.step,
             proc: x.proc.clone(),
             do_: x.do_.clone(),
             observables: obs,
-        });
+        }
+    }
+}
+
+/// Plays `scenario` on both backends, step by step, and compares (with a
+/// [`Comparer`]).
+pub fn compare<A: Backend, B: Backend>(
+    scenario: &Scenario,
+    sim: A,
+    real: B,
+    tolerance_kb: i64,
+) -> Vec<StepComparison> {
+    let mut a = Run::with_backend(scenario, sim);
+    let mut b = Run::with_backend(scenario, real);
+    let mut comparer = Comparer::of_runs(scenario, &mut a, &mut b, tolerance_kb);
+    let mut out = Vec::new();
+    for step in &scenario.steps {
+        let (Some(x), Some(y)) = (a.step(), b.step()) else {
+            break;
+        };
+        out.push(comparer.step(step, &x, &y));
     }
     out
 }

@@ -1,4 +1,10 @@
-//! What several suites share: the bundled scenarios.
+//! What several suites share: the bundled scenarios, and (Linux) what a
+//! real run made and the check that none of it is left.
+
+/// Used by the real-run suites only.
+#[cfg(target_os = "linux")]
+#[allow(dead_code)]
+pub mod real;
 
 use std::path::PathBuf;
 

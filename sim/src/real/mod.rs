@@ -58,7 +58,11 @@
 //! - `reclaim`, `sysctl`, `drop_caches` are sim only, and not mirrored into
 //!   the shadow model either, so that it keeps following the host.
 //! - `take_trace` and `take_dmesg` are always empty.
+//!
+//! A front end that must not block (the TUI) plays the run on a thread of
+//! its own with [`arm::RealArm`], step by step as the user advances.
 
+pub mod arm;
 mod guard;
 mod host;
 mod proto;
