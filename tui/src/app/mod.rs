@@ -280,9 +280,9 @@ impl<'s> App<'s> {
 
     /// Takes in what the real arm has sent; true if anything arrived.
     pub fn poll_real(&mut self) -> bool {
-        let outcomes = &self.tl;
+        let tl = &self.tl;
         match &mut self.real {
-            Some(r) => r.poll(|n| outcomes.outcome(n).cloned()),
+            Some(r) => r.poll(tl.scenario(), |n| tl.outcome(n)),
             None => false,
         }
     }

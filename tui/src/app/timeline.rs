@@ -3,38 +3,52 @@
 //! As Python Tutor records a whole run first and rr goes back by restoring
 //! the nearest checkpoint and replaying forward, the timeline keeps every
 //! step's [`StepOutcome`] once played, and a copy of the model every
-//! [`CHECKPOINT_EVERY`] steps. Going to any step restores the checkpoint at
-//! or before it and replays at most `CHECKPOINT_EVERY - 1` steps, so going
-//! back one step or ten thousand costs the same. The model is deterministic,
+//! [`CHECKPOINT_EVERY`] steps (farther apart when the copies would cost
+//! more than [`CHECKPOINT_BUDGET`]). Going to any step restores the
+//! checkpoint at or before it and replays the steps between, so going back
+//! one step or ten thousand costs the same. The model is deterministic,
 //! so a replayed step is the step first played, byte for byte.
 
 use sim::kernel::Kernel;
 use sim::runner::{Run, StepOutcome};
 use sim::scenario::Scenario;
 
-/// How many steps lie between two kept copies of the model.
+/// The fewest steps between two kept copies of the model.
 pub const CHECKPOINT_EVERY: usize = 64;
+
+/// What the kept copies may cost together, in bytes of model memory: a
+/// long scenario on a big machine keeps fewer, farther apart.
+pub const CHECKPOINT_BUDGET: usize = 512 << 20;
 
 /// A scenario's steps, played on the model, with the model at one of them.
 pub struct Timeline<'s> {
     scenario: &'s Scenario,
     /// The outcome of every step played so far (index 0 is step 1).
     outcomes: Vec<StepOutcome>,
-    /// The run after `k * CHECKPOINT_EVERY` steps, for each k reached.
+    /// The run after `k * every` steps, for each k reached.
     checkpoints: Vec<Run<'s>>,
     /// The run at the step the user is on.
     cur: Run<'s>,
+    /// Steps between two checkpoints.
+    every: usize,
 }
 
 impl<'s> Timeline<'s> {
     /// The scenario's machine booted, before its first step.
     pub fn new(scenario: &'s Scenario) -> Timeline<'s> {
         let cur = Run::new(scenario);
+        let copies = CHECKPOINT_BUDGET / cur.kernel().model_bytes().max(1);
+        let every = scenario
+            .steps
+            .len()
+            .div_ceil(copies.max(1))
+            .max(CHECKPOINT_EVERY);
         Timeline {
             scenario,
             outcomes: Vec::new(),
             checkpoints: vec![cur.clone()],
             cur,
+            every,
         }
     }
 
@@ -78,8 +92,8 @@ impl<'s> Timeline<'s> {
     pub fn goto(&mut self, n: usize) {
         let n = n.min(self.len());
         let pos = self.pos();
-        let k = (n / CHECKPOINT_EVERY).min(self.checkpoints.len() - 1);
-        if n < pos || k * CHECKPOINT_EVERY > pos {
+        let k = (n / self.every).min(self.checkpoints.len() - 1);
+        if n < pos || k * self.every > pos {
             self.cur = self.checkpoints[k].clone();
         }
         while self.pos() < n {
@@ -96,9 +110,7 @@ impl<'s> Timeline<'s> {
         if done > self.outcomes.len() {
             self.outcomes.push(o);
         }
-        if done.is_multiple_of(CHECKPOINT_EVERY)
-            && done / CHECKPOINT_EVERY == self.checkpoints.len()
-        {
+        if done.is_multiple_of(self.every) && done / self.every == self.checkpoints.len() {
             self.checkpoints.push(self.cur.clone());
         }
     }

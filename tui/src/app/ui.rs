@@ -244,15 +244,28 @@ fn details(f: &mut Frame, app: &App, area: Rect) {
     let inner = b.inner(area);
     f.render_widget(b, area);
     let lines = detail_lines(app, inner.width as usize);
-    let max = lines.len().saturating_sub(inner.height as usize);
-    let skip = app.detail_scroll.min(max);
+    let h = inner.height as usize;
+    let max = lines.len().saturating_sub(h);
+    // A change selected for "why" is brought into view with its causes.
+    let selected = lines
+        .iter()
+        .position(|l| l.spans.first().is_some_and(|s| s.content.starts_with("▶ ")));
+    let skip = match selected {
+        Some(i)
+            if app.why.is_some() && (i < app.detail_scroll || i + 3 > app.detail_scroll + h) =>
+        {
+            i.saturating_sub(h / 3)
+        }
+        _ => app.detail_scroll,
+    }
+    .min(max);
     let shown: Vec<Line> = lines.into_iter().skip(skip).collect();
     f.render_widget(Paragraph::new(shown), inner);
 }
 
 /// The step's details, top to bottom: what ran and what it returned, the
-/// narration, the quiz, what it printed, the kernel's call tree, what
-/// changed (and why), the expectations, and the host kernel's verdicts.
+/// quiz, the narration, what it printed, what changed (and why), the
+/// expectations, the kernel's call tree, and the host kernel's verdicts.
 pub fn detail_lines(app: &App, w: usize) -> Vec<Line<'static>> {
     let mut out: Vec<Line<'static>> = Vec::new();
     let n = app.pos();
@@ -299,12 +312,12 @@ pub fn detail_lines(app: &App, w: usize) -> Vec<Line<'static>> {
             out.push(Line::styled(format!("| {l}"), st(app, Class::Text)));
         }
     }
-    trace_lines(app, o, &mut out);
     for d in &o.dmesg {
         out.push(Line::styled(format!("dmesg: {d}"), st(app, Class::Bad)));
     }
     change_lines(app, o, w, &mut out);
     check_lines(app, o, &mut out);
+    trace_lines(app, o, &mut out);
     if let Some(r) = &app.real {
         r.detail_lines(app, n, w, &mut out);
     }
@@ -459,8 +472,19 @@ fn change_lines(app: &App, o: &StepOutcome, w: usize, out: &mut Vec<Line<'static
         let c = &o.changes[i];
         let selected = app.why == Some(i);
         let mark = if selected { "▶" } else { "*" };
+        let host = app
+            .real
+            .as_ref()
+            .and_then(|r| r.reading(app.pos(), &c.name));
+        let host = match host {
+            Some((_, sim::compare::Verdict::Agree)) => "  host ✓".to_string(),
+            Some((v, sim::compare::Verdict::Differ)) => format!("  host ✗ {}", show(v)),
+            Some((_, sim::compare::Verdict::NotObservable(_))) => "  host ?".to_string(),
+            Some((_, sim::compare::Verdict::Allowed(_))) => "  host ~".to_string(),
+            _ => String::new(),
+        };
         let text = format!(
-            "{mark} {}: {} → {}",
+            "{mark} {}: {} → {}{host}",
             c.name,
             show(&c.before),
             show(&c.after)

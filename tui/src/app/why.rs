@@ -1,19 +1,14 @@
 //! Why: the kernel functions of a step that changed one observable.
+//!
+//! The model charges every change of what an observable reads (a counter,
+//! a PTE, a page-cache slot, a segment's attach count) to the innermost
+//! kernel function open at that moment (`sim::trace::Trace::touch`); the
+//! runner gives each [`sim::runner::Change`] the functions behind it.
 
+pub use sim::runner::Cause;
 use sim::runner::StepOutcome;
 
-/// One kernel function that changed an observable, and how many times.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Cause {
-    /// The function.
-    pub func: &'static str,
-    /// Its file.
-    pub file: &'static str,
-    /// How many times it changed it in this step.
-    pub count: u64,
-}
-
 /// The causes of change `i` of step `o`, in the order the step ran them.
-pub fn causes(_o: &StepOutcome, _i: usize) -> Vec<Cause> {
-    Vec::new()
+pub fn causes(o: &StepOutcome, i: usize) -> &[Cause] {
+    o.changes.get(i).map_or(&[], |c| c.why.as_slice())
 }

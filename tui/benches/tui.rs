@@ -1,0 +1,133 @@
+//! Benchmarks of the classroom TUI (`cargo bench -p shmsim-tui`):
+//!
+//! - a step plus a redraw with 100,000 pages mapped (target: 2 ms);
+//! - going back 1 step and 10,000 steps in a scenario of 100,000 steps
+//!   (target: 20 ms).
+//!
+//! Each figure is the median of several runs, printed beside its target.
+
+use shmsim_tui::app::views::ViewKind;
+use shmsim_tui::app::{render, App, Options};
+use std::fmt::Write;
+use std::time::{Duration, Instant};
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn report(what: &str, d: Duration, target_ms: f64) {
+    let ms = d.as_secs_f64() * 1e3;
+    println!(
+        "{what:<58} {ms:>9.3} ms   target {target_ms} ms   ({:.2}x of the target)",
+        ms / target_ms
+    );
+}
+
+/// 100,000 pages of a /dev/shm file mapped and written, then small steps.
+fn big_mapping() -> String {
+    let pages = 100_000u64;
+    let mut s = format!(
+        "title = \"100,000 pages mapped\"\nprocs = [\"app\"]\n[machine]\nram = \"1 GiB\"\n\
+         [[step]]\nproc = \"app\"\ndo = 'fd = shm_open(\"/big\", O_CREAT | O_RDWR, 0600)'\n\
+         [[step]]\nproc = \"app\"\ndo = \"ftruncate(fd, {len})\"\n\
+         [[step]]\nproc = \"app\"\ndo = \"p = mmap(NULL, {len}, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)\"\n\
+         [[step]]\nproc = \"app\"\ndo = \"memset(p, 'x', {len})\"\n",
+        len = pages * 4096
+    );
+    for i in 0..40u64 {
+        let _ = write!(
+            s,
+            "[[step]]\nproc = \"app\"\ndo = \"p[{}] = 'y'\"\n",
+            (i * 2477 % pages) * 4096
+        );
+    }
+    s
+}
+
+/// A scenario of `n` steps writing pages of a small mapping in turn.
+fn long_scenario(n: usize) -> String {
+    let mut s = String::from(
+        "title = \"a long scenario\"\nprocs = [\"app\"]\n[machine]\nram = \"16 MiB\"\n\
+         [[step]]\nproc = \"app\"\ndo = \"p = mmap(NULL, 65536, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0)\"\n",
+    );
+    for i in 1..n {
+        let _ = write!(
+            s,
+            "[[step]]\nproc = \"app\"\ndo = \"p[{}] = 'x'\"\n",
+            (i % 16) * 4096 + i % 4000
+        );
+    }
+    s
+}
+
+fn step_and_redraw() {
+    let src = big_mapping();
+    let s = sim::scenario::load_str("big.toml", &src).expect("the bench scenario loads");
+    for view in [ViewKind::Mm, ViewKind::Cache, ViewKind::Frames] {
+        let opts = Options {
+            quizzes: false,
+            view,
+            ..Options::default()
+        };
+        let mut app = App::new(&s, &opts);
+        app.goto(4);
+        app.sync_views();
+        render(&app, 120, 40);
+        let mut times = Vec::new();
+        for n in 5..=s.steps.len() {
+            let t0 = Instant::now();
+            app.goto(n);
+            app.sync_views();
+            render(&app, 120, 40);
+            times.push(t0.elapsed());
+        }
+        report(
+            &format!("step + redraw, 100,000 pages mapped ({} view)", view.name()),
+            median(times),
+            2.0,
+        );
+    }
+}
+
+fn going_back() {
+    let n = 100_000;
+    let src = long_scenario(n);
+    let t0 = Instant::now();
+    let s = sim::scenario::load_str("long.toml", &src).expect("the bench scenario loads");
+    let load = t0.elapsed();
+    let opts = Options {
+        quizzes: false,
+        ..Options::default()
+    };
+    let mut app = App::new(&s, &opts);
+    let t0 = Instant::now();
+    app.goto(n);
+    println!(
+        "(a {n}-step scenario: loaded in {:.0} ms, played in {:.0} ms)",
+        load.as_secs_f64() * 1e3,
+        t0.elapsed().as_secs_f64() * 1e3
+    );
+    for back in [1, 10_000] {
+        let mut times = Vec::new();
+        for k in 0..15 {
+            let from = n - k * 7;
+            app.goto(from);
+            app.sync_views();
+            let t0 = Instant::now();
+            app.goto(from - back);
+            app.sync_views();
+            times.push(t0.elapsed());
+        }
+        report(
+            &format!("going back {back} step(s) in {n} (model and views)"),
+            median(times),
+            20.0,
+        );
+    }
+}
+
+fn main() {
+    step_and_redraw();
+    going_back();
+}
