@@ -452,6 +452,22 @@ fn show_pictures() {
     );
     println!("{}", text(&p).join("\n"));
     let s = bundled("03-fork-shared-anonymous.toml");
+    let (now, before) = first_where(&s, MmView::of, |v| {
+        v.procs.len() == 2
+            && v.procs[1]
+                .vmas
+                .iter()
+                .flat_map(|v| &v.ptes)
+                .any(|r| r.pte.letter() == 'P')
+    });
+    let p = views::picture(
+        ViewKind::Mm,
+        &AnyView::Mm(now),
+        Some(&AnyView::Mm(before)),
+        &th,
+        100,
+    );
+    println!("{}", text(&p).join("\n"));
     let mut run = Run::new(&s);
     run.run_all();
     let p = views::picture(
