@@ -31,6 +31,7 @@
 //! | [`glibc`] | glibc `rt/shm_open.c`, `posix/shm-directory.c`, `sysvipc/ftok.c`, `misc/mkstemp.c` |
 //! | [`kernel`] | the `Kernel`: owns every table; one way in (a syscall or event), one way out |
 //! | [`trace`] | not in the kernel: the record of kernel functions an operation went through |
+//! | [`view`] | not in the kernel: read-only views of the tables (page caches, page tables, frames, swap, System V, counters) for the TUI |
 //!
 //! Principles: one owned [`kernel::Kernel`], no globals, no wall clock, no
 //! unseeded randomness; a process-visible failure is an [`errno::Errno`]; a
@@ -54,3 +55,4 @@ pub mod runner;
 pub mod scenario;
 pub mod trace;
 pub mod transcript;
+pub mod view;

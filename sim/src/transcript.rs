@@ -581,12 +581,11 @@ pub fn dump(k: &Kernel) -> StateDump {
             type_: s.type_,
             path: s.path.clone(),
             pages: s.pages(),
-            used: s
-                .swap_map
-                .iter()
-                .enumerate()
-                .filter(|(_, &c)| c != 0)
-                .map(|(o, &c)| (o as u64, c))
+            // The used slots as the swap view finds them (written or
+            // cached), not a walk of the whole swap_map.
+            used: crate::view::swap::used_offsets(k, s)
+                .into_iter()
+                .map(|o| (o, s.swap_map[o as usize]))
                 .collect(),
         })
         .collect();

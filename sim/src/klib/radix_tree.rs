@@ -200,6 +200,17 @@ pub struct NodeView {
     pub tags: [u64; RADIX_TREE_MAX_TAGS],
 }
 
+/// A slot as a renderer sees it: no ids, a child named by its serial.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SlotEntry<T> {
+    /// `NULL`.
+    Empty,
+    /// A page or an exceptional entry.
+    Item(T),
+    /// A child node, by allocation serial (its address is [`node_addr`]).
+    Node(u64),
+}
+
 /// `struct radix_tree_root` with its nodes: a 4.14 radix tree.
 ///
 /// ```
@@ -820,6 +831,44 @@ impl<T: RadixItem> RadixTree<T> {
                 self.collect_views(*child, kbase, Some(node.serial), out);
             }
         }
+    }
+
+    /// Every node with its slots, depth first (as [`RadixTree::nodes`]), in
+    /// one walk: each slot as `Some(item)`-or-child ([`SlotEntry`]), `None`
+    /// for `NULL`. Cost: one visit of each node's 64 slots.
+    pub fn nodes_with_slots(&self) -> Vec<(NodeView, [SlotEntry<T>; RADIX_TREE_MAP_SIZE])> {
+        self.nodes()
+            .into_iter()
+            .zip(self.dfs_ids())
+            .map(|(view, id)| {
+                let node = &self.nodes[id];
+                let slots = node.slots.map(|s| match s {
+                    Slot::Empty => SlotEntry::Empty,
+                    Slot::Item(item) => SlotEntry::Item(item),
+                    Slot::Node(child) => SlotEntry::Node(self.nodes[child].serial),
+                });
+                (view, slots)
+            })
+            .collect()
+    }
+
+    /// Node ids in the order of [`RadixTree::nodes`].
+    fn dfs_ids(&self) -> Vec<NodeId> {
+        let mut out = Vec::with_capacity(self.nodes.len());
+        let mut stack: Vec<NodeId> = match self.rnode {
+            Slot::Node(id) => vec![id],
+            _ => Vec::new(),
+        };
+        while let Some(id) = stack.pop() {
+            out.push(id);
+            let node = &self.nodes[id];
+            for slot in node.slots.iter().rev() {
+                if let Slot::Node(child) = slot {
+                    stack.push(*child);
+                }
+            }
+        }
+        out
     }
 
     /// The word the kernel would hold for `slot`: 0 (`NULL`), the item's

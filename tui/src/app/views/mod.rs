@@ -83,40 +83,207 @@ pub struct Picture {
     pub marks: Vec<Mark>,
 }
 
-// TEMPORARY until sim::view lands: the state dump as text.
-/// A view of the model at one step.
-#[derive(Clone, Debug, PartialEq)]
-pub struct AnyView(String);
+pub mod cache;
+pub mod counters;
+pub mod frames;
+pub mod mm;
+pub mod swap;
+pub mod sysv;
 
-/// Builds view `kind` of `k`.
-pub fn build(_kind: ViewKind, k: &sim::kernel::Kernel) -> AnyView {
-    AnyView(sim::transcript::state_text(&sim::transcript::dump(k)))
+use super::theme::{Class, Theme};
+use ratatui::text::Span;
+use sim::kernel::Kernel;
+use sim::view::{
+    cache::CacheView, counters::CountersView, frames::FramesView, mm::MmView, swap::SwapView,
+    sysv::SysvView,
+};
+
+/// One view of the machine, of any kind.
+#[derive(Clone, Debug, PartialEq)]
+pub enum AnyView {
+    /// [`ViewKind::Cache`].
+    Cache(CacheView),
+    /// [`ViewKind::Mm`].
+    Mm(MmView),
+    /// [`ViewKind::Frames`].
+    Frames(FramesView),
+    /// [`ViewKind::Swap`].
+    Swap(SwapView),
+    /// [`ViewKind::Sysv`].
+    Sysv(SysvView),
+    /// [`ViewKind::Counters`].
+    Counters(CountersView),
 }
 
-/// Draws view `kind`.
+impl AnyView {
+    /// Its kind.
+    pub fn kind(&self) -> ViewKind {
+        match self {
+            AnyView::Cache(_) => ViewKind::Cache,
+            AnyView::Mm(_) => ViewKind::Mm,
+            AnyView::Frames(_) => ViewKind::Frames,
+            AnyView::Swap(_) => ViewKind::Swap,
+            AnyView::Sysv(_) => ViewKind::Sysv,
+            AnyView::Counters(_) => ViewKind::Counters,
+        }
+    }
+}
+
+/// The view `kind` of the machine `k` (`sim::view::*::of`).
+pub fn build(kind: ViewKind, k: &Kernel) -> AnyView {
+    match kind {
+        ViewKind::Cache => AnyView::Cache(CacheView::of(k)),
+        ViewKind::Mm => AnyView::Mm(MmView::of(k)),
+        ViewKind::Frames => AnyView::Frames(FramesView::of(k)),
+        ViewKind::Swap => AnyView::Swap(SwapView::of(k)),
+        ViewKind::Sysv => AnyView::Sysv(SysvView::of(k)),
+        ViewKind::Counters => AnyView::Counters(CountersView::of(k)),
+    }
+}
+
+/// The views of one step: those built so far, one slot per [`ViewKind`].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MachineView {
+    views: [Option<AnyView>; 6],
+}
+
+impl MachineView {
+    /// The views `kinds` of `k`.
+    pub fn of(k: &Kernel, kinds: &[ViewKind]) -> MachineView {
+        let mut m = MachineView::default();
+        for &kind in kinds {
+            m.views[slot(kind)] = Some(build(kind, k));
+        }
+        m
+    }
+
+    /// Every view of `k`.
+    pub fn all(k: &Kernel) -> MachineView {
+        MachineView::of(k, &ViewKind::ALL)
+    }
+
+    /// The view `kind`, if built.
+    pub fn get(&self, kind: ViewKind) -> Option<&AnyView> {
+        self.views[slot(kind)].as_ref()
+    }
+}
+
+fn slot(kind: ViewKind) -> usize {
+    ViewKind::ALL.iter().position(|&k| k == kind).unwrap_or(0)
+}
+
+/// Draws `now` (a view of kind `kind`), marking what differs from `before`
+/// (ignored unless of the same kind), in `width` columns.
 pub fn picture(
-    _kind: ViewKind,
+    kind: ViewKind,
     now: &AnyView,
     before: Option<&AnyView>,
-    th: &super::theme::Theme,
-    _width: u16,
+    th: &Theme,
+    width: u16,
 ) -> Picture {
-    let old: Vec<&str> = before.map(|b| b.0.lines().collect()).unwrap_or_default();
-    let mut p = Picture::default();
-    for (i, l) in now.0.lines().enumerate() {
-        let changed = before.is_some() && !old.contains(&l);
+    debug_assert_eq!(kind, now.kind(), "picture: view of another kind");
+    macro_rules! draw {
+        ($var:ident, $m:ident, $v:expr) => {{
+            let b = before.and_then(|b| match b {
+                AnyView::$var(x) => Some(x),
+                _ => None,
+            });
+            $m::picture($v, b, th, width)
+        }};
+    }
+    match now {
+        AnyView::Cache(v) => draw!(Cache, cache, v),
+        AnyView::Mm(v) => draw!(Mm, mm, v),
+        AnyView::Frames(v) => draw!(Frames, frames, v),
+        AnyView::Swap(v) => draw!(Swap, swap, v),
+        AnyView::Sysv(v) => draw!(Sysv, sysv, v),
+        AnyView::Counters(v) => draw!(Counters, counters, v),
+    }
+}
+
+/// The glyph in the gutter of a changed line (every theme, mono included).
+pub const CHANGED_GLYPH: &str = "*";
+
+/// A picture being drawn: lines with a gutter (`*` for a change) and marks.
+pub(crate) struct Canvas<'t> {
+    th: &'t Theme,
+    pic: Picture,
+}
+
+impl<'t> Canvas<'t> {
+    pub(crate) fn new(th: &'t Theme) -> Canvas<'t> {
+        Canvas {
+            th,
+            pic: Picture::default(),
+        }
+    }
+
+    /// A span of `text` drawn as `class`, or as changed.
+    pub(crate) fn span(
+        &self,
+        text: impl Into<String>,
+        class: Class,
+        changed: bool,
+    ) -> Span<'static> {
+        let style = if changed {
+            self.th.changed(class)
+        } else {
+            self.th.style(class)
+        };
+        Span::styled(text.into(), style)
+    }
+
+    /// Adds a line; `changed` puts `*` in the gutter and a `Changed` mark,
+    /// `exceptional` an `Exceptional` mark.
+    pub(crate) fn line(&mut self, spans: Vec<Span<'static>>, changed: bool, exceptional: bool) {
+        let n = self.pic.lines.len();
+        let gutter = if changed {
+            self.span(format!("{CHANGED_GLYPH} "), Class::Changed, false)
+        } else {
+            Span::raw("  ")
+        };
+        let mut all = vec![gutter];
+        all.extend(spans);
+        self.pic.lines.push(Line::from(all));
         if changed {
-            p.marks.push(Mark {
-                line: i,
+            self.pic.marks.push(Mark {
+                line: n,
                 kind: MarkKind::Changed,
             });
         }
-        let class = if changed {
-            th.changed(super::theme::Class::Text)
-        } else {
-            th.style(super::theme::Class::Text)
-        };
-        p.lines.push(Line::styled(l.to_string(), class));
+        if exceptional {
+            self.pic.marks.push(Mark {
+                line: n,
+                kind: MarkKind::Exceptional,
+            });
+        }
     }
-    p
+
+    /// A title line.
+    pub(crate) fn title(&mut self, text: impl Into<String>, changed: bool) {
+        let s = self.span(text, Class::Title, changed);
+        self.line(vec![s], changed, false);
+    }
+
+    pub(crate) fn done(self) -> Picture {
+        self.pic
+    }
+}
+
+/// `first..last` in hex, or just `first` for a run of one.
+pub(crate) fn hex_range(first: u64, count: u64) -> String {
+    if count <= 1 {
+        format!("{first:#x}")
+    } else {
+        format!("{first:#x}..{:#x}", first + count - 1)
+    }
+}
+
+/// `[a]` or `[a-b]`: slots or pages `first ..= first + count - 1`.
+pub(crate) fn range(first: u64, count: u64) -> String {
+    if count <= 1 {
+        format!("[{first}]")
+    } else {
+        format!("[{first}-{}]", first + count - 1)
+    }
 }
