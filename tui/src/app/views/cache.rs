@@ -106,7 +106,7 @@ const UNFOLD_EXCEPTIONAL: u8 = 16;
 fn unfold_exceptional(era: Era, r: &SlotRun, nodes: u64) -> Vec<SlotRun> {
     let short = r.count > 1 && r.count <= UNFOLD_EXCEPTIONAL && nodes == 1;
     if !short || !matches!(r.decoded, Decoded::Swap { .. }) {
-        return vec![r.clone()];
+        return vec![*r];
     }
     let enc = Encoding {
         era,
