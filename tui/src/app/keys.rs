@@ -406,6 +406,18 @@ pub fn mouse_click(column: u16, row: u16) -> ratatui::crossterm::event::MouseEve
     }
 }
 
+/// The key table as Markdown, for the book (`book/src/tui.md` holds it
+/// between generated-file markers; `tests/tui_book.rs` checks it).
+pub fn markdown() -> String {
+    let mut out = String::from("| keys | what they do |\n| --- | --- |\n");
+    for (group, rows) in help() {
+        for (k, what) in rows {
+            out.push_str(&format!("| {group}: `{k}` | {what} |\n"));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
