@@ -10,7 +10,9 @@ const END: &str = "<!-- end of generated -->";
 #[test]
 fn the_books_key_table_is_the_tuis() {
     let page = std::fs::read_to_string(PAGE).expect("book/src/tui.md exists");
-    let (head, rest) = page.split_once(BEGIN).expect("the page has the begin marker");
+    let (head, rest) = page
+        .split_once(BEGIN)
+        .expect("the page has the begin marker");
     let (table, tail) = rest.split_once(END).expect("the page has the end marker");
     let now = shmsim_tui::app::keys::markdown();
     if table != now {

@@ -55,7 +55,7 @@ fn every_view_as_text_at_80x24_and_120x40() {
                 view.name(),
                 prefix.trim_end_matches('-')
             );
-            insta::with_settings!({ prepend_module_to_snapshot => false, omit_expression => true }, {
+            insta::with_settings!({ snapshot_path => "snapshots/tui", prepend_module_to_snapshot => false, omit_expression => true }, {
                 insta::assert_snapshot!(name, text(&render(&a, w, h)));
             });
         }
@@ -84,7 +84,7 @@ fn styled_cells_in_the_projector_and_mono_themes() {
                     .collect();
                 assert!(colours.is_empty(), "mono drew colours {colours:?}");
             }
-            insta::with_settings!({ prepend_module_to_snapshot => false, omit_expression => true }, {
+            insta::with_settings!({ snapshot_path => "snapshots/tui", prepend_module_to_snapshot => false, omit_expression => true }, {
                 insta::assert_snapshot!(name, picture);
             });
         }

@@ -139,7 +139,12 @@ fn slot(c: &mut Canvas, era: Era, pad: &str, r: &SlotRun, nodes: u64, changed: b
     let exc = matches!(r.decoded, Decoded::Swap { .. });
     let glyph = if exc { "x " } else { "  " };
     let mut spans = vec![
-        c.span(format!("{pad}  {glyph}"), Class::Exceptional, false),
+        c.span(format!("{pad}  "), Class::Text, false),
+        c.span(
+            glyph.to_string(),
+            if exc { Class::Exceptional } else { Class::Text },
+            false,
+        ),
         c.span(
             format!("{:<8}", range(r.slot as u64, r.count as u64)),
             Class::Dim,

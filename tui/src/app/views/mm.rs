@@ -160,7 +160,13 @@ fn pte_line(c: &mut Canvas, r: &PteRun, changed: bool) {
         String::new()
     };
     let spans = vec![
-        c.span(if exc { "  x " } else { "    " }, Class::Exceptional, false),
+        c.span("  ", Class::Text, false),
+        c.span(
+            if exc { "x" } else { " " },
+            if exc { Class::Exceptional } else { Class::Text },
+            false,
+        ),
+        c.span(" ", Class::Text, false),
         c.span(format!("{:<10}", range(r.page, r.count)), Class::Dim, false),
         c.span(format!("{g} "), class, changed),
         c.span(format!("{what}{times}"), class, changed),

@@ -30,7 +30,8 @@ pub fn picture(now: &SwapView, before: Option<&SwapView>, th: &Theme, _width: u1
     for r in &now.cache {
         let changed = before.is_some_and(|b| !cache_covered(&b.cache, r));
         let spans = vec![
-            c.span("x   ", Class::Exceptional, false),
+            c.span("x", Class::Exceptional, false),
+            c.span("   ", Class::Text, false),
             c.span(
                 format!("type {} offset {} ", r.type_, hex_range(r.offset, r.count)),
                 Class::Exceptional,
@@ -85,7 +86,8 @@ fn slot(c: &mut Canvas, r: &SlotRun, changed: bool) {
     };
     let cache = if r.has_cache { " + SWAP_HAS_CACHE" } else { "" };
     let spans = vec![
-        c.span("x   ", Class::Exceptional, false),
+        c.span("x", Class::Exceptional, false),
+        c.span("   ", Class::Text, false),
         c.span(
             format!("{:<12}", range(r.offset, r.count)),
             Class::Dim,
