@@ -74,14 +74,21 @@ fn step_and_redraw() {
         app.goto(4);
         app.sync_views();
         render(&app, 120, 40);
-        let mut times = Vec::new();
+        let (mut times, mut model, mut views) = (Vec::new(), Vec::new(), Vec::new());
         for n in 5..=s.steps.len() {
             let t0 = Instant::now();
             app.goto(n);
+            model.push(t0.elapsed());
             app.sync_views();
+            views.push(t0.elapsed());
             render(&app, 120, 40);
             times.push(t0.elapsed());
         }
+        println!(
+            "  of which the model's step (runner, observables): {:.3} ms, + the views built: {:.3} ms",
+            median(model).as_secs_f64() * 1e3,
+            median(views).as_secs_f64() * 1e3
+        );
         report(
             &format!("step + redraw, 100,000 pages mapped ({} view)", view.name()),
             median(times),
@@ -127,7 +134,13 @@ fn going_back() {
     }
 }
 
+/// `cargo bench -p shmsim-tui -- step` or `-- back` runs one of the two.
 fn main() {
-    step_and_redraw();
-    going_back();
+    let only: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    if only.as_deref().is_none_or(|o| "step".contains(o)) {
+        step_and_redraw();
+    }
+    if only.as_deref().is_none_or(|o| "back".contains(o)) {
+        going_back();
+    }
 }
