@@ -11,7 +11,6 @@ use crate::mm::filemap::CacheEntry;
 use crate::mm::page::{pg, Mapping, Pfn};
 use crate::mm::vmscan::Lru;
 use serde::Serialize;
-use std::collections::BTreeSet;
 
 /// What holds a frame.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -181,8 +180,8 @@ impl FramesView {
 
 /// Every frame something refers to: the zero page, page-cache pages, the
 /// swap cache, mapped frames, LRU pages and pages locked by an operation.
-fn held_frames(k: &Kernel) -> BTreeSet<Pfn> {
-    let mut held = BTreeSet::from([k.mem.zero_pfn]);
+fn held_frames(k: &Kernel) -> Vec<Pfn> {
+    let mut held = vec![k.mem.zero_pfn];
     for inode in k.inodes.values() {
         held.extend(inode.mapping.i_pages.iter().filter_map(|(_, e)| match e {
             CacheEntry::Page(pfn) => Some(pfn),
@@ -200,11 +199,14 @@ fn held_frames(k: &Kernel) -> BTreeSet<Pfn> {
         held.extend(lru_pfns(k, l));
     }
     held.extend(k.locked_pages.iter().copied());
+    // Sorted once (cheaper than a set built one insert at a time).
+    held.sort_unstable();
+    held.dedup();
     held
 }
 
 /// The runs of all `nr` frames: the held ones by kind, the gaps free.
-fn frame_runs(k: &Kernel, nr: u32, held: &BTreeSet<Pfn>) -> Vec<FrameRun> {
+fn frame_runs(k: &Kernel, nr: u32, held: &[Pfn]) -> Vec<FrameRun> {
     let mut runs: Vec<FrameRun> = Vec::new();
     let mut push = |first: Pfn, count: u32, kind: FrameKind| match runs.last_mut() {
         Some(r) if r.kind == kind && r.first + r.count == first => r.count += count,
