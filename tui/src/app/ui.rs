@@ -216,7 +216,13 @@ fn program(f: &mut Frame, app: &App, area: Rect) {
             Some(o) if n <= cur => result_text(app, o),
             _ => (String::new(), Class::Text),
         };
-        let room = (inner.width as usize).saturating_sub(width(&head) + width(&result) + 1);
+        // The statement keeps 16 columns at least; a long result (an
+        // address) is cut at its end in a narrow pane instead.
+        let line_w = (inner.width as usize).saturating_sub(width(&head));
+        let room = line_w
+            .saturating_sub(width(&result) + 1)
+            .max(16.min(line_w));
+        let result = truncate(&result, line_w.saturating_sub(room + 1));
         let stmt = truncate(&step.do_.value, room);
         let pad = room.saturating_sub(width(&stmt)) + usize::from(!result.is_empty());
         spans.push(Span::styled(head, st(app, base)));
