@@ -11,18 +11,9 @@ use shmsim_tui::app::svg::text;
 use shmsim_tui::app::theme::ThemeName;
 use shmsim_tui::app::views::ViewKind;
 use shmsim_tui::app::{render, App, Flow, Options};
-use sim::scenario::{load_str, Scenario};
+use sim::scenario::load_str;
 
-fn scenario(name: &str) -> Scenario {
-    let (p, t) = common::bundled()
-        .into_iter()
-        .find(|(p, _)| {
-            p.file_name()
-                .is_some_and(|f| f.to_string_lossy().starts_with(name))
-        })
-        .unwrap_or_else(|| panic!("no bundled scenario {name}"));
-    load_str(&p.to_string_lossy(), &t).expect("a bundled scenario loads")
-}
+use common::tui::scenario;
 
 fn screen(app: &App, w: u16, h: u16) -> String {
     text(&render(app, w, h))

@@ -10,18 +10,9 @@ use shmsim_tui::app::svg::{svg, text};
 use shmsim_tui::app::theme::ThemeName;
 use shmsim_tui::app::views::ViewKind;
 use shmsim_tui::app::{render, App, Options};
-use sim::scenario::{load_str, Scenario};
+use sim::scenario::Scenario;
 
-fn scenario(prefix: &str) -> Scenario {
-    let (p, t) = common::bundled()
-        .into_iter()
-        .find(|(p, _)| {
-            p.file_name()
-                .is_some_and(|f| f.to_string_lossy().starts_with(prefix))
-        })
-        .unwrap_or_else(|| panic!("no bundled scenario {prefix}"));
-    load_str(&p.to_string_lossy(), &t).expect("a bundled scenario loads")
-}
+use common::tui::scenario;
 
 /// (view, scenario, step): a step where the view has something to show.
 const SHOTS: [(ViewKind, &str, usize); 6] = [

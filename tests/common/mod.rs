@@ -5,6 +5,9 @@
 #[cfg(target_os = "linux")]
 #[allow(dead_code)]
 pub mod real;
+/// Used by the TUI suites only.
+#[allow(dead_code)]
+pub mod tui;
 
 use std::path::PathBuf;
 
