@@ -405,11 +405,18 @@ do = "exit(0)"
             ArmEvent::Unavailable(why) => assert!(why.contains("memory_cap"), "{why}"),
             e => panic!("expected Unavailable, got {e:?}"),
         }
-        assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 1);
+        // The notifier runs after the event is sent: give it a moment.
+        let t0 = std::time::Instant::now();
+        while calls.load(std::sync::atomic::Ordering::SeqCst) == 0
+            && t0.elapsed() < Duration::from_secs(5)
+        {
+            std::thread::sleep(Duration::from_millis(5));
+        }
         assert!(
             arm.wait(Duration::from_millis(50)).is_none(),
             "nothing after it"
         );
+        assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 1);
         assert_eq!(arm.steps(), 0);
     }
 
