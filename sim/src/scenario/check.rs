@@ -6,7 +6,7 @@
 use super::ast::*;
 use super::calls::{self, ArgKind, CallSig, Param, Returns, Scope, PROC_FILES, SYSCTLS};
 use super::consts::{constant, Constant, Family, CONSTANTS};
-use super::diag::{did_you_mean, Diagnostic, Span};
+use super::diag::{did_you_mean, Lines, Span};
 use super::expect::{ExpectValue, Expectation, Observable, ShmField};
 use super::schema::{Cx, RawScenario, RawStep};
 use super::tree::StrMap;
@@ -195,8 +195,9 @@ pub fn check(cx: &mut Cx, raw: RawScenario) -> Option<Scenario> {
     let mut forks = BTreeMap::new();
     let mut binds: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
     let mut step_lines = Vec::new();
+    let lines = Lines::of(cx.src);
     for s in &raw.steps {
-        step_lines.push(Diagnostic::at(cx.file, cx.src, s.span, "", "", None).line);
+        step_lines.push(lines.line(s.span.start.min(cx.src.len())));
         let (Some(stmt), Some(p)) = (&s.stmt, &s.proc) else {
             continue;
         };
