@@ -142,6 +142,11 @@ fn check(tree: &RadixTree<Item>, model: &Model, touched: u64) -> Result<(), Test
     let contents: Vec<(u64, Item)> = tree.iter().collect();
     let expected: Vec<(u64, Item)> = model.map.iter().map(|(&i, &e)| (i, e)).collect();
     prop_assert_eq!(contents, expected, "ordered iteration");
+    prop_assert_eq!(
+        tree.last(),
+        model.map.iter().next_back().map(|(&i, &e)| (i, e)),
+        "last()"
+    );
     for (&index, &item) in &model.map {
         prop_assert_eq!(tree.lookup(index), Some(item), "lookup({})", index);
     }

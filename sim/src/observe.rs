@@ -322,12 +322,7 @@ impl Kernel {
     /// (or the last entry, if further), `P` page, `x` exceptional entry, `-` empty.
     pub fn cache_string(&self, ino: u32) -> String {
         let inode = &self.inodes[&ino];
-        let last = inode
-            .mapping
-            .i_pages
-            .iter()
-            .last()
-            .map_or(0, |(i, _)| i + 1);
+        let last = inode.mapping.i_pages.last().map_or(0, |(i, _)| i + 1);
         {
             let (shown, more) = crate::backend::observed_pages(inode.size_pages().max(last));
             (0..shown)

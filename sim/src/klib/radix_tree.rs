@@ -720,6 +720,37 @@ impl<T: RadixItem> RadixTree<T> {
         self.find_next(index, Some(tag))
     }
 
+    /// The item with the highest index: the rightmost path down from the
+    /// root, as `radix_tree_next_chunk` walks it backwards; O(height * 64)
+    /// where iterating to the end would visit every item.
+    pub fn last(&self) -> Option<(u64, T)> {
+        match self.rnode {
+            Slot::Empty => None,
+            Slot::Item(item) => Some((0, item)),
+            Slot::Node(id) => self.last_in(id, 0),
+        }
+    }
+
+    fn last_in(&self, id: NodeId, base: u64) -> Option<(u64, T)> {
+        let node = &self.nodes[id];
+        let shift = u32::from(node.shift);
+        for k in (0..RADIX_TREE_MAP_SIZE).rev() {
+            let Some(kbase) = slot_base(base, shift, k) else {
+                continue;
+            };
+            match node.slots[k] {
+                Slot::Empty => {}
+                Slot::Item(item) => return Some((kbase, item)),
+                Slot::Node(child) => {
+                    if let Some(found) = self.last_in(child, kbase) {
+                        return Some(found);
+                    }
+                }
+            }
+        }
+        None
+    }
+
     /// Up to `max_items` items from `first_index` on, in index order
     /// (`radix_tree_gang_lookup`).
     pub fn gang_lookup(&self, first_index: u64, max_items: usize) -> Vec<(u64, T)> {
