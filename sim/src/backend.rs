@@ -103,6 +103,11 @@ pub trait Backend {
     fn take_touches(&mut self) -> Touches {
         Touches::default()
     }
+    /// Does every change of what an observable is made of record a touch?
+    /// Then the runner reads again only what a step touched.
+    fn touches_complete(&self) -> bool {
+        false
+    }
     /// The inode number of `file`, as the touches name it (none where the
     /// backend has no touches).
     fn file_inode(&mut self, _file: &FileRef) -> Option<u32> {
@@ -242,6 +247,9 @@ impl Backend for Kernel {
     }
     fn take_touches(&mut self) -> Touches {
         Kernel::take_touches(self)
+    }
+    fn touches_complete(&self) -> bool {
+        true
     }
     fn file_inode(&mut self, file: &FileRef) -> Option<u32> {
         self.file_ino(file)

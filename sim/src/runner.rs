@@ -191,6 +191,38 @@ pub struct Run<'s, B: Backend = Kernel> {
     /// The inode each file observable (`cache.PATH`, `pte.NAME@proc`...)
     /// was last seen to name: the `why` of a file that is gone.
     inos: BTreeMap<String, u32>,
+    /// The per-page observables of the last step, kept until a step touches
+    /// what they are made of (see [`Kept`]).
+    kept: BTreeMap<String, Kept>,
+}
+
+/// A group of observables read together (`pte.p@app`, the `smaps.p.*@app`
+/// fields, `cache./dev/shm/big`), kept from the step that read them.
+///
+/// Reading a per-page observable walks every page it covers; a step of a
+/// class's scenario changes a few pages or none. So a group is read again
+/// only when a touch of the step (see [`crate::trace::Touch`]) covers one of
+/// its subjects, or its name now names something else; otherwise the values
+/// of the last step stand. With debug assertions on (every test run), each
+/// kept value is checked against a fresh reading, so a missing touch is a
+/// failing test, not a wrong value on the screen.
+#[derive(Clone, Debug)]
+struct Kept {
+    /// What the name named when read (a mapping, or a file's inode).
+    of: Named,
+    /// What the values are made of.
+    subjects: Vec<Subject>,
+    /// The observables, by name.
+    values: Vec<(String, String)>,
+}
+
+/// What a kept group's name named when it was read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Named {
+    /// A mapping of a process (`pte`, `core`, `smaps`).
+    Mapping { pid: Pid, addr: u64, len: u64 },
+    /// A file, by inode (`data`, `cache`).
+    File(Option<u32>),
 }
 
 /// The machine a scenario asks for.
@@ -296,8 +328,9 @@ impl<'s, B: Backend> Run<'s, B> {
             base_df,
             prev: BTreeMap::new(),
             inos: BTreeMap::new(),
+            kept: BTreeMap::new(),
         };
-        run.prev = run.observables();
+        run.prev = run.observables(None);
         run.learn_inodes();
         run
     }
@@ -322,7 +355,8 @@ impl<'s, B: Backend> Run<'s, B> {
         let trace = self.backend.take_trace();
         let dmesg = self.backend.take_dmesg();
         self.reap();
-        let observables = self.observables();
+        let complete = self.backend.touches_complete().then_some(&touches);
+        let observables = self.observables(complete);
         let mut changes = diff(&self.prev, &observables);
         self.prev = observables.clone();
         if !touches.records.is_empty() {
@@ -415,8 +449,23 @@ impl<'s, B: Backend> Run<'s, B> {
         causes
     }
 
-    /// What observable `name` is made of, as touch keys.
+    /// What observable `name` is made of, as touch keys, with the file it
+    /// reads as the step before last saw it (the `why` of a file now gone).
     fn subjects(&mut self, name: &str) -> Vec<Subject> {
+        let ino = match name.split_once('.') {
+            Some(("pte" | "core" | "smaps", rest)) => {
+                let (base, p) = rest.split_once('@').unwrap_or((rest, ""));
+                let n = base.split('.').next().unwrap_or(base);
+                self.inos.get(&format!("core.{n}@{p}")).copied()
+            }
+            _ => self.inos.get(name).copied(),
+        };
+        self.subjects_of(name, ino)
+    }
+
+    /// What observable `name` is made of, as touch keys; `ino` is the file
+    /// it reads (a `cache`/`data` file, or the mapping's file).
+    fn subjects_of(&mut self, name: &str, ino: Option<u32>) -> Vec<Subject> {
         let (base, pname) = match name.split_once('@') {
             Some((b, p)) => (b, Some(p)),
             None => (name, None),
@@ -429,7 +478,6 @@ impl<'s, B: Backend> Run<'s, B> {
         if let Some(st) = st {
             s.push(Subject::all(TouchKey::Task(st.was)));
         }
-        let mut ino = self.inos.get(name).copied();
         let file = |s: &mut Vec<Subject>, ino: Option<u32>| {
             if let Some(ino) = ino {
                 s.push(Subject::all(TouchKey::Cache(ino)));
@@ -448,8 +496,6 @@ impl<'s, B: Backend> Run<'s, B> {
                 let (n, field) = rest.split_once('.').unwrap_or((rest, ""));
                 let Some(st) = st else { return s };
                 let pid = st.was;
-                // The mapped file, as `core.NAME` last saw it.
-                ino = pname.and_then(|p| self.inos.get(&format!("core.{n}@{p}")).copied());
                 if let Some(Value::Mapping { addr, len }) = st.names.get(n) {
                     let hi = addr.saturating_add((*len).max(1) - 1) / 4096;
                     let lo = addr / 4096;
@@ -1069,43 +1115,63 @@ impl<'s, B: Backend> Run<'s, B> {
         )
     }
 
-    /// Every observable now: per-process ones as `KIND.NAME@proc`.
-    pub fn observables(&mut self) -> BTreeMap<String, String> {
-        let mut o = BTreeMap::new();
-        let mut mappings = Vec::new();
-        let mut segments = Vec::new();
-        for pname in &self.order {
-            let st = &self.procs[pname];
-            let Some(pid) = st.pid else { continue };
-            for (n, v) in &st.names {
-                match v {
-                    Value::Mapping { addr, len } => {
-                        mappings.push((pname.clone(), pid, n.clone(), *addr, *len))
-                    }
-                    Value::ShmId(id) => segments.push((pname.clone(), n.clone(), *id)),
-                    _ => {}
-                }
+    /// Every observable now: per-process ones as `KIND.NAME@proc`. With the
+    /// step's touches (from a backend whose touches are complete), the
+    /// per-page groups the step did not touch are the last step's values.
+    fn observables(&mut self, touches: Option<&Touches>) -> BTreeMap<String, String> {
+        let mut o = self.read_observables(touches);
+        if cfg!(debug_assertions) && touches.is_some() {
+            let fresh = self.read_observables(None);
+            for (name, v) in &o {
+                assert_eq!(
+                    Some(v),
+                    fresh.get(name),
+                    "invariant: observable {name} kept from the last step differs from a fresh \
+                     reading; a change of what it is made of records no trace::Touch"
+                );
             }
+            assert_eq!(
+                o.len(),
+                fresh.len(),
+                "invariant: kept observables cover the same names"
+            );
+            o = fresh;
         }
+        o
+    }
+
+    fn read_observables(&mut self, touches: Option<&Touches>) -> BTreeMap<String, String> {
+        let mut o = BTreeMap::new();
+        let mut kept = BTreeMap::new();
+        let (mappings, segments) = self.bound_names();
         for (pname, pid, n, addr, len) in mappings {
+            let of = Named::Mapping { pid, addr, len };
             let (shown, more) = crate::backend::observed_pages(len.div_ceil(4096));
-            let len = len.min(shown * 4096);
-            o.insert(
-                format!("pte.{n}@{pname}"),
-                show_reading(self.backend.pte(pid, addr, len)) + &more,
-            );
-            o.insert(
-                format!("core.{n}@{pname}"),
-                show_reading(self.backend.core(pid, addr, len)) + &more,
-            );
-            if let Ok(s) = self.backend.smaps(pid, addr) {
-                for f in SmapsField::ALL {
-                    o.insert(
-                        format!("smaps.{n}.{}@{pname}", f.name()),
-                        size_kb(smaps_field(&s, *f)),
-                    );
+            let shown_len = len.min(shown * 4096);
+            let group = format!("pte.{n}@{pname}");
+            self.keep(&mut kept, touches, group, of, |b| {
+                let v = show_reading(b.pte(pid, addr, shown_len)) + &more;
+                vec![(format!("pte.{n}@{pname}"), v)]
+            });
+            let group = format!("core.{n}@{pname}");
+            self.keep(&mut kept, touches, group, of, |b| {
+                let v = show_reading(b.core(pid, addr, shown_len)) + &more;
+                vec![(format!("core.{n}@{pname}"), v)]
+            });
+            // The group's name stands for its widest subject (`Pss`).
+            let group = format!("smaps.{n}.Pss@{pname}");
+            self.keep(&mut kept, touches, group, of, |b| {
+                match b.smaps(pid, addr) {
+                    Ok(s) => SmapsField::ALL
+                        .iter()
+                        .map(|f| {
+                            let name = format!("smaps.{n}.{}@{pname}", f.name());
+                            (name, size_kb(smaps_field(&s, *f)))
+                        })
+                        .collect(),
+                    Err(_) => Vec::new(),
                 }
-            }
+            });
         }
         for (pname, n, id) in segments {
             for f in ShmField::ALL {
@@ -1129,22 +1195,107 @@ impl<'s, B: Backend> Run<'s, B> {
         o.insert("df./dev/shm".into(), df);
         for path in self.backend.shmem_files() {
             let file = FileRef::Path(path.clone());
-            o.insert(
-                format!("data.{path}"),
-                show_reading(self.backend.data(&file)),
-            );
-            o.insert(
-                format!("cache.{path}"),
-                show_reading(self.backend.cache(&file)),
-            );
+            self.keep_file(&mut kept, touches, format!("data.{path}"), &file, |b| {
+                show_reading(b.data(&file))
+            });
+            self.keep_file(&mut kept, touches, format!("cache.{path}"), &file, |b| {
+                show_reading(b.cache(&file))
+            });
         }
         for key in self.backend.segment_keys() {
-            o.insert(
-                format!("cache./SYSV{:08x}", key as u32),
-                show_reading(self.backend.cache(&FileRef::Segment(key))),
-            );
+            let file = FileRef::Segment(key);
+            let name = format!("cache./SYSV{:08x}", key as u32);
+            self.keep_file(&mut kept, touches, name, &file, |b| {
+                show_reading(b.cache(&file))
+            });
+        }
+        for k in kept.values() {
+            o.extend(k.values.iter().cloned());
+        }
+        if touches.is_some() {
+            self.kept = kept;
         }
         o
+    }
+
+    /// The names bound to mappings and to System V segments, by process.
+    #[allow(clippy::type_complexity)]
+    fn bound_names(
+        &self,
+    ) -> (
+        Vec<(String, Pid, String, u64, u64)>,
+        Vec<(String, String, i32)>,
+    ) {
+        let (mut mappings, mut segments) = (Vec::new(), Vec::new());
+        for pname in &self.order {
+            let st = &self.procs[pname];
+            let Some(pid) = st.pid else { continue };
+            for (n, v) in &st.names {
+                match v {
+                    Value::Mapping { addr, len } => {
+                        mappings.push((pname.clone(), pid, n.clone(), *addr, *len))
+                    }
+                    Value::ShmId(id) => segments.push((pname.clone(), n.clone(), *id)),
+                    _ => {}
+                }
+            }
+        }
+        (mappings, segments)
+    }
+
+    /// A file's one-value group: `data.PATH` or `cache.PATH`.
+    fn keep_file(
+        &mut self,
+        kept: &mut BTreeMap<String, Kept>,
+        touches: Option<&Touches>,
+        name: String,
+        file: &FileRef,
+        read: impl FnOnce(&mut B) -> String,
+    ) {
+        let of = Named::File(self.backend.file_inode(file));
+        let key = name.clone();
+        self.keep(kept, touches, key, of, |b| vec![(name, read(b))]);
+    }
+
+    /// Group `group` as the last step read it, if the step's `touches`
+    /// cover none of its subjects and it names what it named; else read
+    /// afresh with `read`.
+    fn keep(
+        &mut self,
+        kept: &mut BTreeMap<String, Kept>,
+        touches: Option<&Touches>,
+        group: String,
+        of: Named,
+        read: impl FnOnce(&mut B) -> Vec<(String, String)>,
+    ) {
+        if let (Some(t), Some(k)) = (touches, self.kept.get(&group)) {
+            let touched = || {
+                t.records
+                    .iter()
+                    .any(|r| k.subjects.iter().any(|s| s.covers(r)))
+            };
+            if k.of == of && !touched() {
+                let k = self.kept.remove(&group).expect("just found");
+                kept.insert(group, k);
+                return;
+            }
+        }
+        let values = read(&mut self.backend);
+        let ino = match of {
+            Named::File(ino) => ino,
+            Named::Mapping { pid, addr, .. } => {
+                self.backend.file_inode(&FileRef::Mapping(pid, addr))
+            }
+        };
+        let subjects = self.subjects_of(&group, ino);
+        kept.insert(
+            group,
+            Kept {
+                of,
+                subjects,
+                values,
+            },
+        );
     }
 
     fn shm_field(&mut self, id: i32, f: ShmField) -> String {
