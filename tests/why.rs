@@ -158,3 +158,50 @@ fn json_carries_why() {
     assert_eq!(shmem["why"][0]["func"], "shmem_add_to_page_cache");
     assert_eq!(shmem["why"][0]["count"], 1);
 }
+
+/// A store to a page mapped clean changes no kernel table but the PTE's
+/// dirty bit, which the MMU sets: smaps moves the page from clean to dirty,
+/// and the why says so (and the runner, which keeps per-page observables
+/// until a touch says otherwise, reads smaps again).
+#[test]
+fn a_store_to_a_clean_pte_is_the_mmus_and_moves_smaps_to_dirty() {
+    let src = r#"
+title = "a store after a load"
+procs = ["app"]
+[[step]]
+proc = "app"
+do = 'fd = shm_open("/rw", O_CREAT | O_RDWR, 0600)'
+[[step]]
+proc = "app"
+do = "ftruncate(fd, 8192)"
+[[step]]
+proc = "app"
+do = "p = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)"
+[[step]]
+proc = "app"
+do = "c = p[0]"
+[[step]]
+proc = "app"
+do = "p[0] = 'x'"
+[[step]]
+proc = "app"
+do = "p[1] = 'y'"
+"#;
+    let s = sim::scenario::load_str("rw.toml", src).expect("loads");
+    let out = Run::new(&s).run_all();
+    let store = &out[4];
+    assert!(
+        store.trace.is_empty(),
+        "no kernel function: {:?}",
+        store.trace
+    );
+    let dirty = change(store, "smaps.p.Private_Dirty@app");
+    assert_eq!(
+        (dirty.before.as_str(), dirty.after.as_str()),
+        ("0 kB", "4 kB")
+    );
+    assert_eq!(funcs(dirty), ["the MMU"], "{dirty:?}");
+    assert_eq!(dirty.why[0].file, "hardware");
+    // The PTE is dirty now: a second store changes nothing.
+    assert!(out[5].changes.is_empty(), "{:?}", out[5].changes);
+}

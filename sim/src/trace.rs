@@ -193,6 +193,9 @@ pub struct Touches {
 /// slot) stay one record per kind.
 const TOUCH_LOOKBACK: usize = 8;
 
+/// The event of a touch made outside any kernel function.
+const HARDWARE: u32 = u32::MAX;
+
 impl Trace {
     /// Records entry into `func` (defined in `file`) at the current depth and
     /// goes one level deeper; pair with [`Trace::leave`].
@@ -234,14 +237,14 @@ impl Trace {
     /// else the last one recorded) changed `what`. Touches of one key by one
     /// function are aggregated into one record, in O(1).
     pub fn touch(&mut self, what: Touch) {
-        let Some(event) = self
+        // With no kernel function at all, the change is the hardware's (the
+        // MMU setting a PTE's accessed or dirty bit on a plain load or store).
+        let event = self
             .open
             .last()
             .copied()
             .or_else(|| self.events.len().checked_sub(1).map(|i| i as u32))
-        else {
-            return;
-        };
+            .unwrap_or(HARDWARE);
         let (key, lo, hi) = what.key();
         let recent = self.touches.len().saturating_sub(TOUCH_LOOKBACK);
         if let Some(r) = self.touches[recent..]
@@ -254,11 +257,14 @@ impl Trace {
             r.hi = r.hi.max(hi);
             return;
         }
-        let ev = self.events[event as usize];
+        let (func, file) = match self.events.get(event as usize) {
+            Some(ev) => (ev.func, ev.file),
+            None => ("the MMU", "hardware"),
+        };
         self.touches.push(TouchRecord {
             key,
-            func: ev.func,
-            file: ev.file,
+            func,
+            file,
             count: 1,
             lo,
             hi,
@@ -318,5 +324,10 @@ mod tests {
         // With nothing open, the last function recorded.
         assert_eq!(r[1].func, "find_lock_entry");
         assert!(Trace::default().take_touches().records.is_empty());
+        // With no function at all, the hardware.
+        let mut t = Trace::default();
+        t.touch(Touch::Pte { pid: 1, vpn: 2 });
+        let r = t.take_touches().records;
+        assert_eq!((r[0].func, r[0].file), ("the MMU", "hardware"));
     }
 }

@@ -719,10 +719,15 @@ impl Kernel {
                 pfn,
                 write: w,
                 dirty,
-                ..
+                young,
             }) = mm.pte(addr)
             {
                 if !write || w {
+                    // The MMU sets the accessed and dirty bits; a PTE that
+                    // has them already does not change.
+                    if young && (dirty || !write) {
+                        return Ok(pfn);
+                    }
                     self.trace.touch(Touch::Pte {
                         pid,
                         vpn: addr / PAGE_SIZE,
