@@ -1178,6 +1178,39 @@ fn shmctl_einval_unknown_command() {
 }
 
 #[test]
+fn shmctl_enomem_shm_lock_past_rlimit_memlock() {
+    // 4.14's RLIMIT_MEMLOCK: 64 KiB, for all the user's locked segments.
+    case(
+        "shmctl_enomem_shm_lock_past_rlimit_memlock",
+        "",
+        &[
+            ("a = shmget(IPC_PRIVATE, 32768, IPC_CREAT | 0600)", ""),
+            ("b = shmget(IPC_PRIVATE, 65536, IPC_CREAT | 0600)", ""),
+            ("shmctl(a, SHM_LOCK, NULL)", OK),
+            ("shmctl(a, SHM_LOCK, NULL)", OK),
+            ("shmctl(b, SHM_LOCK, NULL)", ENOMEM),
+            ("shmctl(a, SHM_UNLOCK, NULL)", OK),
+            ("shmctl(b, SHM_LOCK, NULL)", OK),
+            ("shmctl(a, IPC_RMID, NULL)", OK),
+            ("shmctl(b, IPC_RMID, NULL)", OK),
+        ],
+    );
+}
+
+#[test]
+fn shmctl_shm_lock_has_no_memlock_limit_for_root() {
+    case(
+        "shmctl_shm_lock_has_no_memlock_limit_for_root",
+        ROOT,
+        &[
+            ("b = shmget(IPC_PRIVATE, 1048576, IPC_CREAT | 0600)", ""),
+            ("shmctl(b, SHM_LOCK, NULL)", OK),
+            ("shmctl(b, IPC_RMID, NULL)", OK),
+        ],
+    );
+}
+
+#[test]
 fn shmctl_eacces_ipc_stat_of_mode_0() {
     case(
         "shmctl_eacces_ipc_stat_of_mode_0",

@@ -87,6 +87,9 @@ pub struct ShmidKernel {
     pub shm_lprid: Pid,
     /// `shm_creator`: the creating task while it lives (for `shm_rmid_forced`).
     pub shm_creator: Option<Pid>,
+    /// `info->flags & VM_LOCKED` with `shp->mlock_user`: the uid whose
+    /// `locked_shm` this `SHM_LOCK`ed segment is charged to.
+    pub mlock_user: Option<u32>,
 }
 
 /// `struct ipc_ids` for shm, with the namespace's limits (`struct ipc_namespace`).
@@ -335,6 +338,7 @@ impl Kernel {
                     shm_cprid: pid,
                     shm_lprid: 0,
                     shm_creator: Some(pid),
+                    mlock_user: None,
                 },
             );
             self.trace.touch(Touch::Shm { id });
@@ -715,17 +719,43 @@ impl Kernel {
                 }
                 let (id, ino) = (shp.perm.id, shp.ino);
                 let lock = cmd == SHM_LOCK;
+                if lock && shp.mlock_user.is_none() {
+                    self.user_shm_lock(uid, shp.shm_segsz)?;
+                }
                 let shp = self.shm_ids.get_mut(id).expect("found");
                 if lock {
                     shp.perm.mode |= SHM_LOCKED;
+                    shp.mlock_user.get_or_insert(uid);
                 } else {
                     shp.perm.mode &= !SHM_LOCKED;
+                    shp.mlock_user = None;
                 }
                 self.shmem_lock(ino, lock);
                 Ok(plain(0))
             }
             _ => Err(Errno::EINVAL),
         }
+    }
+
+    /// `user_shm_lock` (mm/mlock.c), from `shmem_lock`: without
+    /// `CAP_IPC_LOCK` (root), the pages `uid` has `SHM_LOCK`ed already plus
+    /// this segment's must fit `RLIMIT_MEMLOCK`, else `ENOMEM`.
+    fn user_shm_lock(&self, uid: u32, size: u64) -> SysResult<()> {
+        if uid == 0 {
+            return Ok(());
+        }
+        let locked: u64 = self
+            .shm_ids
+            .entries
+            .values()
+            .filter(|s| s.mlock_user == Some(uid))
+            .map(|s| s.shm_segsz.div_ceil(PAGE_SIZE))
+            .sum();
+        let limit = self.cfg.release.mlock_limit() / PAGE_SIZE;
+        if locked + size.div_ceil(PAGE_SIZE) > limit {
+            return Err(Errno::ENOMEM);
+        }
+        Ok(())
     }
 
     /// `shmem_lock`: a locked segment's pages are never swapped out; unlocking
