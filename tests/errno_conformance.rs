@@ -719,6 +719,18 @@ fn mmap_enomem_length_past_task_size() {
 }
 
 #[test]
+fn mmap_enomem_map_fixed_past_task_size() {
+    case(
+        "mmap_enomem_map_fixed_past_task_size",
+        "",
+        &[(
+            "mmap(0x7ffffffff000, 8192, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0)",
+            ENOMEM,
+        )],
+    );
+}
+
+#[test]
 fn mmap_einval_map_fixed_unaligned_address() {
     case(
         "mmap_einval_map_fixed_unaligned_address",
@@ -777,6 +789,15 @@ fn munmap_einval_unaligned_address() {
         "munmap_einval_unaligned_address",
         "",
         &[ANON, ("munmap(a + 1, 4096)", EINVAL)],
+    );
+}
+
+#[test]
+fn munmap_einval_length_past_task_size() {
+    case(
+        "munmap_einval_length_past_task_size",
+        "",
+        &[ANON, ("munmap(a, -4096)", EINVAL)],
     );
 }
 
@@ -1086,6 +1107,23 @@ fn shmget_enospc_shmmni_segments() {
 }
 
 #[test]
+fn shmget_enospc_past_shmall() {
+    sim_case(
+        "shmget_enospc_past_shmall",
+        "sysctl is a machine-wide step",
+        "",
+        &[
+            ("machine: sysctl(\"kernel.shmall\", 2)", ""),
+            ("shmget(IPC_PRIVATE, 8192, IPC_CREAT | 0600)", "{ ret = 0 }"),
+            (
+                "shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600)",
+                r#"{ ret = -1, errno = "ENOSPC" }"#,
+            ),
+        ],
+    );
+}
+
+#[test]
 fn shmat_einval_negative_id() {
     case(
         "shmat_einval_negative_id",
@@ -1296,6 +1334,40 @@ fn open_eacces_mode_refuses_writing() {
             ("open(\"/tmp/f\", O_CREAT | O_RDWR, 0400)", "{ ret = 3 }"),
             ("open(\"/tmp/f\", O_RDWR)", EACCES),
             ("open(\"/tmp/f\", O_RDONLY)", "{ ret = 4 }"),
+        ],
+    );
+}
+
+#[test]
+fn open_enametoolong_path_component() {
+    let long = format!("open(\"/tmp/{}\", O_CREAT | O_RDWR, 0600)", "a".repeat(256));
+    case(
+        "open_enametoolong_path_component",
+        "",
+        &[
+            (&long, r#"{ ret = -1, errno = "ENAMETOOLONG" }"#),
+            (
+                &long.replace(&"a".repeat(256), &"a".repeat(255)),
+                "{ ret = 3 }",
+            ),
+        ],
+    );
+}
+
+#[test]
+fn write_enospc_on_a_full_tmpfs() {
+    sim_case(
+        "write_enospc_on_a_full_tmpfs",
+        "the host's /dev/shm is not the scenario's size",
+        "dev_shm = \"8 kB\"",
+        &[
+            TMPFS,
+            ("pwrite(fd, \"a\", 4096)", "{ ret = 1 }"),
+            ("pwrite(fd, \"b\", 0)", "{ ret = 1 }"),
+            (
+                "pwrite(fd, \"c\", 8192)",
+                r#"{ ret = -1, errno = "ENOSPC" }"#,
+            ),
         ],
     );
 }
