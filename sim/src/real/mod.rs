@@ -60,6 +60,15 @@
 //! - `reclaim`, `sysctl`, `drop_caches` are sim only, and not mirrored into
 //!   the shadow model either, so that it keeps following the host.
 //! - `take_trace` and `take_dmesg` are always empty.
+//! - Each worker gets the model's limits: `RLIMIT_NOFILE` 1025, so that the
+//!   scenario's descriptors are 0-1023 as in the model (the channel is fd
+//!   1024), and the release's `RLIMIT_MEMLOCK` (64 KiB for 4.14, 8 MiB from
+//!   5.16). Audited flag passing: every call gets the scenario's flags as
+//!   given, except `MAP_FIXED_NOREPLACE` added to place a mapping where the
+//!   model did (a hint instead for `MAP_SHARED_VALIDATE`), `MAP_FIXED` and
+//!   `SHM_REMAP` withheld over the worker's own memory, and `O_EXCL` /
+//!   `IPC_EXCL` added where the model creates, so a run never opens or
+//!   attaches what it did not make.
 //!
 //! A front end that must not block (the TUI) plays the run on a thread of
 //! its own with [`arm::RealArm`], step by step as the user advances.
