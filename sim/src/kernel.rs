@@ -42,6 +42,75 @@ pub struct Config {
     pub umask: u32,
     /// `fault_around_bytes` (`mm/memory.c`): 64 KiB.
     pub fault_around_bytes: u64,
+    /// The kernel release whose answers the model gives where releases
+    /// differ (`[machine] kernel`): 4.14 unless set.
+    pub release: Release,
+    /// `RLIMIT_NOFILE`'s soft limit for every process (`INR_OPEN_CUR`, 1024).
+    pub nofile: u32,
+}
+
+/// A kernel release, `KERNEL_VERSION(major, minor, 0)` of
+/// `include/generated/uapi/linux/version.h`: what decides the answers that
+/// changed between releases (`SHM_STAT_ANY` from 4.17, the default
+/// `RLIMIT_MEMLOCK` of 8 MiB from 5.16).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Release {
+    /// The major number: 4 of 4.14.
+    pub major: u32,
+    /// The minor number: 14 of 4.14.
+    pub minor: u32,
+}
+
+impl Release {
+    /// Linux 4.14, the model's home era.
+    pub const HOME: Release = Release::new(4, 14);
+    /// The oldest release the model answers for.
+    pub const OLDEST: Release = Release::HOME;
+    /// The newest release the model answers for (the CI host's).
+    pub const NEWEST: Release = Release::new(6, 18);
+
+    /// `KERNEL_VERSION(major, minor, 0)`.
+    pub const fn new(major: u32, minor: u32) -> Release {
+        Release { major, minor }
+    }
+
+    /// Is this release `major.minor` or later?
+    pub fn at_least(self, major: u32, minor: u32) -> bool {
+        self >= Release::new(major, minor)
+    }
+
+    /// `"4.14"`, or `None` for text that is not `MAJOR.MINOR`.
+    pub fn parse(s: &str) -> Option<Release> {
+        let (a, b) = s.trim().split_once('.')?;
+        let num = |t: &str| {
+            (!t.is_empty() && t.bytes().all(|c| c.is_ascii_digit()))
+                .then(|| t.parse().ok())
+                .flatten()
+        };
+        Some(Release::new(num(a)?, num(b)?))
+    }
+
+    /// `RLIMIT_MEMLOCK`'s default (`MLOCK_LIMIT` in
+    /// `include/uapi/linux/resource.h`): 64 KiB, 8 MiB since 5.16.
+    pub fn mlock_limit(self) -> u64 {
+        if self.at_least(5, 16) {
+            8 << 20
+        } else {
+            64 << 10
+        }
+    }
+}
+
+impl Default for Release {
+    fn default() -> Self {
+        Release::HOME
+    }
+}
+
+impl std::fmt::Display for Release {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.major, self.minor)
+    }
 }
 
 impl Default for Config {
@@ -55,6 +124,8 @@ impl Default for Config {
             gid: 1000,
             umask: 0o022,
             fault_around_bytes: 64 << 10,
+            release: Release::HOME,
+            nofile: 1024,
         }
     }
 }

@@ -48,12 +48,16 @@ impl Kernel {
                 // dup_mmap runs in the parent: shm_lprid is the parent.
                 self.shm_open(attach.shmid, pid);
             }
+            // dup_mmap: `tmp->vm_flags &= ~(VM_LOCKED | VM_LOCKONFAULT)`:
+            // locks are not inherited.
+            let mut copy = vma.clone();
+            copy.flags &= !crate::kernel::vm::LOCKED;
             self.tasks
                 .get_mut(&child)
                 .expect("just created")
                 .mm
                 .vmas
-                .insert(vma.start, vma.clone());
+                .insert(vma.start, copy);
             self.touch_vma(child, vma);
             self.copy_page_range(pid, child, vma);
         }

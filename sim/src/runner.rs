@@ -241,6 +241,7 @@ pub fn config_of(s: &Scenario) -> Config {
         },
         uid: m.uid(),
         gid: m.uid(),
+        release: m.kernel(),
         ..Config::default()
     }
 }

@@ -110,6 +110,9 @@ pub struct SuperBlock {
     pub free_inodes: u64,
 }
 
+/// The inode number of `/dev/zero`.
+pub const DEV_ZERO_INO: u32 = 1;
+
 /// Index of the `/` mount in [`Kernel::sbs`].
 pub const SB_ROOT: usize = 0;
 /// Index of the `/dev/shm` mount.
@@ -135,6 +138,9 @@ pub enum InodeKind {
     Dir,
     /// The terminal behind fds 0, 1 and 2.
     Tty,
+    /// `/dev/zero` (`drivers/char/mem.c`, char device 1:5): reads give
+    /// zeroes, writes vanish, `mmap_zero` maps shmem or anonymous memory.
+    Zero,
     /// A regular file on the simulated disk: its blocks, by page index.
     Disk {
         /// The on-disk contents, by page index; a missing page is a hole.
@@ -398,6 +404,15 @@ impl Kernel {
             "/dev/pts/0",
         );
         self.inodes.get_mut(&tty).expect("just created").nlink = 1;
+        // /dev/zero lives on devtmpfs, whose inode numbers are its own:
+        // inode 1, outside the numbers the model hands out (so that adding
+        // it moved no other file's number, nor the ftok keys made of them).
+        let (next, zero) = (self.next_ino, DEV_ZERO_INO);
+        self.next_ino = zero;
+        self.new_inode(SB_ROOT, S_IFCHR | 0o666, 0, 0, InodeKind::Zero, "/dev/zero");
+        self.next_ino = next;
+        self.inodes.get_mut(&zero).expect("just created").nlink = 1;
+        self.dentries.insert("/dev/zero".into(), zero);
     }
 
     /// Allocates an inode (`new_inode`, `shmem_get_inode`), with no name yet.
@@ -517,11 +532,27 @@ impl Kernel {
         Ok(ino)
     }
 
-    /// Installs `file` at the lowest free fd of `pid` (`fd_install`).
+    /// `get_unused_fd_flags` -> `__alloc_fd` (fs/file.c): the lowest free
+    /// fd, `EMFILE` at `RLIMIT_NOFILE` (1024 unless set).
+    pub(crate) fn get_unused_fd_flags(&self, pid: Pid) -> SysResult<i32> {
+        let fd = self.task(pid)?.lowest_free_fd();
+        if fd as i64 >= i64::from(self.cfg.nofile) {
+            return Err(Errno::EMFILE);
+        }
+        Ok(fd)
+    }
+
+    /// Installs `file` at the lowest free fd of `pid` (`get_unused_fd_flags`
+    /// + `fd_install`); on `EMFILE` the file is released again.
     pub(crate) fn fd_install(&mut self, pid: Pid, file: FileKey) -> SysResult<i32> {
-        let task = self.task_mut(pid)?;
-        let fd = task.lowest_free_fd();
-        task.fds.insert(fd, file);
+        let fd = match self.get_unused_fd_flags(pid) {
+            Ok(fd) => fd,
+            Err(e) => {
+                self.fput(file);
+                return Err(e);
+            }
+        };
+        self.task_mut(pid)?.fds.insert(fd, file);
         Ok(fd)
     }
 
@@ -598,6 +629,8 @@ impl Kernel {
 
     fn do_open(&mut self, pid: Pid, path: &str, flags: u32, mode: u32) -> SysResult<i32> {
         let path = normalize_path(path)?;
+        // do_sys_open: the descriptor is reserved before the path is walked.
+        self.get_unused_fd_flags(pid)?;
         let (parent, name) = parent_of(&path);
         let dir = self.check_dir(pid, parent)?;
         let ino = match self.dentries.get(&path).copied() {
@@ -837,6 +870,8 @@ impl Kernel {
         }
         match inode.kind {
             InodeKind::Tty => Ok(Vec::new()),
+            // drivers/char/mem.c: read_iter_zero().
+            InodeKind::Zero => Ok(vec![0; count.min(1 << 26) as usize]),
             InodeKind::Shmem(_) => self.shmem_file_read_iter(ino, pos, count),
             InodeKind::Disk { .. } => self.generic_file_read_iter(ino, pos, count),
             InodeKind::Dir => Err(Errno::EISDIR),
@@ -893,7 +928,8 @@ impl Kernel {
         }
         let ino = f.ino;
         match self.inodes[&ino].kind {
-            InodeKind::Tty => Ok(buf.len() as u64),
+            // drivers/char/mem.c: write_zero() (write_null).
+            InodeKind::Tty | InodeKind::Zero => Ok(buf.len() as u64),
             InodeKind::Dir => Err(Errno::EISDIR),
             InodeKind::Shmem(_) | InodeKind::Disk { .. } => {
                 let r = self.generic_perform_write(ino, pos, buf);
@@ -915,6 +951,11 @@ impl Kernel {
         self.tick();
         let file = self.fdget(pid, fd)?;
         let ino = self.files[file].ino;
+        if matches!(self.inodes[&ino].kind, InodeKind::Zero) {
+            // drivers/char/mem.c: null_lseek() (zero_fops' llseek).
+            self.files[file].pos = 0;
+            return Ok(0);
+        }
         let size = self.inodes[&ino].size as i64;
         let new = match whence {
             0 => offset,
@@ -988,7 +1029,7 @@ impl Kernel {
             InodeKind::Shmem(info) => info.alloced * (PAGE_SIZE / 512),
             InodeKind::Disk { blocks } => blocks.len() as u64 * (PAGE_SIZE / 512),
             InodeKind::Dir => PAGE_SIZE / 512,
-            InodeKind::Tty => 0,
+            InodeKind::Tty | InodeKind::Zero => 0,
         };
         Stat {
             dev: self.sbs[i.sb].dev,

@@ -46,6 +46,10 @@ pub const SHM_UNLOCK: i32 = 12;
 pub const SHM_STAT: i32 = 13;
 /// `SHM_INFO`.
 pub const SHM_INFO: i32 = 14;
+/// `SHM_STAT_ANY` (4.17+): `SHM_STAT` without the read permission check.
+pub const SHM_STAT_ANY: i32 = 15;
+/// `SHM_HUGETLB`: a segment of huge pages (`shmget` flag).
+pub const SHM_HUGETLB: i32 = 0o4000;
 /// `SHMMIN`.
 pub const SHMMIN: u64 = 1;
 /// `SHMMNI` (default `kernel.shmmni`).
@@ -83,6 +87,9 @@ pub struct ShmidKernel {
     pub shm_lprid: Pid,
     /// `shm_creator`: the creating task while it lives (for `shm_rmid_forced`).
     pub shm_creator: Option<Pid>,
+    /// `info->flags & VM_LOCKED` with `shp->mlock_user`: the uid whose
+    /// `locked_shm` this `SHM_LOCK`ed segment is charged to.
+    pub mlock_user: Option<u32>,
 }
 
 /// `struct ipc_ids` for shm, with the namespace's limits (`struct ipc_namespace`).
@@ -283,6 +290,9 @@ impl Kernel {
             if ids.in_use as u64 >= ids.shm_ctlmni.min(IPCMNI as u64) {
                 return Err(Errno::ENOSPC);
             }
+            if shmflg & SHM_HUGETLB != 0 {
+                return Err(self.hugetlb_file_setup(pid));
+            }
             let idx = (0..IPCMNI)
                 .find(|i| !ids.entries.contains_key(i))
                 .ok_or(Errno::ENOSPC)?;
@@ -328,6 +338,7 @@ impl Kernel {
                     shm_cprid: pid,
                     shm_lprid: 0,
                     shm_creator: Some(pid),
+                    mlock_user: None,
                 },
             );
             self.trace.touch(Touch::Shm { id });
@@ -335,6 +346,22 @@ impl Kernel {
         })();
         self.trace.leave();
         r
+    }
+
+    /// `hugetlb_file_setup` (fs/hugetlbfs/inode.c) for a `SHM_HUGETLB`
+    /// segment: without `CAP_IPC_LOCK` or the `vm.hugetlb_shm_group` (gid 0)
+    /// it is `EPERM`, as on the host (4.14 still let a size within
+    /// `RLIMIT_MEMLOCK` through, with a warning); otherwise no huge pages
+    /// are reserved (`vm.nr_hugepages` = 0): `hugetlb_reserve_pages` fails,
+    /// `ENOMEM`.
+    fn hugetlb_file_setup(&mut self, pid: Pid) -> Errno {
+        self.trace
+            .leaf("hugetlb_file_setup", "fs/hugetlbfs/inode.c");
+        match self.task(pid) {
+            Ok(t) if t.uid == 0 || t.gid == 0 => Errno::ENOMEM,
+            Ok(_) => Errno::EPERM,
+            Err(e) => e,
+        }
     }
 
     /// `shmat(2)` (`do_shmat`): maps the segment's file, shared, at `shmaddr`
@@ -609,8 +636,11 @@ impl Kernel {
                     }),
                 })
             }
-            IPC_STAT | SHM_STAT => {
-                let shp = if cmd == SHM_STAT {
+            // SHM_STAT_ANY arrived in 4.17 (shmctl_stat()); before, the
+            // command is unknown: EINVAL.
+            SHM_STAT_ANY if !self.cfg.release.at_least(4, 17) => Err(Errno::EINVAL),
+            IPC_STAT | SHM_STAT | SHM_STAT_ANY => {
+                let shp = if cmd != IPC_STAT {
                     self.shm_ids
                         .entries
                         .get(&(shmid as u32))
@@ -618,7 +648,7 @@ impl Kernel {
                 } else {
                     self.shm_ids.obtain_check(shmid)?
                 };
-                if !ipcperms(&shp.perm, uid, gid, 0o444) {
+                if cmd != SHM_STAT_ANY && !ipcperms(&shp.perm, uid, gid, 0o444) {
                     return Err(Errno::EACCES);
                 }
                 let ds = ShmidDs {
@@ -637,7 +667,7 @@ impl Kernel {
                     shm_lpid: shp.shm_lprid,
                     shm_nattch: shp.shm_nattch,
                 };
-                let ret = if cmd == SHM_STAT {
+                let ret = if cmd != IPC_STAT {
                     shp.perm.id as i64
                 } else {
                     0
@@ -689,17 +719,43 @@ impl Kernel {
                 }
                 let (id, ino) = (shp.perm.id, shp.ino);
                 let lock = cmd == SHM_LOCK;
+                if lock && shp.mlock_user.is_none() {
+                    self.user_shm_lock(uid, shp.shm_segsz)?;
+                }
                 let shp = self.shm_ids.get_mut(id).expect("found");
                 if lock {
                     shp.perm.mode |= SHM_LOCKED;
+                    shp.mlock_user.get_or_insert(uid);
                 } else {
                     shp.perm.mode &= !SHM_LOCKED;
+                    shp.mlock_user = None;
                 }
                 self.shmem_lock(ino, lock);
                 Ok(plain(0))
             }
             _ => Err(Errno::EINVAL),
         }
+    }
+
+    /// `user_shm_lock` (mm/mlock.c), from `shmem_lock`: without
+    /// `CAP_IPC_LOCK` (root), the pages `uid` has `SHM_LOCK`ed already plus
+    /// this segment's must fit `RLIMIT_MEMLOCK`, else `ENOMEM`.
+    fn user_shm_lock(&self, uid: u32, size: u64) -> SysResult<()> {
+        if uid == 0 {
+            return Ok(());
+        }
+        let locked: u64 = self
+            .shm_ids
+            .entries
+            .values()
+            .filter(|s| s.mlock_user == Some(uid))
+            .map(|s| s.shm_segsz.div_ceil(PAGE_SIZE))
+            .sum();
+        let limit = self.cfg.release.mlock_limit() / PAGE_SIZE;
+        if locked + size.div_ceil(PAGE_SIZE) > limit {
+            return Err(Errno::ENOMEM);
+        }
+        Ok(())
     }
 
     /// `shmem_lock`: a locked segment's pages are never swapped out; unlocking

@@ -147,38 +147,60 @@ impl Kernel {
         }
     }
 
-    /// `MADV_FREE`: private anonymous pages become clean, so that reclaim
-    /// may drop them instead of swapping them.
+    /// `MADV_FREE` (`madvise_free_pte_range`): a swap PTE gives its slot
+    /// back at once (`free_swap_and_cache`, the PTE is cleared: the page
+    /// reads back as zeroes); a page this process alone maps is cleaned
+    /// (out of the swap cache first, `try_to_free_swap`), its PTE made old
+    /// and clean, and it becomes lazily freeable (`mark_page_lazyfree`):
+    /// reclaim drops it instead of swapping it, unless it is written again.
     fn madvise_free(&mut self, pid: Pid, start: u64, end: u64) {
         let zero = self.mem.zero_pfn;
-        let mut cleaned = Vec::new();
+        let ptes: Vec<(u64, Pte)> = self.tasks[&pid]
+            .mm
+            .ptes
+            .range(start / PAGE_SIZE..end / PAGE_SIZE)
+            .map(|(&vpn, &pte)| (vpn, pte))
+            .collect();
+        for (vpn, pte) in ptes {
+            match pte {
+                Pte::Swap(entry) => self.madvise_free_swap_pte(pid, vpn, entry),
+                Pte::Present { pfn, .. } if pfn != zero => self.madvise_free_page(pid, vpn, pfn),
+                Pte::Present { .. } => {}
+            }
+        }
+    }
+
+    /// A swap PTE under `MADV_FREE`: `free_swap_and_cache`,
+    /// `pte_clear_not_present_full`.
+    fn madvise_free_swap_pte(&mut self, pid: Pid, vpn: u64, entry: crate::mm::swapops::SwpEntry) {
         let mm = &mut self.tasks.get_mut(&pid).expect("live").mm;
-        for (_, pte) in mm.ptes.range_mut(start / PAGE_SIZE..end / PAGE_SIZE) {
-            if let Pte::Present {
-                pfn, dirty, young, ..
-            } = pte
-            {
-                if *pfn != zero {
-                    *dirty = false;
-                    *young = false;
-                    cleaned.push(*pfn);
-                }
+        mm.ptes.remove(&vpn);
+        mm.rss[crate::kernel::rss::SWAPENTS] -= 1;
+        self.trace.touch(Touch::Pte { pid, vpn });
+        self.free_swap_and_cache(entry);
+    }
+
+    /// A present page under `MADV_FREE`.
+    fn madvise_free_page(&mut self, pid: Pid, vpn: u64, pfn: crate::mm::page::Pfn) {
+        use crate::mm::page::pg;
+        let page = self.mem.page(pfn);
+        if page.test(pg::SWAPCACHE) || page.test(pg::DIRTY) {
+            // Shared with another process: PG_dirty cannot be cleared.
+            if page.mapcount != 1 {
+                return;
             }
-        }
-        if !cleaned.is_empty() {
-            self.trace.touch(Touch::Vma {
-                pid,
-                start: start / PAGE_SIZE,
-                end: end.div_ceil(PAGE_SIZE),
-            });
-        }
-        for pfn in cleaned {
-            if self.mem.page(pfn).mapcount == 1
-                && !self.mem.page(pfn).test(crate::mm::page::pg::SWAPCACHE)
-            {
-                self.mem.page_mut(pfn).clear(crate::mm::page::pg::DIRTY);
+            if page.test(pg::SWAPCACHE) && !self.try_to_free_swap(pfn) {
+                return;
             }
+            self.mem.page_mut(pfn).clear(pg::DIRTY);
         }
+        let mm = &mut self.tasks.get_mut(&pid).expect("live").mm;
+        if let Some(Pte::Present { dirty, young, .. }) = mm.ptes.get_mut(&vpn) {
+            *dirty = false;
+            *young = false;
+        }
+        self.trace.touch(Touch::Pte { pid, vpn });
+        self.mark_page_lazyfree(pfn);
     }
 
     /// `madvise_remove`: punches a hole in the file behind a shared writable
@@ -191,7 +213,15 @@ impl Kernel {
         let Some(ino) = self.vma_inode(vma) else {
             return Err(Errno::EINVAL);
         };
-        if vma.flags & (vm::SHARED | vm::WRITE) != (vm::SHARED | vm::WRITE) {
+        // 4.14 wants a shared writable mapping (VM_SHARED | VM_WRITE); since
+        // 6.7 a shared mapping that may become writable is enough
+        // (`vma_is_shared_maywrite`).
+        let need = if self.cfg.release.at_least(6, 7) {
+            vm::SHARED | vm::MAYWRITE
+        } else {
+            vm::SHARED | vm::WRITE
+        };
+        if vma.flags & need != need {
             return Err(Errno::EACCES);
         }
         let first = vma.linear_page_index(start);

@@ -43,12 +43,37 @@ pub mod map {
     pub const FIXED: u32 = 0x10;
     /// `MAP_ANONYMOUS`.
     pub const ANONYMOUS: u32 = 0x20;
+    /// `MAP_LOCKED`.
+    pub const LOCKED: u32 = 0x2000;
     /// `MAP_NORESERVE`.
     pub const NORESERVE: u32 = 0x4000;
     /// `MAP_POPULATE`.
     pub const POPULATE: u32 = 0x8000;
+    /// `MAP_HUGETLB`.
+    pub const HUGETLB: u32 = 0x40000;
     /// `MAP_FIXED_NOREPLACE` (4.17+).
     pub const FIXED_NOREPLACE: u32 = 0x100000;
+    /// `LEGACY_MAP_MASK` (`include/linux/mman.h`, 4.15+): the flags every
+    /// file's `mmap` supports; `MAP_SHARED_VALIDATE` refuses any other bit
+    /// with `EOPNOTSUPP` (`MAP_SYNC` is for DAX files only, and the model
+    /// has none). `MAP_SHARED`, `MAP_PRIVATE`, `MAP_FIXED`, `MAP_ANONYMOUS`,
+    /// `MAP_DENYWRITE`, `MAP_EXECUTABLE`, `MAP_UNINITIALIZED`,
+    /// `MAP_GROWSDOWN`, `MAP_LOCKED`, `MAP_NORESERVE`, `MAP_POPULATE`,
+    /// `MAP_NONBLOCK`, `MAP_STACK`, `MAP_HUGETLB`.
+    pub const LEGACY_MAP_MASK: u32 = 0x01
+        | 0x02
+        | FIXED
+        | ANONYMOUS
+        | 0x0800
+        | 0x1000
+        | 0x0400_0000
+        | 0x0100
+        | LOCKED
+        | NORESERVE
+        | POPULATE
+        | 0x0001_0000
+        | 0x0002_0000
+        | HUGETLB;
 }
 
 /// `MS_*` for `msync`.
@@ -118,14 +143,32 @@ impl Kernel {
         off: i64,
     ) -> SysResult<u64> {
         self.task(pid)?;
-        if off < 0 || !(off as u64).is_multiple_of(PAGE_SIZE) {
+        // arch/x86/kernel/sys_x86_64.c: sys_mmap(): `off & ~PAGE_MASK`.
+        if !(off as u64).is_multiple_of(PAGE_SIZE) {
             return Err(Errno::EINVAL);
         }
+        // mm/mmap.c: ksys_mmap_pgoff(): the file first, then MAP_HUGETLB.
         let file = if flags & map::ANONYMOUS == 0 {
-            Some(self.fdget(pid, fd)?)
+            let f = self.fdget(pid, fd)?;
+            if flags & map::HUGETLB != 0 {
+                // Not a hugetlbfs file (the model has none).
+                return Err(Errno::EINVAL);
+            }
+            Some(f)
         } else {
+            if flags & map::HUGETLB != 0 {
+                // hugetlb_file_setup(): no huge pages are reserved
+                // (vm.nr_hugepages = 0), so hugetlb_reserve_pages() fails.
+                self.trace
+                    .leaf("hugetlb_file_setup", "fs/hugetlbfs/inode.c");
+                return Err(Errno::ENOMEM);
+            }
             None
         };
+        // file_mmap_ok() (mm/mmap.c): an offset past MAX_LFS_FILESIZE.
+        if file.is_some() && off < 0 {
+            return Err(Errno::EOVERFLOW);
+        }
         self.trace.enter("do_mmap", "mm/mmap.c");
         let r = self.do_mmap_inner(pid, addr, len, prot, flags, file, off as u64 / PAGE_SIZE);
         self.trace.leave();
@@ -143,10 +186,9 @@ impl Kernel {
         file: Option<FileKey>,
         pgoff: u64,
     ) -> SysResult<u64> {
+        // do_mmap() does not check `prot` for unknown bits (mprotect does):
+        // calc_vm_prot_bits() ignores them.
         if len == 0 {
-            return Err(Errno::EINVAL);
-        }
-        if prot & !(prot::READ | prot::WRITE | prot::EXEC) != 0 {
             return Err(Errno::EINVAL);
         }
         let len = page_align(len)
@@ -161,13 +203,21 @@ impl Kernel {
             return Err(Errno::EEXIST);
         }
         let mut vm_flags = calc_vm_prot_bits(prot) | vm::MAYREAD | vm::MAYWRITE | vm::MAYEXEC;
+        if flags & map::LOCKED != 0 {
+            self.mlock_future_check(pid, len)?;
+            vm_flags |= vm::LOCKED;
+        }
         let mut pgoff = pgoff;
+        let mut file = file;
         match file {
             Some(f) => {
                 let (readable, writable, ino) = {
                     let file = &self.files[f];
                     (file.readable(), file.writable(), file.ino)
                 };
+                if flags & map::TYPE == map::SHARED_VALIDATE && flags & !map::LEGACY_MAP_MASK != 0 {
+                    return Err(Errno::EOPNOTSUPP);
+                }
                 match flags & map::TYPE {
                     map::SHARED | map::SHARED_VALIDATE => {
                         if prot & prot::WRITE != 0 && !writable {
@@ -184,8 +234,19 @@ impl Kernel {
                 if !readable {
                     return Err(Errno::EACCES);
                 }
-                if matches!(self.inodes[&ino].kind, InodeKind::Dir | InodeKind::Tty) {
-                    return Err(Errno::ENODEV);
+                match self.inodes[&ino].kind {
+                    InodeKind::Dir | InodeKind::Tty => return Err(Errno::ENODEV),
+                    InodeKind::Zero => {
+                        // drivers/char/mem.c: mmap_zero(): a shared mapping
+                        // is shmem (shmem_zero_setup, in mmap_region), a
+                        // private one anonymous memory.
+                        self.trace.leaf("mmap_zero", "drivers/char/mem.c");
+                        file = None;
+                        if vm_flags & vm::SHARED == 0 {
+                            pgoff = addr / PAGE_SIZE;
+                        }
+                    }
+                    _ => {}
                 }
             }
             None => match flags & map::TYPE {
@@ -204,10 +265,38 @@ impl Kernel {
             vm_flags |= vm::ACCOUNT;
         }
         self.mmap_region(pid, file, addr, len, vm_flags, pgoff);
-        if flags & map::POPULATE != 0 {
+        // do_mmap(): VM_LOCKED, or MAP_POPULATE without MAP_NONBLOCK, sets
+        // `*populate`, and vm_mmap_pgoff() calls mm_populate().
+        if vm_flags & vm::LOCKED != 0 || flags & map::POPULATE != 0 {
             self.populate(pid, addr, addr + len);
         }
         Ok(addr)
+    }
+
+    /// `mlock_future_check` (mm/mmap.c) with `can_do_mlock` (mm/mlock.c):
+    /// without `CAP_IPC_LOCK` (root), the mapping plus what the process
+    /// has locked already must fit `RLIMIT_MEMLOCK` (`EAGAIN`); a limit of
+    /// 0 is `EPERM`.
+    fn mlock_future_check(&self, pid: Pid, len: u64) -> SysResult<()> {
+        let task = self.task(pid)?;
+        if task.uid == 0 {
+            return Ok(());
+        }
+        let limit = self.cfg.release.mlock_limit();
+        if limit == 0 {
+            return Err(Errno::EPERM);
+        }
+        let locked: u64 = task
+            .mm
+            .vmas
+            .values()
+            .filter(|v| v.flags & vm::LOCKED != 0)
+            .map(|v| v.end - v.start)
+            .sum();
+        if locked + len > limit {
+            return Err(Errno::EAGAIN);
+        }
+        Ok(())
     }
 
     /// `mmap_region`: replaces whatever `[addr, addr + len)` held (MAP_FIXED),

@@ -207,6 +207,23 @@ impl Kernel {
         }
     }
 
+    /// `mark_page_lazyfree` (mm/swap.c, `lru_lazyfree_fn`): an anonymous
+    /// page that is not in the swap cache stops being swap-backed and moves
+    /// to the inactive file list, where reclaim frees it if it is still
+    /// clean.
+    pub(crate) fn mark_page_lazyfree(&mut self, pfn: Pfn) {
+        let page = self.mem.page(pfn);
+        if page.test(pg::LRU)
+            && matches!(page.mapping(), Mapping::Anon(_))
+            && page.test(pg::SWAPBACKED)
+            && !page.test(pg::SWAPCACHE)
+            && !page.test(pg::UNEVICTABLE)
+        {
+            self.trace.leaf("mark_page_lazyfree", "mm/swap.c");
+            self.lru_move(pfn, 0, pg::ACTIVE | pg::REFERENCED | pg::SWAPBACKED, false);
+        }
+    }
+
     /// `mark_page_accessed`: inactive,unreferenced -> inactive,referenced ->
     /// active (`activate_page`).
     pub(crate) fn mark_page_accessed(&mut self, pfn: Pfn) {
@@ -517,6 +534,16 @@ impl Kernel {
             let Some(Pte::Present { dirty, .. }) = mm.pte(addr) else {
                 continue;
             };
+            if anon
+                && !self.mem.page(pfn).test(pg::SWAPBACKED)
+                && (dirty || self.mem.page(pfn).test(pg::DIRTY))
+            {
+                // A MADV_FREE page written again: it cannot be discarded;
+                // the PTE stays and the page is swap-backed once more.
+                let page = self.mem.page_mut(pfn);
+                page.set(pg::DIRTY | pg::SWAPBACKED);
+                break;
+            }
             let counter = self.mm_counter(pfn);
             let mm = &mut self.tasks.get_mut(&pid).expect("live").mm;
             if anon && self.mem.page(pfn).test(pg::SWAPCACHE) {

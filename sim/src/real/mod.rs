@@ -26,8 +26,9 @@
 //!
 //! Every call goes to the shadow [`Kernel`] first; where the kernel chooses
 //! (an `mmap`/`shmat` address, a `mkstemp` name) the real call uses the
-//! model's choice (`MAP_FIXED_NOREPLACE`; `shmat` at that address without
-//! `SHM_REMAP`). What is returned is what the host returned.
+//! model's choice (`MAP_FIXED_NOREPLACE`, or the address as a hint for
+//! `MAP_SHARED_VALIDATE`, which refuses that flag; `shmat` at that address).
+//! What is returned is what the host returned.
 //!
 //! Confinement: paths live in a private run folder (`/tmp/x` ->
 //! `RUN/tmp/x`, relative paths in `RUN/home/student`), `/dev/shm/NAME` is
@@ -52,12 +53,22 @@
 //! - Refused to protect the worker's own memory (its inherited libraries,
 //!   heap, stack): `munmap`/`mprotect`/`madvise` there give `EPERM`, a load or
 //!   store there ends the process with SIGSEGV (a note says so), `MAP_FIXED`
-//!   over it becomes `MAP_FIXED_NOREPLACE` (`EEXIST`), `SHM_REMAP` is dropped.
+//!   over it becomes `MAP_FIXED_NOREPLACE` (`EEXIST`), `SHM_REMAP` over it is
+//!   dropped (`EINVAL`). Every other flag a scenario gives is passed as given.
 //! - Over the memory cap: `mmap` and `shmget` give `ENOMEM`, `ftruncate` and
 //!   `pwrite` `EFBIG`, `memset` ends the process with SIGKILL (as an OOM kill).
 //! - `reclaim`, `sysctl`, `drop_caches` are sim only, and not mirrored into
 //!   the shadow model either, so that it keeps following the host.
 //! - `take_trace` and `take_dmesg` are always empty.
+//! - Each worker gets the model's limits: `RLIMIT_NOFILE` 1025, so that the
+//!   scenario's descriptors are 0-1023 as in the model (the channel is fd
+//!   1024), and the release's `RLIMIT_MEMLOCK` (64 KiB for 4.14, 8 MiB from
+//!   5.16). Audited flag passing: every call gets the scenario's flags as
+//!   given, except `MAP_FIXED_NOREPLACE` added to place a mapping where the
+//!   model did (a hint instead for `MAP_SHARED_VALIDATE`), `MAP_FIXED` and
+//!   `SHM_REMAP` withheld over the worker's own memory, and `O_EXCL` /
+//!   `IPC_EXCL` added where the model creates, so a run never opens or
+//!   attaches what it did not make.
 //!
 //! A front end that must not block (the TUI) plays the run on a thread of
 //! its own with [`arm::RealArm`], step by step as the user advances.
@@ -115,6 +126,8 @@ const IPC_CREAT: i32 = 0o1000;
 const IPC_EXCL: i32 = 0o2000;
 const SHM_REMAP: i32 = 0o40000;
 const MAP_FIXED: u32 = 0x10;
+const MAP_TYPE: u32 = 0x0f;
+const MAP_SHARED_VALIDATE: u32 = 0x03;
 const MAP_FIXED_NOREPLACE: u32 = 0x10_0000;
 const O_CREAT: u32 = 0o100;
 const O_EXCL: u32 = 0o200;
@@ -528,6 +541,8 @@ impl RealBackend {
             // SAFETY: getpid has no preconditions.
             driver: unsafe { libc::getpid() },
             pgid: self.pgid,
+            nofile: self.model.cfg.nofile,
+            memlock: self.model.cfg.release.mlock_limit(),
         }
     }
 
@@ -734,6 +749,26 @@ impl RealBackend {
         }
     }
 
+    /// The flags a real `shmat` gets: the scenario's, all of them, except
+    /// `SHM_REMAP` over memory the run did not map (the worker's own), which
+    /// is dropped (the host then gives `EINVAL`, as for a busy range).
+    fn shmat_flags(&mut self, pid: Pid, id: i32, at: u64, flags: i32) -> i32 {
+        if flags & SHM_REMAP == 0 || at == 0 {
+            return flags;
+        }
+        let size = host::sysvipc_rows()
+            .into_iter()
+            .find(|x| x.id == id)
+            .map_or(PAGE, |x| x.size);
+        if self.foreign(pid, at, size).is_none() {
+            return flags;
+        }
+        self.note(format!(
+            "shmat({id}, {at:#x}, SHM_REMAP): SHM_REMAP dropped, it would replace the worker's own memory"
+        ));
+        flags & !SHM_REMAP
+    }
+
     /// A memory access: refused (as a SIGSEGV) where it would touch the
     /// worker's own memory, else real.
     fn mem(&mut self, pid: Pid, addr: u64, len: u64, req: Req) -> Result<Rep, Fault> {
@@ -781,7 +816,12 @@ impl RealBackend {
         mode: u32,
         existed: bool,
     ) -> SysResult<i32> {
-        let hp = self.host_bytes(path)?;
+        // /dev/zero is the host's own (harmless to read, write and map); every
+        // other path is the run folder's.
+        let hp = match crate::fs::vfs::normalize_path(path) {
+            Ok(n) if n == "/dev/zero" => b"/dev/zero".to_vec(),
+            _ => self.host_bytes(path)?,
+        };
         let flags = if flags & O_CREAT != 0 && !existed {
             flags | O_EXCL
         } else {
@@ -1049,6 +1089,10 @@ impl Backend for RealBackend {
             off,
         );
         let (at, mut fl) = match m {
+            // MAP_SHARED_VALIDATE refuses MAP_FIXED_NOREPLACE (it is not in
+            // LEGACY_MAP_MASK): the model's address goes as a hint, which
+            // the host takes when it is free.
+            Ok(a) if flags & MAP_TYPE == MAP_SHARED_VALIDATE => (a, flags),
             Ok(a) => (a, flags | MAP_FIXED_NOREPLACE),
             Err(_) => (addr, flags),
         };
@@ -1249,12 +1293,13 @@ impl Backend for RealBackend {
             return Err(Errno::EINVAL);
         }
         let at = m.unwrap_or(addr);
+        let flags = self.shmat_flags(pid, id, at, flags);
         let r = self.sys(
             pid,
             Req::Shmat {
                 id,
                 addr: at,
-                flags: flags & !SHM_REMAP,
+                flags,
             },
         );
         if let Ok(a) = r {

@@ -11,9 +11,11 @@ use serde::{Deserialize, Serialize};
 use std::io;
 use std::os::fd::{FromRawFd, OwnedFd, RawFd};
 
-/// The descriptor number of the channel in every worker (far above what a
-/// scenario opens, so the scenario's fd numbers match the model's).
-pub(crate) const CHAN_FD: RawFd = 1000;
+/// The descriptor number of the channel in every worker: just above the
+/// 1024 descriptors (0-1023) that `RLIMIT_NOFILE` leaves a scenario, as in
+/// the model, so the scenario's fd numbers, and the open that fails with
+/// `EMFILE`, match the model's. The worker's soft limit is 1025.
+pub(crate) const CHAN_FD: RawFd = 1024;
 
 /// Frame tags.
 pub(crate) const TAG_JSON: u8 = b'J';

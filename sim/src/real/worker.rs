@@ -28,6 +28,25 @@ pub(crate) struct Setup {
     pub driver: libc::pid_t,
     /// The run's process group to join (0: start one).
     pub pgid: libc::pid_t,
+    /// `RLIMIT_NOFILE`'s soft limit for the scenario's descriptors (the
+    /// model's, 1024); the worker's is one more, for [`CHAN_FD`].
+    pub nofile: u32,
+    /// `RLIMIT_MEMLOCK`'s soft limit, in bytes (the model's era default).
+    pub memlock: u64,
+}
+
+/// Sets the soft limit of `resource` to `cur` (at most the hard limit);
+/// returns the soft limit it had.
+fn set_soft_limit(resource: libc::__rlimit_resource_t, cur: u64) -> u64 {
+    // SAFETY: getrlimit/setrlimit on this process, into a local struct.
+    unsafe {
+        let mut rl: libc::rlimit = std::mem::zeroed();
+        libc::getrlimit(resource, &mut rl);
+        let old = rl.rlim_cur;
+        rl.rlim_cur = cur.min(rl.rlim_max);
+        libc::setrlimit(resource, &rl);
+        old
+    }
 }
 
 fn errno() -> i32 {
@@ -110,6 +129,10 @@ fn setup(chan: RawFd, s: &Setup) {
         libc::getrlimit(libc::RLIMIT_CORE, &mut rl);
         rl.rlim_cur = rl.rlim_max.min(1);
         libc::setrlimit(libc::RLIMIT_CORE, &rl);
+        // The model's limits: descriptors 0-1023 for the scenario (the
+        // channel sits at 1024), and the era's RLIMIT_MEMLOCK.
+        set_soft_limit(libc::RLIMIT_NOFILE, u64::from(s.nofile) + 1);
+        set_soft_limit(libc::RLIMIT_MEMLOCK, s.memlock);
         if let Some(cpu) = s.cpu {
             let mut cs: libc::cpu_set_t = std::mem::zeroed();
             libc::CPU_SET(cpu, &mut cs);
@@ -228,6 +251,14 @@ fn serve(driver: libc::pid_t) -> ! {
 /// A real fork: the child gets a new channel whose driver end goes back to
 /// the driver with the reply; the child then announces itself on its own.
 fn fork(name: &str, driver: libc::pid_t) {
+    // Room above the scenario's descriptors for the new channel's two ends,
+    // whatever the scenario holds open; the limit is put back after.
+    let nofile = set_soft_limit(libc::RLIMIT_NOFILE, u64::MAX);
+    fork_with_room(name, driver);
+    set_soft_limit(libc::RLIMIT_NOFILE, nofile);
+}
+
+fn fork_with_room(name: &str, driver: libc::pid_t) {
     let mut sv = [0 as RawFd; 2];
     // SAFETY: socketpair into a local array.
     if unsafe {

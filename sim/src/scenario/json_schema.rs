@@ -105,6 +105,7 @@ pub fn json_schema() -> Value {
             ("dev_shm", json!({ "description": "size= of the /dev/shm tmpfs (default: half of ram)", "allOf": [size] })),
             ("index", json!({ "enum": ["radix", "xarray"], "description": "page-cache encoding of swap entries" })),
             ("uid", json!({ "type": "integer", "minimum": 0, "description": "the user processes run as (default 1000)" })),
+            ("kernel", json!({ "type": "string", "pattern": "^[0-9]+\\.[0-9]+$", "description": "the kernel release whose answers the model gives, 4.14 (default) to 6.18" })),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))

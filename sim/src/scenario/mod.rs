@@ -201,6 +201,8 @@ pub struct Machine {
     pub dev_shm: Option<Spanned<u64>>,
     pub index: Option<Spanned<IndexKind>>,
     pub uid: Option<Spanned<u32>>,
+    /// The kernel release whose answers the model gives (`kernel = "4.17"`).
+    pub kernel: Option<Spanned<crate::kernel::Release>>,
 }
 
 /// The size of a page: 4 KiB on x86_64.
@@ -222,9 +224,20 @@ impl Machine {
             .as_ref()
             .map_or(self.ram_bytes() / 2 / PAGE_SIZE * PAGE_SIZE, |s| s.value)
     }
-    /// The page-cache index; the radix tree when not given.
+    /// The page-cache index; when not given, the one of the release: the
+    /// radix tree before 4.20, the XArray since.
     pub fn index(&self) -> IndexKind {
-        self.index.as_ref().map_or(IndexKind::Radix, |s| s.value)
+        match &self.index {
+            Some(s) => s.value,
+            None if self.kernel().at_least(4, 20) => IndexKind::Xarray,
+            None => IndexKind::Radix,
+        }
+    }
+    /// The kernel release; 4.14 when not given.
+    pub fn kernel(&self) -> crate::kernel::Release {
+        self.kernel
+            .as_ref()
+            .map_or_else(Default::default, |s| s.value)
     }
     /// The uid processes run as; 1000 when not given.
     pub fn uid(&self) -> u32 {

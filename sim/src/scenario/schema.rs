@@ -5,6 +5,7 @@
 use super::diag::{did_you_mean, Diagnostic, Span};
 use super::tree::{Key, Node, StrMap, Value};
 use super::{ast::Stmt, expect, parser, IndexKind, Machine, Quiz, Spanned, PAGE_SIZE};
+use crate::kernel::Release;
 
 /// The diagnostics being collected for one file.
 pub struct Cx<'a> {
@@ -101,7 +102,7 @@ pub struct RawScenario {
 }
 
 pub(crate) const TOP_KEYS: &[&str] = &["title", "about", "procs", "machine", "step"];
-pub(crate) const MACHINE_KEYS: &[&str] = &["ram", "swap", "dev_shm", "index", "uid"];
+pub(crate) const MACHINE_KEYS: &[&str] = &["ram", "swap", "dev_shm", "index", "uid", "kernel"];
 pub(crate) const STEP_KEYS: &[&str] = &["proc", "do", "say", "expect", "quiz"];
 pub(crate) const QUIZ_KEYS: &[&str] = &["ask", "choices", "answer"];
 
@@ -417,6 +418,11 @@ fn read_machine(cx: &mut Cx, v: &Node, fallback: Span) -> Machine {
                     );
                 }
             },
+            "kernel" => {
+                if let Some(r) = read_release(cx, v, vs) {
+                    m.kernel = Some(Spanned::new(r, vs));
+                }
+            }
             "uid" => match &v.value {
                 Value::Integer(i) if (0..=i64::from(u32::MAX)).contains(i) => {
                     m.uid = Some(Spanned::new(*i as u32, vs));
@@ -435,6 +441,24 @@ fn read_machine(cx: &mut Cx, v: &Node, fallback: Span) -> Machine {
         }
     }
     m
+}
+
+/// `kernel = "4.17"`: a release the model answers for.
+fn read_release(cx: &mut Cx, v: &Node, vs: Span) -> Option<Release> {
+    let (old, new) = (Release::OLDEST, Release::NEWEST);
+    let help = format!(
+        "a release from \"{old}\" to \"{new}\", written MAJOR.MINOR (\"4.14\", \"4.17\", \"6.1\")"
+    );
+    let found = match &v.value {
+        Value::String(s) => match Release::parse(s) {
+            Some(r) if (old..=new).contains(&r) => return Some(r),
+            Some(_) => "not a release the model answers for".to_string(),
+            None => "not MAJOR.MINOR".to_string(),
+        },
+        other => format!("{} here", other.type_name()),
+    };
+    cx.error(vs, "unknown kernel release", found, Some(help));
+    None
 }
 
 fn read_step(cx: &mut Cx, index: usize, node: &Node, fallback: Span) -> Option<RawStep> {

@@ -1,0 +1,1562 @@
+//! Errno conformance: each errno the model can give, one named case each.
+//!
+//! Every case is a tiny scenario whose `expect` says what Linux answers (the
+//! man page's ERRORS section and the kernel path that decides it, cited in
+//! the model at the function that decides it). It is played on the kernel
+//! model, and, where the suite runs as root on Linux, the same scenario is
+//! played on the host kernel by the real arm and must meet the same
+//! expectations. A case the host cannot play says why it is sim only (a
+//! release the host does not run, a machine-wide step, no swap on the host).
+//!
+//! The first cases are the independent suite's findings (issue #10, part 2);
+//! then the calls in the contract's order.
+
+use sim::runner::{Run, StepOutcome};
+use sim::scenario::{load_str, Scenario};
+
+/// One step: who, the statement, and its expectation (TOML inline table, or
+/// empty for none).
+type Step<'a> = (&'a str, &'a str);
+
+/// A scenario of one process `p` (and its children), with `[machine]` keys.
+fn scenario_text(machine: &str, steps: &[Step]) -> String {
+    let mut s = String::from("title = \"errno case\"\nprocs = [\"p\"]\n");
+    if !machine.is_empty() {
+        s.push_str("[machine]\n");
+        s.push_str(machine);
+        s.push('\n');
+    }
+    for (stmt, expect) in steps {
+        // A statement may name a forked child ("child: p[0] = 'y'"), or be
+        // the machine's ("machine: reclaim(1000)").
+        let (proc, stmt) = match stmt.split_once(": ") {
+            Some((who, rest)) if !who.contains(['(', ' ']) => (who, rest),
+            _ => ("p", *stmt),
+        };
+        s.push_str("[[step]]\n");
+        if proc != "machine" {
+            s.push_str(&format!("proc = \"{proc}\"\n"));
+        }
+        s.push_str(&format!("do = '''{stmt}'''\n"));
+        if !expect.is_empty() {
+            s.push_str(&format!("expect = {expect}\n"));
+        }
+    }
+    s
+}
+
+fn load(name: &str, text: &str) -> &'static Scenario {
+    let s = load_str(&format!("{name}.toml"), text)
+        .unwrap_or_else(|d| panic!("{name}: the case does not load: {d:?}\n{text}"));
+    Box::leak(Box::new(s))
+}
+
+/// Every expectation that did not hold, one line each.
+fn broken(out: &[StepOutcome]) -> Vec<String> {
+    out.iter()
+        .flat_map(|o| {
+            o.checks.iter().filter(|c| !c.ok).map(move |c| {
+                format!(
+                    "step {} `{}`: {} expected {:?}, saw {:?} (result {:?})",
+                    o.step, o.do_, c.observable, c.expected, c.seen, o.result
+                )
+            })
+        })
+        .collect()
+}
+
+fn on_sim(name: &str, s: &'static Scenario) {
+    let out = Run::new(s).run_all();
+    let b = broken(&out);
+    assert!(b.is_empty(), "{name}, on the model:\n{}", b.join("\n"));
+}
+
+#[cfg(target_os = "linux")]
+fn on_host(name: &str, s: &'static Scenario) {
+    use sim::real::{RealBackend, RealOptions};
+    let real = match RealBackend::new(&sim::runner::config_of(s), RealOptions::default()) {
+        Ok(r) if r.is_root() => r,
+        Ok(_) => return println!("{name}: host arm skipped: not root"),
+        Err(e) => return println!("{name}: host arm skipped: {e}"),
+    };
+    let mut run = Run::with_backend(s, real);
+    let out = run.run_all();
+    let b = broken(&out);
+    assert!(
+        b.is_empty(),
+        "{name}, on the host kernel:\n{}",
+        b.join("\n")
+    );
+}
+
+#[cfg(not(target_os = "linux"))]
+fn on_host(name: &str, _: &'static Scenario) {
+    println!("{name}: host arm skipped: not Linux");
+}
+
+/// The case on the model and on the host.
+fn case(name: &str, machine: &str, steps: &[Step]) {
+    let s = load(name, &scenario_text(machine, steps));
+    on_sim(name, s);
+    on_host(name, s);
+}
+
+/// The case on the model only, and why the host cannot play it.
+fn sim_case(name: &str, why: &str, machine: &str, steps: &[Step]) {
+    on_sim(name, load(name, &scenario_text(machine, steps)));
+    println!("{name}: sim only: {why}");
+}
+
+/// Does the host have swap (for the cases whose story needs it)?
+fn host_has_swap() -> bool {
+    std::fs::read_to_string("/proc/swaps").is_ok_and(|s| s.lines().count() > 1)
+}
+
+const ROOT: &str = "uid = 0";
+const EINVAL: &str = r#"{ ret = -1, errno = "EINVAL" }"#;
+const ENOMEM: &str = r#"{ ret = -1, errno = "ENOMEM" }"#;
+const EBADF: &str = r#"{ ret = -1, errno = "EBADF" }"#;
+const EACCES: &str = r#"{ ret = -1, errno = "EACCES" }"#;
+const ENOENT: &str = r#"{ ret = -1, errno = "ENOENT" }"#;
+const EEXIST: &str = r#"{ ret = -1, errno = "EEXIST" }"#;
+const OK: &str = "{ ret = 0 }";
+
+/// A two-page tmpfs file, open read-write as fd 3.
+const TMPFS: Step = (
+    "fd = shm_open(\"/t\", O_CREAT | O_RDWR, 0600)",
+    "{ ret = 3 }",
+);
+const SIZE: Step = ("ftruncate(fd, 8192)", OK);
+/// A System V segment of one page.
+const SEG: Step = ("id = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600)", "");
+/// Two pages of private anonymous memory.
+const ANON: Step = (
+    "a = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)",
+    "",
+);
+
+// ---- the independent suite's findings --------------------------------
+
+#[test]
+fn mmap_eopnotsupp_shared_validate_unknown_flag() {
+    case(
+        "mmap_eopnotsupp_shared_validate_unknown_flag",
+        "",
+        &[
+            TMPFS,
+            SIZE,
+            (
+                "mmap(NULL, 4096, PROT_READ, MAP_SHARED_VALIDATE | 0x200000, fd, 0)",
+                r#"{ ret = -1, errno = "EOPNOTSUPP" }"#,
+            ),
+        ],
+    );
+}
+
+#[test]
+fn mmap_eopnotsupp_shared_validate_fixed_noreplace() {
+    case(
+        "mmap_eopnotsupp_shared_validate_fixed_noreplace",
+        "",
+        &[
+            TMPFS,
+            SIZE,
+            (
+                "mmap(0x7d0000000000, 4096, PROT_READ, MAP_SHARED_VALIDATE | MAP_FIXED_NOREPLACE, fd, 0)",
+                r#"{ ret = -1, errno = "EOPNOTSUPP" }"#,
+            ),
+        ],
+    );
+}
+
+#[test]
+fn mmap_shared_validate_with_legacy_flags_maps() {
+    case(
+        "mmap_shared_validate_with_legacy_flags_maps",
+        "",
+        &[
+            TMPFS,
+            SIZE,
+            (
+                "p = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED_VALIDATE | MAP_POPULATE, fd, 0)",
+                r#"{ core.p = "11", pte.p = "PP" }"#,
+            ),
+        ],
+    );
+}
+
+#[test]
+fn shmget_enomem_shm_hugetlb_without_huge_pages() {
+    case(
+        "shmget_enomem_shm_hugetlb_without_huge_pages",
+        ROOT,
+        &[(
+            "shmget(IPC_PRIVATE, 2097152, IPC_CREAT | SHM_HUGETLB | 0600)",
+            ENOMEM,
+        )],
+    );
+}
+
+#[test]
+fn shmget_eperm_shm_hugetlb_for_an_ordinary_user() {
+    case(
+        "shmget_eperm_shm_hugetlb_for_an_ordinary_user",
+        "",
+        &[(
+            "shmget(IPC_PRIVATE, 2097152, IPC_CREAT | SHM_HUGETLB | 0600)",
+            r#"{ ret = -1, errno = "EPERM" }"#,
+        )],
+    );
+}
+
+#[test]
+fn mmap_enomem_map_hugetlb_anonymous() {
+    case(
+        "mmap_enomem_map_hugetlb_anonymous",
+        "",
+        &[(
+            "mmap(NULL, 2097152, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0)",
+            ENOMEM,
+        )],
+    );
+}
+
+#[test]
+fn mmap_einval_map_hugetlb_on_a_tmpfs_file() {
+    case(
+        "mmap_einval_map_hugetlb_on_a_tmpfs_file",
+        "",
+        &[
+            TMPFS,
+            SIZE,
+            (
+                "mmap(NULL, 4096, PROT_READ, MAP_SHARED | MAP_HUGETLB, fd, 0)",
+                EINVAL,
+            ),
+        ],
+    );
+}
+
+/// `SHM_STAT_ANY` takes an index into the kernel's table, and the host's
+/// indexes are the host's (the real arm answers only for the run's own ids).
+const STAT_ANY_WHY: &str = "SHM_STAT_ANY names a slot of the host's whole table";
+
+#[test]
+fn shmctl_shm_stat_any_on_4_17() {
+    sim_case(
+        "shmctl_shm_stat_any_on_4_17",
+        STAT_ANY_WHY,
+        "kernel = \"4.17\"",
+        &[
+            (
+                "id = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0000)",
+                "{ ret = 0 }",
+            ),
+            ("shmctl(0, SHM_STAT, &ds)", EACCES),
+            ("shmctl(0, SHM_STAT_ANY, &ds)", "{ ret = 0 }"),
+            ("printf(\"%d\", ds.shm_segsz)", "{ out = \"4096\" }"),
+        ],
+    );
+}
+
+#[test]
+fn shmctl_einval_shm_stat_any_on_4_14() {
+    sim_case(
+        "shmctl_einval_shm_stat_any_on_4_14",
+        "the host runs a release after 4.17",
+        "kernel = \"4.14\"",
+        &[SEG, ("shmctl(0, SHM_STAT_ANY, &ds)", EINVAL)],
+    );
+}
+
+#[test]
+fn msync_ebusy_invalidate_on_a_locked_mapping() {
+    case(
+        "msync_ebusy_invalidate_on_a_locked_mapping",
+        "",
+        &[
+            TMPFS,
+            SIZE,
+            (
+                "p = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_LOCKED, fd, 0)",
+                r#"{ core.p = "11" }"#,
+            ),
+            (
+                "msync(p, 8192, MS_INVALIDATE)",
+                r#"{ ret = -1, errno = "EBUSY" }"#,
+            ),
+            (
+                "msync(p, 8192, MS_SYNC | MS_INVALIDATE)",
+                r#"{ ret = -1, errno = "EBUSY" }"#,
+            ),
+            ("msync(p, 8192, MS_SYNC)", OK),
+        ],
+    );
+}
+
+#[test]
+fn mmap_map_locked_populates_every_page() {
+    case(
+        "mmap_map_locked_populates_every_page",
+        "",
+        &[(
+            "p = mmap(NULL, 16384, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_LOCKED, -1, 0)",
+            r#"{ core.p = "1111", pte.p = "PPPP" }"#,
+        )],
+    );
+}
+
+#[test]
+fn mmap_eagain_map_locked_past_rlimit_memlock_4_14() {
+    // 4.14's RLIMIT_MEMLOCK default is 64 KiB; the host arm sets the same.
+    case(
+        "mmap_eagain_map_locked_past_rlimit_memlock_4_14",
+        "",
+        &[
+            (
+                "p = mmap(NULL, 65536, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_LOCKED, -1, 0)",
+                r#"{ core.p = "1111111111111111" }"#,
+            ),
+            (
+                "mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_LOCKED, -1, 0)",
+                r#"{ ret = -1, errno = "EAGAIN" }"#,
+            ),
+        ],
+    );
+}
+
+#[test]
+fn mmap_eagain_map_locked_past_rlimit_memlock_6_18() {
+    // 8 MiB since 5.16.
+    case(
+        "mmap_eagain_map_locked_past_rlimit_memlock_6_18",
+        "kernel = \"6.18\"",
+        &[
+            (
+                "mmap(NULL, 8388608, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_LOCKED, -1, 0)",
+                "",
+            ),
+            (
+                "mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_LOCKED, -1, 0)",
+                r#"{ ret = -1, errno = "EAGAIN" }"#,
+            ),
+        ],
+    );
+}
+
+#[test]
+fn mmap_map_locked_has_no_memlock_limit_for_root() {
+    case(
+        "mmap_map_locked_has_no_memlock_limit_for_root",
+        ROOT,
+        &[(
+            "p = mmap(NULL, 131072, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_LOCKED, -1, 0)",
+            r#"{ core.p = "11111111111111111111111111111111" }"#,
+        )],
+    );
+}
+
+#[test]
+fn madvise_free_pages_freed_under_pressure_read_back_zero() {
+    sim_case(
+        "madvise_free_pages_freed_under_pressure_read_back_zero",
+        "reclaim is a machine-wide step",
+        "",
+        &[
+            ANON,
+            ("memcpy(a, \"hi\", 2)", r#"{ pte.a = "P-" }"#),
+            ("madvise(a, 8192, MADV_FREE)", OK),
+            ("machine: reclaim(1000)", ""),
+            (
+                "madvise(a, 8192, MADV_NORMAL)",
+                r#"{ pte.a = "--", core.a = "00" }"#,
+            ),
+            ("c = a[0]", r#"{ out = '\0', pte.a = "P-" }"#),
+        ],
+    );
+}
+
+#[test]
+fn madvise_free_page_written_again_keeps_its_data() {
+    sim_case(
+        "madvise_free_page_written_again_keeps_its_data",
+        "reclaim is a machine-wide step",
+        "",
+        &[
+            ANON,
+            ("memcpy(a, \"hi\", 2)", ""),
+            ("madvise(a, 8192, MADV_FREE)", OK),
+            ("a[1] = 'o'", ""),
+            ("machine: reclaim(1000)", ""),
+            ("madvise(a, 8192, MADV_NORMAL)", r#"{ pte.a = "P-" }"#),
+            ("printf(\"%s\", a)", r#"{ out = "ho" }"#),
+        ],
+    );
+}
+
+#[test]
+fn madvise_free_drops_the_swap_entries_of_swapped_pages() {
+    let steps: &[Step] = &[
+        ANON,
+        ("memcpy(a, \"hi\", 2)", ""),
+        ("a[4096] = 'x'", r#"{ pte.a = "PP" }"#),
+        ("madvise(a, 8192, MADV_PAGEOUT)", r#"{ pte.a = "ss" }"#),
+        ("madvise(a, 8192, MADV_FREE)", r#"{ pte.a = "--" }"#),
+        ("c = a[4096]", r#"{ out = '\0', pte.a = "-P" }"#),
+    ];
+    let name = "madvise_free_drops_the_swap_entries_of_swapped_pages";
+    if host_has_swap() {
+        case(name, "swap = \"16 MiB\"", steps);
+    } else {
+        sim_case(name, "the host has no swap", "swap = \"16 MiB\"", steps);
+    }
+}
+
+#[test]
+fn madvise_free_frees_the_swap_slots_of_swapped_pages() {
+    sim_case(
+        "madvise_free_frees_the_swap_slots_of_swapped_pages",
+        "swap used is machine-wide",
+        "swap = \"16 MiB\"",
+        &[
+            ANON,
+            ("memcpy(a, \"hi\", 2)", ""),
+            (
+                "madvise(a, 8192, MADV_PAGEOUT)",
+                r#"{ meminfo.SwapUsed = "+4 kB" }"#,
+            ),
+            ("machine: reclaim(1000)", ""),
+            (
+                "madvise(a, 8192, MADV_FREE)",
+                r#"{ meminfo.SwapUsed = "+0 kB" }"#,
+            ),
+        ],
+    );
+}
+
+/// 1021 opens take fds 3 to 1023; the next is past RLIMIT_NOFILE (1024).
+fn emfile_steps() -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = (3..1024)
+        .map(|fd| {
+            (
+                "open(\"/dev/zero\", O_RDONLY)".to_string(),
+                format!("{{ ret = {fd} }}"),
+            )
+        })
+        .collect();
+    v.push((
+        "open(\"/dev/zero\", O_RDONLY)".into(),
+        r#"{ ret = -1, errno = "EMFILE" }"#.into(),
+    ));
+    v.push((
+        "shm_open(\"/t\", O_CREAT | O_RDWR, 0600)".into(),
+        r#"{ ret = -1, errno = "EMFILE" }"#.into(),
+    ));
+    v.push(("close(1023)".into(), OK.into()));
+    v.push((
+        "shm_open(\"/t\", O_CREAT | O_RDWR, 0600)".into(),
+        "{ ret = 1023 }".into(),
+    ));
+    v
+}
+
+#[test]
+fn open_emfile_past_rlimit_nofile() {
+    let owned = emfile_steps();
+    let steps: Vec<Step> = owned
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    case("open_emfile_past_rlimit_nofile", "", &steps);
+}
+
+#[test]
+fn dev_zero_reads_zeroes_and_swallows_writes() {
+    case(
+        "dev_zero_reads_zeroes_and_swallows_writes",
+        "",
+        &[
+            ("fd = open(\"/dev/zero\", O_RDWR)", "{ ret = 3 }"),
+            ("read(fd, 4)", r#"{ ret = 4, out = '\0\0\0\0' }"#),
+            ("write(fd, \"abc\")", "{ ret = 3 }"),
+        ],
+    );
+}
+
+#[test]
+fn dev_zero_map_shared_is_shared_memory() {
+    case(
+        "dev_zero_map_shared_is_shared_memory",
+        "",
+        &[
+            ("fd = open(\"/dev/zero\", O_RDWR)", "{ ret = 3 }"),
+            (
+                "p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)",
+                "",
+            ),
+            ("p[0] = 'x'", r#"{ smaps.p.Private_Dirty = "4 kB" }"#),
+            ("child = fork()", ""),
+            ("child: p[0] = 'y'", ""),
+            ("c = p[0]", r#"{ out = "y" }"#),
+        ],
+    );
+}
+
+#[test]
+fn dev_zero_map_shared_counts_as_shmem() {
+    sim_case(
+        "dev_zero_map_shared_counts_as_shmem",
+        "meminfo is machine-wide",
+        "",
+        &[
+            ("fd = open(\"/dev/zero\", O_RDWR)", ""),
+            (
+                "p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)",
+                "",
+            ),
+            (
+                "p[0] = 'x'",
+                r#"{ meminfo.Shmem = "+4 kB", meminfo.AnonPages = "+0 kB" }"#,
+            ),
+        ],
+    );
+}
+
+#[test]
+fn dev_zero_map_private_is_anonymous_memory() {
+    case(
+        "dev_zero_map_private_is_anonymous_memory",
+        "",
+        &[
+            ("fd = open(\"/dev/zero\", O_RDWR)", ""),
+            (
+                "p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0)",
+                "",
+            ),
+            ("c = p[0]", r#"{ out = '\0' }"#),
+            ("p[0] = 'x'", r#"{ pte.p = "P" }"#),
+            ("child = fork()", ""),
+            ("child: p[0] = 'y'", ""),
+            ("c = p[0]", r#"{ out = "x" }"#),
+        ],
+    );
+}
+
+#[test]
+fn dev_zero_eacces_shared_writable_map_of_a_read_only_fd() {
+    case(
+        "dev_zero_eacces_shared_writable_map_of_a_read_only_fd",
+        "",
+        &[
+            ("fd = open(\"/dev/zero\", O_RDONLY)", ""),
+            (
+                "mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)",
+                EACCES,
+            ),
+        ],
+    );
+}
+
+#[test]
+fn shmat_einval_shm_remap_without_an_address() {
+    case(
+        "shmat_einval_shm_remap_without_an_address",
+        "",
+        &[SEG, ("shmat(id, NULL, SHM_REMAP)", EINVAL)],
+    );
+}
+
+#[test]
+fn shmat_shm_remap_replaces_a_mapping() {
+    case(
+        "shmat_shm_remap_replaces_a_mapping",
+        "",
+        &[
+            SEG,
+            (
+                "p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)",
+                "",
+            ),
+            ("shmat(id, p, 0)", EINVAL),
+            ("q = shmat(id, p, SHM_REMAP)", r#"{ shm.id.nattch = 1 }"#),
+            ("shmdt(p)", r#"{ ret = 0, shm.id.nattch = 0 }"#),
+        ],
+    );
+}
+
+// ---- mmap ---------------------------------------------------------------
+
+#[test]
+fn mmap_einval_len_zero() {
+    case(
+        "mmap_einval_len_zero",
+        "",
+        &[
+            TMPFS,
+            SIZE,
+            ("mmap(NULL, 0, PROT_READ, MAP_SHARED, fd, 0)", EINVAL),
+        ],
+    );
+}
+
+#[test]
+fn mmap_ebadf_before_einval_len_zero() {
+    case(
+        "mmap_ebadf_before_einval_len_zero",
+        "",
+        &[("mmap(NULL, 0, PROT_READ, MAP_SHARED, 42, 0)", EBADF)],
+    );
+}
+
+#[test]
+fn mmap_einval_unaligned_offset() {
+    case(
+        "mmap_einval_unaligned_offset",
+        "",
+        &[
+            TMPFS,
+            SIZE,
+            ("mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 1)", EINVAL),
+        ],
+    );
+}
+
+#[test]
+fn mmap_eoverflow_negative_offset() {
+    case(
+        "mmap_eoverflow_negative_offset",
+        "",
+        &[
+            TMPFS,
+            SIZE,
+            (
+                "mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, -4096)",
+                r#"{ ret = -1, errno = "EOVERFLOW" }"#,
+            ),
+        ],
+    );
+}
+
+#[test]
+fn mmap_einval_neither_shared_nor_private() {
+    case(
+        "mmap_einval_neither_shared_nor_private",
+        "",
+        &[("mmap(NULL, 4096, PROT_READ, MAP_ANONYMOUS, -1, 0)", EINVAL)],
+    );
+}
+
+#[test]
+fn mmap_ebadf_no_fd_without_map_anonymous() {
+    case(
+        "mmap_ebadf_no_fd_without_map_anonymous",
+        "",
+        &[("mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, -1, 0)", EBADF)],
+    );
+}
+
+#[test]
+fn mmap_eacces_shared_writable_map_of_a_read_only_fd() {
+    case(
+        "mmap_eacces_shared_writable_map_of_a_read_only_fd",
+        "",
+        &[
+            TMPFS,
+            SIZE,
+            ("fd2 = open(\"/dev/shm/t\", O_RDONLY)", "{ ret = 4 }"),
+            (
+                "mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd2, 0)",
+                EACCES,
+            ),
+            (
+                "p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd2, 0)",
+                "",
+            ),
+            ("p[0] = 'x'", r#"{ pte.p = "P" }"#),
+        ],
+    );
+}
+
+#[test]
+fn mmap_eacces_map_of_a_write_only_fd() {
+    case(
+        "mmap_eacces_map_of_a_write_only_fd",
+        "",
+        &[
+            TMPFS,
+            SIZE,
+            ("fd2 = open(\"/dev/shm/t\", O_WRONLY)", "{ ret = 4 }"),
+            ("mmap(NULL, 4096, PROT_WRITE, MAP_SHARED, fd2, 0)", EACCES),
+        ],
+    );
+}
+
+#[test]
+fn mmap_enodev_map_of_a_directory() {
+    case(
+        "mmap_enodev_map_of_a_directory",
+        "",
+        &[
+            ("fd = open(\"/tmp\", O_RDONLY)", "{ ret = 3 }"),
+            (
+                "mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0)",
+                r#"{ ret = -1, errno = "ENODEV" }"#,
+            ),
+        ],
+    );
+}
+
+#[test]
+fn mmap_enomem_length_past_task_size() {
+    case(
+        "mmap_enomem_length_past_task_size",
+        "",
+        &[(
+            "mmap(NULL, -1, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)",
+            ENOMEM,
+        )],
+    );
+}
+
+#[test]
+fn mmap_enomem_map_fixed_past_task_size() {
+    case(
+        "mmap_enomem_map_fixed_past_task_size",
+        "",
+        &[(
+            "mmap(0x7ffffffff000, 8192, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0)",
+            ENOMEM,
+        )],
+    );
+}
+
+#[test]
+fn mmap_einval_map_fixed_unaligned_address() {
+    case(
+        "mmap_einval_map_fixed_unaligned_address",
+        "",
+        &[(
+            "mmap(0x7d0000000001, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0)",
+            EINVAL,
+        )],
+    );
+}
+
+#[test]
+fn mmap_eexist_map_fixed_noreplace_over_a_mapping() {
+    case(
+        "mmap_eexist_map_fixed_noreplace_over_a_mapping",
+        "",
+        &[
+            ANON,
+            (
+                "mmap(a, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0)",
+                EEXIST,
+            ),
+        ],
+    );
+}
+
+#[test]
+fn mmap_ignores_unknown_prot_bits() {
+    case(
+        "mmap_ignores_unknown_prot_bits",
+        "",
+        &[
+            (
+                "p = mmap(NULL, 4096, PROT_READ | PROT_WRITE | 0x10, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)",
+                "",
+            ),
+            ("p[0] = 'x'", r#"{ pte.p = "P" }"#),
+        ],
+    );
+}
+
+// ---- munmap, mprotect ---------------------------------------------------
+
+#[test]
+fn munmap_einval_len_zero() {
+    case(
+        "munmap_einval_len_zero",
+        "",
+        &[ANON, ("munmap(a, 0)", EINVAL)],
+    );
+}
+
+#[test]
+fn munmap_einval_unaligned_address() {
+    case(
+        "munmap_einval_unaligned_address",
+        "",
+        &[ANON, ("munmap(a + 1, 4096)", EINVAL)],
+    );
+}
+
+#[test]
+fn munmap_einval_length_past_task_size() {
+    case(
+        "munmap_einval_length_past_task_size",
+        "",
+        &[ANON, ("munmap(a, -4096)", EINVAL)],
+    );
+}
+
+#[test]
+fn munmap_of_an_unmapped_range_succeeds() {
+    case(
+        "munmap_of_an_unmapped_range_succeeds",
+        "",
+        &[ANON, ("munmap(a, 8192)", OK), ("munmap(a, 8192)", OK)],
+    );
+}
+
+#[test]
+fn mprotect_einval_unaligned_address() {
+    case(
+        "mprotect_einval_unaligned_address",
+        "",
+        &[ANON, ("mprotect(a + 1, 4096, PROT_READ)", EINVAL)],
+    );
+}
+
+#[test]
+fn mprotect_einval_unknown_prot_bit() {
+    case(
+        "mprotect_einval_unknown_prot_bit",
+        "",
+        &[ANON, ("mprotect(a, 4096, PROT_READ | 0x10)", EINVAL)],
+    );
+}
+
+#[test]
+fn mprotect_enomem_unmapped_range() {
+    case(
+        "mprotect_enomem_unmapped_range",
+        "",
+        &[
+            ANON,
+            ("munmap(a, 8192)", OK),
+            ("mprotect(a, 4096, PROT_READ)", ENOMEM),
+        ],
+    );
+}
+
+#[test]
+fn mprotect_eacces_write_to_a_shared_map_of_a_read_only_fd() {
+    case(
+        "mprotect_eacces_write_to_a_shared_map_of_a_read_only_fd",
+        "",
+        &[
+            TMPFS,
+            SIZE,
+            ("fd2 = open(\"/dev/shm/t\", O_RDONLY)", ""),
+            ("p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd2, 0)", ""),
+            ("mprotect(p, 4096, PROT_READ | PROT_WRITE)", EACCES),
+        ],
+    );
+}
+
+// ---- msync --------------------------------------------------------------
+
+#[test]
+fn msync_einval_unknown_flag() {
+    case(
+        "msync_einval_unknown_flag",
+        "",
+        &[ANON, ("msync(a, 4096, 8)", EINVAL)],
+    );
+}
+
+#[test]
+fn msync_einval_async_and_sync() {
+    case(
+        "msync_einval_async_and_sync",
+        "",
+        &[ANON, ("msync(a, 4096, MS_ASYNC | MS_SYNC)", EINVAL)],
+    );
+}
+
+#[test]
+fn msync_einval_unaligned_address() {
+    case(
+        "msync_einval_unaligned_address",
+        "",
+        &[ANON, ("msync(a + 1, 4096, MS_SYNC)", EINVAL)],
+    );
+}
+
+#[test]
+fn msync_enomem_unmapped_range() {
+    case(
+        "msync_enomem_unmapped_range",
+        "",
+        &[
+            ANON,
+            ("munmap(a, 8192)", OK),
+            ("msync(a, 4096, MS_SYNC)", ENOMEM),
+        ],
+    );
+}
+
+#[test]
+fn msync_of_no_flags_succeeds() {
+    case(
+        "msync_of_no_flags_succeeds",
+        "",
+        &[ANON, ("msync(a, 8192, 0)", OK)],
+    );
+}
+
+// ---- madvise ------------------------------------------------------------
+
+#[test]
+fn madvise_einval_unknown_advice() {
+    case(
+        "madvise_einval_unknown_advice",
+        "",
+        &[ANON, ("madvise(a, 4096, 99)", EINVAL)],
+    );
+}
+
+#[test]
+fn madvise_einval_unaligned_address() {
+    case(
+        "madvise_einval_unaligned_address",
+        "",
+        &[ANON, ("madvise(a + 1, 4096, MADV_NORMAL)", EINVAL)],
+    );
+}
+
+#[test]
+fn madvise_enomem_unmapped_range() {
+    case(
+        "madvise_enomem_unmapped_range",
+        "",
+        &[
+            ANON,
+            ("munmap(a, 8192)", OK),
+            ("madvise(a, 4096, MADV_WILLNEED)", ENOMEM),
+            ("madvise(a, 0, MADV_NORMAL)", OK),
+        ],
+    );
+}
+
+#[test]
+fn madvise_einval_on_a_locked_mapping() {
+    case(
+        "madvise_einval_on_a_locked_mapping",
+        "",
+        &[
+            (
+                "p = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_LOCKED, -1, 0)",
+                "",
+            ),
+            ("madvise(p, 8192, MADV_DONTNEED)", EINVAL),
+            ("madvise(p, 8192, MADV_FREE)", EINVAL),
+            ("madvise(p, 8192, MADV_COLD)", EINVAL),
+            ("madvise(p, 8192, MADV_PAGEOUT)", EINVAL),
+            ("madvise(p, 8192, MADV_WILLNEED)", OK),
+        ],
+    );
+}
+
+#[test]
+fn madvise_einval_free_of_shared_memory() {
+    case(
+        "madvise_einval_free_of_shared_memory",
+        "",
+        &[
+            (
+                "p = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0)",
+                "",
+            ),
+            ("madvise(p, 8192, MADV_FREE)", EINVAL),
+            ("madvise(p, 8192, MADV_REMOVE)", OK),
+        ],
+    );
+}
+
+#[test]
+fn madvise_einval_remove_of_private_memory() {
+    case(
+        "madvise_einval_remove_of_private_memory",
+        "",
+        &[ANON, ("madvise(a, 8192, MADV_REMOVE)", EINVAL)],
+    );
+}
+
+#[test]
+fn madvise_eacces_remove_of_a_read_only_shared_map_on_4_14() {
+    sim_case(
+        "madvise_eacces_remove_of_a_read_only_shared_map_on_4_14",
+        "the host runs 6.7 or later, where VM_MAYWRITE is enough",
+        "",
+        &[
+            TMPFS,
+            SIZE,
+            ("p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0)", ""),
+            ("madvise(p, 4096, MADV_REMOVE)", EACCES),
+        ],
+    );
+}
+
+#[test]
+fn madvise_remove_of_a_read_only_shared_map_of_a_writable_fd_on_6_18() {
+    case(
+        "madvise_remove_of_a_read_only_shared_map_of_a_writable_fd_on_6_18",
+        "kernel = \"6.18\"",
+        &[
+            TMPFS,
+            SIZE,
+            ("p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0)", ""),
+            ("madvise(p, 4096, MADV_REMOVE)", OK),
+            ("fd2 = open(\"/dev/shm/t\", O_RDONLY)", "{ ret = 4 }"),
+            ("q = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd2, 0)", ""),
+            ("madvise(q, 4096, MADV_REMOVE)", EACCES),
+        ],
+    );
+}
+
+// ---- System V -----------------------------------------------------------
+
+#[test]
+fn shmget_enoent_no_segment_for_the_key() {
+    case(
+        "shmget_enoent_no_segment_for_the_key",
+        "",
+        &[("shmget(0x5eed, 4096, 0600)", ENOENT)],
+    );
+}
+
+#[test]
+fn shmget_eexist_with_ipc_excl() {
+    case(
+        "shmget_eexist_with_ipc_excl",
+        "",
+        &[
+            ("id = shmget(0x5eed, 4096, IPC_CREAT | 0600)", ""),
+            ("shmget(0x5eed, 4096, IPC_CREAT | IPC_EXCL | 0600)", EEXIST),
+            ("shmctl(id, IPC_RMID, NULL)", OK),
+        ],
+    );
+}
+
+#[test]
+fn shmget_einval_size_zero() {
+    case(
+        "shmget_einval_size_zero",
+        "",
+        &[("shmget(IPC_PRIVATE, 0, IPC_CREAT | 0600)", EINVAL)],
+    );
+}
+
+#[test]
+fn shmget_einval_larger_than_the_segment() {
+    case(
+        "shmget_einval_larger_than_the_segment",
+        "",
+        &[
+            ("id = shmget(0x5eed, 4096, IPC_CREAT | 0600)", ""),
+            ("shmget(0x5eed, 8192, 0600)", EINVAL),
+            ("shmctl(id, IPC_RMID, NULL)", OK),
+        ],
+    );
+}
+
+#[test]
+fn shmget_eacces_mode_refuses_the_access_asked() {
+    case(
+        "shmget_eacces_mode_refuses_the_access_asked",
+        "",
+        &[
+            ("id = shmget(0x5eed, 4096, IPC_CREAT | 0400)", ""),
+            ("shmget(0x5eed, 4096, 0600)", EACCES),
+            ("shmctl(id, IPC_RMID, NULL)", OK),
+        ],
+    );
+}
+
+#[test]
+fn shmget_einval_size_over_shmmax() {
+    sim_case(
+        "shmget_einval_size_over_shmmax",
+        "sysctl is a machine-wide step",
+        "",
+        &[
+            ("machine: sysctl(\"kernel.shmmax\", 4096)", ""),
+            ("shmget(IPC_PRIVATE, 8192, IPC_CREAT | 0600)", EINVAL),
+        ],
+    );
+}
+
+#[test]
+fn shmget_enospc_shmmni_segments() {
+    sim_case(
+        "shmget_enospc_shmmni_segments",
+        "sysctl is a machine-wide step",
+        "",
+        &[
+            ("machine: sysctl(\"kernel.shmmni\", 1)", ""),
+            SEG,
+            (
+                "shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600)",
+                r#"{ ret = -1, errno = "ENOSPC" }"#,
+            ),
+        ],
+    );
+}
+
+#[test]
+fn shmget_enospc_past_shmall() {
+    sim_case(
+        "shmget_enospc_past_shmall",
+        "sysctl is a machine-wide step",
+        "",
+        &[
+            ("machine: sysctl(\"kernel.shmall\", 2)", ""),
+            ("shmget(IPC_PRIVATE, 8192, IPC_CREAT | 0600)", "{ ret = 0 }"),
+            (
+                "shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600)",
+                r#"{ ret = -1, errno = "ENOSPC" }"#,
+            ),
+        ],
+    );
+}
+
+#[test]
+fn shmat_einval_negative_id() {
+    case(
+        "shmat_einval_negative_id",
+        "",
+        &[("shmat(-1, NULL, 0)", EINVAL)],
+    );
+}
+
+#[test]
+fn shmat_einval_unaligned_address() {
+    case(
+        "shmat_einval_unaligned_address",
+        "",
+        &[SEG, ("shmat(id, 0x7d0000000001, 0)", EINVAL)],
+    );
+}
+
+#[test]
+fn shmat_shm_rnd_rounds_the_address_down() {
+    case(
+        "shmat_shm_rnd_rounds_the_address_down",
+        "",
+        &[
+            SEG,
+            (
+                "p = shmat(id, 0x7d0000000001, SHM_RND)",
+                r#"{ shm.id.nattch = 1 }"#,
+            ),
+            ("shmdt(p)", OK),
+        ],
+    );
+}
+
+#[test]
+fn shmat_eacces_mode_0_for_an_ordinary_user() {
+    case(
+        "shmat_eacces_mode_0_for_an_ordinary_user",
+        "",
+        &[
+            ("id = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0000)", ""),
+            ("shmat(id, NULL, 0)", EACCES),
+            ("shmat(id, NULL, SHM_RDONLY)", EACCES),
+            ("shmctl(id, IPC_RMID, NULL)", OK),
+        ],
+    );
+}
+
+#[test]
+fn shmat_einval_after_the_segment_is_gone() {
+    case(
+        "shmat_einval_after_the_segment_is_gone",
+        "",
+        &[
+            SEG,
+            ("shmctl(id, IPC_RMID, NULL)", OK),
+            ("shmat(id, NULL, 0)", EINVAL),
+        ],
+    );
+}
+
+#[test]
+fn shmdt_einval_not_an_attach() {
+    case(
+        "shmdt_einval_not_an_attach",
+        "",
+        &[ANON, ("shmdt(a)", EINVAL)],
+    );
+}
+
+#[test]
+fn shmdt_einval_unaligned_address() {
+    case(
+        "shmdt_einval_unaligned_address",
+        "",
+        &[
+            SEG,
+            ("p = shmat(id, NULL, 0)", ""),
+            ("shmdt(p + 1)", EINVAL),
+        ],
+    );
+}
+
+#[test]
+fn shmctl_einval_unknown_command() {
+    case(
+        "shmctl_einval_unknown_command",
+        "",
+        &[SEG, ("shmctl(id, 99, &ds)", EINVAL)],
+    );
+}
+
+#[test]
+fn shmctl_enomem_shm_lock_past_rlimit_memlock() {
+    // 4.14's RLIMIT_MEMLOCK: 64 KiB, for all the user's locked segments.
+    case(
+        "shmctl_enomem_shm_lock_past_rlimit_memlock",
+        "",
+        &[
+            ("a = shmget(IPC_PRIVATE, 32768, IPC_CREAT | 0600)", ""),
+            ("b = shmget(IPC_PRIVATE, 65536, IPC_CREAT | 0600)", ""),
+            ("shmctl(a, SHM_LOCK, NULL)", OK),
+            ("shmctl(a, SHM_LOCK, NULL)", OK),
+            ("shmctl(b, SHM_LOCK, NULL)", ENOMEM),
+            ("shmctl(a, SHM_UNLOCK, NULL)", OK),
+            ("shmctl(b, SHM_LOCK, NULL)", OK),
+            ("shmctl(a, IPC_RMID, NULL)", OK),
+            ("shmctl(b, IPC_RMID, NULL)", OK),
+        ],
+    );
+}
+
+#[test]
+fn shmctl_shm_lock_has_no_memlock_limit_for_root() {
+    case(
+        "shmctl_shm_lock_has_no_memlock_limit_for_root",
+        ROOT,
+        &[
+            ("b = shmget(IPC_PRIVATE, 1048576, IPC_CREAT | 0600)", ""),
+            ("shmctl(b, SHM_LOCK, NULL)", OK),
+            ("shmctl(b, IPC_RMID, NULL)", OK),
+        ],
+    );
+}
+
+#[test]
+fn shmctl_eacces_ipc_stat_of_mode_0() {
+    case(
+        "shmctl_eacces_ipc_stat_of_mode_0",
+        "",
+        &[
+            ("id = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0000)", ""),
+            ("shmctl(id, IPC_STAT, &ds)", EACCES),
+            ("shmctl(id, IPC_RMID, NULL)", OK),
+        ],
+    );
+}
+
+#[test]
+fn shmctl_einval_ipc_stat_of_a_removed_segment() {
+    case(
+        "shmctl_einval_ipc_stat_of_a_removed_segment",
+        "",
+        &[
+            SEG,
+            ("shmctl(id, IPC_RMID, NULL)", OK),
+            ("shmctl(id, IPC_STAT, &ds)", EINVAL),
+            ("shmctl(id, IPC_RMID, NULL)", EINVAL),
+        ],
+    );
+}
+
+// ---- files --------------------------------------------------------------
+
+#[test]
+fn open_enoent_missing_file() {
+    case(
+        "open_enoent_missing_file",
+        "",
+        &[("open(\"/tmp/none\", O_RDONLY)", ENOENT)],
+    );
+}
+
+#[test]
+fn open_eexist_o_creat_o_excl() {
+    case(
+        "open_eexist_o_creat_o_excl",
+        "",
+        &[
+            ("open(\"/tmp/f\", O_CREAT | O_RDWR, 0600)", "{ ret = 3 }"),
+            ("open(\"/tmp/f\", O_CREAT | O_EXCL | O_RDWR, 0600)", EEXIST),
+        ],
+    );
+}
+
+#[test]
+fn open_eisdir_directory_for_writing() {
+    case(
+        "open_eisdir_directory_for_writing",
+        "",
+        &[(
+            "open(\"/tmp\", O_RDWR)",
+            r#"{ ret = -1, errno = "EISDIR" }"#,
+        )],
+    );
+}
+
+#[test]
+fn open_enotdir_o_directory_on_a_file() {
+    case(
+        "open_enotdir_o_directory_on_a_file",
+        "",
+        &[
+            ("open(\"/tmp/f\", O_CREAT | O_RDWR, 0600)", ""),
+            (
+                "open(\"/tmp/f\", O_RDONLY | O_DIRECTORY)",
+                r#"{ ret = -1, errno = "ENOTDIR" }"#,
+            ),
+        ],
+    );
+}
+
+#[test]
+fn open_eacces_mode_refuses_writing() {
+    case(
+        "open_eacces_mode_refuses_writing",
+        "",
+        &[
+            ("open(\"/tmp/f\", O_CREAT | O_RDWR, 0400)", "{ ret = 3 }"),
+            ("open(\"/tmp/f\", O_RDWR)", EACCES),
+            ("open(\"/tmp/f\", O_RDONLY)", "{ ret = 4 }"),
+        ],
+    );
+}
+
+#[test]
+fn open_enametoolong_path_component() {
+    let long = format!("open(\"/tmp/{}\", O_CREAT | O_RDWR, 0600)", "a".repeat(256));
+    case(
+        "open_enametoolong_path_component",
+        "",
+        &[
+            (&long, r#"{ ret = -1, errno = "ENAMETOOLONG" }"#),
+            (
+                &long.replace(&"a".repeat(256), &"a".repeat(255)),
+                "{ ret = 3 }",
+            ),
+        ],
+    );
+}
+
+#[test]
+fn write_enospc_on_a_full_tmpfs() {
+    sim_case(
+        "write_enospc_on_a_full_tmpfs",
+        "the host's /dev/shm is not the scenario's size",
+        "dev_shm = \"8 kB\"",
+        &[
+            TMPFS,
+            ("pwrite(fd, \"a\", 4096)", "{ ret = 1 }"),
+            ("pwrite(fd, \"b\", 0)", "{ ret = 1 }"),
+            (
+                "pwrite(fd, \"c\", 8192)",
+                r#"{ ret = -1, errno = "ENOSPC" }"#,
+            ),
+        ],
+    );
+}
+
+#[test]
+fn close_ebadf_not_open() {
+    case("close_ebadf_not_open", "", &[("close(42)", EBADF)]);
+}
+
+#[test]
+fn write_ebadf_on_a_read_only_fd() {
+    case(
+        "write_ebadf_on_a_read_only_fd",
+        "",
+        &[
+            TMPFS,
+            ("fd2 = open(\"/dev/shm/t\", O_RDONLY)", ""),
+            ("write(fd2, \"x\")", EBADF),
+        ],
+    );
+}
+
+#[test]
+fn read_ebadf_on_a_write_only_fd() {
+    case(
+        "read_ebadf_on_a_write_only_fd",
+        "",
+        &[
+            TMPFS,
+            ("fd2 = open(\"/dev/shm/t\", O_WRONLY)", ""),
+            ("read(fd2, 1)", EBADF),
+        ],
+    );
+}
+
+#[test]
+fn read_eisdir_on_a_directory() {
+    case(
+        "read_eisdir_on_a_directory",
+        "",
+        &[
+            ("fd = open(\"/tmp\", O_RDONLY)", ""),
+            ("read(fd, 1)", r#"{ ret = -1, errno = "EISDIR" }"#),
+        ],
+    );
+}
+
+#[test]
+fn ftruncate_einval_read_only_fd() {
+    case(
+        "ftruncate_einval_read_only_fd",
+        "",
+        &[
+            TMPFS,
+            ("fd2 = open(\"/dev/shm/t\", O_RDONLY)", ""),
+            ("ftruncate(fd2, 4096)", EINVAL),
+        ],
+    );
+}
+
+#[test]
+fn ftruncate_einval_negative_length() {
+    case(
+        "ftruncate_einval_negative_length",
+        "",
+        &[TMPFS, ("ftruncate(fd, -1)", EINVAL)],
+    );
+}
+
+#[test]
+fn ftruncate_ebadf_not_open() {
+    case(
+        "ftruncate_ebadf_not_open",
+        "",
+        &[("ftruncate(42, 4096)", EBADF)],
+    );
+}
+
+#[test]
+fn lseek_einval_unknown_whence() {
+    case(
+        "lseek_einval_unknown_whence",
+        "",
+        &[TMPFS, ("lseek(fd, 0, 7)", EINVAL)],
+    );
+}
+
+#[test]
+fn lseek_einval_negative_result() {
+    case(
+        "lseek_einval_negative_result",
+        "",
+        &[TMPFS, ("lseek(fd, -1, SEEK_SET)", EINVAL)],
+    );
+}
+
+#[test]
+fn lseek_enxio_seek_data_past_the_end() {
+    case(
+        "lseek_enxio_seek_data_past_the_end",
+        "",
+        &[
+            TMPFS,
+            SIZE,
+            (
+                "lseek(fd, 1048576, SEEK_DATA)",
+                r#"{ ret = -1, errno = "ENXIO" }"#,
+            ),
+            (
+                "lseek(fd, 0, SEEK_DATA)",
+                r#"{ ret = -1, errno = "ENXIO" }"#,
+            ),
+        ],
+    );
+}
+
+#[test]
+fn pread_einval_negative_offset() {
+    case(
+        "pread_einval_negative_offset",
+        "",
+        &[TMPFS, ("pread(fd, 1, -1)", EINVAL)],
+    );
+}
+
+#[test]
+fn unlink_enoent_missing_file() {
+    case(
+        "unlink_enoent_missing_file",
+        "",
+        &[("unlink(\"/tmp/none\")", ENOENT)],
+    );
+}
+
+#[test]
+fn unlink_eisdir_directory() {
+    case(
+        "unlink_eisdir_directory",
+        "",
+        &[("unlink(\"/tmp\")", r#"{ ret = -1, errno = "EISDIR" }"#)],
+    );
+}
+
+#[test]
+fn shm_open_einval_name_with_a_slash() {
+    case(
+        "shm_open_einval_name_with_a_slash",
+        "",
+        &[("shm_open(\"/a/b\", O_CREAT | O_RDWR, 0600)", EINVAL)],
+    );
+}
+
+#[test]
+fn shm_open_enoent_missing_name() {
+    case(
+        "shm_open_enoent_missing_name",
+        "",
+        &[("shm_open(\"/none\", O_RDWR, 0600)", ENOENT)],
+    );
+}
+
+#[test]
+fn shm_open_eexist_o_creat_o_excl() {
+    case(
+        "shm_open_eexist_o_creat_o_excl",
+        "",
+        &[
+            TMPFS,
+            ("shm_open(\"/t\", O_CREAT | O_EXCL | O_RDWR, 0600)", EEXIST),
+        ],
+    );
+}
+
+#[test]
+fn shm_unlink_enoent_missing_name() {
+    case(
+        "shm_unlink_enoent_missing_name",
+        "",
+        &[("shm_unlink(\"/none\")", ENOENT)],
+    );
+}
+
+// ---- the machine option -------------------------------------------------
+
+#[test]
+fn an_unknown_kernel_release_is_an_error_at_its_place() {
+    let text = scenario_text("kernel = \"3.10\"", &[SEG]);
+    let d = load_str("case.toml", &text).expect_err("3.10 is refused");
+    let shown = sim::scenario::render_diagnostics(&d, &text, false);
+    assert!(shown.contains("case.toml:4:10"), "{shown}");
+    assert!(shown.contains("unknown kernel release"), "{shown}");
+}
