@@ -147,6 +147,12 @@ pub struct StepOutcome {
     pub dmesg: Vec<String>,
     /// The step's quiz: the question, the choices, and the right one (from 1).
     pub quiz: Option<QuizView>,
+    /// The step changed nothing in the kernel's tables: no kernel function
+    /// ran and the MMU set no bit (a load or store of a page mapped and
+    /// dirty already, a `printf` of a local). A front end's pictures of the
+    /// machine stand as they were.
+    #[serde(skip)]
+    pub kernel_untouched: bool,
 }
 
 /// A quiz as the transcript and the TUI show it.
@@ -354,6 +360,8 @@ impl<'s, B: Backend> Run<'s, B> {
         let result = self.exec(step, &mut out);
         let touches = self.backend.take_touches();
         let trace = self.backend.take_trace();
+        let kernel_untouched =
+            self.backend.touches_complete() && trace.is_empty() && touches.records.is_empty();
         let dmesg = self.backend.take_dmesg();
         self.reap();
         let complete = self.backend.touches_complete().then_some(&touches);
@@ -391,6 +399,7 @@ impl<'s, B: Backend> Run<'s, B> {
                 choices: q.choices.iter().map(|c| c.value.clone()).collect(),
                 answer: q.answer.value,
             }),
+            kernel_untouched,
         })
     }
 

@@ -594,13 +594,20 @@ impl<'s> App<'s> {
         let pos = self.shown_pos();
         let kinds = [self.view, self.side_view];
         let c = self.cache.get_mut();
+        let mut kept = false;
         if c.pos != pos {
             let now = std::mem::take(&mut c.now);
+            let untouched = self.tl.outcome(pos).is_some_and(|o| o.kernel_untouched);
             c.before = if pos == c.pos + 1 {
                 now
             } else {
                 BTreeMap::new()
             };
+            if pos == c.pos + 1 && untouched {
+                // The step left the machine as it was: so are its views.
+                c.now = c.before.clone();
+                kept = true;
+            }
             c.pictures.clear();
             c.pos = pos;
         }
@@ -626,6 +633,16 @@ impl<'s> App<'s> {
                 let map = if before { &mut c.before } else { &mut c.now };
                 map.insert(k, v);
                 c.pictures.retain(|(kind, _), _| *kind != k);
+            }
+        }
+        if cfg!(debug_assertions) && kept {
+            self.tl.goto(pos);
+            for (k, v) in &self.cache.get_mut().now {
+                assert!(
+                    *v == views::build(*k, self.tl.kernel()),
+                    "invariant: the {} view kept over a step that touched nothing is the view built afresh",
+                    k.name()
+                );
             }
         }
         self.tl.goto(self.pos);
