@@ -531,7 +531,8 @@ pub fn pictures(all: &[Bundled]) -> Vec<Output> {
             "## `free`'s columns over the `rm` experiment\n\n`free -k`'s columns after each \
              step of [{}](../walk/{}.md), read from the model's `/proc/meminfo` as procps \
              computes them (shared = `Shmem`; buff/cache = `Buffers + Cached + SReclaimable`; \
-             used = total - available). The same kilobytes rise in shared and in buff/cache; \
+             used = total - available). The same kilobytes rise in shared, in buff/cache and in used (tmpfs pages are not available: \
+             they cannot be dropped), while free and available fall; \
              `rm` lowers them only once nothing maps or opens the file.\n\n![free's columns](../frames/{name})\n",
             esc(&b.scenario.title.value),
             b.stem

@@ -13,6 +13,9 @@ struct Column {
     name: &'static str,
     of: fn(&MeminfoView) -> i64,
     colour: &'static str,
+    /// Lines that coincide stay apart: a wide solid line under a thin dashed one.
+    width: u32,
+    dash: &'static str,
 }
 
 fn f(m: &MeminfoView, name: &str) -> i64 {
@@ -34,26 +37,36 @@ const COLUMNS: &[Column] = &[
         name: "used",
         of: |m| f(m, "MemTotal") - available(m),
         colour: "#cd0000",
+        width: 10,
+        dash: "none",
     },
     Column {
         name: "free",
         of: |m| f(m, "MemFree"),
         colour: "#0000ee",
-    },
-    Column {
-        name: "shared",
-        of: |m| f(m, "Shmem"),
-        colour: "#cd00cd",
+        width: 5,
+        dash: "none",
     },
     Column {
         name: "buff/cache",
         of: |m| f(m, "Buffers") + f(m, "Cached") + f(m, "SReclaimable"),
         colour: "#00a000",
+        width: 5,
+        dash: "none",
+    },
+    Column {
+        name: "shared",
+        of: |m| f(m, "Shmem"),
+        colour: "#cd00cd",
+        width: 2,
+        dash: "6 4",
     },
     Column {
         name: "available",
         of: available,
         colour: "#cd8500",
+        width: 2,
+        dash: "6 4",
     },
 ];
 
@@ -138,24 +151,28 @@ pub fn free_plot(s: &Scenario) -> String {
         let pts: Vec<String> = rows
             .iter()
             .enumerate()
-            .map(|(i, r)| format!("{},{}", x(i), y(r[c]) + c as i64 - 2))
+            .map(|(i, r)| format!("{},{}", x(i), y(r[c])))
             .collect();
         let _ = writeln!(
             out,
-            r#"<polyline fill="none" stroke="{}" stroke-width="2" points="{}"/>"#,
+            r#"<polyline fill="none" stroke="{}" stroke-width="{}" stroke-dasharray="{}" points="{}"/>"#,
             col.colour,
+            col.width,
+            col.dash,
             pts.join(" ")
         );
         let ly = TOP + 20 * c as i64 + 10;
         let _ = writeln!(
             out,
-            r#"<line x1="{0}" y1="{ly}" x2="{1}" y2="{ly}" stroke="{2}" stroke-width="3"/><text x="{3}" y="{4}">{5}</text>"#,
+            r#"<line x1="{0}" y1="{ly}" x2="{1}" y2="{ly}" stroke="{2}" stroke-width="{6}" stroke-dasharray="{7}"/><text x="{3}" y="{4}">{5}</text>"#,
             W - RIGHT + 12,
             W - RIGHT + 32,
             col.colour,
             W - RIGHT + 38,
             ly + 4,
-            col.name
+            col.name,
+            col.width,
+            col.dash
         );
     }
     out.push_str("</svg>\n");
