@@ -20,6 +20,7 @@
 //! root on Linux: it depends on the host, so it is kept as taken and never
 //! compared (see [`host`]).
 
+mod exercise;
 pub mod host;
 mod notes;
 mod pages;
@@ -126,7 +127,7 @@ pub fn generate(root: &Path) -> Result<Vec<Output>, String> {
     let all = scenarios(root)?;
     let mut out = Vec::new();
     for b in &all {
-        out.extend(pages::walkthrough(b));
+        out.extend(pages::walkthrough(b)?);
         out.push(pages::lesson(b));
         if !root.join(host::path(&b.stem)).exists() {
             out.push(file(host::path(&b.stem), host::not_taken()));

@@ -131,7 +131,7 @@ fn or_todo(s: &str, what: &str, stem: &str) -> String {
 }
 
 /// The walkthrough page of one scenario and its frames.
-pub fn walkthrough(b: &Bundled) -> Vec<Output> {
+pub fn walkthrough(b: &Bundled) -> Result<Vec<Output>, String> {
     let stem = &b.stem;
     let s = &b.scenario;
     let outs = Run::new(s).run_all();
@@ -189,9 +189,10 @@ pub fn walkthrough(b: &Bundled) -> Vec<Output> {
          down what you predict, then `shmsim run mine.toml` (or `shmsim tui mine.toml --watch` \
          while you edit).\n",
     );
-    let _ = writeln!(p, "{}", or_todo(&b.notes.exercises, "exercises", stem));
+    let exercises = super::exercise::answer(stem, &s.source, &b.notes.exercises)?;
+    let _ = writeln!(p, "{}", or_todo(exercises.trim_end(), "exercises", stem));
     out.insert(0, file(format!("book/src/walk/{stem}.md"), p));
-    out
+    Ok(out)
 }
 
 fn step_section(
