@@ -319,7 +319,12 @@ pub fn lesson(b: &Bundled) -> Output {
         "none".to_string()
     } else {
         let at: Vec<String> = quizzes.iter().map(|q| q.to_string()).collect();
-        format!("{} (before step {})", quizzes.len(), at.join(", "))
+        format!(
+            "{} (before step{} {})",
+            quizzes.len(),
+            if quizzes.len() == 1 { "" } else { "s" },
+            at.join(", ")
+        )
     };
     let _ = writeln!(p, "| quizzes | {q} |");
     let _ = writeln!(p, "| exercises | {ex} |");
@@ -360,7 +365,12 @@ pub fn lesson(b: &Bundled) -> Output {
 
 fn machine(s: &sim::scenario::Scenario) -> String {
     let m = &s.machine;
-    let mib = |b: u64| sim::fs::proc::render_size_kb((b / 1024) as i64, false);
+    let mib = |b: u64| match b {
+        0 => "none".to_string(),
+        b if b % (1 << 30) == 0 => format!("{} GiB", b >> 30),
+        b if b % (1 << 20) == 0 => format!("{} MiB", b >> 20),
+        b => format!("{} KiB", b >> 10),
+    };
     format!(
         "RAM {}, swap {}, /dev/shm {}, {} index",
         mib(m.ram_bytes()),
