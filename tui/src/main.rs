@@ -28,6 +28,7 @@ Examples:
   shmsim state 01 --step 4                     the model after step 4
   shmsim new my-scenario                       start from a template
   shmsim schema > scenarios/shmsim.schema.json the JSON Schema for TOML editors
+  shmsim book                                  regenerate the book's listings (in the repository)
 
 Exit codes:
   0  success (check: every expectation holds)

@@ -96,6 +96,14 @@ pub fn page(kernel: &str, steps: &[StepComparison]) -> String {
 /// returns the pages written, or why it could not.
 #[cfg(target_os = "linux")]
 pub fn take(root: &Path, all: &[Bundled]) -> Result<Vec<String>, String> {
+    if euid() != Some(0) {
+        return Err(
+            "run it as root (sudo): the host's swap entries and page frames are \
+                    visible in /proc/PID/pagemap to root only, and the pages must be \
+                    comparable from one host to the next"
+                .into(),
+        );
+    }
     let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease")
         .map_err(|e| format!("/proc/sys/kernel/osrelease: {e}"))?;
     let mut written = Vec::new();
@@ -119,6 +127,14 @@ pub fn take(root: &Path, all: &[Bundled]) -> Result<Vec<String>, String> {
         written.push(rel);
     }
     Ok(written)
+}
+
+/// The effective uid, from `/proc/self/status` (`Uid: real effective ...`).
+#[cfg(target_os = "linux")]
+fn euid() -> Option<u32> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("Uid:"))?;
+    line.split_whitespace().nth(2)?.parse().ok()
 }
 
 /// Real runs need Linux.
