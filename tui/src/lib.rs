@@ -3,4 +3,5 @@
 //! command line over both.
 
 pub mod app;
+pub mod book;
 pub mod bundled;

@@ -28,6 +28,7 @@ Examples:
   shmsim state 01 --step 4                     the model after step 4
   shmsim new my-scenario                       start from a template
   shmsim schema > scenarios/shmsim.schema.json the JSON Schema for TOML editors
+  shmsim book                                  regenerate the book's listings (in the repository)
 
 Exit codes:
   0  success (check: every expectation holds)
@@ -207,6 +208,16 @@ enum Command {
         /// The new file's name (`.toml` is added).
         name: PathBuf,
     },
+    /// Regenerate the book's listings, frames, tables and plots (and the
+    /// README's example) from the bundled scenarios.
+    Book {
+        /// Only say what is stale; write nothing (exit 1 if anything is).
+        #[arg(long)]
+        check: bool,
+        /// Also take what the host kernel shows (`compare`), as root on Linux.
+        #[arg(long)]
+        real: bool,
+    },
     /// Print the JSON Schema of the scenario format (for TOML editors).
     Schema,
     /// Print a shell completion script.
@@ -262,6 +273,7 @@ fn main() -> ExitCode {
         Command::State { file, step, json } => state(&file, step, json),
         Command::List => list(),
         Command::New { name } => new(&name),
+        Command::Book { check, real } => book(check, real),
         Command::Schema => {
             out(&sim::scenario::json_schema::json_schema_text());
             ExitCode::SUCCESS
@@ -318,6 +330,60 @@ fn frame(file: &str, screen: &Screen, size: &str, format: FrameFormat, keys: &st
         FrameFormat::Svg => out(&app::svg::svg(&buf, opts.theme == ThemeName::Light)),
     }
     ExitCode::SUCCESS
+}
+
+fn book(check: bool, real: bool) -> ExitCode {
+    let here = std::env::current_dir().unwrap_or_default();
+    let Some(root) = shmsim_tui::book::find_root(&here) else {
+        eprintln!("shmsim book: run it inside the repository (no book/book.toml and scenarios/ above here)");
+        return ExitCode::from(2);
+    };
+    if check {
+        return match shmsim_tui::book::stale(&root) {
+            Ok(bad) if bad.is_empty() => ExitCode::SUCCESS,
+            Ok(bad) => {
+                for b in bad {
+                    out(&format!("stale: {b}\n"));
+                }
+                out(&format!(
+                    "regenerate with `{}`\n",
+                    shmsim_tui::book::COMMAND
+                ));
+                ExitCode::from(1)
+            }
+            Err(e) => {
+                eprintln!("shmsim book: {e}");
+                ExitCode::from(2)
+            }
+        };
+    }
+    if real {
+        let taken = shmsim_tui::book::scenarios(&root)
+            .and_then(|all| shmsim_tui::book::host::take(&root, &all));
+        match taken {
+            Ok(pages) => out(&format!(
+                "took the host's verdicts: {} pages\n",
+                pages.len()
+            )),
+            Err(e) => {
+                eprintln!("shmsim book --real: {e}");
+                return ExitCode::from(1);
+            }
+        }
+    }
+    match shmsim_tui::book::write(&root) {
+        Ok(changed) => {
+            for c in &changed {
+                out(&format!("wrote {c}\n"));
+            }
+            out(&format!("{} files changed\n", changed.len()));
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("shmsim book: {e}");
+            ExitCode::from(2)
+        }
+    }
 }
 
 fn out(s: &str) {
