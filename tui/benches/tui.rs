@@ -1,6 +1,7 @@
 //! Benchmarks of the classroom TUI (`cargo bench -p shmsim-tui`):
 //!
-//! - a step plus a redraw with 100,000 pages mapped (target: 2 ms);
+//! - a step plus a redraw with 100,000 pages mapped (target: 2 ms), for a
+//!   store that faults nothing and for a write fault of a new page;
 //! - going back 1 step and 10,000 steps in a scenario of 100,000 steps
 //!   (target: 20 ms).
 //!
@@ -24,22 +25,27 @@ fn report(what: &str, d: Duration, target_ms: f64) {
     );
 }
 
-/// 100,000 pages of a /dev/shm file mapped and written, then small steps.
-fn big_mapping() -> String {
+/// 100,000 pages of a /dev/shm file mapped and written, then 40 small
+/// steps: stores to pages written already (`faults` false: no kernel
+/// function runs, as on Linux), or each the first store to a page of the
+/// file's next 40 (`faults` true: a shmem write fault each).
+fn big_mapping(faults: bool) -> String {
     let pages = 100_000u64;
     let mut s = format!(
         "title = \"100,000 pages mapped\"\nprocs = [\"app\"]\n[machine]\nram = \"1 GiB\"\n\
          [[step]]\nproc = \"app\"\ndo = 'fd = shm_open(\"/big\", O_CREAT | O_RDWR, 0600)'\n\
-         [[step]]\nproc = \"app\"\ndo = \"ftruncate(fd, {len})\"\n\
-         [[step]]\nproc = \"app\"\ndo = \"p = mmap(NULL, {len}, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)\"\n\
+         [[step]]\nproc = \"app\"\ndo = \"ftruncate(fd, {map})\"\n\
+         [[step]]\nproc = \"app\"\ndo = \"p = mmap(NULL, {map}, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)\"\n\
          [[step]]\nproc = \"app\"\ndo = \"memset(p, 'x', {len})\"\n",
+        map = (pages + 40) * 4096,
         len = pages * 4096
     );
     for i in 0..40u64 {
+        let page = if faults { pages + i } else { i * 2477 % pages };
         let _ = write!(
             s,
             "[[step]]\nproc = \"app\"\ndo = \"p[{}] = 'y'\"\n",
-            (i * 2477 % pages) * 4096
+            page * 4096
         );
     }
     s
@@ -61,9 +67,14 @@ fn long_scenario(n: usize) -> String {
     s
 }
 
-fn step_and_redraw() {
-    let src = big_mapping();
+fn step_and_redraw(faults: bool) {
+    let src = big_mapping(faults);
     let s = sim::scenario::load_str("big.toml", &src).expect("the bench scenario loads");
+    let what = if faults {
+        "a write fault"
+    } else {
+        "a store, no fault"
+    };
     for view in [ViewKind::Mm, ViewKind::Cache, ViewKind::Frames] {
         let opts = Options {
             quizzes: false,
@@ -90,7 +101,10 @@ fn step_and_redraw() {
             median(views).as_secs_f64() * 1e3
         );
         report(
-            &format!("step + redraw, 100,000 pages mapped ({} view)", view.name()),
+            &format!(
+                "step ({what}) + redraw, 100,000 pages mapped ({} view)",
+                view.name()
+            ),
             median(times),
             2.0,
         );
@@ -138,7 +152,8 @@ fn going_back() {
 fn main() {
     let only: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with('-'));
     if only.as_deref().is_none_or(|o| "step".contains(o)) {
-        step_and_redraw();
+        step_and_redraw(false);
+        step_and_redraw(true);
     }
     if only.as_deref().is_none_or(|o| "back".contains(o)) {
         going_back();
