@@ -176,7 +176,7 @@ fn every_view_builds_and_draws_on_every_step_and_frames_total_to_ram() {
             assert_eq!(sum, k.mem.nr_pages() as u64, "{name} step {i}");
             assert_eq!(
                 f.total(FrameKind::Free),
-                k.mem.free.len() as u64,
+                u64::from(k.mem.nr_free()),
                 "{name} step {i}: free"
             );
             let now = views::MachineView::all(k);

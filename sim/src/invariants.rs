@@ -21,7 +21,9 @@ impl Kernel {
         let mut errs: Vec<String> = Vec::new();
         let mut err = |s: String| errs.push(s);
         let zero = self.mem.zero_pfn;
-        let n = self.mem.nr_pages() as usize;
+        // Frames never used are free and blank by construction: only the
+        // populated ones are checked.
+        let n = self.mem.populated() as usize;
 
         // Where each frame is referenced from.
         let mut in_cache = vec![false; n];
@@ -41,6 +43,11 @@ impl Kernel {
             let (mut pages, mut swaps) = (0u64, 0u64);
             for (index, entry) in tree.iter() {
                 match entry {
+                    CacheEntry::Page(pfn) if pfn as usize >= n => {
+                        err(format!(
+                            "page-cache slot {ino}:{index} holds pfn {pfn}, never allocated"
+                        ));
+                    }
                     CacheEntry::Page(pfn) => {
                         pages += 1;
                         let p = self.mem.page(pfn);
@@ -129,6 +136,12 @@ impl Kernel {
                             }
                             continue;
                         }
+                        if pfn as usize >= n {
+                            err(format!(
+                                "pid {pid}: {addr:#x} maps pfn {pfn}, never allocated"
+                            ));
+                            continue;
+                        }
                         ptes_of[pfn as usize] += 1;
                         counts[self.mm_counter(pfn)] += 1;
                         if !self.rmap_walk(pfn).contains(&(pid, addr)) {
@@ -161,9 +174,12 @@ impl Kernel {
         }
 
         // Frames.
-        let free: BTreeSet<u32> = self.mem.free.iter().copied().collect();
-        if free.len() != self.mem.free.len() {
+        let free: BTreeSet<u32> = self.mem.freed().iter().copied().collect();
+        if free.len() != self.mem.freed().len() {
             err("a frame is on the free list twice".into());
+        }
+        if free.iter().any(|&pfn| pfn as usize >= n) {
+            err("a frame never used is on the free list".into());
         }
         let mut lru_count = [0u64; 5];
         for pfn in 0..n as u32 {

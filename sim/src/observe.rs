@@ -31,7 +31,7 @@ impl Kernel {
         let kb = |pages: i64| (pages.max(0) as u64) * (PAGE_SIZE / 1024);
         let v = &self.vmstat;
         let lru = |l: Lru| self.lru[l as usize].len as i64;
-        let free = self.mem.free.len() as i64;
+        let free = i64::from(self.mem.nr_free());
         let file_lru = lru(Lru::ActiveFile) + lru(Lru::InactiveFile);
         // si_mem_available: free memory plus the file LRU that reclaim could
         // drop, less what the low watermark keeps back; shmem is on the anon

@@ -154,6 +154,8 @@ fn main() {
     if only.as_deref().is_none_or(|o| "step".contains(o)) {
         step_and_redraw(false);
         step_and_redraw(true);
+    } else if only.as_deref() == Some("fault") {
+        step_and_redraw(true);
     }
     if only.as_deref().is_none_or(|o| "back".contains(o)) {
         going_back();

@@ -264,10 +264,18 @@ impl Page {
 /// Physical memory: the frames and the free list (`mm/page_alloc.c`).
 #[derive(Clone, Debug)]
 pub struct PhysMem {
-    /// One [`Page`] per frame, indexed by pfn.
-    pub pages: Vec<Page>,
-    /// Free frames; the next allocation pops the last element.
-    pub free: Vec<Pfn>,
+    /// One [`Page`] per frame used so far, indexed by pfn: frames are
+    /// populated on first use, as SPARSEMEM populates `mem_map` section by
+    /// section, so a machine's size costs nothing until its frames are used.
+    pages: Vec<Page>,
+    /// Frames in the machine.
+    nr_pages: u32,
+    /// Frames freed after use, below `pages.len()`; the next allocation pops
+    /// the last element, and takes the lowest never-used frame when empty.
+    /// (The same order as one stack of every free pfn, lowest on top.)
+    free: Vec<Pfn>,
+    /// A frame never used, as [`PhysMem::page`] shows it.
+    blank: Page,
     /// `ZERO_PAGE(0)`: the shared, never-written zero page.
     pub zero_pfn: Pfn,
 }
@@ -280,26 +288,53 @@ impl PhysMem {
             nr_pages >= 2,
             "memory must hold the zero page and one more frame"
         );
-        let mut pages = vec![Page::default(); nr_pages as usize];
-        pages[0].flags = pg::RESERVED | pg::UPTODATE;
-        pages[0].refcount = 1;
-        let free = (1..nr_pages).rev().collect();
+        let zero = Page {
+            flags: pg::RESERVED | pg::UPTODATE,
+            refcount: 1,
+            ..Page::default()
+        };
         PhysMem {
-            pages,
-            free,
+            pages: vec![zero],
+            nr_pages,
+            free: Vec::new(),
+            blank: Page::default(),
             zero_pfn: 0,
         }
     }
 
     /// The number of frames.
     pub fn nr_pages(&self) -> u32 {
+        self.nr_pages
+    }
+
+    /// Frames used at least once (pfns `0..populated()`); every frame from
+    /// there on is free and blank.
+    pub fn populated(&self) -> u32 {
         self.pages.len() as u32
     }
 
+    /// The number of free frames (meminfo's `MemFree`).
+    pub fn nr_free(&self) -> u32 {
+        self.free.len() as u32 + (self.nr_pages - self.populated())
+    }
+
+    /// The frames freed after use (every frame from [`PhysMem::populated`]
+    /// on is free too).
+    pub fn freed(&self) -> &[Pfn] {
+        &self.free
+    }
+
     /// Takes a frame off the free list (`alloc_page`), zeroed, with refcount 1.
-    /// `None` when memory is exhausted (reclaim comes with issue #3).
+    /// `None` when memory is exhausted.
     pub fn alloc_page(&mut self) -> Option<Pfn> {
-        let pfn = self.free.pop()?;
+        let pfn = match self.free.pop() {
+            Some(pfn) => pfn,
+            None if self.populated() < self.nr_pages => {
+                self.pages.push(Page::default());
+                self.populated() - 1
+            }
+            None => return None,
+        };
         let page = &mut self.pages[pfn as usize];
         debug_assert_eq!(page.refcount, 0, "a free frame has no references");
         *page = Page {
@@ -327,19 +362,19 @@ impl PhysMem {
         self.free.push(pfn);
     }
 
-    /// The frame `pfn`.
+    /// The frame `pfn` (a frame never used reads blank).
     pub fn page(&self, pfn: Pfn) -> &Page {
-        &self.pages[pfn as usize]
+        self.pages.get(pfn as usize).unwrap_or(&self.blank)
     }
 
-    /// The frame `pfn`, mutably.
+    /// The frame `pfn`, mutably: a frame the allocator handed out.
     pub fn page_mut(&mut self, pfn: Pfn) -> &mut Page {
         &mut self.pages[pfn as usize]
     }
 
     /// Bytes of model memory spent on frame metadata and contents.
     pub fn model_bytes(&self) -> usize {
-        self.pages.len() * std::mem::size_of::<Page>()
+        self.pages.capacity() * std::mem::size_of::<Page>()
             + self.free.capacity() * std::mem::size_of::<Pfn>()
             + self
                 .pages
@@ -370,6 +405,25 @@ mod tests {
             "{}",
             std::mem::size_of::<Page>()
         );
+    }
+
+    #[test]
+    fn frames_are_populated_on_first_use_in_the_order_of_one_free_stack() {
+        // 124 GiB of frames cost one struct page until they are used.
+        let mut m = PhysMem::new(32 << 20);
+        assert_eq!((m.populated(), m.nr_free()), (1, (32 << 20) - 1));
+        assert!(m.model_bytes() < 4096, "{}", m.model_bytes());
+        let a: Vec<Pfn> = (0..3).map(|_| m.alloc_page().unwrap()).collect();
+        assert_eq!(a, [1, 2, 3]);
+        m.page_mut(2).refcount = 0;
+        m.free_page(2);
+        // The frame freed last goes first, then the lowest never used.
+        assert_eq!(m.alloc_page(), Some(2));
+        assert_eq!(m.alloc_page(), Some(4));
+        assert_eq!(m.page(1 << 20).refcount, 0, "an unused frame reads blank");
+        let mut small = PhysMem::new(3);
+        assert_eq!((small.alloc_page(), small.alloc_page()), (Some(1), Some(2)));
+        assert_eq!((small.alloc_page(), small.nr_free()), (None, 0));
     }
 
     #[test]

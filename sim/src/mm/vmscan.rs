@@ -127,14 +127,14 @@ impl Kernel {
         let list = &mut self.lru[lru as usize];
         if tail {
             if l.tail != 0 {
-                self.mem.pages[(l.tail - 1) as usize].lru_next = link;
+                self.mem.page_mut(l.tail - 1).lru_next = link;
             } else {
                 list.head = link;
             }
             list.tail = link;
         } else {
             if l.head != 0 {
-                self.mem.pages[(l.head - 1) as usize].lru_prev = link;
+                self.mem.page_mut(l.head - 1).lru_prev = link;
             } else {
                 list.tail = link;
             }
@@ -151,12 +151,12 @@ impl Kernel {
         };
         let list = &mut self.lru[lru as usize];
         if prev != 0 {
-            self.mem.pages[(prev - 1) as usize].lru_next = next;
+            self.mem.page_mut(prev - 1).lru_next = next;
         } else {
             list.head = next;
         }
         if next != 0 {
-            self.mem.pages[(next - 1) as usize].lru_prev = prev;
+            self.mem.page_mut(next - 1).lru_prev = prev;
         } else {
             list.tail = prev;
         }

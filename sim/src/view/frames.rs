@@ -232,7 +232,7 @@ fn lru_pfns(k: &Kernel, l: Lru) -> impl Iterator<Item = Pfn> + '_ {
     let mut link = list.head;
     (0..list.len).map_while(move |_| {
         let pfn = link.checked_sub(1)?;
-        link = k.mem.pages.get(pfn as usize)?.lru_next;
+        link = k.mem.page(pfn).lru_next;
         Some(pfn)
     })
 }
