@@ -289,46 +289,11 @@ mod linux {
 
     // ---- cleanup ----
 
-    /// A run that leaves everything it can behind (as in real_cleanup.rs):
-    /// a /dev/shm object, a file in /tmp, a keyed segment and a private one,
-    /// a forked child; its last step is never asked for.
-    const LITTER: &str = r#"
-title = "litter"
-procs = ["a", "b"]
-[[step]]
-proc = "a"
-do = 'fd = shm_open("/litter", O_CREAT | O_RDWR, 0600)'
-[[step]]
-proc = "a"
-do = "ftruncate(fd, 8192)"
-[[step]]
-proc = "a"
-do = "p = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)"
-[[step]]
-proc = "a"
-do = "memset(p, 'x', 8192)"
-[[step]]
-proc = "a"
-do = 'f = open("/tmp/left", O_CREAT | O_RDWR, 0644)'
-[[step]]
-proc = "a"
-do = "id = shmget(0x4c18, 4096, IPC_CREAT | 0600)"
-[[step]]
-proc = "b"
-do = "priv = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600)"
-[[step]]
-proc = "b"
-do = "q = shmat(priv, NULL, 0)"
-[[step]]
-proc = "b"
-do = "q[0] = 'y'"
-[[step]]
-proc = "a"
-do = "kid = fork()"
-[[step]]
-proc = "b"
-do = "exit(0)"
-"#;
+    /// A run that leaves everything it can behind (tests/common/real.rs),
+    /// and then ends one process; its last step is never asked for.
+    fn litter() -> String {
+        super::common::real::litter(0x4c18) + "[[step]]\nproc = \"b\"\ndo = \"exit(0)\"\n"
+    }
     const LITTERED: usize = 10;
 
     /// This process's descendants (the workers and what they forked).
@@ -358,10 +323,10 @@ do = "exit(0)"
         out
     }
 
-    /// Starts an arm on LITTER with `opts` and plays it up to its last step;
+    /// Starts an arm on the litter run with `opts` and plays it up to its last step;
     /// the arm, still holding everything, and what it made.
     fn littering_arm(opts: RealOptions) -> Option<(RealArm, Traces)> {
-        let s = load_str("litter.toml", LITTER).unwrap_or_else(|d| panic!("{d:?}"));
+        let s = load_str("litter.toml", &litter()).unwrap_or_else(|d| panic!("{d:?}"));
         let mut arm = RealArm::start(s, opts);
         let r = ready(&mut arm)?;
         let mut got = Vec::new();
@@ -435,7 +400,7 @@ do = "exit(0)"
     #[test]
     fn a_panic_in_the_arm_thread_is_failed_and_leaves_nothing() {
         let _one = serial();
-        let s = load_str("litter.toml", LITTER).unwrap_or_else(|d| panic!("{d:?}"));
+        let s = load_str("litter.toml", &litter()).unwrap_or_else(|d| panic!("{d:?}"));
         // The notifier runs on the arm thread: make it panic after step 9
         // (Ready is its first call).
         let calls = std::sync::atomic::AtomicUsize::new(0);

@@ -15,7 +15,7 @@ mod common;
 
 #[cfg(target_os = "linux")]
 mod linux {
-    use super::common::real::{assert_gone, sysv_rows, Traces};
+    use super::common::real::{self, assert_gone, sysv_rows, Traces};
     use sim::real::{RealBackend, RealOptions};
     use sim::runner::{config_of, Run};
     use sim::scenario::{load_str, Scenario};
@@ -29,48 +29,10 @@ mod linux {
         ))
     }
 
-    /// A run that leaves everything it can behind: a named /dev/shm object,
-    /// a file in /tmp, a segment by key and a private one, a forked child,
-    /// all processes alive.
-    const LITTER: &str = r#"
-title = "litter"
-procs = ["a", "b"]
-[[step]]
-proc = "a"
-do = 'fd = shm_open("/litter", O_CREAT | O_RDWR, 0600)'
-[[step]]
-proc = "a"
-do = "ftruncate(fd, 8192)"
-[[step]]
-proc = "a"
-do = "p = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)"
-[[step]]
-proc = "a"
-do = "memset(p, 'x', 8192)"
-[[step]]
-proc = "a"
-do = 'f = open("/tmp/left", O_CREAT | O_RDWR, 0644)'
-[[step]]
-proc = "a"
-do = "id = shmget(0x4c17, 4096, IPC_CREAT | 0600)"
-[[step]]
-proc = "b"
-do = "priv = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600)"
-[[step]]
-proc = "b"
-do = "q = shmat(priv, NULL, 0)"
-[[step]]
-proc = "b"
-do = "q[0] = 'y'"
-[[step]]
-proc = "a"
-do = "kid = fork()"
-"#;
-
-    /// Plays LITTER (and `extra` steps); the traces, and the backend still
+    /// Plays the litter run (and `extra` steps); the traces, and the backend still
     /// holding everything.
     fn litter(extra: &str) -> (Traces, Run<'static, RealBackend>) {
-        let s = scenario(&format!("{LITTER}{extra}"));
+        let s = scenario(&format!("{}{extra}", real::litter(0x4c17)));
         let b = RealBackend::new(&config_of(s), RealOptions::default()).unwrap();
         let mut run = Run::with_backend(s, b);
         let out = run.run_all();
@@ -250,7 +212,7 @@ expect = {{ ret = -1, errno = "EINVAL" }}
             run_root: PathBuf::from(root),
             ..RealOptions::default()
         };
-        let s = scenario(LITTER);
+        let s = scenario(&real::litter(0x4c17));
         let b = RealBackend::new(&config_of(s), opts).unwrap();
         let mut run = Run::with_backend(s, b);
         let out = run.run_all();

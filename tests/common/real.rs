@@ -85,3 +85,46 @@ pub fn assert_gone(t: &Traces) {
         );
     }
 }
+
+/// A run that leaves everything it can behind: a named /dev/shm object,
+/// a file in /tmp, a segment by `key` and a private one, a forked child,
+/// all processes alive (each suite its own key, so that suites running at
+/// once do not meet).
+pub fn litter(key: u32) -> String {
+    format!(
+        r#"
+title = "litter"
+procs = ["a", "b"]
+[[step]]
+proc = "a"
+do = 'fd = shm_open("/litter", O_CREAT | O_RDWR, 0600)'
+[[step]]
+proc = "a"
+do = "ftruncate(fd, 8192)"
+[[step]]
+proc = "a"
+do = "p = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)"
+[[step]]
+proc = "a"
+do = "memset(p, 'x', 8192)"
+[[step]]
+proc = "a"
+do = 'f = open("/tmp/left", O_CREAT | O_RDWR, 0644)'
+[[step]]
+proc = "a"
+do = "id = shmget({key:#x}, 4096, IPC_CREAT | 0600)"
+[[step]]
+proc = "b"
+do = "priv = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600)"
+[[step]]
+proc = "b"
+do = "q = shmat(priv, NULL, 0)"
+[[step]]
+proc = "b"
+do = "q[0] = 'y'"
+[[step]]
+proc = "a"
+do = "kid = fork()"
+"#
+    )
+}
