@@ -7,6 +7,7 @@
 //! (lib/radix-tree.c)`.
 
 use serde::Serialize;
+use std::collections::HashMap;
 use std::fmt;
 
 /// One kernel function an operation went through.
@@ -42,6 +43,9 @@ pub struct Trace {
     open: Vec<u32>,
     /// What the functions changed, aggregated (see [`Trace::touch`]).
     touches: Vec<TouchRecord>,
+    /// The last record of each (function, file, key), by the addresses of
+    /// the function's and file's names.
+    last_record: HashMap<(usize, usize, TouchKey), usize>,
 }
 
 /// A machine-wide counter an observable is made of.
@@ -169,9 +173,6 @@ pub struct TouchRecord {
     pub lo: u64,
     /// The highest page touched.
     pub hi: u64,
-    /// The event of `func` in the trace (for aggregation only).
-    #[serde(skip)]
-    event: u32,
 }
 
 impl TouchRecord {
@@ -187,11 +188,6 @@ pub struct Touches {
     /// The records.
     pub records: Vec<TouchRecord>,
 }
-
-/// How many recent records a touch is compared with before a new record is
-/// made: loops that alternate a few kinds of touch (a PTE, a counter, a
-/// slot) stay one record per kind.
-const TOUCH_LOOKBACK: usize = 8;
 
 /// The event of a touch made outside any kernel function.
 const HARDWARE: u32 = u32::MAX;
@@ -230,12 +226,14 @@ impl Trace {
         self.depth = 0;
         self.open.clear();
         self.touches.clear();
+        self.last_record.clear();
         std::mem::take(&mut self.events)
     }
 
     /// Records that the function running now (the innermost one entered,
     /// else the last one recorded) changed `what`. Touches of one key by one
-    /// function are aggregated into one record, in O(1).
+    /// function over pages next to each other are aggregated into one
+    /// record, in O(1), however many calls of the function made them.
     pub fn touch(&mut self, what: Touch) {
         // With no kernel function at all, the change is the hardware's (the
         // MMU setting a PTE's accessed or dirty bit on a plain load or store).
@@ -246,21 +244,24 @@ impl Trace {
             .or_else(|| self.events.len().checked_sub(1).map(|i| i as u32))
             .unwrap_or(HARDWARE);
         let (key, lo, hi) = what.key();
-        let recent = self.touches.len().saturating_sub(TOUCH_LOOKBACK);
-        if let Some(r) = self.touches[recent..]
-            .iter_mut()
-            .rev()
-            .find(|r| r.event == event && r.key == key)
-        {
-            r.count += 1;
-            r.lo = r.lo.min(lo);
-            r.hi = r.hi.max(hi);
-            return;
-        }
         let (func, file) = match self.events.get(event as usize) {
             Some(ev) => (ev.func, ev.file),
             None => ("the MMU", "hardware"),
         };
+        let id = (func.as_ptr() as usize, file.as_ptr() as usize, key);
+        if let Some(&i) = self.last_record.get(&id) {
+            // One record per run of pages next to each other (a fault after
+            // a fault over a mapping), so that a record's range names no
+            // page the function did not touch in between.
+            let r = &mut self.touches[i];
+            if lo <= r.hi.saturating_add(1) && r.lo <= hi.saturating_add(1) {
+                r.count += 1;
+                r.lo = r.lo.min(lo);
+                r.hi = r.hi.max(hi);
+                return;
+            }
+        }
+        self.last_record.insert(id, self.touches.len());
         self.touches.push(TouchRecord {
             key,
             func,
@@ -268,12 +269,12 @@ impl Trace {
             count: 1,
             lo,
             hi,
-            event,
         });
     }
 
     /// Takes the touches recorded so far.
     pub fn take_touches(&mut self) -> Touches {
+        self.last_record.clear();
         Touches {
             records: std::mem::take(&mut self.touches),
         }
