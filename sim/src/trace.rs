@@ -19,6 +19,16 @@ pub struct TraceEvent {
     pub file: &'static str,
     /// Call depth below the operation's entry point (0 = the entry point).
     pub depth: u16,
+    /// How many more times this call, with every call under it (the events
+    /// after it deeper than `depth`), ran again right after, identically:
+    /// a `memset` over 786,432 pages is one fault's events with `repeat`
+    /// 786,431. [`expanded`] gives the trace one event per call again.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub repeat: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 impl fmt::Display for TraceEvent {
@@ -34,6 +44,78 @@ impl fmt::Display for TraceEvent {
     }
 }
 
+/// The events of a trace one per call, each repeated call unfolded (the
+/// trace as ftrace's `function_graph` would list it), without allocating
+/// the unfolded list.
+pub fn expanded(trace: &[TraceEvent]) -> impl Iterator<Item = TraceEvent> + '_ {
+    Expanded {
+        trace,
+        stack: vec![Frame {
+            start: 0,
+            next: 0,
+            end: trace.len(),
+            left: 0,
+            repeating: false,
+        }],
+    }
+}
+
+/// A range of events being played, `left` more times after this one.
+struct Frame {
+    start: usize,
+    next: usize,
+    end: usize,
+    left: u32,
+    /// The range is one call repeated: its first event's `repeat` is this
+    /// frame's doing.
+    repeating: bool,
+}
+
+struct Expanded<'a> {
+    trace: &'a [TraceEvent],
+    stack: Vec<Frame>,
+}
+
+impl Iterator for Expanded<'_> {
+    type Item = TraceEvent;
+
+    fn next(&mut self) -> Option<TraceEvent> {
+        loop {
+            let top = self.stack.last_mut()?;
+            if top.next == top.end {
+                if top.left > 0 {
+                    top.left -= 1;
+                    top.next = top.start;
+                } else {
+                    self.stack.pop();
+                }
+                continue;
+            }
+            let i = top.next;
+            let e = self.trace[i];
+            if e.repeat > 0 && !(top.repeating && i == top.start) {
+                let end = i
+                    + 1
+                    + self.trace[i + 1..]
+                        .iter()
+                        .take_while(|x| x.depth > e.depth)
+                        .count();
+                top.next = end;
+                self.stack.push(Frame {
+                    start: i,
+                    next: i,
+                    end,
+                    left: e.repeat,
+                    repeating: true,
+                });
+                continue;
+            }
+            top.next = i + 1;
+            return Some(TraceEvent { repeat: 0, ..e });
+        }
+    }
+}
+
 /// A recorder of kernel functions, drained after each operation.
 #[derive(Clone, Debug, Default)]
 pub struct Trace {
@@ -41,6 +123,10 @@ pub struct Trace {
     depth: u16,
     /// Indices in `events` of the functions entered and not yet left.
     open: Vec<u32>,
+    /// Per depth, where the last call finished at that depth began, while
+    /// nothing else has been recorded since: the call a new identical one
+    /// folds into.
+    last_call: Vec<Option<u32>>,
     /// What the functions changed, aggregated (see [`Trace::touch`]).
     touches: Vec<TouchRecord>,
     /// The last record of each (function, file, key), by the addresses of
@@ -201,23 +287,55 @@ impl Trace {
             func,
             file,
             depth: self.depth,
+            repeat: 0,
         });
         self.depth += 1;
+        // Calls below this one start afresh.
+        self.last_call.truncate(usize::from(self.depth));
     }
 
     /// Leaves the function entered last.
     pub fn leave(&mut self) {
         self.depth = self.depth.saturating_sub(1);
-        self.open.pop();
+        if let Some(start) = self.open.pop() {
+            self.finished(start);
+        }
     }
 
     /// Records a call to a leaf function (one that calls nothing the trace shows).
     pub fn leaf(&mut self, func: &'static str, file: &'static str) {
+        let start = self.events.len() as u32;
         self.events.push(TraceEvent {
             func,
             file,
             depth: self.depth,
+            repeat: 0,
         });
+        self.last_call.truncate(usize::from(self.depth) + 1);
+        self.finished(start);
+    }
+
+    /// The call whose events begin at `start` has finished: it folds into
+    /// the call just before it at its depth when the two are the same.
+    fn finished(&mut self, start: u32) {
+        let d = usize::from(self.events[start as usize].depth);
+        if self.last_call.len() <= d {
+            self.last_call.resize(d + 1, None);
+        }
+        self.last_call.truncate(d + 1);
+        let (s, e) = (start as usize, self.events.len());
+        if let Some(prev) = self.last_call[d].map(|p| p as usize) {
+            let same = e - s == s - prev
+                && self.events[prev].func == self.events[s].func
+                && self.events[prev].file == self.events[s].file
+                && self.events[prev + 1..s] == self.events[s + 1..e];
+            if same && self.events[prev].repeat < u32::MAX {
+                self.events.truncate(s);
+                self.events[prev].repeat += 1;
+                return;
+            }
+        }
+        self.last_call[d] = Some(start);
     }
 
     /// Takes the events recorded so far and starts afresh (dropping the
@@ -227,6 +345,7 @@ impl Trace {
         self.open.clear();
         self.touches.clear();
         self.last_record.clear();
+        self.last_call.clear();
         std::mem::take(&mut self.events)
     }
 
@@ -289,6 +408,64 @@ impl Trace {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// What the trace held before calls were folded: one event per call.
+    #[derive(Default)]
+    struct Flat {
+        events: Vec<TraceEvent>,
+        depth: u16,
+    }
+
+    const FUNCS: [&str; 3] = ["shmem_fault", "radix_tree_insert", "set_page_dirty"];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// Folding loses nothing: the folded trace, unfolded, is every call.
+        #[test]
+        fn folded_calls_unfold_to_every_call(ops in prop::collection::vec((0u8..3, 0usize..3), 0..200)) {
+            let (mut t, mut flat) = (Trace::default(), Flat::default());
+            for (op, f) in ops {
+                let func = FUNCS[f];
+                let ev = TraceEvent { func, file: "mm/x.c", depth: flat.depth, repeat: 0 };
+                match op {
+                    0 => {
+                        t.enter(func, "mm/x.c");
+                        flat.events.push(ev);
+                        flat.depth += 1;
+                    }
+                    1 if flat.depth > 0 => {
+                        t.leave();
+                        flat.depth -= 1;
+                    }
+                    _ => {
+                        t.leaf(func, "mm/x.c");
+                        flat.events.push(ev);
+                    }
+                }
+            }
+            let folded = t.take();
+            prop_assert!(folded.len() <= flat.events.len());
+            let unfolded: Vec<TraceEvent> = expanded(&folded).collect();
+            prop_assert_eq!(unfolded, flat.events);
+        }
+    }
+
+    #[test]
+    fn a_loop_of_identical_calls_is_stored_once() {
+        let mut t = Trace::default();
+        for _ in 0..786_432 {
+            t.enter("__do_page_fault", "arch/x86/mm/fault.c");
+            t.leaf("find_lock_entry", "mm/filemap.c");
+            t.leaf("radix_tree_insert", "lib/radix-tree.c");
+            t.leave();
+        }
+        let ev = t.take();
+        assert_eq!(ev.len(), 3, "{ev:?}");
+        assert_eq!(ev[0].repeat, 786_431);
+        assert_eq!(expanded(&ev).count(), 3 * 786_432);
+    }
 
     #[test]
     fn touches_aggregate_per_key_and_function() {

@@ -111,7 +111,7 @@ pub fn trace_lines(trace: &[TraceEvent]) -> Vec<String> {
             let _ = write!(cur, " x{repeat}");
         }
     };
-    for e in trace {
+    for e in crate::trace::expanded(trace) {
         if last == Some((e.func, e.depth)) {
             repeat += 1;
             continue;

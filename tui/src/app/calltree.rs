@@ -52,10 +52,10 @@ pub fn build(trace: &[TraceEvent]) -> Vec<CallNode> {
     // parent when a call at its depth or above begins.
     let mut open: Vec<CallNode> = Vec::new();
     let mut roots: Vec<CallNode> = Vec::new();
-    for e in trace {
+    for e in sim::trace::expanded(trace) {
         let depth = usize::from(e.depth).min(open.len());
         close_to(&mut open, &mut roots, depth);
-        open.push(CallNode::new(e));
+        open.push(CallNode::new(&e));
     }
     close_to(&mut open, &mut roots, 0);
     roots
@@ -117,6 +117,7 @@ mod tests {
                 "mm/memory.c"
             },
             depth,
+            repeat: 0,
         }
     }
 
