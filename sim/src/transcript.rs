@@ -161,6 +161,9 @@ pub fn step_text(o: &StepOutcome, st: Style) -> String {
             let _ = writeln!(out, "      {mark} {}) {c}", i + 1);
         }
     }
+    if let Some(why) = &o.not_run {
+        let _ = writeln!(out, "    {} {why}", st.red("not run:"));
+    }
     let result = match (&o.result.signal, &o.result.errno, o.result.ret) {
         (Some(sig), _, _) => st.red(&format!("killed by {}", sig.name())),
         (None, Some(e), ret) => st.yellow(&format!(
