@@ -141,13 +141,16 @@ fn verdict(name: &str, sim: &str, real: &str, tolerance_kb: i64) -> Verdict {
             Verdict::Differ
         };
     }
+    // An allowed observable is allowed whether or not the host's noise made
+    // it agree this time, so that the counts are the same from run to run.
+    if let Some(reason) = allowed(name) {
+        return Verdict::Allowed(reason.to_string());
+    }
     let same = sim == real
         || (name.starts_with("meminfo.") || name.starts_with("df."))
             && matches!((parse_kb(sim), parse_kb(real)), (Some(a), Some(b)) if (a - b).abs() <= tolerance_kb);
     if same {
         Verdict::Agree
-    } else if let Some(reason) = allowed(name) {
-        Verdict::Allowed(reason.to_string())
     } else {
         Verdict::Differ
     }
@@ -193,8 +196,10 @@ fn result_of(o: &StepOutcome, returns: Option<Returns>) -> String {
 /// has swap and the other none, only the observables that depend on swap
 /// ([`depends_on_swap`]) are set apart, and only after a step that can swap
 /// (`madvise(MADV_PAGEOUT)`, or a step whose model trace swapped a page out).
-/// A call's result (`result`, `out`) is never set apart: the same call must
-/// answer the same on both machines.
+/// Swap never sets a call's result (`result`, `out`) apart: the same call
+/// must answer the same on both machines. Only a step the host never ran,
+/// the model's OOM killer, or a `/dev/shm` the host could not size the
+/// same make the machines different enough for a result to differ.
 #[derive(Clone, Debug)]
 pub struct Comparer {
     apart: Option<String>,
@@ -358,7 +363,7 @@ impl Comparer {
                 .map(|why| format!("step {} ({}) can swap, and {why}", x.step, x.do_));
         }
         for c in &mut obs {
-            if c.verdict != Verdict::Differ || c.name == "result" || c.name == "out" {
+            if c.verdict != Verdict::Differ {
                 continue;
             }
             let why = match (&self.apart, &self.swapped) {
@@ -420,11 +425,48 @@ pub fn tally(steps: &[StepComparison]) -> (usize, usize) {
     (agree, agree + differ)
 }
 
+/// A reason printed once at the end of [`text`]: its kind, its words, and
+/// the observables (without `@proc`) it was given for.
+struct Reason<'a> {
+    kind: &'static str,
+    why: &'a str,
+    names: Vec<&'a str>,
+}
+
+/// The number (from 1) of the reason `why` of kind `kind`, noting `name`.
+fn reason_number<'a>(
+    reasons: &mut Vec<Reason<'a>>,
+    kind: &'static str,
+    why: &'a str,
+    name: &'a str,
+) -> usize {
+    let bare = name.split('@').next().unwrap_or(name);
+    let i = match reasons.iter().position(|r| r.kind == kind && r.why == why) {
+        Some(i) => i,
+        None => {
+            reasons.push(Reason {
+                kind,
+                why,
+                names: Vec::new(),
+            });
+            reasons.len() - 1
+        }
+    };
+    if !reasons[i].names.contains(&bare) {
+        reasons[i].names.push(bare);
+    }
+    i + 1
+}
+
 /// The comparison as text: each step, each observable with its verdict,
-/// then `N of M observables agree`. Steps where everything agrees are
-/// printed in one line unless `verbose`.
+/// then `N of M observables agree` and what was not counted. Steps where
+/// everything agrees are printed in one line unless `verbose`. The reason
+/// of an "allowed" or "n/a" verdict is printed once, at the end, and each
+/// such line points to it by number (`[1]`); allowed observables are shown
+/// per step only when `verbose`.
 pub fn text(steps: &[StepComparison], verbose: bool) -> String {
     let mut out = String::new();
+    let mut reasons: Vec<Reason> = Vec::new();
     for s in steps {
         let _ = writeln!(
             out,
@@ -446,16 +488,40 @@ pub fn text(steps: &[StepComparison], verbose: bool) -> String {
                 Verdict::Differ => ("DIFFER", format!("sim {}  real {}", c.sim, c.real)),
                 Verdict::SimOnly if !verbose => continue,
                 Verdict::SimOnly => ("sim only", c.sim.clone()),
-                Verdict::NotObservable(why) => ("n/a", format!("not observable here: {why}")),
-                Verdict::Allowed(why) => (
-                    "allowed",
-                    format!("sim {}  real {}  ({why})", c.sim, c.real),
-                ),
+                Verdict::NotObservable(why) => {
+                    let n = reason_number(&mut reasons, "not observable here", why, &c.name);
+                    ("n/a", format!("[{n}]"))
+                }
+                Verdict::Allowed(why) => {
+                    let n = reason_number(&mut reasons, "allowed", why, &c.name);
+                    if !verbose {
+                        continue;
+                    }
+                    ("allowed", format!("sim {}  real {}  [{n}]", c.sim, c.real))
+                }
             };
             let _ = writeln!(out, "    {tag:<8} {:<w$}  {detail}", c.name);
         }
     }
     let (agree, total) = tally(steps);
     let _ = writeln!(out, "\n{agree} of {total} observables agree");
+    let count = |f: fn(&Verdict) -> bool| {
+        steps
+            .iter()
+            .flat_map(|s| &s.observables)
+            .filter(|c| f(&c.verdict))
+            .count()
+    };
+    let _ = writeln!(
+        out,
+        "not counted: {} not observable here, {} allowed, {} sim only",
+        count(|v| matches!(v, Verdict::NotObservable(_))),
+        count(|v| matches!(v, Verdict::Allowed(_))),
+        count(|v| *v == Verdict::SimOnly),
+    );
+    for (i, r) in reasons.iter().enumerate() {
+        let _ = writeln!(out, "[{}] {}: {}", i + 1, r.kind, r.why);
+        let _ = writeln!(out, "    for {}", r.names.join(", "));
+    }
     out
 }

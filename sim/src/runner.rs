@@ -88,8 +88,20 @@ pub struct Check {
     pub expected: String,
     /// What the model showed.
     pub seen: String,
-    /// Whether they agree.
+    /// Whether it did not fail: it holds, or it cannot be checked here.
     pub ok: bool,
+    /// Why it could not be checked on this backend (a sim-only observable
+    /// on the host, one the host cannot show): then it neither holds nor
+    /// fails.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_here: Option<String>,
+}
+
+impl Check {
+    /// Did it hold (not merely not fail)?
+    pub fn held(&self) -> bool {
+        self.ok && self.not_here.is_none()
+    }
 }
 
 /// An observable that changed in a step.
@@ -253,6 +265,16 @@ fn since(r: Reading, base: Option<i64>, show: impl Fn(i64) -> String) -> String 
         (Some(now), Some(base)) => show(now - base),
         _ => show_reading(r),
     }
+}
+
+/// Why a reading is no value here (the inverse of [`show_reading`]).
+fn unobservable(seen: &str) -> Option<String> {
+    if seen == "(sim only)" {
+        return Some("sim only: no process can see it".into());
+    }
+    seen.strip_prefix("(not observable here: ")
+        .and_then(|r| r.strip_suffix(')'))
+        .map(|why| format!("not observable here: {why}"))
 }
 
 fn show_reading(r: Reading) -> String {
@@ -1245,6 +1267,8 @@ impl<'s, B: Backend> Run<'s, B> {
         let pname = step.proc.as_ref().map(|p| p.value.as_str());
         let observable = x.observable.to_string();
         let (seen, ok) = self.seen(pname, &x.observable, &x.value, r, out);
+        let not_here = unobservable(&seen);
+        let ok = ok || not_here.is_some();
         let mut expected = show_expect(&x.value);
         if let (Observable::Meminfo(_), ExpectValue::Bytes(b)) = (&x.observable, &x.value) {
             expected = signed_kb(b / 1024);
@@ -1254,6 +1278,7 @@ impl<'s, B: Backend> Run<'s, B> {
             expected,
             seen,
             ok,
+            not_here,
         }
     }
 

@@ -243,7 +243,15 @@ pub fn step_text(o: &StepOutcome, st: Style) -> String {
         );
     }
     for c in &o.checks {
-        if c.ok {
+        if let Some(why) = &c.not_here {
+            let _ = writeln!(
+                out,
+                "    {} {} = {} ({why})",
+                st.yellow("expect not checked:"),
+                c.observable,
+                show(&c.expected)
+            );
+        } else if c.ok {
             // Say what the observable read where it tells more (a slot's decoding).
             let more = match c.seen.strip_prefix(c.expected.as_str()) {
                 Some(rest) if rest.starts_with(' ') => rest.to_string(),
