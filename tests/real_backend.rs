@@ -125,7 +125,7 @@ expect = { pte.p = "P" }
 [[step]]
 proc = "first"
 do = "munmap(p, 4096)"
-expect = { ret = 0, pte.p = "-" }
+expect = { ret = 0, pte.p = "none" }
 [[step]]
 proc = "first"
 do = "c = p[0]"

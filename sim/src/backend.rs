@@ -215,6 +215,12 @@ pub trait Backend {
     fn meminfo(&mut self, field: &str) -> Reading;
     /// kB used on the file system holding `path` (statvfs).
     fn df_used_kb(&mut self, path: &str) -> Reading;
+    /// The size in kB of the file system holding `path` (statvfs
+    /// `f_blocks * f_frsize`), to know whether two machines' `/dev/shm`
+    /// are the same size.
+    fn df_size_kb(&mut self, path: &str) -> Reading {
+        Reading::NotObservable(format!("the size of the file system at {path}"))
+    }
     /// `data.PATH`: `d`/`-` per page of the file.
     fn data(&mut self, file: &FileRef) -> Reading;
     /// `cache.PATH`: `P`/`x`/`-` per page index.
@@ -419,6 +425,13 @@ impl Backend for Kernel {
             || Reading::NotObservable(format!("no file system at {path}")),
             |v| Reading::Value(v.to_string()),
         )
+    }
+    fn df_size_kb(&mut self, path: &str) -> Reading {
+        let Ok(p) = crate::fs::vfs::normalize_path(path) else {
+            return Reading::NotObservable(format!("no file system at {path}"));
+        };
+        let st = self.statfs_sb(&self.sbs[self.sb_of_path(&p)]);
+        Reading::Value((st.blocks * st.bsize / 1024).to_string())
     }
     fn data(&mut self, file: &FileRef) -> Reading {
         self.file_ino(file)

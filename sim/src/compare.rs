@@ -141,13 +141,16 @@ fn verdict(name: &str, sim: &str, real: &str, tolerance_kb: i64) -> Verdict {
             Verdict::Differ
         };
     }
+    // An allowed observable is allowed whether or not the host's noise made
+    // it agree this time, so that the counts are the same from run to run.
+    if let Some(reason) = allowed(name) {
+        return Verdict::Allowed(reason.to_string());
+    }
     let same = sim == real
         || (name.starts_with("meminfo.") || name.starts_with("df."))
             && matches!((parse_kb(sim), parse_kb(real)), (Some(a), Some(b)) if (a - b).abs() <= tolerance_kb);
     if same {
         Verdict::Agree
-    } else if let Some(reason) = allowed(name) {
-        Verdict::Allowed(reason.to_string())
     } else {
         Verdict::Differ
     }
@@ -187,28 +190,61 @@ fn result_of(o: &StepOutcome, returns: Option<Returns>) -> String {
 /// Once the two runs can no longer be the same machine (after a step only
 /// the model could run: `reclaim`, `sysctl`, `drop_caches`; after the
 /// model's OOM killer ended a process in its small memory; or from the start
-/// when the scenario sizes `/dev/shm`, since the host's is its own, or when
-/// one machine has swap and the other none), a difference is reported as not
-/// observable here, with that reason ([`Comparer::apart`]), rather than as
-/// the model's error.
+/// when the scenario sizes `/dev/shm` and the host's cannot be sized the
+/// same), a difference is reported as not observable here, with that reason
+/// ([`Comparer::apart`]), rather than as the model's error. When one machine
+/// has swap and the other none, only the observables that depend on swap
+/// ([`depends_on_swap`]) are set apart, and only after a step that can swap
+/// (`madvise(MADV_PAGEOUT)`, or a step whose model trace swapped a page out).
+/// Swap never sets a call's result (`result`, `out`) apart: the same call
+/// must answer the same on both machines. Only a step the host never ran,
+/// the model's OOM killer, or a `/dev/shm` the host could not size the
+/// same make the machines different enough for a result to differ.
 #[derive(Clone, Debug)]
 pub struct Comparer {
     apart: Option<String>,
+    /// One machine has swap and the other none: why, once a step could swap.
+    swap_differs: Option<String>,
+    swapped: Option<String>,
     tolerance_kb: i64,
+}
+
+/// The kernel functions whose presence in a step's trace means the model
+/// moved a page to swap.
+const SWAP_OUT: &[&str] = &["add_to_swap", "shmem_writepage", "swap_writepage"];
+
+/// Whether observable `name` reads differently once pages went to swap on
+/// one machine and stayed in RAM on the other: the page tables and
+/// residency (`pte`, `core`), the sizes a mapping or segment has in RAM or
+/// in swap (`smaps.*.Rss`, `Pss`, `Swap`, `Shared_*`, `Private_*`,
+/// `shm.*.rss`, `shm.*.swap`) and the machine-wide memory counters. Not a
+/// call's result, a file's data (`data`: swapped data is still data), `df`
+/// (swapped tmpfs blocks stay used), or a segment's size, perms and pids.
+pub fn depends_on_swap(name: &str) -> bool {
+    let bare = name.split('@').next().unwrap_or(name);
+    let (family, rest) = bare.split_once('.').unwrap_or((bare, ""));
+    match family {
+        "pte" | "core" | "smaps" | "cache" | "slot" => true,
+        "shm" => rest.ends_with(".rss") || rest.ends_with(".swap"),
+        "meminfo" => true,
+        _ => false,
+    }
 }
 
 impl Comparer {
     /// A comparison of two runs of `scenario` whose machines read
     /// `sim_swap_total` and `real_swap_total` for `SwapTotal` (in kB, as
     /// [`Backend::meminfo`] gives it) before the first step. Machine-wide
-    /// counters within `tolerance_kb` of each other agree.
+    /// counters within `tolerance_kb` of each other agree. A scenario that
+    /// sizes `/dev/shm` is taken to run on a host `/dev/shm` of another size
+    /// ([`Comparer::of_runs`] looks).
     pub fn new(
         scenario: &Scenario,
         sim_swap_total: &Reading,
         real_swap_total: &Reading,
         tolerance_kb: i64,
     ) -> Comparer {
-        let mut apart: Option<String> = scenario.machine.dev_shm.as_ref().map(|d| {
+        let apart: Option<String> = scenario.machine.dev_shm.as_ref().map(|d| {
             format!(
                 "the scenario sizes /dev/shm ({} kB); the host's is its own",
                 d.value / 1024
@@ -216,21 +252,21 @@ impl Comparer {
         });
         // Swap on one machine and none on the other: what reclaim does differs.
         let swap_total = |r: &Reading| r.value().and_then(|v| v.parse::<u64>().ok());
-        if apart.is_none() {
-            apart = match (
-                swap_total(sim_swap_total),
-                swap_total(real_swap_total),
-                real_swap_total,
-            ) {
-                (Some(s), Some(r), _) if (s == 0) != (r == 0) => Some(format!(
-                    "the scenario's machine has {s} kB of swap, the host {r} kB"
-                )),
-                (Some(s), None, Reading::NotObservable(why)) if s > 0 => Some(why.clone()),
-                _ => None,
-            };
-        }
+        let swap_differs = match (
+            swap_total(sim_swap_total),
+            swap_total(real_swap_total),
+            real_swap_total,
+        ) {
+            (Some(s), Some(r), _) if (s == 0) != (r == 0) => Some(format!(
+                "the scenario's machine has {s} kB of swap, the host {r} kB"
+            )),
+            (Some(s), None, Reading::NotObservable(why)) if s > 0 => Some(why.clone()),
+            _ => None,
+        };
         Comparer {
             apart,
+            swap_differs,
+            swapped: None,
             tolerance_kb,
         }
     }
@@ -245,7 +281,16 @@ impl Comparer {
     ) -> Comparer {
         let sim_swap = sim.backend.meminfo("SwapTotal");
         let real_swap = real.backend.meminfo("SwapTotal");
-        Comparer::new(scenario, &sim_swap, &real_swap, tolerance_kb)
+        let mut c = Comparer::new(scenario, &sim_swap, &real_swap, tolerance_kb);
+        // A real run that gave the scenario a /dev/shm of its size compares.
+        let (a, b) = (
+            sim.backend.df_size_kb("/dev/shm"),
+            real.backend.df_size_kb("/dev/shm"),
+        );
+        if scenario.machine.dev_shm.is_some() && a.value().is_some() && a == b {
+            c.apart = None;
+        }
+        c
     }
 
     /// Why the two runs are no longer the same machine (from which step on,
@@ -311,12 +356,22 @@ impl Comparer {
         if self.apart.is_none() && sim_only_step {
             self.apart = Some(format!("step {} ({}) ran only in the model", x.step, x.do_));
         }
-        if let Some(why) = &self.apart {
-            for c in &mut obs {
-                if c.verdict == Verdict::Differ {
-                    c.verdict = Verdict::NotObservable(why.clone());
-                }
+        if self.swapped.is_none() && can_swap(step, x) {
+            self.swapped = self
+                .swap_differs
+                .as_ref()
+                .map(|why| format!("step {} ({}) can swap, and {why}", x.step, x.do_));
+        }
+        for c in &mut obs {
+            if c.verdict != Verdict::Differ {
+                continue;
             }
+            let why = match (&self.apart, &self.swapped) {
+                (Some(why), _) => why,
+                (None, Some(why)) if depends_on_swap(&c.name) => why,
+                _ => continue,
+            };
+            c.verdict = Verdict::NotObservable(why.clone());
         }
         if self.apart.is_none() && !x.dmesg.is_empty() {
             self.apart = Some(format!(
@@ -331,6 +386,14 @@ impl Comparer {
             observables: obs,
         }
     }
+}
+
+/// Whether a step can move pages to swap: `madvise(MADV_PAGEOUT)`, or a
+/// step whose model trace swapped a page out (reclaim under pressure).
+fn can_swap(step: &Step, sim: &StepOutcome) -> bool {
+    let pageout =
+        step.call.is_some_and(|c| c.name == "madvise") && sim.do_.contains("MADV_PAGEOUT");
+    pageout || sim.trace.iter().any(|e| SWAP_OUT.contains(&e.func))
 }
 
 /// Plays `scenario` on both backends, step by step, and compares (with a
@@ -362,11 +425,48 @@ pub fn tally(steps: &[StepComparison]) -> (usize, usize) {
     (agree, agree + differ)
 }
 
+/// A reason printed once at the end of [`text`]: its kind, its words, and
+/// the observables (without `@proc`) it was given for.
+struct Reason<'a> {
+    kind: &'static str,
+    why: &'a str,
+    names: Vec<&'a str>,
+}
+
+/// The number (from 1) of the reason `why` of kind `kind`, noting `name`.
+fn reason_number<'a>(
+    reasons: &mut Vec<Reason<'a>>,
+    kind: &'static str,
+    why: &'a str,
+    name: &'a str,
+) -> usize {
+    let bare = name.split('@').next().unwrap_or(name);
+    let i = match reasons.iter().position(|r| r.kind == kind && r.why == why) {
+        Some(i) => i,
+        None => {
+            reasons.push(Reason {
+                kind,
+                why,
+                names: Vec::new(),
+            });
+            reasons.len() - 1
+        }
+    };
+    if !reasons[i].names.contains(&bare) {
+        reasons[i].names.push(bare);
+    }
+    i + 1
+}
+
 /// The comparison as text: each step, each observable with its verdict,
-/// then `N of M observables agree`. Steps where everything agrees are
-/// printed in one line unless `verbose`.
+/// then `N of M observables agree` and what was not counted. Steps where
+/// everything agrees are printed in one line unless `verbose`. The reason
+/// of an "allowed" or "n/a" verdict is printed once, at the end, and each
+/// such line points to it by number (`[1]`); allowed observables are shown
+/// per step only when `verbose`.
 pub fn text(steps: &[StepComparison], verbose: bool) -> String {
     let mut out = String::new();
+    let mut reasons: Vec<Reason> = Vec::new();
     for s in steps {
         let _ = writeln!(
             out,
@@ -388,16 +488,40 @@ pub fn text(steps: &[StepComparison], verbose: bool) -> String {
                 Verdict::Differ => ("DIFFER", format!("sim {}  real {}", c.sim, c.real)),
                 Verdict::SimOnly if !verbose => continue,
                 Verdict::SimOnly => ("sim only", c.sim.clone()),
-                Verdict::NotObservable(why) => ("n/a", format!("not observable here: {why}")),
-                Verdict::Allowed(why) => (
-                    "allowed",
-                    format!("sim {}  real {}  ({why})", c.sim, c.real),
-                ),
+                Verdict::NotObservable(why) => {
+                    let n = reason_number(&mut reasons, "not observable here", why, &c.name);
+                    ("n/a", format!("[{n}]"))
+                }
+                Verdict::Allowed(why) => {
+                    let n = reason_number(&mut reasons, "allowed", why, &c.name);
+                    if !verbose {
+                        continue;
+                    }
+                    ("allowed", format!("sim {}  real {}  [{n}]", c.sim, c.real))
+                }
             };
             let _ = writeln!(out, "    {tag:<8} {:<w$}  {detail}", c.name);
         }
     }
     let (agree, total) = tally(steps);
     let _ = writeln!(out, "\n{agree} of {total} observables agree");
+    let count = |f: fn(&Verdict) -> bool| {
+        steps
+            .iter()
+            .flat_map(|s| &s.observables)
+            .filter(|c| f(&c.verdict))
+            .count()
+    };
+    let _ = writeln!(
+        out,
+        "not counted: {} not observable here, {} allowed, {} sim only",
+        count(|v| matches!(v, Verdict::NotObservable(_))),
+        count(|v| matches!(v, Verdict::Allowed(_))),
+        count(|v| *v == Verdict::SimOnly),
+    );
+    for (i, r) in reasons.iter().enumerate() {
+        let _ = writeln!(out, "[{}] {}: {}", i + 1, r.kind, r.why);
+        let _ = writeln!(out, "    for {}", r.names.join(", "));
+    }
     out
 }

@@ -17,7 +17,7 @@
 use crate::backend::{Backend, FileRef, Reading};
 use crate::errno::{Errno, Fault, Signal};
 use crate::fs::proc as render;
-use crate::ipc::shm::{ShmInfo, ShmidDs};
+use crate::ipc::shm::{ShmInfo, ShmidDs, SHM_REMAP};
 use crate::ipc::util::{IPC_INFO, IPC_SET, IPC_STAT};
 use crate::kernel::{Config, Kernel, Pid};
 use crate::mm::swapops::{Encoding, Era};
@@ -88,8 +88,20 @@ pub struct Check {
     pub expected: String,
     /// What the model showed.
     pub seen: String,
-    /// Whether they agree.
+    /// Whether it did not fail: it holds, or it cannot be checked here.
     pub ok: bool,
+    /// Why it could not be checked on this backend (a sim-only observable
+    /// on the host, one the host cannot show): then it neither holds nor
+    /// fails.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_here: Option<String>,
+}
+
+impl Check {
+    /// Did it hold (not merely not fail)?
+    pub fn held(&self) -> bool {
+        self.ok && self.not_here.is_none()
+    }
 }
 
 /// An observable that changed in a step.
@@ -153,6 +165,11 @@ pub struct StepOutcome {
     /// machine stand as they were.
     #[serde(skip)]
     pub kernel_untouched: bool,
+    /// Why the step did not run: its process had already ended (a fault or
+    /// the OOM killer at run time, which the checker cannot know). As in C,
+    /// a process that has ended runs no more code: no call, no result.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_run: Option<String>,
 }
 
 /// A quiz as the transcript and the TUI show it.
@@ -180,6 +197,8 @@ struct ProcState {
     /// Its pid, kept after it ends (to name it in `shm.NAME.lpid`).
     was: Pid,
     names: BTreeMap<String, Value>,
+    /// How it ended, once it has: "was killed by SIGSEGV at step 5".
+    ended: Option<String>,
 }
 
 /// A scenario being played on a backend (the kernel model by default).
@@ -287,6 +306,16 @@ fn since(r: Reading, base: Option<i64>, show: impl Fn(i64) -> String) -> String 
     }
 }
 
+/// Why a reading is no value here (the inverse of [`show_reading`]).
+fn unobservable(seen: &str) -> Option<String> {
+    if seen == "(sim only)" {
+        return Some("sim only: no process can see it".into());
+    }
+    seen.strip_prefix("(not observable here: ")
+        .and_then(|r| r.strip_suffix(')'))
+        .map(|why| format!("not observable here: {why}"))
+}
+
 fn show_reading(r: Reading) -> String {
     match r {
         Reading::Value(v) => v,
@@ -313,6 +342,7 @@ impl<'s, B: Backend> Run<'s, B> {
                     pid: Some(pid),
                     was: pid,
                     names: BTreeMap::new(),
+                    ended: None,
                 },
             );
             order.push(p.value.clone());
@@ -357,7 +387,11 @@ impl<'s, B: Backend> Run<'s, B> {
         let step = self.scenario.steps.get(self.next)?;
         self.next += 1;
         let mut out = String::new();
-        let result = self.exec(step, &mut out);
+        let not_run = self.not_run(step);
+        let result = match not_run {
+            Some(_) => CallResult::default(),
+            None => self.exec(step, &mut out),
+        };
         let touches = self.backend.take_touches();
         let trace = self.backend.take_trace();
         let kernel_untouched =
@@ -400,6 +434,7 @@ impl<'s, B: Backend> Run<'s, B> {
                 answer: q.answer.value,
             }),
             kernel_untouched,
+            not_run,
         })
     }
 
@@ -506,11 +541,23 @@ impl<'s, B: Backend> Run<'s, B> {
                 let (n, field) = rest.split_once('.').unwrap_or((rest, ""));
                 let Some(st) = st else { return s };
                 let pid = st.was;
-                if let Some(Value::Mapping { addr, len }) = st.names.get(n) {
-                    let hi = addr.saturating_add((*len).max(1) - 1) / 4096;
-                    let lo = addr / 4096;
-                    s.push(Subject::range(TouchKey::Ptes(pid), lo, hi));
-                    s.push(Subject::range(TouchKey::Vmas(pid), lo, hi));
+                match st.names.get(n) {
+                    Some(Value::Mapping { addr, len }) => {
+                        let hi = addr.saturating_add((*len).max(1) - 1) / 4096;
+                        let lo = addr / 4096;
+                        s.push(Subject::range(TouchKey::Ptes(pid), lo, hi));
+                        s.push(Subject::range(TouchKey::Vmas(pid), lo, hi));
+                    }
+                    // A name whose mapping went (`munmap`, `shmdt`): what
+                    // unmapped its first page.
+                    Some(Value::Ptr(addr)) => {
+                        s.push(Subject::range(
+                            TouchKey::Vmas(pid),
+                            addr / 4096,
+                            addr / 4096,
+                        ));
+                    }
+                    _ => {}
                 }
                 // mincore and smaps (`Swap`) also read the mapped file's cache.
                 if family != "pte" {
@@ -544,10 +591,37 @@ impl<'s, B: Backend> Run<'s, B> {
 
     /// Processes the OOM killer ended lose their names.
     fn reap(&mut self) {
+        let step = self.next;
         for st in self.procs.values_mut() {
             if st.pid.is_some_and(|p| !self.backend.alive(p)) {
                 st.pid = None;
+                st.ended
+                    .get_or_insert_with(|| format!("was killed at step {step}"));
             }
+        }
+    }
+
+    /// Why `step` cannot run: its process has ended. The checker refuses a
+    /// step after `exit()`; a process that a fault or the OOM killer ended
+    /// at run time runs no more code either, as in C.
+    fn not_run(&self, step: &Step) -> Option<String> {
+        let name = &step.proc.as_ref()?.value;
+        let st = self.procs.get(name)?;
+        if st.pid.is_some() {
+            return None;
+        }
+        let how = st.ended.as_deref().unwrap_or("has ended");
+        Some(format!(
+            "`{name}` {how}: a process that has ended runs no more code"
+        ))
+    }
+
+    /// Marks process `pname` as ended at this step, and how.
+    fn end(&mut self, pname: &str, how: String) {
+        if let Some(p) = self.procs.get_mut(pname) {
+            p.pid = None;
+            p.names.clear();
+            p.ended = Some(format!("{how} at step {}", self.next));
         }
     }
 
@@ -637,13 +711,8 @@ impl<'s, B: Backend> Run<'s, B> {
             return self.machine_call(call, out);
         };
         let Some(pid) = self.pid_of(pname) else {
-            // The checker keeps exited processes from acting; one the OOM
-            // killer ended cannot either.
-            return CallResult {
-                ret: None,
-                errno: Some(Errno::ESRCH),
-                signal: None,
-            };
+            // `step` does not run the steps of an ended process.
+            return CallResult::default();
         };
         match &step.stmt.kind {
             StmtKind::Call(call) => self.call(pname, pid, call, None, out),
@@ -706,10 +775,7 @@ impl<'s, B: Backend> Run<'s, B> {
     }
 
     fn killed(&mut self, pname: &str, f: Fault) -> CallResult {
-        if let Some(p) = self.procs.get_mut(pname) {
-            p.pid = None;
-            p.names.clear();
-        }
+        self.end(pname, format!("was killed by {}", f.signal.name()));
         CallResult {
             ret: None,
             errno: None,
@@ -852,7 +918,7 @@ impl<'s, B: Backend> Run<'s, B> {
                 Self::sys(r, |addr| addr as i64)
             }
             "shmdt" => Self::sys(k.shmdt(pid, int(0) as u64), |v| v as i64),
-            "shmctl" => return self.shmctl(pname, pid, call),
+            "shmctl" => self.shmctl(pname, pid, call),
             "memcpy" => {
                 let dst = int(0) as u64;
                 let n = int(2) as u64;
@@ -930,6 +996,7 @@ impl<'s, B: Backend> Run<'s, B> {
                             pid: Some(child),
                             was: child,
                             names,
+                            ended: None,
                         },
                     );
                     self.order.push(child_name);
@@ -939,10 +1006,7 @@ impl<'s, B: Backend> Run<'s, B> {
             }
             "exit" => {
                 let r = self.backend.exit(pid, int(0) as i32);
-                if let Some(st) = self.procs.get_mut(pname) {
-                    st.pid = None;
-                    st.names.clear();
-                }
+                self.end(pname, "called exit()".into());
                 return CallResult {
                     ret: r.ok().map(|_| int(0)),
                     ..CallResult::default()
@@ -965,12 +1029,50 @@ impl<'s, B: Backend> Run<'s, B> {
             }
             other => unreachable!("the checker admits only known calls, not {other}"),
         };
-        if let (Some(n), Some(v)) = (bind, bound) {
-            if r.errno.is_none() {
-                self.bind(pname, n, v);
-            }
+        if r.errno.is_none() {
+            self.forget_unmapped(pname, name, &ints, bound.as_ref());
+        }
+        if let Some(n) = bind {
+            self.bind(pname, n, c_value(name, &r, bound));
         }
         r
+    }
+
+    /// A name bound to a mapping that a call unmapped (`munmap`, `shmdt`,
+    /// `MAP_FIXED` or `SHM_REMAP` over it) no longer names a mapping: it is
+    /// then the pointer C's variable still holds, so `p[0]` goes where the
+    /// address goes, but `pte.p` and the other observables of the mapping
+    /// read `"none"`, even once a new mapping takes the same addresses.
+    fn forget_unmapped(&mut self, pname: &str, call: &str, ints: &[i64], new: Option<&Value>) {
+        let int = |i: usize| ints.get(i).copied().unwrap_or(0);
+        let Some(st) = self.procs.get_mut(pname) else {
+            return;
+        };
+        let range = |addr: u64, len: u64| (addr, addr.saturating_add(page_up(len.max(1))));
+        let (lo, hi) = match (call, new) {
+            ("munmap", _) => range(int(0) as u64, int(1) as u64),
+            ("mmap", _) if int(3) as u32 & MAP_FIXED != 0 => range(int(0) as u64, int(1) as u64),
+            ("shmat", Some(Value::Mapping { addr, len })) if int(2) as i32 & SHM_REMAP != 0 => {
+                range(*addr, *len)
+            }
+            // shmdt(addr) detaches the segment attached at addr.
+            ("shmdt", _) => match st.names.values().find_map(|v| match v {
+                Value::Mapping { addr, len } if *addr == int(0) as u64 => Some(*len),
+                _ => None,
+            }) {
+                Some(len) => range(int(0) as u64, len),
+                None => return,
+            },
+            _ => return,
+        };
+        for v in st.names.values_mut() {
+            if let Value::Mapping { addr, len } = *v {
+                let (a, b) = range(addr, len);
+                if lo <= a && b <= hi {
+                    *v = Value::Ptr(addr);
+                }
+            }
+        }
     }
 
     fn shmctl(&mut self, pname: &str, pid: Pid, call: &Call) -> CallResult {
@@ -1338,6 +1440,8 @@ impl<'s, B: Backend> Run<'s, B> {
         let pname = step.proc.as_ref().map(|p| p.value.as_str());
         let observable = x.observable.to_string();
         let (seen, ok) = self.seen(pname, &x.observable, &x.value, r, out);
+        let not_here = unobservable(&seen);
+        let ok = ok || not_here.is_some();
         let mut expected = show_expect(&x.value);
         if let (Observable::Meminfo(_), ExpectValue::Bytes(b)) = (&x.observable, &x.value) {
             expected = signed_kb(b / 1024);
@@ -1347,6 +1451,7 @@ impl<'s, B: Backend> Run<'s, B> {
             expected,
             seen,
             ok,
+            not_here,
         }
     }
 
@@ -1438,6 +1543,30 @@ impl<'s, B: Backend> Run<'s, B> {
             return FileRef::Segment(key as i32);
         }
         FileRef::Path(path.to_string())
+    }
+}
+
+const MAP_FIXED: u32 = 0x10;
+
+fn page_up(x: u64) -> u64 {
+    x.saturating_add(4095) & !4095
+}
+
+/// What `name = call(...)` leaves in `name`, as C would: the call's return
+/// value (`bound` says what kind of value it is), `-1` when it failed, or
+/// `MAP_FAILED` (`(void *) -1`) for a failed `mmap` or `shmat`.
+fn c_value(call: &str, r: &CallResult, bound: Option<Value>) -> Value {
+    use crate::scenario::calls::Returns;
+    let ret = r.ret.unwrap_or(-1);
+    if r.errno.is_none() {
+        return bound.unwrap_or(Value::Int(ret));
+    }
+    match crate::scenario::calls::call(call).map(|c| c.returns) {
+        Some(Returns::Mapping | Returns::Pointer) => Value::Ptr(ret as u64),
+        Some(Returns::Fd) => Value::Fd(ret as i32),
+        Some(Returns::ShmId) => Value::ShmId(ret as i32),
+        Some(Returns::Key) => Value::Key(ret as i32),
+        _ => Value::Int(ret),
     }
 }
 

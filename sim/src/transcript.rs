@@ -161,6 +161,9 @@ pub fn step_text(o: &StepOutcome, st: Style) -> String {
             let _ = writeln!(out, "      {mark} {}) {c}", i + 1);
         }
     }
+    if let Some(why) = &o.not_run {
+        let _ = writeln!(out, "    {} {why}", st.red("not run:"));
+    }
     let result = match (&o.result.signal, &o.result.errno, o.result.ret) {
         (Some(sig), _, _) => st.red(&format!("killed by {}", sig.name())),
         (None, Some(e), ret) => st.yellow(&format!(
@@ -240,7 +243,15 @@ pub fn step_text(o: &StepOutcome, st: Style) -> String {
         );
     }
     for c in &o.checks {
-        if c.ok {
+        if let Some(why) = &c.not_here {
+            let _ = writeln!(
+                out,
+                "    {} {} = {} ({why})",
+                st.yellow("expect not checked:"),
+                c.observable,
+                show(&c.expected)
+            );
+        } else if c.ok {
             // Say what the observable read where it tells more (a slot's decoding).
             let more = match c.seen.strip_prefix(c.expected.as_str()) {
                 Some(rest) if rest.starts_with(' ') => rest.to_string(),

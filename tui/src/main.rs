@@ -32,7 +32,7 @@ Examples:
 
 Exit codes:
   0  success (check: every expectation holds)
-  1  check: an expectation failed; compare: an observable differs;
+  1  check, run, real: an expectation failed; compare: an observable differs;
      new: the file exists; real/compare: the run was refused
   2  a file is not a valid scenario (or cannot be read)";
 
@@ -399,26 +399,57 @@ fn run(file: &str, json: bool, st: Style) -> ExitCode {
     };
     let mut r = Run::new(&s);
     if json {
+        let mut tally = Tally::default();
         while let Some(o) = r.step() {
             let rec = transcript::JsonStep::new(&o, r.kernel());
             out(&(serde_json::to_string(&rec).expect("the records serialize") + "\n"));
+            tally.add(&o);
         }
-        return ExitCode::SUCCESS;
+        return tally.code();
     }
     out(&transcript::header(&s, st));
-    let mut failed = 0;
-    let mut total = 0;
+    let mut tally = Tally::default();
     while let Some(o) = r.step() {
         out("\n");
         out(&transcript::step_text(&o, st));
-        total += o.checks.len();
-        failed += o.checks.iter().filter(|c| !c.ok).count();
+        tally.add(&o);
     }
-    out(&format!(
-        "\n{} of {total} expectations hold\n",
-        total - failed
-    ));
-    ExitCode::SUCCESS
+    out(&format!("\n{}\n", tally.line("")));
+    tally.code()
+}
+
+/// Expectations counted over a run: held, failed, and not checkable here.
+#[derive(Default)]
+struct Tally {
+    total: usize,
+    held: usize,
+    failed: usize,
+}
+
+impl Tally {
+    fn add(&mut self, o: &sim::runner::StepOutcome) {
+        self.total += o.checks.len();
+        self.held += o.checks.iter().filter(|c| c.held()).count();
+        self.failed += o.checks.iter().filter(|c| !c.ok).count();
+    }
+
+    /// `12 of 14 expectations hold[ on this kernel], 1 failed, 1 cannot be checked here`.
+    fn line(&self, where_: &str) -> String {
+        let unchecked = self.total - self.held - self.failed;
+        let mut l = format!("{} of {} expectations hold{where_}", self.held, self.total);
+        if self.failed > 0 {
+            l += &format!(", {} failed", self.failed);
+        }
+        if unchecked > 0 {
+            l += &format!(", {unchecked} cannot be checked here");
+        }
+        l
+    }
+
+    /// 1 when an expectation failed, as `check` exits.
+    fn code(&self) -> ExitCode {
+        ExitCode::from(u8::from(self.failed > 0))
+    }
 }
 
 fn check(files: &[String], _st: Style) -> ExitCode {
@@ -629,29 +660,28 @@ fn real(file: &str, json: bool, cap: &str, st: Style) -> ExitCode {
     let mut r = Run::with_backend(&s, backend);
     if !json {
         out(&transcript::header(&s, st));
-        out("(played on the host kernel: no kernel functions are shown; cache and slot are sim only)\n");
+        out("(played on the host kernel: no kernel functions are shown, and the scenario's \
+             narration, which tells what the model does, is left out; cache and slot are sim only)\n");
     }
-    let (mut total, mut failed) = (0, 0);
-    while let Some(o) = r.step() {
+    let mut tally = Tally::default();
+    while let Some(mut o) = r.step() {
+        // The narration says what the model does: not the host's words.
+        o.say = None;
         if json {
             out(&(serde_json::to_string(&o).expect("outcomes serialize") + "\n"));
         } else {
             out("\n");
             out(&transcript::step_text(&o, st));
         }
-        total += o.checks.len();
-        failed += o.checks.iter().filter(|c| !c.ok).count();
+        tally.add(&o);
     }
     if !json {
         for n in r.backend.notes() {
             out(&format!("note: {n}\n"));
         }
-        out(&format!(
-            "\n{} of {total} expectations hold on this kernel\n",
-            total - failed
-        ));
+        out(&format!("\n{}\n", tally.line(" on this kernel")));
     }
-    ExitCode::SUCCESS
+    tally.code()
 }
 
 #[cfg(target_os = "linux")]

@@ -251,6 +251,17 @@ pub(crate) fn df_used_kb(path: &Path) -> std::io::Result<u64> {
     Ok((st.f_blocks - st.f_bfree) as u64 * st.f_frsize as u64 / 1024)
 }
 
+/// The size in kB of the file system holding `path`.
+pub(crate) fn df_size_kb(path: &Path) -> std::io::Result<u64> {
+    let c = cpath(path).ok_or(std::io::ErrorKind::InvalidInput)?;
+    // SAFETY: statvfs into a local struct.
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    if unsafe { libc::statvfs(c.as_ptr(), &mut st) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(st.f_blocks as u64 * st.f_frsize as u64 / 1024)
+}
+
 /// Is this a tmpfs (`TMPFS_MAGIC`)?
 pub(crate) fn is_tmpfs(path: &Path) -> bool {
     let Some(c) = cpath(path) else { return false };

@@ -1586,6 +1586,16 @@ impl Backend for RealBackend {
         }
     }
 
+    fn df_size_kb(&mut self, path: &str) -> Reading {
+        let Ok(hp) = self.host_path(path) else {
+            return Reading::NotObservable(format!("no file system at {path}"));
+        };
+        match host::df_size_kb(&hp) {
+            Ok(kb) => Reading::Value(kb.to_string()),
+            Err(e) => Reading::NotObservable(format!("statvfs {path}: {e}")),
+        }
+    }
+
     fn data(&mut self, file: &FileRef) -> Reading {
         let fd = match file {
             FileRef::Path(p) => {

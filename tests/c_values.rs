@@ -1,0 +1,261 @@
+//! Names hold C's values (issue #10, part 1): what `name = call(...)` leaves
+//! in `name` is what the C variable would hold, later steps use that value,
+//! a name bound to a mapping that was unmapped no longer names it, and a
+//! process that has ended makes no more calls.
+
+use sim::runner::{Run, StepOutcome};
+
+/// Plays `steps` (TOML `[[step]]` tables) by processes `procs`.
+fn play(procs: &[&str], steps: &str) -> Vec<StepOutcome> {
+    let list: Vec<String> = procs.iter().map(|p| format!("{p:?}")).collect();
+    let src = format!(
+        "title = \"c values\"\nprocs = [{}]\n[machine]\nram = \"64 MiB\"\nswap = \"0\"\n{steps}",
+        list.join(", ")
+    );
+    let s = sim::scenario::load_str("c-values.toml", &src).unwrap_or_else(|d| {
+        panic!(
+            "does not load:\n{}",
+            sim::scenario::render_diagnostics(&d, &src, false)
+        )
+    });
+    Run::new(&s).run_all()
+}
+
+fn step(proc_: &str, do_: &str) -> String {
+    format!("[[step]]\nproc = {proc_:?}\ndo = {do_:?}\n")
+}
+
+fn steps(proc_: &str, list: &[&str]) -> String {
+    list.iter().map(|d| step(proc_, d)).collect()
+}
+
+/// The `out` of the step whose statement is `do_`.
+fn out_of<'a>(o: &'a [StepOutcome], do_: &str) -> &'a str {
+    &o.iter().find(|s| s.do_ == do_).expect("the step").out
+}
+
+#[test]
+fn write_lseek_and_read_results_are_the_integers_they_return() {
+    let o = play(
+        &["a"],
+        &steps(
+            "a",
+            &[
+                r#"fd = open("/tmp/f", O_CREAT | O_RDWR, 0600)"#,
+                r#"n = write(fd, "abcdef")"#,
+                r#"printf("%d", n)"#,
+                "off = lseek(fd, 2, SEEK_SET)",
+                r#"printf("%d", off)"#,
+                "m = read(fd, 10)",
+                r#"printf("%d", m)"#,
+                "r = close(fd)",
+                r#"printf("%d", r)"#,
+            ],
+        ),
+    );
+    assert_eq!(out_of(&o, r#"printf("%d", n)"#), "6");
+    assert_eq!(out_of(&o, r#"printf("%d", off)"#), "2");
+    assert_eq!(out_of(&o, r#"printf("%d", m)"#), "4");
+    assert_eq!(out_of(&o, r#"printf("%d", r)"#), "0");
+}
+
+#[test]
+fn shmctl_shm_stat_binds_the_id_it_returns() {
+    let o = play(
+        &["a"],
+        &steps(
+            "a",
+            &[
+                "first = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600)",
+                "id = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600)",
+                "r = shmctl(1, SHM_STAT, &ds)",
+                r#"printf("%d %d", r, id)"#,
+            ],
+        ),
+    );
+    let stat = &o[2];
+    assert_eq!(stat.result.errno, None, "{stat:?}");
+    let printed = out_of(&o, r#"printf("%d %d", r, id)"#);
+    let (r, id) = printed.split_once(' ').expect("two numbers");
+    assert_eq!(r, id, "SHM_STAT returns the segment's id");
+    assert_ne!(r, "0");
+}
+
+#[test]
+fn a_failed_open_binds_minus_one_and_a_read_of_it_is_ebadf() {
+    let o = play(
+        &["a"],
+        &steps(
+            "a",
+            &[
+                r#"fd = open("/missing", O_RDONLY)"#,
+                r#"printf("%d", fd)"#,
+                "read(fd, 10)",
+            ],
+        ),
+    );
+    assert_eq!(o[0].result.errno.map(|e| e.name()), Some("ENOENT"));
+    assert_eq!(out_of(&o, r#"printf("%d", fd)"#), "-1");
+    let read = &o[2];
+    assert_eq!(
+        (read.result.ret, read.result.errno.map(|e| e.name())),
+        (Some(-1), Some("EBADF")),
+        "read(-1, ...) fails with EBADF, not a read of fd 0"
+    );
+}
+
+#[test]
+fn a_failed_mmap_is_map_failed_and_a_failed_shmat_is_void_star_minus_one() {
+    let o = play(
+        &["a"],
+        &steps(
+            "a",
+            &[
+                "p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, 42, 0)",
+                r#"printf("%p", p)"#,
+                "q = shmat(12345, NULL, 0)",
+                r#"printf("%p", q)"#,
+            ],
+        ),
+    );
+    assert_eq!(o[0].result.errno.map(|e| e.name()), Some("EBADF"));
+    assert_eq!(out_of(&o, r#"printf("%p", p)"#), "0xffffffffffffffff");
+    assert!(o[2].result.errno.is_some(), "{:?}", o[2]);
+    assert_eq!(out_of(&o, r#"printf("%p", q)"#), "0xffffffffffffffff");
+    // No observable of a mapping that was never made.
+    assert!(!o[3].observables.keys().any(|k| k.starts_with("pte.")));
+}
+
+#[test]
+fn a_name_of_an_unmapped_mapping_reads_none_even_when_a_new_mapping_takes_its_place() {
+    let o = play(
+        &["a"],
+        &steps(
+            "a",
+            &[
+                "p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0)",
+                "p[0] = 'x'",
+                "munmap(p, 4096)",
+                "q = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0)",
+                "q[0] = 'y'",
+            ],
+        ),
+    );
+    let last = o.last().expect("steps");
+    assert_eq!(
+        o[3].result.ret, o[0].result.ret,
+        "the new mapping takes the old addresses"
+    );
+    assert_eq!(last.observables["pte.q@a"], "P");
+    assert_eq!(
+        last.observables.get("pte.p@a"),
+        None,
+        "pte.p names the unmapped mapping, not q's pages: {:?}",
+        last.observables
+    );
+    let unmapped = &o[2];
+    assert!(
+        unmapped
+            .changes
+            .iter()
+            .any(|c| c.name == "pte.p@a" && c.after == "none"),
+        "{:?}",
+        unmapped.changes
+    );
+}
+
+#[test]
+fn the_pointer_still_holds_its_address_after_munmap_as_in_c() {
+    // p[0] after a new mapping took p's addresses writes q's page, as in C.
+    let o = play(
+        &["a"],
+        &steps(
+            "a",
+            &[
+                "p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0)",
+                "munmap(p, 4096)",
+                "q = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0)",
+                "p[0] = 'z'",
+                "c = q[0]",
+                r#"printf("%c", c)"#,
+            ],
+        ),
+    );
+    assert_eq!(o[3].result.signal, None);
+    assert_eq!(o.last().expect("steps").out, "z");
+}
+
+#[test]
+fn a_partial_munmap_keeps_the_name_of_what_is_left() {
+    let o = play(
+        &["a"],
+        &steps(
+            "a",
+            &[
+                "p = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0)",
+                "memset(p, 'x', 8192)",
+                "munmap(p + 4096, 4096)",
+            ],
+        ),
+    );
+    assert_eq!(o.last().expect("steps").observables["pte.p@a"], "P-");
+}
+
+#[test]
+fn shmdt_ends_the_name_of_the_attachment() {
+    let o = play(
+        &["a"],
+        &steps(
+            "a",
+            &[
+                "id = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600)",
+                "p = shmat(id, NULL, 0)",
+                "p[0] = 'x'",
+                "shmdt(p)",
+            ],
+        ),
+    );
+    assert_eq!(o[2].observables["pte.p@a"], "P");
+    assert_eq!(o[3].observables.get("pte.p@a"), None);
+}
+
+#[test]
+fn a_step_of_a_process_a_fault_ended_does_not_run() {
+    let mut s = steps(
+        "a",
+        &[
+            "p = mmap(NULL, 4096, PROT_READ, MAP_SHARED | MAP_ANONYMOUS, -1, 0)",
+            "p[0] = 'x'",
+        ],
+    );
+    s.push_str(&step("a", r#"fd = open("/tmp/f", O_CREAT | O_RDWR, 0600)"#));
+    let o = play(&["a"], &s);
+    assert_eq!(o[1].result.signal.map(|s| s.name()), Some("SIGSEGV"));
+    let after = &o[2];
+    assert_eq!(
+        (after.result.ret, after.result.errno),
+        (None, None),
+        "no call is made, so there is no result and no errno (not ESRCH)"
+    );
+    assert_eq!(
+        after.not_run.as_deref(),
+        Some("`a` was killed by SIGSEGV at step 2: a process that has ended runs no more code")
+    );
+    let text = sim::transcript::step_text(after, sim::transcript::Style::new(false));
+    assert!(
+        text.contains("not run: `a` was killed by SIGSEGV at step 2"),
+        "{text}"
+    );
+    assert!(!text.contains("ESRCH"), "{text}");
+}
+
+#[test]
+fn a_step_after_exit_is_a_checker_error_at_its_proc() {
+    let src = "title = \"t\"\nprocs = [\"a\"]\n[[step]]\nproc = \"a\"\ndo = \"exit(0)\"\n\
+               [[step]]\nproc = \"a\"\ndo = 'printf(\"%d\", 1)'\n";
+    let d = sim::scenario::load_str("exited.toml", src).expect_err("a checker error");
+    let text = sim::scenario::render_diagnostics(&d, src, false);
+    assert!(text.contains("error: process `a` has exited"), "{text}");
+    assert!(text.contains("--> exited.toml:7:8"), "{text}");
+    assert!(text.contains("`a` called exit() at step 1"), "{text}");
+}
