@@ -311,7 +311,6 @@ impl Trace {
             depth: self.depth,
             repeat: 0,
         });
-        self.last_call.truncate(usize::from(self.depth) + 1);
         self.finished(start);
     }
 
