@@ -82,7 +82,7 @@ mod linux {
     use std::collections::BTreeMap;
     use std::io::{BufRead, BufReader, Write};
     use std::path::{Path, PathBuf};
-    use std::process::{Command, Stdio};
+    use std::process::{Command, ExitStatus, Stdio};
     use std::sync::Mutex;
     use std::time::{Duration, Instant};
 
@@ -473,6 +473,20 @@ mod linux {
         std::thread::sleep(Duration::from_secs(60));
     }
 
+    /// The child's exit status, or `None` (and the child killed) after `d`.
+    fn wait_at_most(child: &mut std::process::Child, d: Duration) -> Option<ExitStatus> {
+        let until = std::time::Instant::now() + d;
+        while std::time::Instant::now() < until {
+            if let Some(st) = child.try_wait().unwrap() {
+                return Some(st);
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        None
+    }
+
     #[test]
     fn sigterm_and_sighup_while_an_arm_runs_leave_nothing() {
         use std::os::unix::process::ExitStatusExt;
@@ -485,6 +499,8 @@ mod linux {
             let root =
                 std::env::temp_dir().join(format!("shmsim-arm-sig{sig}-{}", std::process::id()));
             std::fs::create_dir_all(&root).unwrap();
+            // The child's stderr, said if it does not end as it should.
+            let err = root.with_extension("stderr");
             let mut child = Command::new(std::env::current_exe().unwrap())
                 .args([
                     "--exact",
@@ -494,7 +510,7 @@ mod linux {
                 ])
                 .env(CHILD_ENV, &root)
                 .stdout(Stdio::piped())
-                .stderr(Stdio::null())
+                .stderr(std::fs::File::create(&err).unwrap())
                 .spawn()
                 .unwrap();
             let stdout = child.stdout.take().unwrap();
@@ -519,11 +535,16 @@ mod linux {
                 .status()
                 .unwrap();
             assert!(killed.success());
-            let st = child.wait().unwrap();
+            let st = wait_at_most(&mut child, Duration::from_secs(30));
+            let said = std::fs::read_to_string(&err).unwrap_or_default();
+            let _ = std::fs::remove_file(&err);
+            let Some(st) = st else {
+                panic!("SIG{sig} did not end the child in 30 s; it said:\n{said}");
+            };
             let left = std::fs::read_dir(&root).map(|d| d.count()).unwrap_or(0);
             let _ = std::fs::remove_dir_all(&root);
             // The run cleaned up, then the signal ended the process.
-            assert_eq!(st.signal(), Some(sig), "{st:?}");
+            assert_eq!(st.signal(), Some(sig), "{st:?}; the child said:\n{said}");
             assert_gone(&t);
             assert_eq!(left, 0, "the run root is empty");
         }

@@ -75,12 +75,8 @@ impl Guard {
             // SAFETY: as above.
             unsafe { libc::kill(p, libc::SIGKILL) };
         }
-        for &p in &live {
-            let mut st = 0;
-            // SAFETY: reaping our own children.
-            unsafe { libc::waitpid(p, &mut st, 0) };
-            self.reaped.insert(p);
-        }
+        reap_killed(&live);
+        self.reaped.extend(&live);
         // Children forked by a worker the driver never heard of are in the
         // group too: reap whatever of it is left.
         for &pgid in &self.pgids {
@@ -100,6 +96,27 @@ impl Guard {
         let _ = std::fs::remove_dir_all(&self.shm_dir);
         let _ = std::fs::remove_dir_all(&self.run_dir);
         self.done = true;
+    }
+}
+
+/// Reaps the workers just sent SIGKILL, waiting at most `REAP_WAIT` in all:
+/// one stuck in the kernel (an uninterruptible page-in) is left to init
+/// rather than keep a signalled program alive.
+fn reap_killed(live: &[i32]) {
+    const REAP_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+    let until = std::time::Instant::now() + REAP_WAIT;
+    let mut left: Vec<i32> = live.to_vec();
+    while !left.is_empty() {
+        left.retain(|&p| {
+            let mut st = 0;
+            // SAFETY: reaping our own children, without blocking.
+            let r = unsafe { libc::waitpid(p, &mut st, libc::WNOHANG) };
+            r == 0
+        });
+        if left.is_empty() || std::time::Instant::now() >= until {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
     }
 }
 
@@ -244,8 +261,15 @@ static PIPE_W: AtomicI32 = AtomicI32::new(-1);
 extern "C" fn on_signal(sig: libc::c_int) {
     let fd = PIPE_W.load(Ordering::Relaxed);
     let b = sig as u8;
-    // SAFETY: write(2) is async-signal-safe.
-    unsafe { libc::write(fd, (&b as *const u8).cast(), 1) };
+    // SAFETY: write(2), signal(2) and raise(3) are async-signal-safe.
+    unsafe {
+        if libc::write(fd, (&b as *const u8).cast(), 1) != 1 {
+            // No cleanup thread to hand the signal to: end as if we had
+            // never caught it, rather than survive it.
+            libc::signal(sig, libc::SIG_DFL);
+            libc::raise(sig);
+        }
+    }
 }
 
 const SIGNALS: [libc::c_int; 3] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP];
@@ -293,6 +317,13 @@ pub(crate) fn install_handlers() {
                         && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted
                     {
                         continue;
+                    }
+                    // The pipe is gone: the program's own dispositions back,
+                    // so that a signal is never swallowed by a dead thread.
+                    PIPE_W.store(-1, Ordering::Relaxed);
+                    for (sig, o) in &old {
+                        // SAFETY: restoring a disposition read above.
+                        unsafe { libc::sigaction(*sig, o, std::ptr::null_mut()) };
                     }
                     return;
                 }
