@@ -286,3 +286,44 @@ fn frames_are_deterministic() {
     };
     assert_eq!(draw(), draw());
 }
+
+/// On an 80x24 screen the step's details do not fit: the bottom border says
+/// what is below ("changed", "kernel"), and `J` brings each section's
+/// heading to the top, one key per section, `K` back.
+#[test]
+fn a_short_screen_names_what_is_below_and_j_jumps_to_it() {
+    let s = scenario("01");
+    let mut app = App::new(&s, &Options::default());
+    let draw = |app: &mut App| text(&render(app, 80, 24));
+    for k in script("l l l l l 3").unwrap() {
+        draw(&mut app);
+        app.key(k);
+    }
+    let first = draw(&mut app);
+    let detail_row = |screen: &str, row: usize| -> String {
+        let line = screen.lines().nth(row).unwrap_or("");
+        line.chars().skip(37).collect::<String>()
+    };
+    assert!(
+        first
+            .lines()
+            .nth(11)
+            .unwrap()
+            .contains("more: changed, expect, kernel · J"),
+        "{first}"
+    );
+    app.key(script("J").unwrap()[0]);
+    let at_changes = draw(&mut app);
+    assert!(
+        detail_row(&at_changes, 2).starts_with("changed:"),
+        "{at_changes}"
+    );
+    app.key(script("J").unwrap()[0]);
+    let at_checks = draw(&mut app);
+    assert!(
+        detail_row(&at_checks, 2).starts_with("✓ expect"),
+        "{at_checks}"
+    );
+    app.key(script("K").unwrap()[0]);
+    assert_eq!(draw(&mut app), at_changes, "K goes back a section");
+}

@@ -257,14 +257,14 @@ pub const BINDINGS: &[Binding] = &[
         "J",
         &[Char('J')],
         Action::DetailDown,
-        "scroll the step's details",
+        "step details: next section (changed, kernel, ...)",
     ),
     b(
         "step",
         "K",
         &[Char('K')],
         Action::DetailUp,
-        "scroll the step's details up",
+        "step details: previous section",
     ),
     b(
         "why",

@@ -328,8 +328,8 @@ impl<'s> App<'s> {
             Action::PageUp => self.scroll_by(-(self.page() as isize)),
             Action::NextMark => self.jump_mark(true),
             Action::PrevMark => self.jump_mark(false),
-            Action::DetailDown => self.detail_scroll += 1,
-            Action::DetailUp => self.detail_scroll = self.detail_scroll.saturating_sub(1),
+            Action::DetailDown => self.detail_scroll = self.detail_jump(true),
+            Action::DetailUp => self.detail_scroll = self.detail_jump(false),
             Action::WhyNext => self.select_why(true),
             Action::WhyPrev => self.select_why(false),
             Action::ToggleReal => self.toggle_real(),
@@ -532,6 +532,21 @@ impl<'s> App<'s> {
         let max = self.picture_len(self.view).saturating_sub(1);
         let s = self.scroll.entry(self.view).or_insert(0);
         *s = s.saturating_add_signed(d).min(max);
+    }
+
+    /// Where `J` (down) or `K` (up) takes the step's details: to the next
+    /// (previous) section's heading, or a page on where there is none, so
+    /// that "changed:" is one key away on a short screen.
+    fn detail_jump(&self, down: bool) -> usize {
+        let a = self.areas.borrow();
+        let (at, page) = (a.detail_skip, a.detail_height.saturating_sub(1).max(1));
+        if down {
+            let next = a.detail_sections.iter().copied().find(|&i| i > at);
+            next.unwrap_or(at + page)
+        } else {
+            let prev = a.detail_sections.iter().rev().copied().find(|&i| i < at);
+            prev.unwrap_or(at.saturating_sub(page))
+        }
     }
 
     fn page(&self) -> usize {

@@ -49,6 +49,11 @@ pub struct Areas {
     pub view_width: u16,
     /// The front view's height.
     pub view_height: u16,
+    /// The step's details as last drawn: the first line shown, how many
+    /// fit, and where each of their sections starts (for `J` and `K`).
+    pub detail_skip: usize,
+    pub detail_height: usize,
+    pub detail_sections: Vec<usize>,
 }
 
 /// Draws the whole screen.
@@ -246,9 +251,7 @@ fn details(f: &mut Frame, app: &App, area: Rect) {
         0 => "Before the first step".to_string(),
         n => format!("Step {n} of {}", app.tl.len()),
     };
-    let b = block(app, &title);
-    let inner = b.inner(area);
-    f.render_widget(b, area);
+    let inner = block(app, &title).inner(area);
     let lines = detail_lines(app, inner.width as usize);
     let h = inner.height as usize;
     let max = lines.len().saturating_sub(h);
@@ -265,8 +268,63 @@ fn details(f: &mut Frame, app: &App, area: Rect) {
         _ => app.detail_scroll,
     }
     .min(max);
+    {
+        let mut a = app.areas.borrow_mut();
+        a.detail_skip = skip;
+        a.detail_height = h;
+        a.detail_sections = (0..lines.len())
+            .filter(|&i| section_of(&lines[i]).is_some())
+            .collect();
+    }
+    let mut b = block(app, &title);
+    if let Some(more) = more_below(&lines, skip + h) {
+        b = b.title_bottom(Span::styled(more, st(app, Class::Key)).into_right_aligned_line());
+    }
+    if skip > 0 {
+        b = b.title(
+            Span::styled(format!(" ↑ {skip} "), st(app, Class::Key)).into_right_aligned_line(),
+        );
+    }
+    f.render_widget(b, area);
     let shown: Vec<Line> = lines.into_iter().skip(skip).collect();
     f.render_widget(Paragraph::new(shown), inner);
+}
+
+/// The headings of the details: what the bottom border names when they are
+/// out of sight, so that a short screen still says there is more to see.
+const SECTIONS: [(&str, &str); 5] = [
+    ("printed:", "printed"),
+    ("changed:", "changed"),
+    ("✓ expect", "expect"),
+    ("kernel:", "kernel"),
+    ("host kernel:", "host"),
+];
+
+/// The section a line of the details heads, if it heads one.
+fn section_of(l: &Line) -> Option<&'static str> {
+    let first = l.spans.first().map(|s| s.content.as_ref())?;
+    let first = first.replace("✗ expect", "✓ expect");
+    SECTIONS
+        .iter()
+        .find(|(head, _)| first.starts_with(head))
+        .map(|&(_, name)| name)
+}
+
+/// " ↓ 12 more: changed, kernel · J " when lines from `from` on are hidden.
+fn more_below(lines: &[Line], from: usize) -> Option<String> {
+    let hidden = lines.get(from..).filter(|l| !l.is_empty())?;
+    let mut names: Vec<&str> = Vec::new();
+    for n in hidden.iter().filter_map(section_of) {
+        if !names.contains(&n) {
+            names.push(n);
+        }
+    }
+    let what = if names.is_empty() {
+        String::new()
+    } else {
+        format!(": {}", names.join(", "))
+    };
+    Some(format!(" ↓ {} more{what} · J ", hidden.len()))
 }
 
 /// The step's details, top to bottom: what ran and what it returned, the
