@@ -46,7 +46,7 @@ impl<'a> Cx<'a> {
 }
 
 /// A TOML syntax error as a diagnostic.
-pub fn toml_error(file: &str, src: &str, e: &toml::de::Error) -> Diagnostic {
+pub fn toml_error(file: &str, src: &str, e: &toml_edit::TomlError) -> Diagnostic {
     let span = e
         .span()
         .map_or(Span::new(0, 0), |r| Span::new(r.start, r.end));

@@ -1,24 +1,14 @@
 //! A TOML document as a tree whose every key and value knows its byte span in
 //! the file, and the map from a decoded string value back to file offsets.
 //!
-//! The `toml` crate (through `toml_edit`) hands spans to `serde_spanned`'s
-//! protocol: a value asked for as the private `Spanned` struct arrives as a map
-//! of `start`, `end` and `value`. [`Node`] asks for that on every value and
-//! key, and falls back to an unspanned value where the parser has no span (the
-//! implicit tables of dotted keys), so nothing the parser accepts is refused
-//! here: all the schema checks happen later, on the tree, where every error
-//! can be collected and placed.
+//! The tree is read from `toml_edit`'s [`ImDocument`](toml_edit::ImDocument),
+//! whose keys, values and table headers expose their spans as public API
+//! (`span()`). A value without a span (the implicit tables of dotted keys)
+//! is kept unspanned, so nothing the parser accepts is refused here: all the
+//! schema checks happen later, on the tree, where every error can be
+//! collected and placed.
 
 use super::diag::Span;
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use std::fmt;
-
-const SPANNED_NAME: &str = "$__serde_spanned_private_Spanned";
-const START_FIELD: &str = "$__serde_spanned_private_start";
-const END_FIELD: &str = "$__serde_spanned_private_end";
-const VALUE_FIELD: &str = "$__serde_spanned_private_value";
-const SPANNED_FIELDS: &[&str] = &[START_FIELD, END_FIELD, VALUE_FIELD];
-const DATETIME_FIELD: &str = "$__toml_private_datetime";
 
 /// A TOML value with its span (`None` where the parser gave none).
 #[derive(Clone, Debug)]
@@ -61,163 +51,72 @@ impl Value {
     }
 }
 
-/// Parses a TOML document into a tree rooted at a table spanning the file.
-pub fn parse(src: &str) -> Result<Node, toml::de::Error> {
-    let inner: Inner = toml::from_str(src)?;
+/// Parses a TOML document into a tree rooted at a table spanning the file,
+/// reading the spans `toml_edit` exposes on its immutable document.
+pub fn parse(src: &str) -> Result<Node, toml_edit::TomlError> {
+    let doc = toml_edit::ImDocument::parse(src)?;
     Ok(Node {
         span: Some(Span::new(0, src.len())),
-        value: inner.0,
+        value: Value::Table(table_entries(doc.as_table())),
     })
 }
 
-/// The unspanned inside of a value: `deserialize_any`.
-struct Inner(Value);
+fn span(r: Option<std::ops::Range<usize>>) -> Option<Span> {
+    r.map(|r| Span::new(r.start, r.end.max(r.start)))
+}
 
-impl<'de> Deserialize<'de> for Inner {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(ValueVisitor { spanned_ok: false })
-            .map(|n| Inner(n.value))
+fn key_of(k: Option<&toml_edit::Key>, name: &str) -> Key {
+    Key {
+        span: k.and_then(|k| span(k.span())),
+        name: name.to_string(),
     }
 }
 
-impl<'de> Deserialize<'de> for Node {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_struct(
-            SPANNED_NAME,
-            SPANNED_FIELDS,
-            ValueVisitor { spanned_ok: true },
-        )
+fn table_entries(t: &toml_edit::Table) -> Vec<(Key, Node)> {
+    t.iter()
+        .map(|(name, item)| (key_of(t.key(name), name), item_node(item)))
+        .collect()
+}
+
+fn item_node(item: &toml_edit::Item) -> Node {
+    use toml_edit::Item;
+    let value = match item {
+        Item::None => Value::Table(Vec::new()),
+        Item::Value(v) => return value_node(v),
+        Item::Table(t) => Value::Table(table_entries(t)),
+        Item::ArrayOfTables(a) => Value::Array(
+            a.iter()
+                .map(|t| Node {
+                    span: span(t.span()),
+                    value: Value::Table(table_entries(t)),
+                })
+                .collect(),
+        ),
+    };
+    Node {
+        span: span(item.span()),
+        value,
     }
 }
 
-struct ValueVisitor {
-    spanned_ok: bool,
-}
-
-/// A key as it arrives in a map: the deserializer may offer it spanned.
-struct MapKey(Key);
-
-impl<'de> Deserialize<'de> for MapKey {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct KeyVisitor;
-        impl<'de> Visitor<'de> for KeyVisitor {
-            type Value = MapKey;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a key")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<MapKey, E> {
-                Ok(MapKey(Key {
-                    span: None,
-                    name: v.to_string(),
-                }))
-            }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<MapKey, E> {
-                Ok(MapKey(Key {
-                    span: None,
-                    name: v,
-                }))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<MapKey, A::Error> {
-                let mut start = None;
-                let mut end = None;
-                let mut name = None;
-                while let Some(k) = map.next_key::<String>()? {
-                    match k.as_str() {
-                        START_FIELD => start = Some(map.next_value::<usize>()?),
-                        END_FIELD => end = Some(map.next_value::<usize>()?),
-                        VALUE_FIELD => name = Some(map.next_value::<String>()?),
-                        _ => return Err(de::Error::custom("unexpected field in a spanned key")),
-                    }
-                }
-                let name = name.ok_or_else(|| de::Error::custom("spanned key without a value"))?;
-                let span = match (start, end) {
-                    (Some(s), Some(e)) => Some(Span::new(s, e)),
-                    _ => None,
-                };
-                Ok(MapKey(Key { span, name }))
-            }
-        }
-        d.deserialize_struct(SPANNED_NAME, SPANNED_FIELDS, KeyVisitor)
-    }
-}
-
-fn plain(value: Value) -> Node {
-    Node { span: None, value }
-}
-
-impl<'de> Visitor<'de> for ValueVisitor {
-    type Value = Node;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a TOML value")
-    }
-
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Node, E> {
-        let _ = v;
-        Ok(plain(Value::Boolean))
-    }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Node, E> {
-        Ok(plain(Value::Integer(v)))
-    }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Node, E> {
-        i64::try_from(v)
-            .map(|v| plain(Value::Integer(v)))
-            .map_err(|_| E::custom("integer out of range"))
-    }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Node, E> {
-        let _ = v;
-        Ok(plain(Value::Float))
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Node, E> {
-        Ok(plain(Value::String(v.to_string())))
-    }
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Node, E> {
-        Ok(plain(Value::String(v)))
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node, A::Error> {
-        let mut items = Vec::new();
-        while let Some(n) = seq.next_element::<Node>()? {
-            items.push(n);
-        }
-        Ok(plain(Value::Array(items)))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
-        let Some(MapKey(first)) = map.next_key::<MapKey>()? else {
-            return Ok(plain(Value::Table(Vec::new())));
-        };
-        if self.spanned_ok && first.name == START_FIELD {
-            // serde_spanned's protocol: start, end, value.
-            let start: usize = map.next_value()?;
-            let mut end = start;
-            let mut value = None;
-            while let Some(MapKey(k)) = map.next_key::<MapKey>()? {
-                match k.name.as_str() {
-                    END_FIELD => end = map.next_value()?,
-                    VALUE_FIELD => value = Some(map.next_value::<Inner>()?.0),
-                    _ => return Err(de::Error::custom("unexpected field in a spanned value")),
-                }
-            }
-            let value = value.ok_or_else(|| de::Error::custom("spanned value without a value"))?;
-            return Ok(Node {
-                span: Some(Span::new(start, end.max(start))),
-                value,
-            });
-        }
-        if first.name == DATETIME_FIELD {
-            map.next_value::<de::IgnoredAny>()?;
-            while map.next_key::<MapKey>()?.is_some() {
-                map.next_value::<de::IgnoredAny>()?;
-            }
-            return Ok(plain(Value::Datetime));
-        }
-        let mut entries = Vec::new();
-        let v: Node = map.next_value()?;
-        entries.push((first, v));
-        while let Some(MapKey(k)) = map.next_key::<MapKey>()? {
-            let v: Node = map.next_value()?;
-            entries.push((k, v));
-        }
-        Ok(plain(Value::Table(entries)))
+fn value_node(v: &toml_edit::Value) -> Node {
+    use toml_edit::Value as V;
+    let value = match v {
+        V::String(s) => Value::String(s.value().clone()),
+        V::Integer(i) => Value::Integer(*i.value()),
+        V::Float(_) => Value::Float,
+        V::Boolean(_) => Value::Boolean,
+        V::Datetime(_) => Value::Datetime,
+        V::Array(a) => Value::Array(a.iter().map(value_node).collect()),
+        V::InlineTable(t) => Value::Table(
+            t.iter()
+                .map(|(name, v)| (key_of(t.key(name), name), value_node(v)))
+                .collect(),
+        ),
+    };
+    Node {
+        span: span(v.span()),
+        value,
     }
 }
 
