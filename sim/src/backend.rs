@@ -12,6 +12,7 @@ use crate::errno::{Fault, SysResult};
 use crate::fs::proc::SmapsView;
 use crate::ipc::shm::ShmctlResult;
 use crate::kernel::{Kernel, Pid};
+use crate::syscalls::{Args, Sys};
 use crate::trace::{Touches, TraceEvent};
 
 /// Per-page observables (`pte`, `core`, `data`, `cache`) show at most this
@@ -118,10 +119,11 @@ pub trait Backend {
         None
     }
 
+    /// A call the call table dispatches ([`crate::syscalls`]): `sys` with
+    /// its evaluated arguments; its C return value.
+    fn syscall(&mut self, pid: Pid, sys: Sys, args: &Args) -> SysResult<i64>;
     /// `open(2)`.
     fn open(&mut self, pid: Pid, path: &str, flags: u32, mode: u32) -> SysResult<i32>;
-    /// `close(2)`.
-    fn close(&mut self, pid: Pid, fd: i32) -> SysResult<i32>;
     /// `ftruncate(2)`.
     fn ftruncate(&mut self, pid: Pid, fd: i32, length: i64) -> SysResult<i32>;
     /// `read(2)`.
@@ -132,12 +134,6 @@ pub trait Backend {
     fn write(&mut self, pid: Pid, fd: i32, data: &[u8]) -> SysResult<u64>;
     /// `pwrite(2)`.
     fn pwrite(&mut self, pid: Pid, fd: i32, data: &[u8], off: i64) -> SysResult<u64>;
-    /// `lseek(2)`.
-    fn lseek(&mut self, pid: Pid, fd: i32, off: i64, whence: i32) -> SysResult<i64>;
-    /// `unlink(2)`.
-    fn unlink(&mut self, pid: Pid, path: &str) -> SysResult<i32>;
-    /// `fsync(2)`.
-    fn fsync(&mut self, pid: Pid, fd: i32) -> SysResult<i32>;
     /// `mkstemp(3)`: the descriptor and the file's name (as the scenario would write it).
     fn mkstemp(&mut self, pid: Pid, template: &str) -> SysResult<(i32, String)>;
     /// `shm_open(3)`.
@@ -157,12 +153,6 @@ pub trait Backend {
     ) -> SysResult<u64>;
     /// `munmap(2)`.
     fn munmap(&mut self, pid: Pid, addr: u64, len: u64) -> SysResult<i32>;
-    /// `msync(2)`.
-    fn msync(&mut self, pid: Pid, addr: u64, len: u64, flags: u32) -> SysResult<i32>;
-    /// `madvise(2)`.
-    fn madvise(&mut self, pid: Pid, addr: u64, len: u64, advice: i32) -> SysResult<i32>;
-    /// `mprotect(2)`.
-    fn mprotect(&mut self, pid: Pid, addr: u64, len: u64, prot: u32) -> SysResult<i32>;
     /// `ftok(3)`.
     fn ftok(&mut self, pid: Pid, path: &str, id: i32) -> SysResult<i32>;
     /// `shmget(2)`.
@@ -268,11 +258,12 @@ impl Backend for Kernel {
         self.dmesg_read = self.dmesg.len();
         self.dmesg[start..].to_vec()
     }
+    fn syscall(&mut self, pid: Pid, sys: Sys, args: &Args) -> SysResult<i64> {
+        sys.on_kernel(self, pid, args)
+            .expect("the runner dispatches only table calls here")
+    }
     fn open(&mut self, pid: Pid, path: &str, flags: u32, mode: u32) -> SysResult<i32> {
         Kernel::open(self, pid, path, flags, mode)
-    }
-    fn close(&mut self, pid: Pid, fd: i32) -> SysResult<i32> {
-        Kernel::close(self, pid, fd)
     }
     fn ftruncate(&mut self, pid: Pid, fd: i32, length: i64) -> SysResult<i32> {
         Kernel::ftruncate(self, pid, fd, length)
@@ -288,15 +279,6 @@ impl Backend for Kernel {
     }
     fn pwrite(&mut self, pid: Pid, fd: i32, data: &[u8], off: i64) -> SysResult<u64> {
         Kernel::pwrite(self, pid, fd, data, off)
-    }
-    fn lseek(&mut self, pid: Pid, fd: i32, off: i64, whence: i32) -> SysResult<i64> {
-        Kernel::lseek(self, pid, fd, off, whence)
-    }
-    fn unlink(&mut self, pid: Pid, path: &str) -> SysResult<i32> {
-        Kernel::unlink(self, pid, path)
-    }
-    fn fsync(&mut self, pid: Pid, fd: i32) -> SysResult<i32> {
-        Kernel::fsync(self, pid, fd)
     }
     fn mkstemp(&mut self, pid: Pid, template: &str) -> SysResult<(i32, String)> {
         crate::glibc::mkstemp(self, pid, template)
@@ -321,15 +303,6 @@ impl Backend for Kernel {
     }
     fn munmap(&mut self, pid: Pid, addr: u64, len: u64) -> SysResult<i32> {
         Kernel::munmap(self, pid, addr, len)
-    }
-    fn msync(&mut self, pid: Pid, addr: u64, len: u64, flags: u32) -> SysResult<i32> {
-        Kernel::msync(self, pid, addr, len, flags)
-    }
-    fn madvise(&mut self, pid: Pid, addr: u64, len: u64, advice: i32) -> SysResult<i32> {
-        Kernel::madvise(self, pid, addr, len, advice)
-    }
-    fn mprotect(&mut self, pid: Pid, addr: u64, len: u64, prot: u32) -> SysResult<i32> {
-        Kernel::mprotect(self, pid, addr, len, prot)
     }
     fn ftok(&mut self, pid: Pid, path: &str, id: i32) -> SysResult<i32> {
         crate::glibc::ftok(self, pid, path, id)

@@ -53,6 +53,7 @@ pub mod process;
 pub mod real;
 pub mod runner;
 pub mod scenario;
+pub mod syscalls;
 pub mod trace;
 pub mod transcript;
 pub mod view;

@@ -22,10 +22,12 @@ use crate::ipc::util::{IPC_INFO, IPC_SET, IPC_STAT};
 use crate::kernel::{Config, Kernel, Pid};
 use crate::mm::swapops::{Encoding, Era};
 use crate::scenario::ast::{Call, Expr, ExprKind, StmtKind};
+use crate::scenario::calls::ArgKind;
 use crate::scenario::{
     consts, ExpectValue, Expectation, IndexKind, MeminfoField, Observable, Scenario, ShmField,
     SmapsField, Step,
 };
+use crate::syscalls::{Args, Sys};
 use crate::trace::{Counter, TouchKey, TouchRecord, Touches, TraceEvent};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -682,6 +684,19 @@ impl<'s, B: Backend> Run<'s, B> {
         }
     }
 
+    /// The arguments of a call of the call table: every one's integer, and
+    /// the bytes of its paths and data.
+    fn args_of(&self, proc_: Option<&str>, sys: Sys, a: &[Expr], ints: Vec<i64>) -> Args {
+        let strs = a
+            .iter()
+            .zip(sys.sig().params)
+            .map(|(e, prm)| {
+                matches!(prm.kind, ArgKind::Path | ArgKind::Data).then(|| self.bytes_of(proc_, e))
+            })
+            .collect();
+        Args { ints, strs }
+    }
+
     fn bytes_of(&self, proc_: Option<&str>, e: &Expr) -> Vec<u8> {
         match self.eval(proc_, e) {
             Value::Str(b) => b,
@@ -813,7 +828,14 @@ impl<'s, B: Backend> Run<'s, B> {
         let k = &mut self.backend;
         let name = call.name.name.as_str();
         let mut bound: Option<Value> = None;
+        let sys = Sys::named(name).filter(|s| s.is_generic());
         let r = match name {
+            // A call of the call table: its arguments, evaluated, are all it needs.
+            _ if sys.is_some() => {
+                let sys = sys.expect("matched");
+                let args = self.args_of(p, sys, a, ints.clone());
+                Self::sys(self.backend.syscall(pid, sys, &args), |v| v)
+            }
             "open" => {
                 let path = self.text_of(p, &a[0]);
                 let (flags, mode) = (int(1) as u32, int(2) as u32);
@@ -821,7 +843,6 @@ impl<'s, B: Backend> Run<'s, B> {
                 bound = r.ok().map(Value::Fd);
                 Self::sys(r, |fd| fd as i64)
             }
-            "close" => Self::sys(k.close(pid, int(0) as i32), |v| v as i64),
             "ftruncate" => Self::sys(k.ftruncate(pid, int(0) as i32, int(1)), |v| v as i64),
             "read" | "pread" => {
                 let r = if name == "read" {
@@ -845,12 +866,6 @@ impl<'s, B: Backend> Run<'s, B> {
                 };
                 Self::sys(r, |n| n as i64)
             }
-            "lseek" => Self::sys(k.lseek(pid, int(0) as i32, int(1), int(2) as i32), |v| v),
-            "unlink" => {
-                let path = self.text_of(p, &a[0]);
-                Self::sys(self.backend.unlink(pid, &path), |v| v as i64)
-            }
-            "fsync" => Self::sys(k.fsync(pid, int(0) as i32), |v| v as i64),
             "mkstemp" => {
                 let template = self.text_of(p, &a[0]);
                 let r = self.backend.mkstemp(pid, &template);
@@ -887,18 +902,6 @@ impl<'s, B: Backend> Run<'s, B> {
                 Self::sys(r, |addr| addr as i64)
             }
             "munmap" => Self::sys(k.munmap(pid, int(0) as u64, int(1) as u64), |v| v as i64),
-            "msync" => Self::sys(
-                k.msync(pid, int(0) as u64, int(1) as u64, int(2) as u32),
-                |v| v as i64,
-            ),
-            "madvise" => Self::sys(
-                k.madvise(pid, int(0) as u64, int(1) as u64, int(2) as i32),
-                |v| v as i64,
-            ),
-            "mprotect" => Self::sys(
-                k.mprotect(pid, int(0) as u64, int(1) as u64, int(2) as u32),
-                |v| v as i64,
-            ),
             "ftok" => {
                 let path = self.text_of(p, &a[0]);
                 let r = self.backend.ftok(pid, &path, int(1) as i32);

@@ -84,6 +84,8 @@ use crate::errno::{Errno, Fault, SigCode, Signal, SysResult};
 use crate::fs::proc::SmapsView;
 use crate::ipc::shm::{ShmInfo, ShmctlResult, ShmidDs};
 use crate::kernel::{Config, ExitStatus, Kernel, Pid};
+use crate::scenario::calls::ArgKind;
+use crate::syscalls::{Args, Sys};
 use crate::trace::TraceEvent;
 use guard::Guard;
 use proto::{Rep, Req};
@@ -932,15 +934,38 @@ impl Backend for RealBackend {
         Vec::new()
     }
 
+    /// A call of the call table: the model first (its answer is the
+    /// compare's other side), then the worker's libc call, with the
+    /// scenario's paths made the run folder's and the worker's own memory
+    /// kept out of reach.
+    fn syscall(&mut self, pid: Pid, sys: Sys, args: &Args) -> SysResult<i64> {
+        let _ = sys.on_kernel(&mut self.model, mp(&self.workers, pid), args);
+        if let Some((at, len)) = sys.guard() {
+            let (addr, len) = (args.u64(at), args.u64(len));
+            if len > 0 && self.foreign(pid, addr, len).is_some() {
+                self.note(format!(
+                    "{}({addr:#x}, {len}) refused: the worker's own memory",
+                    sys.name()
+                ));
+                return Err(Errno::EPERM);
+            }
+        }
+        let mut args = args.clone();
+        for (i, prm) in sys.sig().params.iter().enumerate() {
+            if prm.kind == ArgKind::Path {
+                let path = args.text(i);
+                if let Some(s) = args.strs.get_mut(i) {
+                    *s = Some(self.host_bytes(&path)?);
+                }
+            }
+        }
+        self.sys(pid, Req::Sys { sys, args })
+    }
+
     fn open(&mut self, pid: Pid, path: &str, flags: u32, mode: u32) -> SysResult<i32> {
         let existed = self.model_has(path);
         let _ = Backend::open(&mut self.model, mp(&self.workers, pid), path, flags, mode);
         self.real_open(pid, path, flags, mode, existed)
-    }
-
-    fn close(&mut self, pid: Pid, fd: i32) -> SysResult<i32> {
-        let _ = Backend::close(&mut self.model, mp(&self.workers, pid), fd);
-        self.sys(pid, Req::Close { fd }).map(|v| v as i32)
     }
 
     fn ftruncate(&mut self, pid: Pid, fd: i32, length: i64) -> SysResult<i32> {
@@ -999,22 +1024,6 @@ impl Backend for RealBackend {
             },
         )
         .map(|v| v as u64)
-    }
-
-    fn lseek(&mut self, pid: Pid, fd: i32, off: i64, whence: i32) -> SysResult<i64> {
-        let _ = Backend::lseek(&mut self.model, mp(&self.workers, pid), fd, off, whence);
-        self.sys(pid, Req::Lseek { fd, off, whence })
-    }
-
-    fn unlink(&mut self, pid: Pid, path: &str) -> SysResult<i32> {
-        let _ = Backend::unlink(&mut self.model, mp(&self.workers, pid), path);
-        let hp = self.host_bytes(path)?;
-        self.sys(pid, Req::Unlink { path: hp }).map(|v| v as i32)
-    }
-
-    fn fsync(&mut self, pid: Pid, fd: i32) -> SysResult<i32> {
-        let _ = Backend::fsync(&mut self.model, mp(&self.workers, pid), fd);
-        self.sys(pid, Req::Fsync { fd }).map(|v| v as i32)
     }
 
     fn mkstemp(&mut self, pid: Pid, template: &str) -> SysResult<(i32, String)> {
@@ -1137,50 +1146,6 @@ impl Backend for RealBackend {
             }
         }
         r.map(|v| v as i32)
-    }
-
-    fn msync(&mut self, pid: Pid, addr: u64, len: u64, flags: u32) -> SysResult<i32> {
-        let _ = Backend::msync(&mut self.model, mp(&self.workers, pid), addr, len, flags);
-        self.sys(
-            pid,
-            Req::Msync {
-                addr,
-                len,
-                flags: flags as i32,
-            },
-        )
-        .map(|v| v as i32)
-    }
-
-    fn madvise(&mut self, pid: Pid, addr: u64, len: u64, advice: i32) -> SysResult<i32> {
-        let _ = Backend::madvise(&mut self.model, mp(&self.workers, pid), addr, len, advice);
-        if len > 0 && self.foreign(pid, addr, len).is_some() {
-            self.note(format!(
-                "madvise({addr:#x}, {len}) refused: the worker's own memory"
-            ));
-            return Err(Errno::EPERM);
-        }
-        self.sys(pid, Req::Madvise { addr, len, advice })
-            .map(|v| v as i32)
-    }
-
-    fn mprotect(&mut self, pid: Pid, addr: u64, len: u64, prot: u32) -> SysResult<i32> {
-        let _ = Backend::mprotect(&mut self.model, mp(&self.workers, pid), addr, len, prot);
-        if len > 0 && self.foreign(pid, addr, len).is_some() {
-            self.note(format!(
-                "mprotect({addr:#x}, {len}) refused: the worker's own memory"
-            ));
-            return Err(Errno::EPERM);
-        }
-        self.sys(
-            pid,
-            Req::Mprotect {
-                addr,
-                len,
-                prot: prot as i32,
-            },
-        )
-        .map(|v| v as i32)
     }
 
     fn ftok(&mut self, pid: Pid, path: &str, id: i32) -> SysResult<i32> {

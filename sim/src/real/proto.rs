@@ -7,6 +7,7 @@
 //! handler just before the signal kills it: signo, si_code, si_addr). A frame
 //! may carry one descriptor (`SCM_RIGHTS`), sent with its first byte.
 
+use crate::syscalls::{Args, Sys};
 use serde::{Deserialize, Serialize};
 use std::io;
 use std::os::fd::{FromRawFd, OwnedFd, RawFd};
@@ -25,13 +26,16 @@ pub(crate) const TAG_FAULT: u8 = b'F';
 /// A request from the driver: one system call or memory access.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) enum Req {
+    /// A call of the call table (`crate::syscalls`): the worker makes its
+    /// libc call ([`Sys::on_host`]) with these arguments.
+    Sys {
+        sys: Sys,
+        args: Args,
+    },
     Open {
         path: Vec<u8>,
         flags: i32,
         mode: u32,
-    },
-    Close {
-        fd: i32,
     },
     Ftruncate {
         fd: i32,
@@ -55,16 +59,8 @@ pub(crate) enum Req {
         data: Vec<u8>,
         off: i64,
     },
-    Lseek {
-        fd: i32,
-        off: i64,
-        whence: i32,
-    },
     Unlink {
         path: Vec<u8>,
-    },
-    Fsync {
-        fd: i32,
     },
     /// `mkstemp(3)` of glibc on a (rewritten) template; replies `Mkstemp`.
     Mkstemp {
@@ -86,21 +82,6 @@ pub(crate) enum Req {
     Munmap {
         addr: u64,
         len: u64,
-    },
-    Msync {
-        addr: u64,
-        len: u64,
-        flags: i32,
-    },
-    Madvise {
-        addr: u64,
-        len: u64,
-        advice: i32,
-    },
-    Mprotect {
-        addr: u64,
-        len: u64,
-        prot: i32,
     },
     Mincore {
         addr: u64,

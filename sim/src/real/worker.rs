@@ -342,10 +342,10 @@ fn call(req: Req) -> Rep {
     // address faults, which is the point.
     unsafe {
         match req {
+            Req::Sys { sys, args } => sys.on_host(&args).map_or(Rep::Err(libc::EINVAL), ret),
             Req::Open { path, flags, mode } => {
                 ret(libc::open(cstr(&path).as_ptr(), flags, mode as libc::c_uint) as i64)
             }
-            Req::Close { fd } => ret(libc::close(fd) as i64),
             Req::Ftruncate { fd, len } => ret(libc::ftruncate(fd, len) as i64),
             Req::Read { fd, n } => {
                 let mut buf = vec![0u8; n.min(1 << 26) as usize];
@@ -363,9 +363,7 @@ fn call(req: Req) -> Rep {
             Req::Pwrite { fd, data, off } => {
                 ret(libc::pwrite(fd, data.as_ptr().cast(), data.len(), off) as i64)
             }
-            Req::Lseek { fd, off, whence } => ret(libc::lseek(fd, off, whence)),
             Req::Unlink { path } => ret(libc::unlink(cstr(&path).as_ptr()) as i64),
-            Req::Fsync { fd } => ret(libc::fsync(fd) as i64),
             Req::Mkstemp { template } => {
                 let mut t = cstr(&template).into_bytes_with_nul();
                 let fd = libc::mkstemp(t.as_mut_ptr().cast());
@@ -403,15 +401,6 @@ fn call(req: Req) -> Rep {
                 }
             }
             Req::Munmap { addr, len } => ret(libc::munmap(addr as *mut _, len as usize) as i64),
-            Req::Msync { addr, len, flags } => {
-                ret(libc::msync(addr as *mut _, len as usize, flags) as i64)
-            }
-            Req::Madvise { addr, len, advice } => {
-                ret(libc::madvise(addr as *mut _, len as usize, advice) as i64)
-            }
-            Req::Mprotect { addr, len, prot } => {
-                ret(libc::mprotect(addr as *mut _, len as usize, prot) as i64)
-            }
             Req::Mincore { addr, len } => {
                 let mut v = vec![0u8; (len as usize).div_ceil(4096)];
                 if libc::mincore(addr as *mut _, len as usize, v.as_mut_ptr()) != 0 {

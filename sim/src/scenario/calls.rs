@@ -106,6 +106,10 @@ pub struct CallSig {
     pub group: &'static str,
     /// The call as C declares it (shown in help).
     pub proto: &'static str,
+    /// The errnos its man page documents and the model can give.
+    pub errnos: &'static [crate::errno::Errno],
+    /// The call, as the call table ([`crate::syscalls`]) names it.
+    pub sys: Sys,
 }
 
 impl CallSig {
@@ -130,13 +134,6 @@ impl CallSig {
     }
 }
 
-const fn p(name: &'static str, kind: ArgKind) -> Param {
-    Param { name, kind }
-}
-
-use ArgKind as K;
-use Family as F;
-
 /// The sysctls `sysctl(name, value)` may set.
 pub const SYSCTLS: &[&str] = &[
     "kernel.shmmax",
@@ -157,136 +154,7 @@ pub const PROC_FILES: &[&str] = &[
     "/proc/sys/kernel/shmmni",
 ];
 
-macro_rules! sig {
-    ($name:literal, $group:literal, $scope:ident, $ret:ident, $req:expr, $var:expr,
-     $proto:literal, [$($param:expr),* $(,)?]) => {
-        CallSig {
-            name: $name,
-            params: &[$($param),*],
-            required: $req,
-            variadic: $var,
-            scope: Scope::$scope,
-            returns: Returns::$ret,
-            group: $group,
-            proto: $proto,
-        }
-    };
-}
-
-/// Every call, in the contract's order.
-#[rustfmt::skip]
-pub const CALLS: &[CallSig] = &[
-    // files
-    sig!("open", "files", Process, Fd, 2, false,
-        "int open(const char *path, int flags, mode_t mode)",
-        [p("path", K::Path), p("flags", K::Int(&[F::Open])), p("mode", K::Int(&[F::Mode]))]),
-    sig!("close", "files", Process, Int, 1, false, "int close(int fd)", [p("fd", K::Fd)]),
-    sig!("ftruncate", "files", Process, Int, 2, false,
-        "int ftruncate(int fd, off_t length)",
-        [p("fd", K::Fd), p("length", K::Int(&[]))]),
-    sig!("read", "files", Process, Int, 2, false,
-        "ssize_t read(int fd, size_t n) /* prints what it read to `out` */",
-        [p("fd", K::Fd), p("n", K::Int(&[]))]),
-    sig!("pread", "files", Process, Int, 3, false,
-        "ssize_t pread(int fd, size_t n, off_t offset) /* prints to `out` */",
-        [p("fd", K::Fd), p("n", K::Int(&[])), p("offset", K::Int(&[]))]),
-    sig!("write", "files", Process, Int, 2, false,
-        "ssize_t write(int fd, const char *s) /* writes strlen(s) bytes */",
-        [p("fd", K::Fd), p("s", K::Data)]),
-    sig!("pwrite", "files", Process, Int, 3, false,
-        "ssize_t pwrite(int fd, const char *s, off_t offset)",
-        [p("fd", K::Fd), p("s", K::Data), p("offset", K::Int(&[]))]),
-    sig!("lseek", "files", Process, Int, 3, false,
-        "off_t lseek(int fd, off_t offset, int whence)",
-        [p("fd", K::Fd), p("offset", K::Int(&[])), p("whence", K::Int(&[F::Seek]))]),
-    sig!("unlink", "files", Process, Int, 1, false, "int unlink(const char *path)",
-        [p("path", K::Path)]),
-    sig!("fsync", "files", Process, Int, 1, false, "int fsync(int fd)", [p("fd", K::Fd)]),
-    sig!("mkstemp", "files", Process, Fd, 1, false,
-        "int mkstemp(char *template) /* a name bound to a string gets the file's name */",
-        [p("template", K::Path)]),
-    // POSIX shm
-    sig!("shm_open", "POSIX shm", Process, Fd, 3, false,
-        "int shm_open(const char *name, int oflag, mode_t mode)",
-        [p("name", K::Path), p("oflag", K::Int(&[F::Open])), p("mode", K::Int(&[F::Mode]))]),
-    sig!("shm_unlink", "POSIX shm", Process, Int, 1, false,
-        "int shm_unlink(const char *name)", [p("name", K::Path)]),
-    // mappings
-    sig!("mmap", "mappings", Process, Mapping, 6, false,
-        "void *mmap(void *addr, size_t length, int prot, int flags, int fd, off_t offset)",
-        [p("addr", K::Hint), p("length", K::Int(&[])), p("prot", K::Int(&[F::Prot])),
-         p("flags", K::Int(&[F::Map])), p("fd", K::Fd), p("offset", K::Int(&[]))]),
-    sig!("munmap", "mappings", Process, Int, 2, false,
-        "int munmap(void *addr, size_t length)",
-        [p("addr", K::Ptr), p("length", K::Int(&[]))]),
-    sig!("msync", "mappings", Process, Int, 3, false,
-        "int msync(void *addr, size_t length, int flags)",
-        [p("addr", K::Ptr), p("length", K::Int(&[])), p("flags", K::Int(&[F::Msync]))]),
-    sig!("madvise", "mappings", Process, Int, 3, false,
-        "int madvise(void *addr, size_t length, int advice)",
-        [p("addr", K::Ptr), p("length", K::Int(&[])), p("advice", K::Int(&[F::Madv]))]),
-    sig!("mprotect", "mappings", Process, Int, 3, false,
-        "int mprotect(void *addr, size_t length, int prot)",
-        [p("addr", K::Ptr), p("length", K::Int(&[])), p("prot", K::Int(&[F::Prot]))]),
-    // System V
-    sig!("ftok", "System V", Process, Key, 2, false,
-        "key_t ftok(const char *path, int id)",
-        [p("path", K::Path), p("id", K::Int(&[]))]),
-    sig!("shmget", "System V", Process, ShmId, 3, false,
-        "int shmget(key_t key, size_t size, int shmflg)",
-        [p("key", K::Key), p("size", K::Int(&[])), p("shmflg", K::Int(&[F::IpcFlag, F::Mode]))]),
-    sig!("shmat", "System V", Process, Mapping, 3, false,
-        "void *shmat(int shmid, const void *addr, int shmflg)",
-        [p("shmid", K::ShmId), p("addr", K::Hint), p("shmflg", K::Int(&[F::Shmat]))]),
-    sig!("shmdt", "System V", Process, Int, 1, false, "int shmdt(const void *addr)",
-        [p("addr", K::Ptr)]),
-    sig!("shmctl", "System V", Process, Int, 3, false,
-        "int shmctl(int shmid, int cmd, struct shmid_ds *buf)",
-        [p("shmid", K::ShmId), p("cmd", K::Int(&[F::IpcCmd])), p("buf", K::ShmBuf)]),
-    // memory
-    sig!("memcpy", "memory", Process, Pointer, 3, false,
-        "void *memcpy(void *dst, const void *src, size_t n)",
-        [p("dst", K::Ptr), p("src", K::Src), p("n", K::Int(&[]))]),
-    sig!("memset", "memory", Process, Pointer, 3, false,
-        "void *memset(void *dst, int c, size_t n)",
-        [p("dst", K::Ptr), p("c", K::Int(&[])), p("n", K::Int(&[]))]),
-    sig!("printf", "memory", Process, Int, 1, true,
-        "int printf(const char *format, ...)", [p("format", K::Format)]),
-    // processes
-    sig!("fork", "processes", Process, Child, 0, false,
-        "pid_t fork(void) /* `child = fork()` names the new process `child` */", []),
-    sig!("exit", "processes", Process, Nothing, 1, false, "void exit(int status)",
-        [p("status", K::Int(&[]))]),
-    sig!("send_fd", "processes", Process, Int, 2, false,
-        "int send_fd(const char *proc, int fd) /* SCM_RIGHTS over a socket pair */",
-        [p("proc", K::Proc), p("fd", K::Fd)]),
-    sig!("recv_fd", "processes", Process, Fd, 0, false,
-        "int recv_fd(void) /* the oldest fd sent to this process */", []),
-    // machine-wide
-    sig!("reclaim", "machine-wide", Machine, Nothing, 1, false,
-        "reclaim(long pages) /* global LRU reclaim, as kswapd */",
-        [p("pages", K::Int(&[]))]),
-    sig!("sysctl", "machine-wide", Machine, Nothing, 2, false,
-        "sysctl(const char *name, long value) /* sysctl -w name=value */",
-        [p("name", K::Sysctl), p("value", K::Int(&[]))]),
-    sig!("drop_caches", "machine-wide", Machine, Nothing, 1, false,
-        "drop_caches(int what) /* echo what > /proc/sys/vm/drop_caches */",
-        [p("what", K::Int(&[]))]),
-    // look steps
-    sig!("free", "look", Look, Nothing, 1, false, "free [OPTIONS] (procps-ng)",
-        [p("options", K::ToolArgs)]),
-    sig!("ipcs", "look", Look, Nothing, 1, false, "ipcs -m | -u | -a | -m -i ID",
-        [p("options", K::ToolArgs)]),
-    sig!("df", "look", Look, Nothing, 1, false, "df [OPTIONS] [PATH...] (coreutils)",
-        [p("args", K::ToolArgs)]),
-    sig!("cat", "look", Look, Nothing, 1, false, "cat PATH", [p("path", K::Path)]),
-    sig!("ls", "look", Look, Nothing, 1, false, "ls [OPTIONS] PATH (shown as ls -l)",
-        [p("args", K::ToolArgs)]),
-    sig!("pmap", "look", Look, Nothing, 1, false, "pmap PID", [p("proc", K::Proc)]),
-    sig!("smaps", "look", Look, Nothing, 2, false,
-        "the /proc/PID/smaps entry of one mapping",
-        [p("proc", K::Proc), p("mapping", K::ProcPtr)]),
-];
+pub use crate::syscalls::{Sys, CALLS};
 
 /// The call called `name`.
 pub fn call(name: &str) -> Option<&'static CallSig> {

@@ -29,20 +29,23 @@ fn code_list(names: &[&str]) -> String {
 }
 
 fn calls() -> String {
-    let mut p =
-        String::from("| group | call | as C declares it | made by |\n| --- | --- | --- | --- |\n");
+    let mut p = String::from(
+        "| group | call | as C declares it | made by | errnos |\n| --- | --- | --- | --- | --- |\n",
+    );
     for c in CALLS {
         let by = match c.scope {
             Scope::Process => "a process (`proc`)",
             Scope::Machine => "the machine (no `proc`; sim only in real runs)",
             Scope::Look => "a look step (no `proc`, no side effect)",
         };
+        let errnos: Vec<&str> = c.errnos.iter().map(|e| e.name()).collect();
         let _ = writeln!(
             p,
-            "| {} | `{}` | `{}` | {by} |",
+            "| {} | `{}` | `{}` | {by} | {} |",
             c.group,
             cell(&c.usage()),
-            cell(c.proto)
+            cell(c.proto),
+            code_list(&errnos)
         );
     }
     let _ = writeln!(
