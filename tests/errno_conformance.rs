@@ -259,6 +259,19 @@ fn shmctl_shm_stat_any_on_4_17() {
     );
 }
 
+/// A command shmctl does not know (here `IPC_INFO | 0600`, as a student
+/// might mix up shmget's flags and shmctl's command): EINVAL, whatever the
+/// buffer (found by fuzzing: the checker used to demand a struct shmid_ds
+/// for "this command").
+#[test]
+fn shmctl_einval_unknown_command_with_a_null_buffer() {
+    case(
+        "shmctl_einval_unknown_command_with_a_null_buffer",
+        "",
+        &[SEG, ("shmctl(id, IPC_INFO | 0600, NULL)", EINVAL)],
+    );
+}
+
 #[test]
 fn shmctl_einval_shm_stat_any_on_4_14() {
     sim_case(
