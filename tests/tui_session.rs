@@ -324,6 +324,14 @@ fn a_short_screen_names_what_is_below_and_j_jumps_to_it() {
         detail_row(&at_checks, 2).starts_with("✓ expect"),
         "{at_checks}"
     );
+    app.key(script("J").unwrap()[0]);
+    let at_kernel = draw(&mut app);
+    assert!(
+        detail_row(&at_kernel, 2).starts_with("kernel:"),
+        "the expectations are one section, not one per line: {at_kernel}"
+    );
+    app.key(script("K").unwrap()[0]);
+    assert_eq!(draw(&mut app), at_checks, "K goes back a section");
     app.key(script("K").unwrap()[0]);
     assert_eq!(draw(&mut app), at_changes, "K goes back a section");
 }

@@ -268,16 +268,15 @@ fn details(f: &mut Frame, app: &App, area: Rect) {
         _ => app.detail_scroll,
     }
     .min(max);
+    let heads = section_heads(&lines);
     {
         let mut a = app.areas.borrow_mut();
         a.detail_skip = skip;
         a.detail_height = h;
-        a.detail_sections = (0..lines.len())
-            .filter(|&i| section_of(&lines[i]).is_some())
-            .collect();
+        a.detail_sections = heads.iter().map(|&(i, _)| i).collect();
     }
     let mut b = block(app, &title);
-    if let Some(more) = more_below(&lines, skip + h) {
+    if let Some(more) = more_below(lines.len(), &heads, skip + h) {
         b = b.title_bottom(Span::styled(more, st(app, Class::Key)).into_right_aligned_line());
     }
     if skip > 0 {
@@ -292,29 +291,39 @@ fn details(f: &mut Frame, app: &App, area: Rect) {
 
 /// The headings of the details: what the bottom border names when they are
 /// out of sight, so that a short screen still says there is more to see.
-const SECTIONS: [(&str, &str); 5] = [
+const SECTIONS: [(&str, &str); 6] = [
     ("printed:", "printed"),
     ("changed:", "changed"),
     ("✓ expect", "expect"),
+    ("✗ expect", "expect"),
     ("kernel:", "kernel"),
     ("host kernel:", "host"),
 ];
 
-/// The section a line of the details heads, if it heads one.
-fn section_of(l: &Line) -> Option<&'static str> {
-    let first = l.spans.first().map(|s| s.content.as_ref())?;
-    let first = first.replace("✗ expect", "✓ expect");
-    SECTIONS
-        .iter()
-        .find(|(head, _)| first.starts_with(head))
-        .map(|&(_, name)| name)
+/// Where each section of the details starts, and its name: the first line
+/// of a run of lines of one section (the expectations are one line each).
+fn section_heads(lines: &[Line]) -> Vec<(usize, &'static str)> {
+    let mut heads: Vec<(usize, &'static str)> = Vec::new();
+    let mut last = None;
+    for (i, l) in lines.iter().enumerate() {
+        let first = l.spans.first().map_or("", |s| s.content.as_ref());
+        let name = SECTIONS
+            .iter()
+            .find(|(head, _)| first.starts_with(head))
+            .map(|&(_, name)| name);
+        if name.is_some() && name != last {
+            heads.push((i, name.unwrap_or_default()));
+        }
+        last = name;
+    }
+    heads
 }
 
 /// " ↓ 12 more: changed, kernel · J " when lines from `from` on are hidden.
-fn more_below(lines: &[Line], from: usize) -> Option<String> {
-    let hidden = lines.get(from..).filter(|l| !l.is_empty())?;
+fn more_below(len: usize, heads: &[(usize, &str)], from: usize) -> Option<String> {
+    let hidden = len.checked_sub(from).filter(|&n| n > 0)?;
     let mut names: Vec<&str> = Vec::new();
-    for n in hidden.iter().filter_map(section_of) {
+    for &(_, n) in heads.iter().filter(|&&(i, _)| i >= from) {
         if !names.contains(&n) {
             names.push(n);
         }
@@ -324,7 +333,7 @@ fn more_below(lines: &[Line], from: usize) -> Option<String> {
     } else {
         format!(": {}", names.join(", "))
     };
-    Some(format!(" ↓ {} more{what} · J ", hidden.len()))
+    Some(format!(" ↓ {hidden} more{what} · J "))
 }
 
 /// The step's details, top to bottom: what ran and what it returned, the
