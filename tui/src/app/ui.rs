@@ -273,7 +273,7 @@ fn details(f: &mut Frame, app: &App, area: Rect) {
         let mut a = app.areas.borrow_mut();
         a.detail_skip = skip;
         a.detail_height = h;
-        a.detail_sections = heads.iter().map(|&(i, _)| i).collect();
+        a.detail_sections = section_starts(&heads);
     }
     let mut b = block(app, &title);
     if let Some(more) = more_below(lines.len(), &heads, skip + h) {
@@ -300,23 +300,32 @@ const SECTIONS: [(&str, &str); 6] = [
     ("host kernel:", "host"),
 ];
 
-/// Where each section of the details starts, and its name: the first line
-/// of a run of lines of one section (the expectations are one line each).
+/// The lines of the details that name their section ("changed:", each
+/// "✓ expect ..."), with the section's name.
 fn section_heads(lines: &[Line]) -> Vec<(usize, &'static str)> {
-    let mut heads: Vec<(usize, &'static str)> = Vec::new();
-    let mut last = None;
-    for (i, l) in lines.iter().enumerate() {
+    let name_of = |l: &Line| {
         let first = l.spans.first().map_or("", |s| s.content.as_ref());
-        let name = SECTIONS
+        SECTIONS
             .iter()
             .find(|(head, _)| first.starts_with(head))
-            .map(|&(_, name)| name);
-        if name.is_some() && name != last {
-            heads.push((i, name.unwrap_or_default()));
+            .map(|&(_, name)| name)
+    };
+    let named = lines.iter().enumerate();
+    named.filter_map(|(i, l)| Some((i, name_of(l)?))).collect()
+}
+
+/// Where each section starts (for `J` and `K`): the first of a run of
+/// lines of one section, so that the expectations are one stop, not one
+/// per line.
+fn section_starts(heads: &[(usize, &str)]) -> Vec<usize> {
+    let mut starts = Vec::new();
+    for (k, &(i, name)) in heads.iter().enumerate() {
+        let continues = k > 0 && heads[k - 1] == (i.wrapping_sub(1), name);
+        if !continues {
+            starts.push(i);
         }
-        last = name;
     }
-    heads
+    starts
 }
 
 /// " ↓ 12 more: changed, kernel · J " when lines from `from` on are hidden.
