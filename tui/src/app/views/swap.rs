@@ -22,7 +22,9 @@ pub fn picture(now: &SwapView, before: Option<&SwapView>, th: &Theme, _width: u1
         let b = before.and_then(|b| b.areas.iter().find(|x| x.type_ == a.type_));
         area(&mut c, a, b, before.is_some());
     }
-    c.title(format!("swap cache ({} runs)", now.cache.len()), false);
+    let n = now.cache.len();
+    let runs = if n == 1 { "run" } else { "runs" };
+    c.title(format!("swap cache ({n} {runs})"), false);
     if now.cache.is_empty() {
         let s = c.span("    empty", Class::Dim, false);
         c.line(vec![s], false, false);
