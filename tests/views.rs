@@ -190,6 +190,48 @@ fn every_view_builds_and_draws_on_every_step_and_frames_total_to_ram() {
     }
 }
 
+/// Plays `s`, checking after every step that the mm and cache views
+/// patched by the step's touches are the views built afresh.
+fn patched_views_match(name: &str, s: &Scenario) -> Result<(), TestCaseError> {
+    let mut run = Run::new(s);
+    let (mut mm, mut cache) = (MmView::of(run.kernel()), CacheView::of(run.kernel()));
+    while let Some(o) = run.step() {
+        let k = run.kernel();
+        let touches = o
+            .touches
+            .as_ref()
+            .expect("the model's touches are complete");
+        let (mm_now, cache_now) = (MmView::of(k), CacheView::of(k));
+        prop_assert_eq!(
+            &mm.after(k, touches),
+            &mm_now,
+            "{} step {}: the mm view",
+            name,
+            o.step
+        );
+        prop_assert_eq!(
+            &cache.after(k, touches),
+            &cache_now,
+            "{} step {}: the cache view",
+            name,
+            o.step
+        );
+        (mm, cache) = (mm_now, cache_now);
+    }
+    Ok(())
+}
+
+#[test]
+fn views_patched_by_a_steps_touches_are_the_views_built_afresh() {
+    for (path, text) in common::bundled() {
+        let name = path.display().to_string();
+        let s = load_str(&name, &text).unwrap();
+        patched_views_match(&name, &s).unwrap();
+    }
+    let s = load_str("big.toml", BIG).unwrap();
+    patched_views_match("big.toml", &s).unwrap();
+}
+
 const BIG: &str = r#"
 title = "400 MiB of shmem"
 procs = ["app"]
@@ -287,6 +329,7 @@ proptest! {
         let o: Vec<bool> = bits.iter().take(n).map(|b| b.1).collect();
         let r: Vec<bool> = bits.iter().take(n).map(|b| b.2 && b.0).collect();
         let s = load_str("pattern", &pattern(n, &w, &o, &r, xa)).unwrap();
+        patched_views_match("pattern", &s)?;
         let mut run = Run::new(&s);
         run.run_all();
         let k = run.kernel();

@@ -12,6 +12,7 @@ use crate::errno::{Fault, SysResult};
 use crate::fs::proc::SmapsView;
 use crate::ipc::shm::ShmctlResult;
 use crate::kernel::{Kernel, Pid};
+use crate::observe::SmapsParts;
 use crate::syscalls::{Args, Sys};
 use crate::trace::{Touches, TraceEvent};
 
@@ -199,6 +200,18 @@ pub trait Backend {
     fn core(&mut self, pid: Pid, addr: u64, len: u64) -> Reading;
     /// The smaps counters of the VMA containing `addr`.
     fn smaps(&mut self, pid: Pid, addr: u64) -> Result<SmapsView, Reading>;
+    /// The smaps counters of the VMA containing `addr` by page table, read
+    /// again only where the last step's `touches` (complete) say they may
+    /// have moved since `old` ([`Kernel::smaps_parts`]); `None` from a
+    /// backend that reads smaps whole.
+    fn smaps_parts(
+        &mut self,
+        _pid: Pid,
+        _addr: u64,
+        _old: Option<(&SmapsParts, &Touches)>,
+    ) -> Option<Result<SmapsParts, Reading>> {
+        None
+    }
     /// The `/proc/sysvipc/shm` row of segment `id` (`None`: gone).
     fn shm_row(&mut self, id: i32) -> Option<ShmRow>;
     /// A `/proc/meminfo` field in kB (`SwapUsed` = SwapTotal - SwapFree).
@@ -372,6 +385,18 @@ impl Backend for Kernel {
             .and_then(|t| t.mm.vma_at(addr))
             .ok_or(Reading::Value("none".into()))?;
         Ok(self.smaps_view(pid, vma))
+    }
+    fn smaps_parts(
+        &mut self,
+        pid: Pid,
+        addr: u64,
+        old: Option<(&SmapsParts, &Touches)>,
+    ) -> Option<Result<SmapsParts, Reading>> {
+        let vma = self.tasks.get(&pid).and_then(|t| t.mm.vma_at(addr));
+        Some(match vma {
+            Some(vma) => Ok(Kernel::smaps_parts(self, pid, vma, old)),
+            None => Err(Reading::Value("none".into())),
+        })
     }
     fn shm_row(&mut self, id: i32) -> Option<ShmRow> {
         let shp = self.shm_ids.obtain_check(id).ok()?;

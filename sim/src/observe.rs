@@ -9,11 +9,12 @@
 use crate::errno::{Errno, SysResult};
 use crate::fs::proc::{LsEntry, MeminfoView, PteView, SmapsView, StatfsView, VmaView};
 use crate::fs::vfs::SuperBlock;
-use crate::kernel::{Kernel, Pid, Pte, Vma};
+use crate::kernel::{vm, Kernel, Pid, Pte, Vma};
 use crate::mm::filemap::CacheEntry;
 use crate::mm::page::{pg, Mapping, PAGE_SIZE};
 use crate::mm::swapops::SwpEntry;
 use crate::mm::vmscan::Lru;
+use crate::trace::{TouchKey, Touches};
 
 /// The name `ls -l` shows for a uid or gid.
 pub fn user_name(id: u32) -> String {
@@ -178,10 +179,18 @@ impl Kernel {
     /// `show_smap` counters of one VMA (`smaps_pte_entry`, `smaps_account`,
     /// `shmem_swap_usage`).
     pub fn smaps_view(&self, pid: Pid, vma: &Vma) -> SmapsView {
+        let mut s = self.smaps_ptes(pid, vma.start / PAGE_SIZE..vma.end / PAGE_SIZE);
+        if let Some(ino) = self.vma_inode(vma) {
+            s.swap_kb = self.shmem_swap_usage(ino, vma) * 4;
+        }
+        s
+    }
+
+    /// What the PTEs of pages `vpns` of `pid` add to smaps (`smaps_pte_entry`).
+    fn smaps_ptes(&self, pid: Pid, vpns: std::ops::Range<u64>) -> SmapsView {
         let mut s = SmapsView::default();
-        let mm = &self.tasks[&pid].mm;
-        for (&vpn, pte) in mm.ptes.range(vma.start / PAGE_SIZE..vma.end / PAGE_SIZE) {
-            match *pte {
+        for pte in self.tasks[&pid].mm.ptes.range(vpns).map(|(_, p)| *p) {
+            match pte {
                 Pte::Present {
                     pfn, dirty, young, ..
                 } => {
@@ -197,25 +206,156 @@ impl Kernel {
                         anon,
                         p.test(pg::SWAPBACKED),
                     );
-                    let _ = vpn;
                 }
                 Pte::Swap(e) => s.account_swap_pte(self.swap_count(e) as u32),
             }
         }
-        if let Some(ino) = self.vma_inode(vma) {
-            if self.inodes[&ino].shmem().is_some() {
-                let (first, last) = (vma.pgoff, vma.pgoff + vma.pages());
-                let swapped = self.inodes[&ino]
-                    .mapping
-                    .i_pages
-                    .iter_from(first)
-                    .take_while(|&(i, _)| i < last)
-                    .filter(|(_, e)| matches!(e, CacheEntry::Swap(_)))
-                    .count() as u64;
-                s.swap_kb = swapped * 4;
+        s
+    }
+
+    /// The smaps counters of `pid`'s VMA `vma` by page table; with `old`,
+    /// the same VMA's counters before a step that made the changes
+    /// `touches` records, only the page tables that step touched are read
+    /// again, when nothing else can have moved them (see
+    /// [`Kernel::ptes_apart`]). Totals equal [`Kernel::smaps_view`].
+    pub fn smaps_parts(
+        &self,
+        pid: Pid,
+        vma: &Vma,
+        old: Option<(&SmapsParts, &Touches)>,
+    ) -> SmapsParts {
+        let first_table = vma.start / PAGE_SIZE / PTRS_PER_PTE;
+        let tables = (vma.end / PAGE_SIZE).div_ceil(PTRS_PER_PTE) - first_table;
+        let read = |t: u64| {
+            let lo = ((first_table + t) * PTRS_PER_PTE).max(vma.start / PAGE_SIZE);
+            let hi = ((first_table + t + 1) * PTRS_PER_PTE).min(vma.end / PAGE_SIZE);
+            self.smaps_ptes(pid, lo..hi)
+        };
+        let swap_kb = self
+            .vma_inode(vma)
+            .map_or(0, |ino| self.shmem_swap_usage(ino, vma) * 4);
+        let kept = old.and_then(|(parts, touches)| {
+            let touched = self.smaps_tables_touched(pid, vma, touches)?;
+            (parts.vma == (vma.start, vma.end)).then_some((parts, touched))
+        });
+        let tables = match kept {
+            Some((parts, touched)) => {
+                let mut tables = parts.tables.clone();
+                for t in touched {
+                    if let Some(slot) = tables.get_mut((t - first_table) as usize) {
+                        *slot = read(t - first_table);
+                    }
+                }
+                tables
+            }
+            None => (0..tables).map(read).collect(),
+        };
+        SmapsParts {
+            vma: (vma.start, vma.end),
+            tables,
+            swap_kb,
+        }
+    }
+
+    /// The page tables (by `vpn / 512`) of `pid`'s `vma` whose smaps
+    /// counters the changes `touches` records may have moved; `None` when
+    /// they may have moved anywhere (the VMA or its file changed, or a PTE
+    /// elsewhere may map a frame it maps).
+    fn smaps_tables_touched(&self, pid: Pid, vma: &Vma, touches: &Touches) -> Option<Vec<u64>> {
+        let ino = self.vma_inode(vma);
+        let (start, end) = (vma.start / PAGE_SIZE, vma.end / PAGE_SIZE);
+        let mut ptes = Vec::new();
+        let mut tables = Vec::new();
+        for r in &touches.records {
+            match r.key {
+                TouchKey::Ptes(p) => {
+                    ptes.push((p, r.lo, r.hi));
+                    if p == pid && r.lo < end && r.hi >= start {
+                        tables.extend(
+                            r.lo.max(start) / PTRS_PER_PTE..=r.hi.min(end - 1) / PTRS_PER_PTE,
+                        );
+                    }
+                }
+                // A page's flags (dirty, referenced) move with its slot.
+                TouchKey::Cache(i) if Some(i) == ino => {
+                    let (first, last) = (vma.pgoff, vma.pgoff + vma.pages() - 1);
+                    if r.lo <= last && r.hi >= first {
+                        let lo = start + (r.lo.max(first) - vma.pgoff);
+                        let hi = start + (r.hi.min(last) - vma.pgoff);
+                        tables.extend(lo / PTRS_PER_PTE..=hi / PTRS_PER_PTE);
+                    }
+                }
+                TouchKey::Inode(i) if Some(i) == ino => return None,
+                TouchKey::Vmas(p) if p == pid && r.lo < end && r.hi >= start => return None,
+                TouchKey::Task(p) if p == pid => return None,
+                _ => {}
             }
         }
-        s
+        if !self.ptes_apart(pid, vma, &ptes) {
+            return None;
+        }
+        tables.sort_unstable();
+        tables.dedup();
+        Some(tables)
+    }
+
+    /// Can no PTE of `touched` (`(pid, first vpn, last vpn)`), other than
+    /// `pid`'s own in `v`, map a frame `pid`'s VMA `v` maps? A frame is
+    /// mapped elsewhere only through the same file (any process) or, for
+    /// private pages, through a fork (another process); a range no VMA
+    /// covers now was unmapped, mapping what no one can tell.
+    pub(crate) fn ptes_apart(&self, pid: Pid, v: &Vma, touched: &[(u32, u64, u64)]) -> bool {
+        let ino = self.vma_inode(v);
+        let private = v.flags & vm::MAYSHARE == 0;
+        touched.iter().all(|&(tpid, lo, hi)| {
+            let Some(task) = self.tasks.get(&tpid) else {
+                return false; // a process that has gone
+            };
+            let (lo_addr, hi_addr) = (lo * PAGE_SIZE, (hi + 1) * PAGE_SIZE);
+            let mut covered = 0;
+            let all_apart = task
+                .mm
+                .vmas
+                .range(..hi_addr)
+                .rev()
+                .take_while(|(_, w)| w.end > lo_addr)
+                .all(|(_, w)| {
+                    covered += w.end.min(hi_addr) - w.start.max(lo_addr);
+                    if tpid == pid && w.start == v.start {
+                        return true; // its own pages
+                    }
+                    let same_file = ino.is_some() && self.vma_inode(w) == ino;
+                    let forked = tpid != pid && (private || w.flags & vm::MAYSHARE == 0);
+                    !same_file && !forked
+                });
+            all_apart && covered == hi_addr - lo_addr
+        })
+    }
+
+    /// Mirrors `shmem_swap_usage` (`mm/shmem.c`): the pages of a shmem
+    /// file's mapped range that are in swap. The easy cases use the count
+    /// kept as pages go out and come in (`info->swapped`): nothing in swap,
+    /// or a mapping of the whole file; else `shmem_partial_swap_usage`
+    /// counts the exceptional entries in the range.
+    fn shmem_swap_usage(&self, ino: u32, vma: &Vma) -> u64 {
+        let inode = &self.inodes[&ino];
+        let Some(info) = inode.shmem() else {
+            return 0;
+        };
+        if info.swapped == 0 {
+            return 0;
+        }
+        if vma.pgoff == 0 && vma.pages() >= inode.size / PAGE_SIZE {
+            return info.swapped;
+        }
+        let (first, last) = (vma.pgoff, vma.pgoff + vma.pages());
+        inode
+            .mapping
+            .i_pages
+            .iter_from(first)
+            .take_while(|&(i, _)| i < last)
+            .filter(|(_, e)| matches!(e, CacheEntry::Swap(_)))
+            .count() as u64
     }
 
     /// What `/proc/PID/pagemap` says of the page at `addr` (`pte_to_pagemap_entry`).
@@ -246,8 +386,16 @@ impl Kernel {
     /// The `pte.NAME` observable: per page of `[addr, addr + len)`, `P`
     /// present, `s` a swap entry, `-` none.
     pub fn pte_string(&self, pid: Pid, addr: u64, len: u64) -> String {
-        (0..len.div_ceil(PAGE_SIZE))
-            .map(|i| crate::fs::proc::pte_char(&self.pagemap_view(pid, addr + i * PAGE_SIZE)))
+        let Some(task) = self.tasks.get(&pid) else {
+            return "-".repeat(len.div_ceil(PAGE_SIZE) as usize);
+        };
+        let (first, end) = (addr / PAGE_SIZE, addr / PAGE_SIZE + len.div_ceil(PAGE_SIZE));
+        let mut ptes = task.mm.ptes.range(first..end).peekable();
+        (first..end)
+            .map(|vpn| match ptes.next_if(|&(&v, _)| v == vpn) {
+                Some(_) => crate::fs::proc::pte_char(&self.pagemap_view(pid, vpn * PAGE_SIZE)),
+                None => crate::fs::proc::pte_char(&PteView::None),
+            })
             .collect()
     }
 
@@ -266,35 +414,47 @@ impl Kernel {
         if !addr.is_multiple_of(PAGE_SIZE) {
             return Err(Errno::EINVAL);
         }
-        let mut out = Vec::new();
-        for i in 0..len.div_ceil(PAGE_SIZE) {
-            let a = addr + i * PAGE_SIZE;
+        let (mut out, end) = (Vec::new(), addr + len.div_ceil(PAGE_SIZE) * PAGE_SIZE);
+        // `do_mincore`: one VMA at a time, up to its end.
+        let mut a = addr;
+        while a < end {
             let vma = task.mm.vma_at(a).ok_or(Errno::ENOMEM)?;
+            let stop = vma.end.min(end);
             let ino = self.vma_inode(vma);
-            if let Some(ino) = ino {
-                let owner = task.uid == 0 || task.uid == self.inodes[&ino].uid;
-                if !owner
-                    && self
+            let owner = ino.is_none_or(|ino| {
+                task.uid == 0
+                    || task.uid == self.inodes[&ino].uid
+                    || self
                         .inode_permission(pid, ino, crate::fs::vfs::may::WRITE)
-                        .is_err()
-                {
-                    out.push(1);
-                    continue;
-                }
+                        .is_ok()
+            });
+            if !owner {
+                // `can_do_mincore`: not the file's owner, no write access.
+                out.resize(out.len() + ((stop - a) / PAGE_SIZE) as usize, 1);
+                a = stop;
+                continue;
             }
-            let resident = match task.mm.pte(a) {
-                Some(Pte::Present { .. }) => true,
-                Some(Pte::Swap(e)) => self.in_swap_cache(e),
-                None => match ino {
-                    Some(ino) => match self.find_get_entry(ino, vma.linear_page_index(a)) {
-                        Some(CacheEntry::Page(_)) => true,
-                        Some(CacheEntry::Swap(e)) => self.in_swap_cache(e),
-                        None => false,
-                    },
-                    None => false,
-                },
-            };
-            out.push(resident as u8);
+            let mut ptes = task
+                .mm
+                .ptes
+                .range(a / PAGE_SIZE..stop / PAGE_SIZE)
+                .peekable();
+            for vpn in a / PAGE_SIZE..stop / PAGE_SIZE {
+                let pte = ptes.next_if(|&(&v, _)| v == vpn).map(|(_, p)| *p);
+                let resident = match pte {
+                    Some(Pte::Present { .. }) => true,
+                    Some(Pte::Swap(e)) => self.in_swap_cache(e),
+                    None => ino.is_some_and(|ino| {
+                        match self.find_get_entry(ino, vma.linear_page_index(vpn * PAGE_SIZE)) {
+                            Some(CacheEntry::Page(_)) => true,
+                            Some(CacheEntry::Swap(e)) => self.in_swap_cache(e),
+                            None => false,
+                        }
+                    }),
+                };
+                out.push(resident as u8);
+            }
+            a = stop;
         }
         Ok(out)
     }
@@ -364,5 +524,36 @@ impl Kernel {
         let sb = &self.sbs[self.sb_of_path(&path)];
         let st = self.statfs_sb(sb);
         Some((st.blocks - st.bfree) * st.bsize / 1024)
+    }
+}
+
+/// PTEs in one page table (`PTRS_PER_PTE`): `walk_page_range` calls
+/// `smaps_pte_range` once for each.
+pub const PTRS_PER_PTE: u64 = 512;
+
+/// A VMA's smaps counters by page table, as [`Kernel::smaps_parts`] reads
+/// them: kept by a front end from one step to the next so that a step that
+/// touched a few PTEs costs a few page tables, not the whole VMA.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SmapsParts {
+    /// The VMA read (`vm_start`, `vm_end`).
+    vma: (u64, u64),
+    /// What each page table's part of the VMA adds, in address order.
+    tables: Vec<SmapsView>,
+    /// `shmem_swap_usage`, in kB.
+    swap_kb: u64,
+}
+
+impl SmapsParts {
+    /// The VMA's counters, as `show_smap` prints them.
+    pub fn total(&self) -> SmapsView {
+        let mut s = SmapsView {
+            swap_kb: self.swap_kb,
+            ..SmapsView::default()
+        };
+        for t in &self.tables {
+            s.add(t);
+        }
+        s
     }
 }

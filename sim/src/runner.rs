@@ -21,6 +21,7 @@ use crate::ipc::shm::{ShmInfo, ShmidDs, SHM_REMAP};
 use crate::ipc::util::{IPC_INFO, IPC_SET, IPC_STAT};
 use crate::kernel::{Config, Kernel, Pid};
 use crate::mm::swapops::{Encoding, Era};
+use crate::observe::SmapsParts;
 use crate::scenario::ast::{Call, Expr, ExprKind, StmtKind};
 use crate::scenario::calls::ArgKind;
 use crate::scenario::{
@@ -167,6 +168,11 @@ pub struct StepOutcome {
     /// machine stand as they were.
     #[serde(skip)]
     pub kernel_untouched: bool,
+    /// Every change the step made to the kernel's tables, when the backend
+    /// records them all (the model): a front end patches its pictures by
+    /// them instead of reading the machine afresh.
+    #[serde(skip)]
+    pub touches: Option<Touches>,
     /// Why the step did not run: its process had already ended (a fault or
     /// the OOM killer at run time, which the checker cannot know). As in C,
     /// a process that has ended runs no more code: no call, no result.
@@ -241,6 +247,8 @@ struct Kept {
     subjects: Vec<Subject>,
     /// The observables, by name.
     values: Vec<(String, String)>,
+    /// What they were summed from, for a group read by parts.
+    parts: Option<SmapsParts>,
 }
 
 /// What a kept group's name named when it was read.
@@ -436,6 +444,7 @@ impl<'s, B: Backend> Run<'s, B> {
                 answer: q.answer.value,
             }),
             kernel_untouched,
+            touches: complete.cloned(),
             not_run,
         })
     }
@@ -1275,8 +1284,13 @@ impl<'s, B: Backend> Run<'s, B> {
             });
             // The group's name stands for its widest subject (`Pss`).
             let group = format!("smaps.{n}.Pss@{pname}");
-            self.keep(&mut kept, touches, group, of, |b| {
-                match b.smaps(pid, addr) {
+            self.keep_parts(&mut kept, touches, group, of, |b, old| {
+                let (s, parts) = match b.smaps_parts(pid, addr, old) {
+                    Some(Ok(parts)) => (Ok(parts.total()), Some(parts)),
+                    Some(Err(e)) => (Err(e), None),
+                    None => (b.smaps(pid, addr), None),
+                };
+                let values = match s {
                     Ok(s) => SmapsField::ALL
                         .iter()
                         .map(|f| {
@@ -1285,7 +1299,8 @@ impl<'s, B: Backend> Run<'s, B> {
                         })
                         .collect(),
                     Err(_) => Vec::new(),
-                }
+                };
+                (values, parts)
             });
         }
         for (pname, n, id) in segments {
@@ -1383,6 +1398,24 @@ impl<'s, B: Backend> Run<'s, B> {
         of: Named,
         read: impl FnOnce(&mut B) -> Vec<(String, String)>,
     ) {
+        self.keep_parts(kept, touches, group, of, |b, _| (read(b), None));
+    }
+
+    /// As [`Run::keep`], for a group read by parts (smaps by page table):
+    /// `read` gets the parts the last step read, with this step's touches,
+    /// to read again only the parts touched.
+    fn keep_parts(
+        &mut self,
+        kept: &mut BTreeMap<String, Kept>,
+        touches: Option<&Touches>,
+        group: String,
+        of: Named,
+        read: impl FnOnce(
+            &mut B,
+            Option<(&SmapsParts, &Touches)>,
+        ) -> (Vec<(String, String)>, Option<SmapsParts>),
+    ) {
+        let mut old_parts = None;
         if let (Some(t), Some(k)) = (touches, self.kept.get(&group)) {
             let touched = || {
                 t.records
@@ -1394,8 +1427,12 @@ impl<'s, B: Backend> Run<'s, B> {
                 kept.insert(group, k);
                 return;
             }
+            if k.of == of {
+                old_parts = self.kept.remove(&group).and_then(|k| k.parts);
+            }
         }
-        let values = read(&mut self.backend);
+        let old = old_parts.as_ref().zip(touches);
+        let (values, parts) = read(&mut self.backend, old);
         let ino = match of {
             Named::File(ino) => ino,
             Named::Mapping { pid, addr, .. } => {
@@ -1409,6 +1446,7 @@ impl<'s, B: Backend> Run<'s, B> {
                 of,
                 subjects,
                 values,
+                parts,
             },
         );
     }

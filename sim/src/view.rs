@@ -6,7 +6,10 @@
 //! cost proportional to what is populated (the page caches, page tables, LRU
 //! lists, swap cache and used swap slots), never a walk of every frame of an
 //! idle machine, and long runs are folded: 100,000 pages of a `memset` are a
-//! few rows, not 100,000.
+//! few rows, not 100,000. The views of the biggest tables also have
+//! `XView::after(&self, &Kernel, &Touches)`: the view one step on, read
+//! again only where the step's [`Touches`](crate::trace::Touches) say it
+//! changed, so that a fault over a 100,000-page mapping costs a few rows.
 //!
 //! | view | the kernel's tables it shows |
 //! | --- | --- |

@@ -6,6 +6,9 @@
 //!   (target: 20 ms).
 //!
 //! Each figure is the median of several runs, printed beside its target.
+//! `NSTEPS=400 cargo bench -p shmsim-tui -- fault` plays 400 faults instead
+//! of 40, so that a profiler (`perf record`) sees the steps more than the
+//! 100,000-page `memset` before them.
 
 use shmsim_tui::app::views::ViewKind;
 use shmsim_tui::app::{render, App, Options};
@@ -31,16 +34,20 @@ fn report(what: &str, d: Duration, target_ms: f64) {
 /// file's next 40 (`faults` true: a shmem write fault each).
 fn big_mapping(faults: bool) -> String {
     let pages = 100_000u64;
+    let nsteps: u64 = std::env::var("NSTEPS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(40);
     let mut s = format!(
         "title = \"100,000 pages mapped\"\nprocs = [\"app\"]\n[machine]\nram = \"1 GiB\"\n\
          [[step]]\nproc = \"app\"\ndo = 'fd = shm_open(\"/big\", O_CREAT | O_RDWR, 0600)'\n\
          [[step]]\nproc = \"app\"\ndo = \"ftruncate(fd, {map})\"\n\
          [[step]]\nproc = \"app\"\ndo = \"p = mmap(NULL, {map}, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)\"\n\
          [[step]]\nproc = \"app\"\ndo = \"memset(p, 'x', {len})\"\n",
-        map = (pages + 40) * 4096,
+        map = (pages + nsteps) * 4096,
         len = pages * 4096
     );
-    for i in 0..40u64 {
+    for i in 0..nsteps {
         let page = if faults { pages + i } else { i * 2477 % pages };
         let _ = write!(
             s,

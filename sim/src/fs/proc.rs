@@ -1454,6 +1454,26 @@ impl SmapsView {
         }
     }
 
+    /// Adds the counters of `o` (another part of the same VMA) to these.
+    pub fn add(&mut self, o: &SmapsView) {
+        self.rss_kb += o.rss_kb;
+        self.pss += o.pss;
+        self.shared_clean_kb += o.shared_clean_kb;
+        self.shared_dirty_kb += o.shared_dirty_kb;
+        self.private_clean_kb += o.private_clean_kb;
+        self.private_dirty_kb += o.private_dirty_kb;
+        self.referenced_kb += o.referenced_kb;
+        self.anonymous_kb += o.anonymous_kb;
+        self.lazyfree_kb += o.lazyfree_kb;
+        self.anon_huge_pages_kb += o.anon_huge_pages_kb;
+        self.shmem_pmd_mapped_kb += o.shmem_pmd_mapped_kb;
+        self.shared_hugetlb_kb += o.shared_hugetlb_kb;
+        self.private_hugetlb_kb += o.private_hugetlb_kb;
+        self.swap_kb += o.swap_kb;
+        self.swap_pss += o.swap_pss;
+        self.protection_key = self.protection_key.or(o.protection_key);
+    }
+
     /// `smaps_pte_entry()` for a swap PTE whose slot has `swap_count` users.
     pub fn account_swap_pte(&mut self, swap_count: u32) {
         self.swap_kb += 4;

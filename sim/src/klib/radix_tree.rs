@@ -273,6 +273,10 @@ fn shift_maxindex(shift: u32) -> u64 {
 
 /// The first index under slot `k` of a node of `shift` starting at `base`;
 /// `None` past the top of the index space (slots 16..63 of a shift-60 node).
+/// An item found by a walk down from the root: its index, the item, and
+/// the leaf holding it with the index that leaf's slot 0 covers.
+type Found<T> = (u64, T, Option<(NodeId, u64)>);
+
 fn slot_base(base: u64, shift: u32, k: usize) -> Option<u64> {
     let v = u128::from(base) + ((k as u128) << shift);
     u64::try_from(v).ok()
@@ -768,6 +772,7 @@ impl<T: RadixItem> RadixTree<T> {
             tree: self,
             next: Some(first_index),
             tag: None,
+            chunk: None,
         }
     }
 
@@ -778,10 +783,19 @@ impl<T: RadixItem> RadixTree<T> {
             tree: self,
             next: Some(0),
             tag: Some(tag),
+            chunk: None,
         }
     }
 
     fn find_next(&self, from: u64, tag: Option<Tag>) -> Option<(u64, T)> {
+        self.find_next_chunk(from, tag)
+            .map(|(index, item, _)| (index, item))
+    }
+
+    /// As [`RadixTree::find_next`], with the leaf the item was found in and
+    /// the index its slot 0 covers (`radix_tree_next_chunk`), when the item
+    /// sits in a leaf.
+    fn find_next_chunk(&self, from: u64, tag: Option<Tag>) -> Option<Found<T>> {
         if let Some(tag) = tag {
             if !self.root_tag_get(tag) {
                 return None;
@@ -789,14 +803,14 @@ impl<T: RadixItem> RadixTree<T> {
         }
         match self.rnode {
             Slot::Empty => None,
-            Slot::Item(item) => (from == 0).then_some((0, item)),
+            Slot::Item(item) => (from == 0).then_some((0, item, None)),
             Slot::Node(id) => self.next_in(id, 0, from, tag),
         }
     }
 
     /// The first item at or after `from` under node `id`, which covers indexes
     /// from `base`; only through slots tagged `tag` if one is given.
-    fn next_in(&self, id: NodeId, base: u64, from: u64, tag: Option<Tag>) -> Option<(u64, T)> {
+    fn next_in(&self, id: NodeId, base: u64, from: u64, tag: Option<Tag>) -> Option<Found<T>> {
         let node = &self.nodes[id];
         let shift = u32::from(node.shift);
         let first = match from.checked_sub(base) {
@@ -814,7 +828,7 @@ impl<T: RadixItem> RadixTree<T> {
             let kbase = slot_base(base, shift, k)?;
             match node.slots[k] {
                 Slot::Empty => {}
-                Slot::Item(item) => return Some((kbase, item)),
+                Slot::Item(item) => return Some((kbase, item, (shift == 0).then_some((id, base)))),
                 Slot::Node(child) => {
                     if let Some(found) = self.next_in(child, kbase, from.max(kbase), tag) {
                         return Some(found);
@@ -881,6 +895,65 @@ impl<T: RadixItem> RadixTree<T> {
                 (view, slots)
             })
             .collect()
+    }
+
+    /// The leaf (`shift` 0) whose slots cover `index`, with its slots as
+    /// [`RadixTree::nodes_with_slots`] gives them: the walk
+    /// `__radix_tree_lookup` makes, stopping at the node instead of the
+    /// slot. `None` if no leaf covers `index`.
+    pub fn leaf_with_slots(
+        &self,
+        index: u64,
+    ) -> Option<(NodeView, [SlotEntry<T>; RADIX_TREE_MAP_SIZE])> {
+        let Slot::Node(mut id) = self.rnode else {
+            return None;
+        };
+        let (mut base, mut parent) = (0u64, None);
+        loop {
+            let node = &self.nodes[id];
+            let shift = u32::from(node.shift);
+            if index > base.saturating_add(shift_maxindex(shift)) || index < base {
+                return None;
+            }
+            if shift == 0 {
+                let view = NodeView {
+                    serial: node.serial,
+                    addr: node_addr(node.serial),
+                    shift: node.shift,
+                    offset: node.offset,
+                    count: node.count,
+                    exceptional: node.exceptional,
+                    parent_serial: parent,
+                    first_index: base,
+                    last_index: base.saturating_add(shift_maxindex(0)),
+                    tags: node.tags,
+                };
+                let slots = node.slots.map(|s| match s {
+                    Slot::Empty => SlotEntry::Empty,
+                    Slot::Item(item) => SlotEntry::Item(item),
+                    Slot::Node(child) => SlotEntry::Node(self.nodes[child].serial),
+                });
+                return Some((view, slots));
+            }
+            let k = ((index - base) >> shift) as usize;
+            let Slot::Node(child) = node.slots[k] else {
+                return None;
+            };
+            parent = Some(node.serial);
+            base = slot_base(base, shift, k)?;
+            id = child;
+        }
+    }
+
+    /// Nodes ever allocated in this tree (the next node's serial): with
+    /// the node count, tells a reader whether the set of nodes changed.
+    pub fn nodes_allocated(&self) -> u64 {
+        self.next_serial
+    }
+
+    /// Nodes in the tree now.
+    pub fn node_count(&self) -> usize {
+        self.nodes.len()
     }
 
     /// Node ids in the order of [`RadixTree::nodes`].
@@ -1150,6 +1223,33 @@ pub struct Iter<'a, T> {
     tree: &'a RadixTree<T>,
     next: Option<u64>,
     tag: Option<Tag>,
+    /// The leaf the last item was found in and the index its slot 0
+    /// covers: the kernel's `radix_tree_iter` chunk, whose slots
+    /// `radix_tree_next_slot` steps through before `radix_tree_next_chunk`
+    /// walks down from the root again.
+    chunk: Option<(NodeId, u64)>,
+}
+
+impl<T: RadixItem> Iter<'_, T> {
+    /// The next item in the current chunk at `from` or after, if any;
+    /// `Err(next)` when the chunk is used up and the walk must go on from
+    /// index `next` (`None` past the last index).
+    fn next_slot(&self, from: u64) -> Result<(u64, T), Option<u64>> {
+        let Some((id, base)) = self.chunk else {
+            return Err(Some(from));
+        };
+        let node = &self.tree.nodes[id];
+        let first = usize::try_from(from - base).unwrap_or(RADIX_TREE_MAP_SIZE);
+        for k in first..RADIX_TREE_MAP_SIZE {
+            if self.tag.is_some_and(|t| node.tags[t.index()] & bit(k) == 0) {
+                continue;
+            }
+            if let Slot::Item(item) = node.slots[k] {
+                return Ok((base + k as u64, item));
+            }
+        }
+        Err(base.checked_add(RADIX_TREE_MAP_SIZE as u64))
+    }
 }
 
 impl<T: RadixItem> Iterator for Iter<'_, T> {
@@ -1157,7 +1257,14 @@ impl<T: RadixItem> Iterator for Iter<'_, T> {
 
     fn next(&mut self) -> Option<(u64, T)> {
         let from = self.next?;
-        let found = self.tree.find_next(from, self.tag);
+        let found = match self.next_slot(from) {
+            Ok(found) => Some(found),
+            Err(from) => {
+                let found = self.tree.find_next_chunk(from?, self.tag);
+                self.chunk = found.and_then(|(_, _, chunk)| chunk);
+                found.map(|(index, item, _)| (index, item))
+            }
+        };
         self.next = found.and_then(|(index, _)| index.checked_add(1));
         found
     }

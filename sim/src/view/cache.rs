@@ -17,6 +17,7 @@ use crate::klib::radix_tree::{node_addr, NodeView, Slot, SlotEntry};
 use crate::mm::filemap::CacheEntry;
 use crate::mm::page::Pfn;
 use crate::mm::swapops::{page_word, Encoding, Era};
+use crate::trace::{TouchKey, Touches};
 use serde::Serialize;
 
 /// What a slot word decodes to.
@@ -164,6 +165,10 @@ pub struct FileCache {
     pub height: u32,
     /// The nodes, depth first, folded.
     pub nodes: Vec<NodeRow>,
+    /// Nodes the tree had ever allocated when read: with the node count,
+    /// says whether a later reading can keep these rows.
+    #[serde(skip)]
+    pub nodes_allocated: u64,
 }
 
 impl FileCache {
@@ -225,24 +230,138 @@ impl CacheView {
     pub fn rows(&self) -> usize {
         self.files.iter().map(FileCache::rows).sum()
     }
+
+    /// The view after a step that made the changes `touches` records, from
+    /// the view before it (`self`): a file whose slots and inode nothing
+    /// touched is kept; a file whose nodes are the same ones has only the
+    /// leaves over its touched slots read again; any other is read afresh.
+    /// Equal to [`CacheView::of`] (the TUI checks it in debug builds).
+    pub fn after(&self, k: &Kernel, touches: &Touches) -> CacheView {
+        let files = k
+            .inodes
+            .keys()
+            .filter_map(|&ino| {
+                let old = self.files.iter().find(|f| f.ino == ino);
+                let slots: Vec<(u64, u64)> = touches
+                    .records
+                    .iter()
+                    .filter(|r| r.key == TouchKey::Cache(ino))
+                    .map(|r| (r.lo, r.hi))
+                    .collect();
+                let inode = touches
+                    .records
+                    .iter()
+                    .any(|r| r.key == TouchKey::Inode(ino));
+                match old {
+                    Some(f) if slots.is_empty() && !inode => Some(f.clone()),
+                    Some(f) => f.after(k, &slots).or_else(|| FileCache::of(k, ino)),
+                    None => FileCache::of(k, ino),
+                }
+            })
+            .collect();
+        CacheView {
+            era: k.cfg.encoding.era,
+            files,
+        }
+    }
 }
 
 impl FileCache {
     /// The page cache of inode `ino`; `None` unless it is a regular file
     /// that is tmpfs/shmem or has something cached.
     pub fn of(k: &Kernel, ino: u32) -> Option<FileCache> {
+        let head = FileCache::of_head(k, ino)?;
+        let tree = &k.inodes[&ino].mapping.i_pages;
+        let enc = k.cfg.encoding;
+        let rows = tree.nodes_with_slots();
+        let depths = depths(rows.iter().map(|(v, _)| v));
+        let nodes = rows
+            .iter()
+            .zip(depths)
+            .map(|((v, slots), d)| node_row(v, slots, d, enc));
+        let root = match tree.root() {
+            Slot::Node(_) => rows.first().map_or(Decoded::Hole, |(v, _)| Decoded::Node {
+                serial: v.serial,
+                addr: v.addr,
+            }),
+            _ => head.root,
+        };
+        Some(FileCache {
+            root,
+            nodes: fold_nodes(nodes),
+            ..head
+        })
+    }
+}
+
+impl FileCache {
+    /// This file's cache after the slots `touched` (`(first, last)` index
+    /// ranges) changed, when its tree has the same nodes as when `self` was
+    /// read (none allocated, none freed): the rows over touched leaves are
+    /// read again, the rest kept. `None` when the nodes changed.
+    fn after(&self, k: &Kernel, touched: &[(u64, u64)]) -> Option<FileCache> {
+        let fresh_head = FileCache {
+            nodes: Vec::new(),
+            ..FileCache::of_head(k, self.ino)?
+        };
+        let tree = &k.inodes.get(&self.ino)?.mapping.i_pages;
+        let had: u64 = self.nodes.iter().map(|r| r.nodes).sum();
+        if fresh_head.height != self.height
+            || fresh_head.nodes_allocated != self.nodes_allocated
+            || tree.node_count() as u64 != had
+        {
+            return None;
+        }
+        let enc = k.cfg.encoding;
+        let hit = |lo: u64, hi: u64| touched.iter().any(|&(a, b)| a <= hi && lo <= b);
+        let mut rows: Vec<NodeRow> = Vec::new();
+        for r in &self.nodes {
+            if r.shift != 0 || !hit(r.first_index, r.last_index) {
+                push_row(&mut rows, r.clone());
+                continue;
+            }
+            // A leaf row, maybe folded: leaves hit are read again, the
+            // runs of leaves between them kept as parts of the row.
+            let mut j = 0;
+            while j < r.nodes {
+                let first = r.first_index + 64 * j;
+                if hit(first, first + 63) {
+                    let (v, slots) = tree.leaf_with_slots(first)?;
+                    push_row(&mut rows, node_row(&v, &slots, r.depth, enc));
+                    j += 1;
+                    continue;
+                }
+                let mut end = j + 1;
+                while end < r.nodes && !hit(r.first_index + 64 * end, r.first_index + 64 * end + 63)
+                {
+                    end += 1;
+                }
+                push_row(&mut rows, part_of_row(r, j, end, tree, enc)?);
+                j = end;
+            }
+        }
+        let root = match tree.root() {
+            Slot::Node(_) => rows.first().map_or(Decoded::Hole, |n| Decoded::Node {
+                serial: n.serial,
+                addr: n.addr,
+            }),
+            _ => fresh_head.root,
+        };
+        Some(FileCache {
+            root,
+            nodes: rows,
+            ..fresh_head
+        })
+    }
+
+    /// Every field but the rows (and a root that is a node, read from them).
+    fn of_head(k: &Kernel, ino: u32) -> Option<FileCache> {
         let i = k.inodes.get(&ino)?;
         let m = &i.mapping;
         if !i.is_reg() || (i.shmem().is_none() && m.i_pages.is_empty()) {
             return None;
         }
         let enc = k.cfg.encoding;
-        let rows = m.i_pages.nodes_with_slots();
-        let depths = depths(rows.iter().map(|(v, _)| v));
-        let nodes = rows
-            .iter()
-            .zip(depths)
-            .map(|((v, slots), d)| node_row(v, slots, d, enc));
         Some(FileCache {
             path: k.d_path(ino),
             ino,
@@ -255,17 +374,74 @@ impl FileCache {
             }),
             root_word: m.i_pages.root_word(enc),
             root: match m.i_pages.root() {
-                Slot::Empty => Decoded::Hole,
                 Slot::Item(e) => decode_item(e, enc),
-                Slot::Node(_) => rows.first().map_or(Decoded::Hole, |(v, _)| Decoded::Node {
-                    serial: v.serial,
-                    addr: v.addr,
-                }),
+                _ => Decoded::Hole,
             },
             height: m.i_pages.height(),
-            nodes: fold_nodes(nodes),
+            nodes: Vec::new(),
+            nodes_allocated: m.i_pages.nodes_allocated(),
         })
     }
+}
+
+/// Leaves `j..end` of the folded leaf row `r` (each one run continuing the
+/// last), as a row of their own; the serials of its first and last leaves
+/// are read from the tree.
+fn part_of_row(
+    r: &NodeRow,
+    j: u64,
+    end: u64,
+    tree: &crate::klib::radix_tree::RadixTree<CacheEntry>,
+    enc: Encoding,
+) -> Option<NodeRow> {
+    if j == 0 && end == r.nodes {
+        return Some(r.clone());
+    }
+    let first_index = r.first_index + 64 * j;
+    let serial = if j == 0 {
+        r.serial
+    } else {
+        tree.leaf_with_slots(first_index)?.0.serial
+    };
+    let last_serial = if end == r.nodes {
+        r.last_serial
+    } else {
+        tree.leaf_with_slots(r.first_index + 64 * (end - 1))?
+            .0
+            .serial
+    };
+    let decoded = r.slots[0].decoded.nth(64 * j);
+    Some(NodeRow {
+        serial,
+        addr: node_addr(serial),
+        offset: r.offset + j as u8,
+        first_index,
+        last_index: r.first_index + 64 * end - 1,
+        nodes: end - j,
+        last_serial,
+        slots: vec![SlotRun {
+            slot: 0,
+            count: 64,
+            index: first_index,
+            word: decoded.word(enc),
+            decoded,
+        }],
+        ..r.clone()
+    })
+}
+
+/// Appends row `n`, folding it into the last row when it continues it
+/// ([`fold_nodes`], for rows that may be folded already).
+fn push_row(out: &mut Vec<NodeRow>, n: NodeRow) {
+    if let Some(last) = out.last_mut() {
+        if continues(last, &n) {
+            last.nodes += n.nodes;
+            last.last_serial = n.last_serial;
+            last.last_index = n.last_index;
+            return;
+        }
+    }
+    out.push(n);
 }
 
 /// The depth of each node of a depth-first list (by parent serial).
@@ -340,15 +516,7 @@ fn node_row(v: &NodeView, slots: &[SlotEntry<CacheEntry>], depth: u32, enc: Enco
 fn fold_nodes(rows: impl Iterator<Item = NodeRow>) -> Vec<NodeRow> {
     let mut out: Vec<NodeRow> = Vec::new();
     for n in rows {
-        if let Some(last) = out.last_mut() {
-            if continues(last, &n) {
-                last.nodes += 1;
-                last.last_serial = n.serial;
-                last.last_index = n.last_index;
-                continue;
-            }
-        }
-        out.push(n);
+        push_row(&mut out, n);
     }
     out
 }

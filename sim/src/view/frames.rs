@@ -2,12 +2,9 @@
 //!
 //! Mirrors what `mem_map` (`struct page` per frame, `mm/page_alloc.c`) and
 //! the `lruvec` lists (`mm/vmscan.c`, `mm/swap.c`) hold. Only the frames
-//! something refers to are visited (page caches, the swap cache, page
-//! tables, the LRU lists, the zero page); every other frame is free, and the
-//! free runs are the gaps between them.
+//! ever handed out are visited; every frame above them is free.
 
-use crate::kernel::{Kernel, Pte};
-use crate::mm::filemap::CacheEntry;
+use crate::kernel::Kernel;
 use crate::mm::page::{pg, Mapping, Pfn};
 use crate::mm::vmscan::Lru;
 use serde::Serialize;
@@ -141,8 +138,7 @@ impl FramesView {
     /// The view of `k`'s memory.
     pub fn of(k: &Kernel) -> FramesView {
         let nr = k.mem.nr_pages();
-        let held = held_frames(k);
-        let runs = frame_runs(k, nr, &held);
+        let runs = frame_runs(k, nr);
         let totals = FrameKind::ALL
             .iter()
             .map(|&kind| KindTotal {
@@ -178,50 +174,44 @@ impl FramesView {
     }
 }
 
-/// Every frame something refers to: the zero page, page-cache pages, the
-/// swap cache, mapped frames, LRU pages and pages locked by an operation.
-fn held_frames(k: &Kernel) -> Vec<Pfn> {
-    let mut held = vec![k.mem.zero_pfn];
-    for inode in k.inodes.values() {
-        held.extend(inode.mapping.i_pages.iter().filter_map(|(_, e)| match e {
-            CacheEntry::Page(pfn) => Some(pfn),
-            CacheEntry::Swap(_) => None,
-        }));
-    }
-    held.extend(k.swap_cache.values().copied());
-    for t in k.tasks.values() {
-        held.extend(t.mm.ptes.values().filter_map(|p| match p {
-            Pte::Present { pfn, .. } => Some(*pfn),
-            Pte::Swap(_) => None,
-        }));
-    }
-    for l in Lru::ALL {
-        held.extend(lru_pfns(k, l));
-    }
-    held.extend(k.locked_pages.iter().copied());
-    // Sorted once (cheaper than a set built one insert at a time).
-    held.sort_unstable();
-    held.dedup();
-    held
-}
-
-/// The runs of all `nr` frames: the held ones by kind, the gaps free.
-fn frame_runs(k: &Kernel, nr: u32, held: &[Pfn]) -> Vec<FrameRun> {
+/// The runs of all frames, in pfn order: `mem_map` read frame by frame up
+/// to the highest frame ever handed out (every frame from there on is free
+/// and blank). A frame with no references (`_refcount` 0) is free: the
+/// model keeps `_refcount` equal to what refers to the frame (the page
+/// cache, the swap cache and the PTEs; `invariants.rs` checks it).
+fn frame_runs(k: &Kernel, nr: u32) -> Vec<FrameRun> {
     let mut runs: Vec<FrameRun> = Vec::new();
     let mut push = |first: Pfn, count: u32, kind: FrameKind| match runs.last_mut() {
         Some(r) if r.kind == kind && r.first + r.count == first => r.count += count,
         _ => runs.push(FrameRun { first, count, kind }),
     };
-    let mut next = 0;
-    for &pfn in held.iter().filter(|&&p| p < nr) {
-        if pfn > next {
-            push(next, pfn - next, FrameKind::Free);
-        }
-        push(pfn, 1, FrameKind::of(k, pfn));
-        next = pfn + 1;
+    // The last file's inode and whether it is shmem: runs of frames mostly
+    // belong to one file.
+    let mut last_file: Option<(u32, bool)> = None;
+    let populated = k.mem.populated().min(nr);
+    for pfn in 0..populated {
+        let kind = match k.mem.page(pfn).mapping() {
+            Mapping::File(ino) if pfn != k.mem.zero_pfn && k.mem.page(pfn).refcount > 0 => {
+                let shmem = match last_file {
+                    Some((i, shmem)) if i == ino => shmem,
+                    _ => {
+                        let shmem = k.inodes.get(&ino).is_some_and(|i| i.shmem().is_some());
+                        last_file = Some((ino, shmem));
+                        shmem
+                    }
+                };
+                if shmem {
+                    FrameKind::Shmem
+                } else {
+                    FrameKind::File
+                }
+            }
+            _ => FrameKind::of(k, pfn),
+        };
+        push(pfn, 1, kind);
     }
-    if next < nr {
-        push(next, nr - next, FrameKind::Free);
+    if populated < nr {
+        push(populated, nr - populated, FrameKind::Free);
     }
     runs
 }

@@ -9,6 +9,7 @@
 use super::frames::FrameKind;
 use crate::kernel::{vm, Kernel, Pte, Task, Vma};
 use crate::mm::page::{Pfn, PAGE_SIZE};
+use crate::trace::{TouchKey, Touches};
 use serde::Serialize;
 
 /// What one PTE holds.
@@ -158,6 +159,151 @@ impl MmView {
     }
 }
 
+impl MmView {
+    /// The view after a step that made the changes `touches` records, from
+    /// the view before it (`self`): a VMA's PTE runs are kept, with the
+    /// touched pages read again, when nothing outside its own touched PTEs
+    /// can have changed them; every other VMA is read afresh. Equal to
+    /// [`MmView::of`] (the TUI checks it in debug builds).
+    ///
+    /// A PTE reads the frame's map count (`shared`), which moves when any
+    /// PTE mapping that frame is set or cleared. A frame a VMA maps can be
+    /// mapped elsewhere only through the same file (any process) or, for
+    /// private pages, through a fork (another process): such a VMA is
+    /// reused only when no such PTE was touched.
+    pub fn after(&self, k: &Kernel, touches: &Touches) -> MmView {
+        let touched = touched_ptes(touches);
+        let procs = k
+            .tasks
+            .values()
+            .map(|t| {
+                let old = self.procs.iter().find(|p| p.pid == t.pid);
+                ProcMm {
+                    name: t.comm.clone(),
+                    pid: t.pid,
+                    vmas: t
+                        .mm
+                        .vmas
+                        .values()
+                        .map(|v| {
+                            let kept = old
+                                .and_then(|p| p.vmas.iter().find(|r| same_vma(r, v, k)))
+                                .filter(|_| k.ptes_apart(t.pid, v, &touched));
+                            match kept {
+                                Some(row) => VmaRow {
+                                    ptes: repatch(k, t, v, &row.ptes, &touched),
+                                    ..vma_row_head(k, v)
+                                },
+                                None => vma_row(k, t, v),
+                            }
+                        })
+                        .collect(),
+                }
+            })
+            .collect();
+        MmView { procs }
+    }
+}
+
+/// The touched PTEs, as `(pid, first vpn, last vpn)`.
+fn touched_ptes(touches: &Touches) -> Vec<(u32, u64, u64)> {
+    touches
+        .records
+        .iter()
+        .filter_map(|r| match r.key {
+            TouchKey::Ptes(pid) => Some((pid, r.lo, r.hi)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Does the old row stand for the same VMA over the same object?
+fn same_vma(r: &VmaRow, v: &Vma, k: &Kernel) -> bool {
+    r.start == v.start
+        && r.end == v.end
+        && r.pgoff == v.pgoff
+        && r.flags == v.flags
+        && r.ino == k.vma_inode(v)
+}
+
+/// `old` runs of `v` with the pages `touched` in `t` read again.
+fn repatch(
+    k: &Kernel,
+    t: &Task,
+    v: &Vma,
+    old: &[PteRun],
+    touched: &[(u32, u64, u64)],
+) -> Vec<PteRun> {
+    let (first, end) = (v.start / PAGE_SIZE, v.end / PAGE_SIZE);
+    let mut ranges: Vec<(u64, u64)> = touched
+        .iter()
+        .filter(|&&(pid, lo, hi)| pid == t.pid && lo < end && hi >= first)
+        .map(|&(_, lo, hi)| (lo.max(first) - first, hi.min(end - 1) + 1 - first))
+        .collect();
+    if ranges.is_empty() {
+        return old.to_vec();
+    }
+    ranges.sort_unstable();
+    let mut runs = Runs::default();
+    let mut at = 0; // the first page not yet pushed
+    for (lo, hi) in ranges {
+        let lo = lo.max(at);
+        if hi <= lo {
+            continue;
+        }
+        runs.copy(old, at, lo);
+        runs.read(k, t, first, lo, hi);
+        at = hi;
+    }
+    runs.copy(old, at, end - first);
+    runs.0
+}
+
+/// PTE runs being built, each pushed PTE joining the last run it continues.
+#[derive(Default)]
+struct Runs(Vec<PteRun>);
+
+impl Runs {
+    fn push(&mut self, page: u64, count: u64, pte: PteDecode) {
+        if count == 0 {
+            return;
+        }
+        if let Some(r) = self.0.last_mut() {
+            if r.page + r.count == page && r.pte.nth(r.count) == pte {
+                r.count += count;
+                return;
+            }
+        }
+        self.0.push(PteRun { page, count, pte });
+    }
+
+    /// Pages `[lo, hi)` of the VMA as the old runs had them.
+    fn copy(&mut self, old: &[PteRun], lo: u64, hi: u64) {
+        let i = old.partition_point(|r| r.page + r.count <= lo);
+        for r in old[i..].iter().take_while(|r| r.page < hi) {
+            let (a, b) = (r.page.max(lo), (r.page + r.count).min(hi));
+            self.push(a, b - a, r.pte.nth(a - r.page));
+        }
+    }
+
+    /// Pages `[lo, hi)` of the VMA whose first page is `first`, read from
+    /// `t`'s page table (`walk_page_range`: populated PTEs, the gaps
+    /// `pte_none`).
+    fn read(&mut self, k: &Kernel, t: &Task, first: u64, lo: u64, hi: u64) {
+        let mut next = first + lo;
+        for (&vpn, pte) in t.mm.ptes.range(first + lo..first + hi) {
+            if vpn > next {
+                self.push(next - first, vpn - next, PteDecode::None);
+            }
+            self.push(vpn - first, 1, decode(k, pte));
+            next = vpn + 1;
+        }
+        if next < first + hi {
+            self.push(next - first, first + hi - next, PteDecode::None);
+        }
+    }
+}
+
 fn proc_mm(k: &Kernel, t: &Task) -> ProcMm {
     ProcMm {
         name: t.comm.clone(),
@@ -167,6 +313,14 @@ fn proc_mm(k: &Kernel, t: &Task) -> ProcMm {
 }
 
 fn vma_row(k: &Kernel, t: &Task, v: &Vma) -> VmaRow {
+    VmaRow {
+        ptes: pte_runs(k, t, v),
+        ..vma_row_head(k, v)
+    }
+}
+
+/// A VMA's row without its PTEs.
+fn vma_row_head(k: &Kernel, v: &Vma) -> VmaRow {
     let ino = k.vma_inode(v);
     let bit = |b: u32, c: char| if v.flags & b != 0 { c } else { '-' };
     let prot = [
@@ -187,36 +341,16 @@ fn vma_row(k: &Kernel, t: &Task, v: &Vma) -> VmaRow {
         name: ino.map_or_else(|| "[anon]".to_string(), |i| k.d_path(i)),
         pgoff: v.pgoff,
         ino,
-        ptes: pte_runs(k, t, v),
+        ptes: Vec::new(),
     }
 }
 
 /// Mirrors the walk of `walk_page_range`: the populated PTEs of `v`, with
 /// the gaps between them as `pte_none` runs.
 fn pte_runs(k: &Kernel, t: &Task, v: &Vma) -> Vec<PteRun> {
-    let (first, end) = (v.start / PAGE_SIZE, v.end / PAGE_SIZE);
-    let mut runs: Vec<PteRun> = Vec::new();
-    let mut push = |page: u64, count: u64, pte: PteDecode| {
-        if let Some(r) = runs.last_mut() {
-            if r.page + r.count == page && r.pte.nth(r.count) == pte {
-                r.count += count;
-                return;
-            }
-        }
-        runs.push(PteRun { page, count, pte });
-    };
-    let mut next = first;
-    for (&vpn, pte) in t.mm.ptes.range(first..end) {
-        if vpn > next {
-            push(next - first, vpn - next, PteDecode::None);
-        }
-        push(vpn - first, 1, decode(k, pte));
-        next = vpn + 1;
-    }
-    if next < end {
-        push(next - first, end - next, PteDecode::None);
-    }
-    runs
+    let mut runs = Runs::default();
+    runs.read(k, t, v.start / PAGE_SIZE, 0, v.pages());
+    runs.0
 }
 
 fn decode(k: &Kernel, pte: &Pte) -> PteDecode {

@@ -643,8 +643,22 @@ impl<'s> App<'s> {
             }
             self.tl.goto(at);
             let c = self.cache.get_mut();
+            let touches = self.tl.outcome(pos).and_then(|o| o.touches.as_ref());
             for k in want {
-                let v = views::build(k, self.tl.kernel());
+                let kernel = self.tl.kernel();
+                let v = match (before, c.before.get(&k), touches) {
+                    // One step on from a view at the step before: patched.
+                    (false, Some(b), Some(t)) => {
+                        let v = views::after(k, b, kernel, t);
+                        debug_assert!(
+                            v == views::build(k, kernel),
+                            "invariant: the {} view patched by step {pos}'s touches is the view built afresh",
+                            k.name()
+                        );
+                        v
+                    }
+                    _ => views::build(k, kernel),
+                };
                 let map = if before { &mut c.before } else { &mut c.now };
                 map.insert(k, v);
                 c.pictures.retain(|(kind, _), _| *kind != k);

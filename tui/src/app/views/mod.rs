@@ -93,6 +93,7 @@ pub mod sysv;
 use super::theme::{Class, Theme};
 use ratatui::text::Span;
 use sim::kernel::Kernel;
+use sim::trace::Touches;
 use sim::view::{
     cache::CacheView, counters::CountersView, frames::FramesView, mm::MmView, swap::SwapView,
     sysv::SysvView,
@@ -138,6 +139,18 @@ pub fn build(kind: ViewKind, k: &Kernel) -> AnyView {
         ViewKind::Swap => AnyView::Swap(SwapView::of(k)),
         ViewKind::Sysv => AnyView::Sysv(SysvView::of(k)),
         ViewKind::Counters => AnyView::Counters(CountersView::of(k)),
+    }
+}
+
+/// The view `kind` of the machine `k` one step after `before`, a view of
+/// the same kind, the step having made the changes `touches` records: the
+/// views of big tables are patched where the step touched them
+/// (`sim::view::*::after`), the others built afresh.
+pub fn after(kind: ViewKind, before: &AnyView, k: &Kernel, touches: &Touches) -> AnyView {
+    match (kind, before) {
+        (ViewKind::Cache, AnyView::Cache(v)) => AnyView::Cache(v.after(k, touches)),
+        (ViewKind::Mm, AnyView::Mm(v)) => AnyView::Mm(v.after(k, touches)),
+        _ => build(kind, k),
     }
 }
 
