@@ -335,3 +335,43 @@ fn a_short_screen_names_what_is_below_and_j_jumps_to_it() {
     app.key(script("K").unwrap()[0]);
     assert_eq!(draw(&mut app), at_changes, "K goes back a section");
 }
+
+/// A scenario that does not load shows its diagnostics laid out as `shmsim
+/// check` prints them: the caret under the column the error names, at any
+/// width.
+#[test]
+fn the_does_not_load_screen_keeps_the_caret_under_the_column() {
+    let dir = std::env::temp_dir().join(format!("shmsim-broken-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("bad.toml");
+    std::fs::write(
+        &path,
+        "title = \"bad\"\nprocs = [\"a\"]\n[[step]]\nproc = \"a\"\ndo = \"frob(1)\"\n",
+    )
+    .unwrap();
+    let err = shmsim_tui::bundled::load(path.to_str().unwrap()).unwrap_err();
+    std::fs::remove_dir_all(&dir).unwrap();
+    let th = shmsim_tui::app::theme::Theme::new(ThemeName::Dark);
+    for (w, h) in [(80, 24), (120, 40)] {
+        let backend = ratatui::backend::TestBackend::new(w, h);
+        let mut t = ratatui::Terminal::new(backend).unwrap();
+        t.draw(|f| shmsim_tui::app::picker::draw_broken(f, &th, &err, false))
+            .unwrap();
+        let screen = text(t.backend().buffer());
+        let lines: Vec<&str> = screen.lines().collect();
+        let at = lines
+            .iter()
+            .position(|l| l.contains("do = \"frob(1)\""))
+            .unwrap_or_else(|| panic!("{w}x{h}: the source line is shown:\n{screen}"));
+        let col = |l: &str, pat: &str| l.find(pat).map(|b| l[..b].chars().count());
+        assert_eq!(
+            col(lines[at + 1], "^^^^"),
+            col(lines[at], "frob"),
+            "{w}x{h}: the caret is under `frob`:\n{screen}"
+        );
+        assert!(
+            screen.contains(" --> "),
+            "{w}x{h}: the location line keeps its indent:\n{screen}"
+        );
+    }
+}

@@ -2,7 +2,7 @@
 //! scenario that does not load shows instead of the app.
 
 use super::theme::{Class, Theme};
-use super::ui::{truncate, wrap};
+use super::ui::truncate;
 use crate::bundled::{self, BUNDLED};
 use ratatui::crossterm::event::{
     KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
@@ -191,11 +191,22 @@ pub fn draw_broken(f: &mut Frame, th: &Theme, err: &bundled::LoadError, watching
         .title(Span::styled(title, th.style(Class::Bad)));
     let inner = b.inner(area);
     f.render_widget(b, area);
+    // Laid out as `shmsim check` prints them (the caret under the column
+    // it names): long lines are cut where the pane ends, never re-flowed.
     let lines: Vec<Line> = err
         .render(false)
         .lines()
-        .flat_map(|l| wrap(l, inner.width as usize))
+        .flat_map(|l| cut_lines(l, inner.width as usize))
         .map(|l| Line::styled(l, th.style(Class::Text)))
         .collect();
     f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// `line` in pieces of `w` columns, its spaces kept.
+fn cut_lines(line: &str, w: usize) -> Vec<String> {
+    let chars: Vec<char> = line.chars().collect();
+    if chars.is_empty() {
+        return vec![String::new()];
+    }
+    chars.chunks(w.max(1)).map(|c| c.iter().collect()).collect()
 }

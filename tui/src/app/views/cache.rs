@@ -17,19 +17,31 @@ use sim::mm::swapops::{Encoding, Era};
 use sim::view::cache::{CacheView, Decoded, FileCache, NodeRow, SlotRun};
 
 /// Draws the page caches of `now`, marking what differs from `before`.
-pub fn picture(now: &CacheView, before: Option<&CacheView>, th: &Theme, _width: u16) -> Picture {
+/// On a pane narrower than this, a file's and a node's fields go on two
+/// lines (the gutter and the text of the widest line of a 4.14 file).
+const ONE_LINE_WIDTH: u16 = 100;
+
+pub fn picture(now: &CacheView, before: Option<&CacheView>, th: &Theme, width: u16) -> Picture {
     let mut c = Canvas::new(th);
     if now.files.is_empty() {
         c.title("no file has a page cache", false);
     }
+    let narrow = width < ONE_LINE_WIDTH;
     for f in &now.files {
         let b = before.and_then(|b| b.files.iter().find(|x| x.ino == f.ino));
-        file(&mut c, now.era, f, b, before.is_some());
+        file(&mut c, now.era, f, b, before.is_some(), narrow);
     }
     c.done()
 }
 
-fn file(c: &mut Canvas, era: Era, f: &FileCache, b: Option<&FileCache>, had_before: bool) {
+fn file(
+    c: &mut Canvas,
+    era: Era,
+    f: &FileCache,
+    b: Option<&FileCache>,
+    had_before: bool,
+    narrow: bool,
+) {
     let head_changed = had_before
         && b.is_none_or(|b| {
             (b.size, b.nrpages, b.nrexceptional, b.shmem)
@@ -42,29 +54,42 @@ fn file(c: &mut Canvas, era: Era, f: &FileCache, b: Option<&FileCache>, had_befo
         Era::Radix => "radix tree",
         Era::XArray => "xarray",
     };
-    c.title(
-        format!(
-            "{}  ino {}  size {}  nrpages {}  nrexceptional {}{shmem}  [{era_name}]",
-            f.path, f.ino, f.size, f.nrpages, f.nrexceptional
-        ),
-        head_changed,
+    let name = format!("{}  ino {}  size {}", f.path, f.ino, f.size);
+    let counts = format!(
+        "nrpages {}  nrexceptional {}{shmem}",
+        f.nrpages, f.nrexceptional
     );
+    if narrow {
+        c.title(format!("{name}  [{era_name}]"), head_changed);
+        // A continuation: its mark is on the line above.
+        let s = c.span(format!("    {counts}"), Class::Text, head_changed);
+        c.line(vec![s], false, false);
+    } else {
+        c.title(format!("{name}  {counts}  [{era_name}]"), head_changed);
+    }
     let root_changed = had_before && b.is_none_or(|b| b.root_word != f.root_word);
     let exc = matches!(f.root, Decoded::Swap { .. });
     let mut spans = vec![
         c.span("  root ", Class::Dim, false),
         c.span(format!("{:#018x} ", f.root_word), Class::Word, root_changed),
     ];
-    spans.extend(decoding(c, era, f.root, 1, root_changed));
+    spans.extend(decoding(c, era, f.root, 1, root_changed, narrow));
     spans.push(c.span(format!("  (height {})", f.height), Class::Dim, false));
     c.line(spans, root_changed, exc);
     for n in &f.nodes {
         let bn = b.and_then(|b| b.nodes.iter().find(|x| x.serial == n.serial));
-        node(c, era, n, bn, had_before);
+        node(c, era, n, bn, had_before, narrow);
     }
 }
 
-fn node(c: &mut Canvas, era: Era, n: &NodeRow, b: Option<&NodeRow>, had_before: bool) {
+fn node(
+    c: &mut Canvas,
+    era: Era,
+    n: &NodeRow,
+    b: Option<&NodeRow>,
+    had_before: bool,
+    narrow: bool,
+) {
     let pad = "  ".repeat(n.depth as usize + 1);
     let changed = had_before
         && b.is_none_or(|b| {
@@ -76,23 +101,27 @@ fn node(c: &mut Canvas, era: Era, n: &NodeRow, b: Option<&NodeRow>, had_before: 
     } else {
         format!("node #{}", n.serial)
     };
-    let spans = vec![
+    let fields = format!(
+        "shift {} offset {} count {} exceptional {}  index {}..{}",
+        n.shift, n.offset, n.count, n.exceptional, n.first_index, n.last_index
+    );
+    let mut spans = vec![
         c.span(format!("{pad}{name} "), Class::Node, changed),
         c.span(format!("@{:#x}", n.addr), Class::Word, false),
-        c.span(
-            format!(
-                "  shift {} offset {} count {} exceptional {}  index {}..{}",
-                n.shift, n.offset, n.count, n.exceptional, n.first_index, n.last_index
-            ),
-            Class::Text,
-            changed,
-        ),
     ];
-    c.line(spans, changed, n.exceptional > 0);
+    if narrow {
+        c.line(spans, changed, n.exceptional > 0);
+        // A continuation: its marks are on the line above.
+        let s = c.span(format!("{pad}    {fields}"), Class::Text, changed);
+        c.line(vec![s], false, false);
+    } else {
+        spans.push(c.span(format!("  {fields}"), Class::Text, changed));
+        c.line(spans, changed, n.exceptional > 0);
+    }
     for run in &n.slots {
         for r in unfold_exceptional(era, run, n.nodes) {
             let rc = had_before && b.is_none_or(|b| b.nodes != n.nodes || !covered(&b.slots, &r));
-            slot(c, era, &pad, &r, n.nodes, rc);
+            slot(c, era, &pad, &r, n.nodes, rc, narrow);
         }
     }
 }
@@ -135,7 +164,7 @@ fn covered(before: &[SlotRun], r: &SlotRun) -> bool {
     })
 }
 
-fn slot(c: &mut Canvas, era: Era, pad: &str, r: &SlotRun, nodes: u64, changed: bool) {
+fn slot(c: &mut Canvas, era: Era, pad: &str, r: &SlotRun, nodes: u64, changed: bool, narrow: bool) {
     let exc = matches!(r.decoded, Decoded::Swap { .. });
     let glyph = if exc { "x " } else { "  " };
     let mut spans = vec![
@@ -146,13 +175,28 @@ fn slot(c: &mut Canvas, era: Era, pad: &str, r: &SlotRun, nodes: u64, changed: b
             false,
         ),
         c.span(
-            format!("{:<8}", range(r.slot as u64, r.count as u64)),
+            format!(
+                "{:<w$}",
+                range(r.slot as u64, r.count as u64),
+                w = if narrow { 7 } else { 8 }
+            ),
             Class::Dim,
             false,
         ),
-        c.span(format!("{:#018x}  ", r.word), Class::Word, changed),
+        c.span(
+            format!("{:#018x}{}", r.word, if narrow { " " } else { "  " }),
+            Class::Word,
+            changed,
+        ),
     ];
-    spans.extend(decoding(c, era, r.decoded, r.count as u64 * nodes, changed));
+    spans.extend(decoding(
+        c,
+        era,
+        r.decoded,
+        r.count as u64 * nodes,
+        changed,
+        narrow,
+    ));
     if nodes > 1 {
         spans.push(c.span(" (across the nodes)", Class::Dim, false));
     }
@@ -160,7 +204,16 @@ fn slot(c: &mut Canvas, era: Era, pad: &str, r: &SlotRun, nodes: u64, changed: b
 }
 
 /// What a word decodes to, in the era's words; `count` slots from it.
-fn decoding(c: &Canvas, era: Era, d: Decoded, count: u64, changed: bool) -> Vec<Span<'static>> {
+/// `narrow` leaves out what the era's name says already (`swap`), so that a
+/// slot fits an 80-column screen.
+fn decoding(
+    c: &Canvas,
+    era: Era,
+    d: Decoded,
+    count: u64,
+    changed: bool,
+    narrow: bool,
+) -> Vec<Span<'static>> {
     let times = if count > 1 {
         format!(" x{count}")
     } else {
@@ -181,11 +234,19 @@ fn decoding(c: &Canvas, era: Era, d: Decoded, count: u64, changed: bool) -> Vec<
             vec![
                 c.span(format!("{what} "), Class::Exceptional, changed),
                 c.span(
-                    format!("swap type {type_} offset {}", hex_range(offset, count)),
+                    format!(
+                        "{}type {type_} offset {}",
+                        if narrow { "" } else { "swap " },
+                        hex_range(offset, count)
+                    ),
                     Class::Exceptional,
                     changed,
                 ),
-                c.span(format!("  ({enc})"), Class::Dim, false),
+                c.span(
+                    format!("{}({enc})", if narrow { " " } else { "  " }),
+                    Class::Dim,
+                    false,
+                ),
             ]
         }
         Decoded::Node { serial, .. } => {
