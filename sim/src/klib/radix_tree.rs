@@ -858,19 +858,7 @@ impl<T: RadixItem> RadixTree<T> {
     ) {
         let node = &self.nodes[id];
         let shift = u32::from(node.shift);
-        let last = base.saturating_add(shift_maxindex(shift));
-        out.push(NodeView {
-            serial: node.serial,
-            addr: node_addr(node.serial),
-            shift: node.shift,
-            offset: node.offset,
-            count: node.count,
-            exceptional: node.exceptional,
-            parent_serial,
-            first_index: base,
-            last_index: last,
-            tags: node.tags,
-        });
+        out.push(self.node_view(id, base, parent_serial));
         for (k, slot) in node.slots.iter().enumerate() {
             if let (Slot::Node(child), Some(kbase)) = (slot, slot_base(base, shift, k)) {
                 self.collect_views(*child, kbase, Some(node.serial), out);
@@ -885,16 +873,34 @@ impl<T: RadixItem> RadixTree<T> {
         self.nodes()
             .into_iter()
             .zip(self.dfs_ids())
-            .map(|(view, id)| {
-                let node = &self.nodes[id];
-                let slots = node.slots.map(|s| match s {
-                    Slot::Empty => SlotEntry::Empty,
-                    Slot::Item(item) => SlotEntry::Item(item),
-                    Slot::Node(child) => SlotEntry::Node(self.nodes[child].serial),
-                });
-                (view, slots)
-            })
+            .map(|(view, id)| (view, self.slot_entries(id)))
             .collect()
+    }
+
+    /// Node `id` as a renderer sees it, covering indexes from `base`.
+    fn node_view(&self, id: NodeId, base: u64, parent_serial: Option<u64>) -> NodeView {
+        let node = &self.nodes[id];
+        NodeView {
+            serial: node.serial,
+            addr: node_addr(node.serial),
+            shift: node.shift,
+            offset: node.offset,
+            count: node.count,
+            exceptional: node.exceptional,
+            parent_serial,
+            first_index: base,
+            last_index: base.saturating_add(shift_maxindex(u32::from(node.shift))),
+            tags: node.tags,
+        }
+    }
+
+    /// Node `id`'s slots as a renderer sees them (a child by its serial).
+    fn slot_entries(&self, id: NodeId) -> [SlotEntry<T>; RADIX_TREE_MAP_SIZE] {
+        self.nodes[id].slots.map(|s| match s {
+            Slot::Empty => SlotEntry::Empty,
+            Slot::Item(item) => SlotEntry::Item(item),
+            Slot::Node(child) => SlotEntry::Node(self.nodes[child].serial),
+        })
     }
 
     /// The leaf (`shift` 0) whose slots cover `index`, with its slots as
@@ -916,24 +922,7 @@ impl<T: RadixItem> RadixTree<T> {
                 return None;
             }
             if shift == 0 {
-                let view = NodeView {
-                    serial: node.serial,
-                    addr: node_addr(node.serial),
-                    shift: node.shift,
-                    offset: node.offset,
-                    count: node.count,
-                    exceptional: node.exceptional,
-                    parent_serial: parent,
-                    first_index: base,
-                    last_index: base.saturating_add(shift_maxindex(0)),
-                    tags: node.tags,
-                };
-                let slots = node.slots.map(|s| match s {
-                    Slot::Empty => SlotEntry::Empty,
-                    Slot::Item(item) => SlotEntry::Item(item),
-                    Slot::Node(child) => SlotEntry::Node(self.nodes[child].serial),
-                });
-                return Some((view, slots));
+                return Some((self.node_view(id, base, parent), self.slot_entries(id)));
             }
             let k = ((index - base) >> shift) as usize;
             let Slot::Node(child) = node.slots[k] else {

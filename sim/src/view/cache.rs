@@ -300,10 +300,7 @@ impl FileCache {
     /// read (none allocated, none freed): the rows over touched leaves are
     /// read again, the rest kept. `None` when the nodes changed.
     fn after(&self, k: &Kernel, touched: &[(u64, u64)]) -> Option<FileCache> {
-        let fresh_head = FileCache {
-            nodes: Vec::new(),
-            ..FileCache::of_head(k, self.ino)?
-        };
+        let fresh_head = FileCache::of_head(k, self.ino)?;
         let tree = &k.inodes.get(&self.ino)?.mapping.i_pages;
         let had: u64 = self.nodes.iter().map(|r| r.nodes).sum();
         if fresh_head.height != self.height
