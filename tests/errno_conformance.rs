@@ -1563,6 +1563,263 @@ fn shm_unlink_enoent_missing_name() {
     );
 }
 
+// ---- users, limits, time ------------------------------------------------
+
+const EPERM: &str = r#"{ ret = -1, errno = "EPERM" }"#;
+/// Root makes `/dev/shm/r`, mode 0600 whatever the umask.
+const ROOTS_FILE: Step = (
+    "fd = shm_open(\"/r\", O_CREAT | O_RDWR, 0600)",
+    "{ ret = 3 }",
+);
+
+#[test]
+fn umask_returns_the_old_mask_and_masks_new_files() {
+    case(
+        "umask_returns_the_old_mask_and_masks_new_files",
+        ROOT,
+        &[
+            ("old = umask(077)", "{ ret = 18 }"),
+            (
+                "fd = shm_open(\"/u\", O_CREAT | O_RDWR, 0666)",
+                "{ ret = 3 }",
+            ),
+            ("umask(old)", "{ ret = 63 }"),
+            (
+                "g = shm_open(\"/g\", O_CREAT | O_RDWR, 0666)",
+                "{ ret = 4 }",
+            ),
+            ("setuid(1000)", OK),
+            ("shm_open(\"/u\", O_RDONLY, 0)", EACCES),
+            ("shm_open(\"/g\", O_RDONLY, 0)", "{ ret = 5 }"),
+        ],
+    );
+}
+
+#[test]
+fn setuid_eperm_ordinary_user_to_root() {
+    case(
+        "setuid_eperm_ordinary_user_to_root",
+        "",
+        &[("setuid(0)", EPERM), ("setuid(1000)", OK)],
+    );
+}
+
+#[test]
+fn setuid_einval_minus_one() {
+    case("setuid_einval_minus_one", ROOT, &[("setuid(-1)", EINVAL)]);
+}
+
+#[test]
+fn setuid_as_root_drops_every_uid_for_good() {
+    case(
+        "setuid_as_root_drops_every_uid_for_good",
+        ROOT,
+        &[
+            ROOTS_FILE,
+            ("setuid(1000)", OK),
+            ("shm_open(\"/r\", O_RDONLY, 0)", EACCES),
+            ("setuid(0)", EPERM),
+            ("seteuid(0)", EPERM),
+        ],
+    );
+}
+
+#[test]
+fn seteuid_as_root_can_go_back() {
+    case(
+        "seteuid_as_root_can_go_back",
+        ROOT,
+        &[
+            ROOTS_FILE,
+            ("seteuid(1000)", OK),
+            ("shm_open(\"/r\", O_RDONLY, 0)", EACCES),
+            ("seteuid(0)", OK),
+            ("shm_open(\"/r\", O_RDONLY, 0)", "{ ret = 4 }"),
+        ],
+    );
+}
+
+#[test]
+fn seteuid_eperm_ordinary_user_to_another() {
+    case(
+        "seteuid_eperm_ordinary_user_to_another",
+        "",
+        &[("seteuid(1001)", EPERM), ("seteuid(-1)", EINVAL)],
+    );
+}
+
+#[test]
+fn a_child_of_root_drops_to_a_user_and_its_parent_stays_root() {
+    case(
+        "a_child_of_root_drops_to_a_user_and_its_parent_stays_root",
+        ROOT,
+        &[
+            ROOTS_FILE,
+            ("child = fork()", ""),
+            ("child: setuid(1000)", OK),
+            ("child: shm_open(\"/r\", O_RDONLY, 0)", EACCES),
+            ("shm_open(\"/r\", O_RDONLY, 0)", "{ ret = 4 }"),
+        ],
+    );
+}
+
+#[test]
+fn setrlimit_einval_soft_above_hard() {
+    case(
+        "setrlimit_einval_soft_above_hard",
+        "",
+        &[("setrlimit(RLIMIT_NOFILE, 64, 32)", EINVAL)],
+    );
+}
+
+#[test]
+fn setrlimit_einval_unknown_resource() {
+    case(
+        "setrlimit_einval_unknown_resource",
+        "",
+        &[("setrlimit(16, 1, 1)", EINVAL)],
+    );
+}
+
+#[test]
+fn setrlimit_eperm_raising_the_hard_limit_as_a_user() {
+    case(
+        "setrlimit_eperm_raising_the_hard_limit_as_a_user",
+        "",
+        &[
+            ("setrlimit(RLIMIT_NOFILE, 1024, 8192)", EPERM),
+            ("setrlimit(RLIMIT_NOFILE, 1024, 2048)", OK),
+            ("setrlimit(RLIMIT_NOFILE, 1024, 4096)", EPERM),
+        ],
+    );
+}
+
+#[test]
+fn setrlimit_eperm_nofile_above_nr_open_even_for_root() {
+    case(
+        "setrlimit_eperm_nofile_above_nr_open_even_for_root",
+        ROOT,
+        &[("setrlimit(RLIMIT_NOFILE, 1024, 2000000)", EPERM)],
+    );
+}
+
+#[test]
+fn setrlimit_root_raises_a_hard_limit() {
+    sim_case(
+        "setrlimit_root_raises_a_hard_limit",
+        "root's CAP_SYS_RESOURCE: container hosts (Docker's default) drop it",
+        ROOT,
+        &[("setrlimit(RLIMIT_NOFILE, 1024, 8192)", OK)],
+    );
+}
+
+#[test]
+fn setrlimit_nofile_makes_the_next_open_emfile() {
+    case(
+        "setrlimit_nofile_makes_the_next_open_emfile",
+        "",
+        &[
+            ("setrlimit(RLIMIT_NOFILE, 4, 4)", OK),
+            TMPFS,
+            (
+                "shm_open(\"/t\", O_RDWR, 0)",
+                r#"{ ret = -1, errno = "EMFILE" }"#,
+            ),
+        ],
+    );
+}
+
+#[test]
+fn setrlimit_memlock_zero_makes_map_locked_eperm() {
+    case(
+        "setrlimit_memlock_zero_makes_map_locked_eperm",
+        "",
+        &[
+            ("setrlimit(RLIMIT_MEMLOCK, 0, 0)", OK),
+            (
+                "mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_LOCKED, -1, 0)",
+                EPERM,
+            ),
+        ],
+    );
+}
+
+#[test]
+fn setrlimit_memlock_infinity_as_root_locks_past_the_default() {
+    sim_case(
+        "setrlimit_memlock_infinity_as_root_locks_past_the_default",
+        "root's CAP_SYS_RESOURCE: container hosts (Docker's default) drop it",
+        ROOT,
+        &[
+            ("setrlimit(RLIMIT_MEMLOCK, RLIM_INFINITY, RLIM_INFINITY)", OK),
+            (
+                "p = mmap(NULL, 1048576, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_LOCKED, -1, 0)",
+                r#"{ smaps.p.Rss = "1024 kB" }"#,
+            ),
+            ("seteuid(1000)", OK),
+            (
+                "q = mmap(NULL, 1048576, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_LOCKED, -1, 0)",
+                // q lands just below p, and the two merge into one VMA.
+                r#"{ smaps.q.Rss = "2048 kB" }"#,
+            ),
+        ],
+    );
+}
+
+#[test]
+fn shmctl_eperm_shm_lock_with_a_memlock_limit_of_zero() {
+    case(
+        "shmctl_eperm_shm_lock_with_a_memlock_limit_of_zero",
+        "",
+        &[
+            SEG,
+            ("setrlimit(RLIMIT_MEMLOCK, 0, 0)", OK),
+            ("shmctl(id, SHM_LOCK, NULL)", EPERM),
+        ],
+    );
+}
+
+#[test]
+fn fchmod_ebadf_not_open() {
+    case("fchmod_ebadf_not_open", "", &[("fchmod(42, 0600)", EBADF)]);
+}
+
+#[test]
+fn fchmod_eperm_not_the_owner() {
+    case(
+        "fchmod_eperm_not_the_owner",
+        ROOT,
+        &[
+            (
+                "fd = shm_open(\"/r\", O_CREAT | O_RDWR, 0666)",
+                "{ ret = 3 }",
+            ),
+            ("fchmod(fd, 0666)", OK),
+            ("setuid(1000)", OK),
+            ("fchmod(fd, 0600)", EPERM),
+        ],
+    );
+}
+
+#[test]
+fn fchmod_takes_the_owners_write_permission_away() {
+    case(
+        "fchmod_takes_the_owners_write_permission_away",
+        "",
+        &[
+            TMPFS,
+            ("fchmod(fd, 0400)", OK),
+            ("shm_open(\"/t\", O_RDWR, 0)", EACCES),
+            ("shm_open(\"/t\", O_RDONLY, 0)", "{ ret = 4 }"),
+        ],
+    );
+}
+
+#[test]
+fn sleep_returns_zero() {
+    case("sleep_returns_zero", "", &[("r = sleep(1)", OK)]);
+}
+
 // ---- the machine option -------------------------------------------------
 
 #[test]

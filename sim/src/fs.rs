@@ -1,3 +1,4 @@
 //! fs
+pub mod open;
 pub mod proc;
 pub mod vfs;

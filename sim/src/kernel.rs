@@ -266,10 +266,19 @@ pub struct Task {
     pub pid: Pid,
     /// Its name (the scenario's process name; `comm`).
     pub comm: String,
-    /// Real and effective uid.
+    /// Effective uid (`cred->euid`, also `fsuid`): what permission checks use.
     pub uid: u32,
-    /// Real and effective gid.
+    /// Effective gid (`cred->egid`).
     pub gid: u32,
+    /// Real and saved uid (`cred->uid`, `cred->suid`): where an unprivileged
+    /// `setuid`/`seteuid` may go back to.
+    pub ruid: u32,
+    /// The saved set-user-id (`cred->suid`).
+    pub suid: u32,
+    /// Its umask (`fs_struct->umask`).
+    pub umask: u32,
+    /// Its resource limits (`signal->rlim`), by `RLIMIT_*`.
+    pub rlim: crate::sys::Rlimits,
     /// Its address space.
     pub mm: Mm,
     /// Its file descriptor table: fd -> open file.
@@ -422,6 +431,10 @@ impl Kernel {
             comm: comm.to_string(),
             uid: self.cfg.uid,
             gid: self.cfg.gid,
+            ruid: self.cfg.uid,
+            suid: self.cfg.uid,
+            umask: self.cfg.umask,
+            rlim: crate::sys::Rlimits::boot(&self.cfg),
             mm: Mm {
                 mmap_base: MMAP_BASE,
                 ..Mm::default()

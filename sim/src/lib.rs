@@ -27,6 +27,7 @@
 //! | [`fs::proc`] | `fs/proc/meminfo.c`, `fs/proc/task_mmu.c`, procps `free`, coreutils `df` and `ls` |
 //! | [`ipc::util`], [`ipc::shm`] | `ipc/util.c`, `ipc/shm.c` (System V shared memory) |
 //! | [`process`] | `kernel/fork.c`, `kernel/exit.c` |
+//! | [`sys`] | `kernel/sys.c` (`setuid`, `setresuid`, `umask`, `setrlimit`), `kernel/time/hrtimer.c` (`nanosleep`) |
 //! | [`invariants`] | not in the kernel: every invariant the kernel states, checked at once |
 //! | [`glibc`] | glibc `rt/shm_open.c`, `posix/shm-directory.c`, `sysvipc/ftok.c`, `misc/mkstemp.c` |
 //! | [`kernel`] | the `Kernel`: owns every table; one way in (a syscall or event), one way out |
@@ -53,6 +54,7 @@ pub mod process;
 pub mod real;
 pub mod runner;
 pub mod scenario;
+pub mod sys;
 pub mod syscalls;
 pub mod trace;
 pub mod transcript;

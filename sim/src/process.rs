@@ -30,6 +30,10 @@ impl Kernel {
                 comm: comm.to_string(),
                 uid: parent.uid,
                 gid: parent.gid,
+                ruid: parent.ruid,
+                suid: parent.suid,
+                umask: parent.umask,
+                rlim: parent.rlim,
                 mm: Mm {
                     mmap_base: parent.mm.mmap_base,
                     ..Mm::default()

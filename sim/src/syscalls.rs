@@ -98,6 +98,18 @@ macro_rules! into_ret {
 }
 into_ret!(i32, i64, u32, u64);
 
+/// A worker's credentials changed: the kernel cleared its parent-death
+/// signal (`commit_creds`), which the worker needs to die with the driver.
+///
+/// # Safety
+/// A plain `prctl` on the calling worker.
+#[cfg(target_os = "linux")]
+unsafe fn after_credentials(r: libc::c_int) -> libc::c_int {
+    // SAFETY: prctl on this process; it does not touch errno on success.
+    unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong) };
+    r
+}
+
 const fn p(name: &'static str, kind: K) -> Param {
     Param { name, kind }
 }
@@ -311,6 +323,28 @@ syscalls! {
         errnos: [EEXIST, EINVAL, EACCES, EMFILE, ENOENT, ENOSPC],
         dispatch: custom,
     }
+    fchmod {
+        group: "files", by: Process, returns: Int, required: 2,
+        proto: "int fchmod(int fd, mode_t mode)",
+        params: [fd: K::Fd, mode: K::Int(&[F::Mode])],
+        errnos: [EBADF, EPERM],
+        dispatch: {
+            kernel: |k, pid, a| k.fchmod(pid, a.i32(0), a.u32(1)),
+            host: |a| libc::fchmod(a.i32(0), a.u32(1) as libc::mode_t),
+            guard: None,
+        },
+    }
+    umask {
+        group: "files", by: Process, returns: Int, required: 1,
+        proto: "mode_t umask(mode_t mask) /* returns the old mask */",
+        params: [mask: K::Int(&[F::Mode])],
+        errnos: [],
+        dispatch: {
+            kernel: |k, pid, a| k.umask(pid, a.u32(0)),
+            host: |a| libc::umask(a.u32(0) as libc::mode_t),
+            guard: None,
+        },
+    }
     // ---- POSIX shm -------------------------------------------------------
     shm_open {
         group: "POSIX shm", by: Process, returns: Fd, required: 3,
@@ -462,6 +496,54 @@ syscalls! {
         params: [],
         errnos: [EAGAIN, EMFILE],
         dispatch: custom,
+    }
+    setuid {
+        group: "processes", by: Process, returns: Int, required: 1,
+        proto: "int setuid(uid_t uid)",
+        params: [uid: K::Int(&[])],
+        errnos: [EINVAL, EPERM],
+        dispatch: {
+            kernel: |k, pid, a| k.setuid(pid, a.u32(0)),
+            host: |a| after_credentials(libc::setuid(a.u32(0))),
+            guard: None,
+        },
+    }
+    seteuid {
+        group: "processes", by: Process, returns: Int, required: 1,
+        proto: "int seteuid(uid_t euid)",
+        params: [euid: K::Int(&[])],
+        errnos: [EINVAL, EPERM],
+        dispatch: {
+            kernel: |k, pid, a| k.seteuid(pid, a.u32(0)),
+            host: |a| after_credentials(libc::seteuid(a.u32(0))),
+            guard: None,
+        },
+    }
+    setrlimit {
+        group: "processes", by: Process, returns: Int, required: 3,
+        proto: "int setrlimit(int resource, const struct rlimit *rlim) /* setrlimit(resource, rlim_cur, rlim_max) */",
+        params: [resource: K::Int(&[F::Rlimit]), rlim_cur: K::Int(&[F::Value]),
+                 rlim_max: K::Int(&[F::Value])],
+        errnos: [EINVAL, EPERM],
+        dispatch: {
+            kernel: |k, pid, a| k.setrlimit(pid, a.u32(0), a.u64(1), a.u64(2)),
+            host: |a| {
+                let rl = libc::rlimit { rlim_cur: a.u64(1), rlim_max: a.u64(2) };
+                libc::setrlimit(a.u32(0) as libc::__rlimit_resource_t, &rl)
+            },
+            guard: None,
+        },
+    }
+    sleep {
+        group: "processes", by: Process, returns: Int, required: 1,
+        proto: "unsigned int sleep(unsigned int seconds)",
+        params: [seconds: K::Int(&[])],
+        errnos: [],
+        dispatch: {
+            kernel: |k, pid, a| k.sleep(pid, a.u32(0)),
+            host: |a| libc::sleep(a.u32(0)),
+            guard: None,
+        },
     }
     // ---- machine-wide ----------------------------------------------------
     reclaim {

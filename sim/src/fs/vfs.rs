@@ -533,10 +533,11 @@ impl Kernel {
     }
 
     /// `get_unused_fd_flags` -> `__alloc_fd` (fs/file.c): the lowest free
-    /// fd, `EMFILE` at `RLIMIT_NOFILE` (1024 unless set).
+    /// fd, `EMFILE` at the process's `RLIMIT_NOFILE` (1024 unless set).
     pub(crate) fn get_unused_fd_flags(&self, pid: Pid) -> SysResult<i32> {
-        let fd = self.task(pid)?.lowest_free_fd();
-        if fd as i64 >= i64::from(self.cfg.nofile) {
+        let task = self.task(pid)?;
+        let fd = task.lowest_free_fd();
+        if fd as u64 >= task.rlim.cur(crate::sys::rlimit::NOFILE) {
             return Err(Errno::EMFILE);
         }
         Ok(fd)
@@ -668,7 +669,7 @@ impl Kernel {
                 }
                 let task = self.task(pid)?;
                 let (uid, gid) = (task.uid, task.gid);
-                let mode = S_IFREG | (mode & 0o7777 & !self.cfg.umask);
+                let mode = S_IFREG | (mode & 0o7777 & !task.umask);
                 let kind = if self.sbs[sb].shmem {
                     self.trace.leaf("shmem_get_inode", "mm/shmem.c");
                     InodeKind::Shmem(ShmemInfo::default())

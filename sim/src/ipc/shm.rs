@@ -719,8 +719,12 @@ impl Kernel {
                 }
                 let (id, ino) = (shp.perm.id, shp.ino);
                 let lock = cmd == SHM_LOCK;
+                let limit = self.task(pid)?.rlim.cur(crate::sys::rlimit::MEMLOCK);
+                if lock && uid != 0 && limit == 0 {
+                    return Err(Errno::EPERM);
+                }
                 if lock && shp.mlock_user.is_none() {
-                    self.user_shm_lock(uid, shp.shm_segsz)?;
+                    self.user_shm_lock(uid, limit, shp.shm_segsz)?;
                 }
                 let shp = self.shm_ids.get_mut(id).expect("found");
                 if lock {
@@ -739,8 +743,9 @@ impl Kernel {
 
     /// `user_shm_lock` (mm/mlock.c), from `shmem_lock`: without
     /// `CAP_IPC_LOCK` (root), the pages `uid` has `SHM_LOCK`ed already plus
-    /// this segment's must fit `RLIMIT_MEMLOCK`, else `ENOMEM`.
-    fn user_shm_lock(&self, uid: u32, size: u64) -> SysResult<()> {
+    /// this segment's must fit the caller's `RLIMIT_MEMLOCK` (`limit`
+    /// bytes), else `ENOMEM`.
+    fn user_shm_lock(&self, uid: u32, limit: u64, size: u64) -> SysResult<()> {
         if uid == 0 {
             return Ok(());
         }
@@ -751,8 +756,9 @@ impl Kernel {
             .filter(|s| s.mlock_user == Some(uid))
             .map(|s| s.shm_segsz.div_ceil(PAGE_SIZE))
             .sum();
-        let limit = self.cfg.release.mlock_limit() / PAGE_SIZE;
-        if locked + size.div_ceil(PAGE_SIZE) > limit {
+        if limit != crate::sys::rlimit::INFINITY
+            && locked + size.div_ceil(PAGE_SIZE) > limit / PAGE_SIZE
+        {
             return Err(Errno::ENOMEM);
         }
         Ok(())

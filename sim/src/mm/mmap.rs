@@ -282,7 +282,7 @@ impl Kernel {
         if task.uid == 0 {
             return Ok(());
         }
-        let limit = self.cfg.release.mlock_limit();
+        let limit = task.rlim.cur(crate::sys::rlimit::MEMLOCK);
         if limit == 0 {
             return Err(Errno::EPERM);
         }

@@ -308,7 +308,15 @@ impl RealBackend {
             if run_dir.exists() || shm_dir.exists() {
                 continue;
             }
-            match mkdir(&run_dir, 0o700, ids_drop) {
+            // As root, a scenario's process may drop to another user
+            // (`setuid`): the run folder is then searchable by every user,
+            // and its /dev/shm folder is shared as /dev/shm itself is.
+            let (run_mode, shm_mode) = if root {
+                (0o755, 0o1777)
+            } else {
+                (0o700, 0o700)
+            };
+            match mkdir(&run_dir, run_mode, ids_drop) {
                 Ok(()) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
                 Err(e) => {
@@ -318,7 +326,7 @@ impl RealBackend {
                     ))
                 }
             }
-            if let Err(e) = mkdir(&shm_dir, 0o700, ids_drop) {
+            if let Err(e) = mkdir(&shm_dir, shm_mode, ids_drop) {
                 let _ = std::fs::remove_dir_all(&run_dir);
                 if e.kind() == std::io::ErrorKind::AlreadyExists {
                     continue;
@@ -544,6 +552,8 @@ impl RealBackend {
             driver: unsafe { libc::getpid() },
             pgid: self.pgid,
             nofile: self.model.cfg.nofile,
+            nofile_max: crate::sys::Rlimits::boot(&self.model.cfg).0[crate::sys::rlimit::NOFILE]
+                .max,
             memlock: self.model.cfg.release.mlock_limit(),
         }
     }

@@ -31,8 +31,24 @@ pub(crate) struct Setup {
     /// `RLIMIT_NOFILE`'s soft limit for the scenario's descriptors (the
     /// model's, 1024); the worker's is one more, for [`CHAN_FD`].
     pub nofile: u32,
-    /// `RLIMIT_MEMLOCK`'s soft limit, in bytes (the model's era default).
+    /// `RLIMIT_NOFILE`'s hard limit (the model's, 4096).
+    pub nofile_max: u64,
+    /// `RLIMIT_MEMLOCK`'s soft and hard limit, in bytes (the model's era
+    /// default).
     pub memlock: u64,
+}
+
+/// Lowers the hard limit of `resource` to `max` (a worker may not raise
+/// it, as the model's process may not: `setrlimit` answers alike).
+fn set_hard_limit(resource: libc::__rlimit_resource_t, max: u64) {
+    // SAFETY: getrlimit/setrlimit on this process, into a local struct.
+    unsafe {
+        let mut rl: libc::rlimit = std::mem::zeroed();
+        libc::getrlimit(resource, &mut rl);
+        rl.rlim_max = rl.rlim_max.min(max);
+        rl.rlim_cur = rl.rlim_cur.min(rl.rlim_max);
+        libc::setrlimit(resource, &rl);
+    }
 }
 
 /// Sets the soft limit of `resource` to `cur` (at most the hard limit);
@@ -131,7 +147,9 @@ fn setup(chan: RawFd, s: &Setup) {
         libc::setrlimit(libc::RLIMIT_CORE, &rl);
         // The model's limits: descriptors 0-1023 for the scenario (the
         // channel sits at 1024), and the era's RLIMIT_MEMLOCK.
+        set_hard_limit(libc::RLIMIT_NOFILE, s.nofile_max);
         set_soft_limit(libc::RLIMIT_NOFILE, u64::from(s.nofile) + 1);
+        set_hard_limit(libc::RLIMIT_MEMLOCK, s.memlock);
         set_soft_limit(libc::RLIMIT_MEMLOCK, s.memlock);
         if let Some(cpu) = s.cpu {
             let mut cs: libc::cpu_set_t = std::mem::zeroed();

@@ -30,6 +30,8 @@ pub enum Family {
     Shmat,
     /// `lseek` whence.
     Seek,
+    /// `setrlimit` resources, `RLIMIT_*`.
+    Rlimit,
     /// Plain values that fit anywhere: `NULL`, `PAGE_SIZE`, `MAP_FAILED`, `EXIT_*`.
     Value,
 }
@@ -49,6 +51,7 @@ impl Family {
             Family::IpcCmd => "a shmctl() command (IPC_STAT, IPC_RMID, ...)",
             Family::Shmat => "a shmat() flag (SHM_RDONLY, SHM_RND, ...)",
             Family::Seek => "an lseek() whence (SEEK_*)",
+            Family::Rlimit => "a setrlimit() resource (RLIMIT_*)",
             Family::Value => "a value",
         }
     }
@@ -158,6 +161,24 @@ constants! {
     SEEK_END = 2, Seek;
     SEEK_DATA = 3, Seek;
     SEEK_HOLE = 4, Seek;
+    // include/uapi/asm-generic/resource.h
+    RLIMIT_CPU = 0, Rlimit;
+    RLIMIT_FSIZE = 1, Rlimit;
+    RLIMIT_DATA = 2, Rlimit;
+    RLIMIT_STACK = 3, Rlimit;
+    RLIMIT_CORE = 4, Rlimit;
+    RLIMIT_RSS = 5, Rlimit;
+    RLIMIT_NPROC = 6, Rlimit;
+    RLIMIT_NOFILE = 7, Rlimit;
+    RLIMIT_MEMLOCK = 8, Rlimit;
+    RLIMIT_AS = 9, Rlimit;
+    RLIMIT_LOCKS = 10, Rlimit;
+    RLIMIT_SIGPENDING = 11, Rlimit;
+    RLIMIT_MSGQUEUE = 12, Rlimit;
+    RLIMIT_NICE = 13, Rlimit;
+    RLIMIT_RTPRIO = 14, Rlimit;
+    RLIMIT_RTTIME = 15, Rlimit;
+    RLIM_INFINITY = -1, Value;
     // plain values
     PAGE_SIZE = 4096, Value;
     NULL = 0, Value;

@@ -69,6 +69,7 @@ const FAMILIES: &[Family] = &[
     Family::IpcCmd,
     Family::Shmat,
     Family::Seek,
+    Family::Rlimit,
     Family::Value,
 ];
 
