@@ -1563,6 +1563,228 @@ fn shm_unlink_enoent_missing_name() {
     );
 }
 
+// ---- mlock --------------------------------------------------------------
+
+/// (`meminfo.Mlocked` is the host's, and other cases lock memory at the
+/// same time: the model's is in `mlock_counts_in_meminfo_mlocked`.)
+const MLOCKED: &str = r#"{ ret = 0, core.a = "11", pte.a = "PP", status.VmLck = "8 kB" }"#;
+
+#[test]
+fn mlock_counts_in_meminfo_mlocked() {
+    sim_case(
+        "mlock_counts_in_meminfo_mlocked",
+        "meminfo.Mlocked is machine-wide: the other cases lock memory at the same time",
+        "",
+        &[
+            ANON,
+            ("mlock(a, 8192)", r#"{ meminfo.Mlocked = "+8 kB" }"#),
+            ("munlock(a, 4096)", r#"{ meminfo.Mlocked = "+4 kB" }"#),
+        ],
+    );
+}
+
+#[test]
+fn mlock_locks_and_faults_the_range_in() {
+    case(
+        "mlock_locks_and_faults_the_range_in",
+        "",
+        &[ANON, ("mlock(a, 8192)", MLOCKED)],
+    );
+}
+
+#[test]
+fn mlock_enomem_unmapped_range() {
+    case(
+        "mlock_enomem_unmapped_range",
+        "",
+        &[ANON, ("munmap(a, 8192)", OK), ("mlock(a, 4096)", ENOMEM)],
+    );
+}
+
+#[test]
+fn mlock_enomem_prot_none() {
+    case(
+        "mlock_enomem_prot_none",
+        "",
+        &[
+            (
+                "a = mmap(NULL, 8192, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)",
+                "",
+            ),
+            ("mlock(a, 8192)", ENOMEM),
+        ],
+    );
+}
+
+#[test]
+fn mlock_enomem_past_the_memlock_limit() {
+    case(
+        "mlock_enomem_past_the_memlock_limit",
+        "",
+        &[
+            (
+                "a = mmap(NULL, 1048576, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)",
+                "",
+            ),
+            ("mlock(a, 1048576)", ENOMEM),
+            ("mlock(a, 65536)", OK),
+            ("mlock(a, 65536)", OK),
+            ("mlock(a + 65536, 4096)", ENOMEM),
+        ],
+    );
+}
+
+#[test]
+fn mlock_einval_range_wraps() {
+    case(
+        "mlock_einval_range_wraps",
+        ROOT,
+        &[ANON, ("mlock(a, -4096)", EINVAL)],
+    );
+}
+
+#[test]
+fn mlock_eperm_memlock_limit_zero() {
+    case(
+        "mlock_eperm_memlock_limit_zero",
+        "",
+        &[
+            ANON,
+            ("setrlimit(RLIMIT_MEMLOCK, 0, 0)", OK),
+            ("mlock(a, 4096)", EPERM),
+        ],
+    );
+}
+
+#[test]
+fn munlock_enomem_unmapped_range() {
+    case(
+        "munlock_enomem_unmapped_range",
+        "",
+        &[ANON, ("munmap(a, 8192)", OK), ("munlock(a, 4096)", ENOMEM)],
+    );
+}
+
+#[test]
+fn munlock_gives_the_limit_back() {
+    case(
+        "munlock_gives_the_limit_back",
+        "",
+        &[
+            (
+                "a = mmap(NULL, 131072, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)",
+                "",
+            ),
+            ("mlock(a, 65536)", OK),
+            ("mlock(a + 65536, 65536)", ENOMEM),
+            ("munlock(a, 65536)", r#"{ ret = 0, status.VmLck = "0 kB" }"#),
+            ("mlock(a + 65536, 65536)", r#"{ ret = 0, status.VmLck = "64 kB" }"#),
+        ],
+    );
+}
+
+#[test]
+fn mlockall_einval_bad_flags() {
+    case(
+        "mlockall_einval_bad_flags",
+        "",
+        &[
+            ("mlockall(0)", EINVAL),
+            ("mlockall(MCL_ONFAULT)", EINVAL),
+            ("mlockall(8)", EINVAL),
+        ],
+    );
+}
+
+#[test]
+fn mlockall_future_locks_and_faults_later_mappings() {
+    case(
+        "mlockall_future_locks_and_faults_later_mappings",
+        "",
+        &[
+            ("mlockall(MCL_FUTURE)", OK),
+            (ANON.0, r#"{ core.a = "11" }"#),
+        ],
+    );
+}
+
+#[test]
+fn mlockall_future_onfault_locks_without_faulting() {
+    case(
+        "mlockall_future_onfault_locks_without_faulting",
+        "",
+        &[
+            ("mlockall(MCL_FUTURE | MCL_ONFAULT)", OK),
+            (ANON.0, r#"{ core.a = "00" }"#),
+        ],
+    );
+}
+
+#[test]
+fn mmap_eagain_past_the_limit_after_mlockall_future() {
+    case(
+        "mmap_eagain_past_the_limit_after_mlockall_future",
+        "",
+        &[
+            ("mlockall(MCL_FUTURE)", OK),
+            (
+                "mmap(NULL, 1048576, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)",
+                r#"{ ret = -1, errno = "EAGAIN" }"#,
+            ),
+            ("munlockall()", OK),
+            (
+                "b = mmap(NULL, 1048576, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)",
+                r#"{ smaps.b.Rss = "0 kB" }"#,
+            ),
+        ],
+    );
+}
+
+#[test]
+fn mlockall_current_as_root_faults_every_mapping_in() {
+    case(
+        "mlockall_current_as_root_faults_every_mapping_in",
+        ROOT,
+        &[
+            ANON,
+            // The host's VmLck is all of the worker (shmsim's own program too).
+            (
+                "mlockall(MCL_CURRENT)",
+                r#"{ ret = 0, core.a = "11", pte.a = "PP" }"#,
+            ),
+            ("munlockall()", r#"{ ret = 0, status.VmLck = "0 kB" }"#),
+        ],
+    );
+}
+
+#[test]
+fn mlockall_current_as_a_user_within_the_limit() {
+    sim_case(
+        "mlockall_current_as_a_user_within_the_limit",
+        "a real worker is a fork of shmsim: it maps shmsim's own program, far past 64 KiB (ENOMEM)",
+        "",
+        &[ANON, ("mlockall(MCL_CURRENT)", MLOCKED)],
+    );
+}
+
+#[test]
+fn a_forked_child_does_not_inherit_mlock() {
+    case(
+        "a_forked_child_does_not_inherit_mlock",
+        "",
+        &[
+            (
+                "a = mmap(NULL, 65536, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)",
+                "",
+            ),
+            ("mlock(a, 65536)", OK),
+            ("child = fork()", ""),
+            ("child: b = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_LOCKED, -1, 0)", r#"{ core.b = "1" }"#),
+            ("b = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_LOCKED, -1, 0)", r#"{ ret = -1, errno = "EAGAIN" }"#),
+        ],
+    );
+}
+
 // ---- users, limits, time ------------------------------------------------
 
 const EPERM: &str = r#"{ ret = -1, errno = "EPERM" }"#;

@@ -437,10 +437,12 @@ do = 'fd = shm_open("/obs", O_CREAT | O_RDWR, 0600)'
         }
         assert!(b.df_used_kb("/dev/shm").value().is_some());
         assert!(b.take_trace().is_empty() && b.take_dmesg().is_empty());
-        // Mode 0700 run folder, usable by the scenario's user.
+        // A run folder no other user can list: mode 0700, or as root 0711
+        // (searchable, so a process that setuid()s away still reaches it).
         use std::os::unix::fs::MetadataExt;
         let md = std::fs::metadata(b.run_dir()).unwrap();
-        assert_eq!(md.mode() & 0o777, 0o700);
+        let mode = if b.is_root() { 0o711 } else { 0o700 };
+        assert_eq!(md.mode() & 0o777, mode);
         if b.is_root() {
             assert_eq!(md.uid(), config_of(&s).uid);
         }

@@ -502,6 +502,53 @@ proc = "writer"
 do = "priv[0] = 'p'"
 expect = { pte.priv = "P", meminfo.AnonPages = "+4 kB" }
 
+# ---- users, limits, locks, time
+[[step]]
+proc = "writer"
+do = "old = umask(077)"
+expect = { ret = 18 }
+
+[[step]]
+proc = "writer"
+do = "fchmod(sfd, 0640)"
+expect = { ret = 0 }
+
+[[step]]
+proc = "writer"
+do = "setrlimit(RLIMIT_NOFILE, 64, RLIM_INFINITY)"
+expect = { ret = -1, errno = "EPERM" }
+
+[[step]]
+proc = "writer"
+do = "mlock(ptr, PAGE_SIZE)"
+expect = { ret = 0, status.VmLck = "4 kB" }
+
+[[step]]
+proc = "writer"
+do = "munlock(ptr, PAGE_SIZE)"
+expect = { status.VmLck = "0 kB" }
+
+[[step]]
+proc = "writer"
+do = "mlockall(MCL_FUTURE | MCL_ONFAULT)"
+
+[[step]]
+proc = "writer"
+do = "munlockall()"
+
+[[step]]
+proc = "writer"
+do = "seteuid(1000)"
+
+[[step]]
+proc = "writer"
+do = "setuid(0)"
+expect = { ret = -1, errno = "EPERM" }
+
+[[step]]
+proc = "writer"
+do = "sleep(1)"
+
 # ---- machine-wide
 [[step]]
 do = "reclaim(16)"

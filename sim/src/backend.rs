@@ -13,6 +13,7 @@ use crate::fs::proc::SmapsView;
 use crate::ipc::shm::ShmctlResult;
 use crate::kernel::{Kernel, Pid};
 use crate::observe::SmapsParts;
+use crate::scenario::expect::StatusField;
 use crate::syscalls::{Args, Sys};
 use crate::trace::{Touches, TraceEvent};
 
@@ -217,6 +218,8 @@ pub trait Backend {
     /// A `/proc/meminfo` field in kB (`SwapUsed` = SwapTotal - SwapFree).
     fn meminfo(&mut self, field: &str) -> Reading;
     /// kB used on the file system holding `path` (statvfs).
+    /// A line of `/proc/PID/status`, as a size (`"8 kB"`).
+    fn status_kb(&mut self, pid: Pid, field: StatusField) -> Reading;
     fn df_used_kb(&mut self, path: &str) -> Reading;
     /// The size in kB of the file system holding `path` (statvfs
     /// `f_blocks * f_frsize`), to know whether two machines' `/dev/shm`
@@ -415,6 +418,12 @@ impl Backend for Kernel {
     fn meminfo(&mut self, field: &str) -> Reading {
         self.meminfo_field(field).map_or_else(
             || Reading::NotObservable(format!("no {field} line")),
+            |v| Reading::Value(v.to_string()),
+        )
+    }
+    fn status_kb(&mut self, pid: Pid, field: StatusField) -> Reading {
+        Kernel::status_kb(self, pid, field).map_or_else(
+            || Reading::Value("none".into()),
             |v| Reading::Value(v.to_string()),
         )
     }

@@ -87,6 +87,14 @@ pub const ALLOWLIST: &[Allowance] = &[
         observable: "meminfo.Cached",
         reason: "the host's page cache also holds the files its own programs read while the scenario runs",
     },
+    Allowance {
+        observable: "meminfo.Dirty",
+        reason: "the host's dirty pages are every program's on every file system, and its flusher threads write them back on their own clock (dirty_expire_centisecs), in the middle of a run",
+    },
+    Allowance {
+        observable: "meminfo.Writeback",
+        reason: "pages are under writeback on the host for as long as its disk takes, a moment no step can catch; the model's writeback completes within the call",
+    },
 ];
 
 /// What a front end says of the real side where it cannot be had at all

@@ -168,6 +168,8 @@ pub mod vm {
     pub const MAYSHARE: u32 = 0x80;
     /// `VM_LOCKED`.
     pub const LOCKED: u32 = 0x2000;
+    /// `VM_LOCKONFAULT`: locked, but only as pages fault in (`MCL_ONFAULT`).
+    pub const LOCKONFAULT: u32 = 0x0008_0000;
     /// `VM_NORESERVE`.
     pub const NORESERVE: u32 = 0x0020_0000;
     /// `VM_ACCOUNT`.
@@ -229,6 +231,9 @@ pub struct Mm {
     pub mmap_base: u64,
     /// `rss_stat`: `MM_FILEPAGES`, `MM_ANONPAGES`, `MM_SWAPENTS`, `MM_SHMEMPAGES`.
     pub rss: [i64; 4],
+    /// `def_flags`: flags every new VMA gets (`VM_LOCKED` after
+    /// `mlockall(MCL_FUTURE)`).
+    pub def_flags: u32,
 }
 
 /// Index into [`Mm::rss`].

@@ -2,6 +2,7 @@
 pub mod filemap;
 pub mod madvise;
 pub mod memory;
+pub mod mlock;
 pub mod mmap;
 pub mod page;
 pub mod rmap;

@@ -9,11 +9,12 @@
 use crate::errno::{Errno, SysResult};
 use crate::fs::proc::{LsEntry, MeminfoView, PteView, SmapsView, StatfsView, VmaView};
 use crate::fs::vfs::SuperBlock;
-use crate::kernel::{vm, Kernel, Pid, Pte, Vma};
+use crate::kernel::{rss, vm, Kernel, Pid, Pte, Vma};
 use crate::mm::filemap::CacheEntry;
 use crate::mm::page::{pg, Mapping, PAGE_SIZE};
 use crate::mm::swapops::SwpEntry;
 use crate::mm::vmscan::Lru;
+use crate::scenario::expect::StatusField;
 use crate::trace::{TouchKey, Touches};
 
 /// The name `ls -l` shows for a uid or gid.
@@ -52,9 +53,9 @@ impl Kernel {
             active_file: kb(lru(Lru::ActiveFile)),
             inactive_file: kb(lru(Lru::InactiveFile)),
             unevictable: kb(lru(Lru::Unevictable)),
-            // NR_MLOCK: the model has no mlock(2), so no page is ever
-            // PG_mlocked (SHM_LOCK makes pages unevictable, not mlocked).
-            mlocked: 0,
+            // NR_MLOCK: pages mapped in locked VMAs (SHM_LOCK makes pages
+            // unevictable, not mlocked).
+            mlocked: kb(self.nr_mlock() as i64),
             swap_total: kb(swap_total),
             swap_free: kb(self.nr_swap_pages() as i64),
             dirty: kb(v.nr_file_dirty),
@@ -78,6 +79,20 @@ impl Kernel {
             "SwapUsed" => Some(m.swap_total - m.swap_free),
             _ => m.field(name),
         }
+    }
+
+    /// A line of `/proc/PID/status` in kB (`task_mem` in
+    /// fs/proc/task_mmu.c): `VmLck` is `locked_vm`, `RssShmem` and `VmSwap`
+    /// the process's `MM_SHMEMPAGES` and `MM_SWAPENTS`. `None` for a
+    /// process that is gone.
+    pub fn status_kb(&self, pid: Pid, field: StatusField) -> Option<u64> {
+        let mm = &self.tasks.get(&pid)?.mm;
+        let pages = match field {
+            StatusField::VmLck => mm.locked_vm(),
+            StatusField::RssShmem => mm.rss[rss::SHMEMPAGES].max(0) as u64,
+            StatusField::VmSwap => mm.rss[rss::SWAPENTS].max(0) as u64,
+        };
+        Some(pages * (PAGE_SIZE / 1024))
     }
 
     /// `statfs` of a mount as `df` reads it.

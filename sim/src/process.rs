@@ -55,7 +55,7 @@ impl Kernel {
             // dup_mmap: `tmp->vm_flags &= ~(VM_LOCKED | VM_LOCKONFAULT)`:
             // locks are not inherited.
             let mut copy = vma.clone();
-            copy.flags &= !crate::kernel::vm::LOCKED;
+            copy.flags &= !(crate::kernel::vm::LOCKED | crate::kernel::vm::LOCKONFAULT);
             self.tasks
                 .get_mut(&child)
                 .expect("just created")

@@ -281,15 +281,7 @@ pub fn config_of(s: &Scenario) -> Config {
     }
 }
 
-const MEMINFO: [MeminfoField; 7] = [
-    MeminfoField::Shmem,
-    MeminfoField::Cached,
-    MeminfoField::SwapCached,
-    MeminfoField::AnonPages,
-    MeminfoField::Mapped,
-    MeminfoField::SwapUsed,
-    MeminfoField::MemFree,
-];
+const MEMINFO: &[MeminfoField] = MeminfoField::ALL;
 
 impl<'s> Run<'s, Kernel> {
     /// Boots the scenario's machine in the model and starts its processes.
@@ -1539,6 +1531,13 @@ impl<'s, B: Backend> Run<'s, B> {
                 .get(&format!("meminfo.{}", f.name()))
                 .cloned()
                 .unwrap_or_default(),
+            Observable::Status(f) => match pname.and_then(|p| self.pid_of(p)) {
+                Some(pid) => match self.backend.status_kb(pid, *f) {
+                    Reading::Value(v) => v.parse().map_or(v, size_kb),
+                    r => show_reading(r),
+                },
+                None => "none".into(),
+            },
             Observable::Df(path) => {
                 let base = if path.starts_with("/dev/shm") {
                     self.base_df

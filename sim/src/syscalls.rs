@@ -410,6 +410,50 @@ syscalls! {
             guard: Some((0, 1)),
         },
     }
+    mlock {
+        group: "mappings", by: Process, returns: Int, required: 2,
+        proto: "int mlock(const void *addr, size_t length)",
+        params: [addr: K::Ptr, length: K::Int(&[])],
+        errnos: [EINVAL, ENOMEM, EPERM],
+        dispatch: {
+            kernel: |k, pid, a| k.mlock(pid, a.u64(0), a.u64(1)),
+            host: |a| libc::mlock(a.ptr(0), a.u64(1) as usize),
+            guard: Some((0, 1)),
+        },
+    }
+    munlock {
+        group: "mappings", by: Process, returns: Int, required: 2,
+        proto: "int munlock(const void *addr, size_t length)",
+        params: [addr: K::Ptr, length: K::Int(&[])],
+        errnos: [EINVAL, ENOMEM],
+        dispatch: {
+            kernel: |k, pid, a| k.munlock(pid, a.u64(0), a.u64(1)),
+            host: |a| libc::munlock(a.ptr(0), a.u64(1) as usize),
+            guard: Some((0, 1)),
+        },
+    }
+    mlockall {
+        group: "mappings", by: Process, returns: Int, required: 1,
+        proto: "int mlockall(int flags)",
+        params: [flags: K::Int(&[F::Mcl])],
+        errnos: [EINVAL, ENOMEM, EPERM],
+        dispatch: {
+            kernel: |k, pid, a| k.mlockall(pid, a.u32(0)),
+            host: |a| libc::mlockall(a.i32(0)),
+            guard: None,
+        },
+    }
+    munlockall {
+        group: "mappings", by: Process, returns: Int, required: 0,
+        proto: "int munlockall(void)",
+        params: [],
+        errnos: [],
+        dispatch: {
+            kernel: |k, pid, a| k.munlockall(pid),
+            host: |a| libc::munlockall(),
+            guard: None,
+        },
+    }
     // ---- System V --------------------------------------------------------
     ftok {
         group: "System V", by: Process, returns: Key, required: 2,

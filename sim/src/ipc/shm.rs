@@ -21,7 +21,7 @@ use crate::fs::vfs::FileKey;
 use crate::ipc::util::*;
 use crate::kernel::{Kernel, Pid, ShmAttach};
 use crate::mm::filemap::CacheEntry;
-use crate::mm::page::{pg, PAGE_SIZE};
+use crate::mm::page::PAGE_SIZE;
 use crate::trace::Touch;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -786,11 +786,7 @@ impl Kernel {
                 })
                 .collect();
             for pfn in pages {
-                if self.mem.page(pfn).test(pg::UNEVICTABLE) {
-                    self.lru_del(pfn);
-                    self.mem.page_mut(pfn).clear(pg::UNEVICTABLE);
-                    self.lru_cache_add(pfn);
-                }
+                self.putback_evictable(pfn);
             }
         }
     }

@@ -202,11 +202,19 @@ impl Kernel {
         if flags & map::FIXED_NOREPLACE != 0 && self.range_mapped(pid, addr, addr + len) {
             return Err(Errno::EEXIST);
         }
-        let mut vm_flags = calc_vm_prot_bits(prot) | vm::MAYREAD | vm::MAYWRITE | vm::MAYEXEC;
+        // mm->def_flags: VM_LOCKED (and VM_LOCKONFAULT) after mlockall(MCL_FUTURE).
+        let mut vm_flags = calc_vm_prot_bits(prot)
+            | self.task(pid)?.mm.def_flags
+            | vm::MAYREAD
+            | vm::MAYWRITE
+            | vm::MAYEXEC;
         if flags & map::LOCKED != 0 {
-            self.mlock_future_check(pid, len)?;
+            if !self.can_do_mlock(pid)? {
+                return Err(Errno::EPERM);
+            }
             vm_flags |= vm::LOCKED;
         }
+        self.mlock_future_check(pid, vm_flags, len)?;
         let mut pgoff = pgoff;
         let mut file = file;
         match file {
@@ -267,40 +275,27 @@ impl Kernel {
         self.mmap_region(pid, file, addr, len, vm_flags, pgoff);
         // do_mmap(): VM_LOCKED, or MAP_POPULATE without MAP_NONBLOCK, sets
         // `*populate`, and vm_mmap_pgoff() calls mm_populate().
-        if vm_flags & vm::LOCKED != 0 || flags & map::POPULATE != 0 {
-            self.populate(pid, addr, addr + len);
+        if vm_flags & (vm::LOCKED | vm::LOCKONFAULT) == vm::LOCKED || flags & map::POPULATE != 0 {
+            self.mm_populate(pid, addr, addr + len, true)?;
         }
         Ok(addr)
     }
 
-    /// `mlock_future_check` (mm/mmap.c) with `can_do_mlock` (mm/mlock.c):
-    /// without `CAP_IPC_LOCK` (root), the mapping plus what the process
-    /// has locked already must fit `RLIMIT_MEMLOCK` (`EAGAIN`); a limit of
-    /// 0 is `EPERM`.
-    fn mlock_future_check(&self, pid: Pid, len: u64) -> SysResult<()> {
-        let task = self.task(pid)?;
-        if task.uid == 0 {
+    /// `mlock_future_check` (mm/mmap.c): a locked mapping plus what the
+    /// process has locked already must fit `RLIMIT_MEMLOCK` without
+    /// `CAP_IPC_LOCK` (root): `EAGAIN`.
+    fn mlock_future_check(&self, pid: Pid, vm_flags: u32, len: u64) -> SysResult<()> {
+        if vm_flags & vm::LOCKED == 0 {
             return Ok(());
         }
-        let limit = task.rlim.cur(crate::sys::rlimit::MEMLOCK);
-        if limit == 0 {
-            return Err(Errno::EPERM);
-        }
-        let locked: u64 = task
-            .mm
-            .vmas
-            .values()
-            .filter(|v| v.flags & vm::LOCKED != 0)
-            .map(|v| v.end - v.start)
-            .sum();
-        if locked + len > limit {
+        let task = self.task(pid)?;
+        let limit = task.rlim.cur(crate::sys::rlimit::MEMLOCK) / PAGE_SIZE;
+        if task.uid != 0 && task.mm.locked_vm() + len / PAGE_SIZE > limit {
             return Err(Errno::EAGAIN);
         }
         Ok(())
     }
 
-    /// `mmap_region`: replaces whatever `[addr, addr + len)` held (MAP_FIXED),
-    /// then merges the new area with a compatible neighbour or inserts a new VMA.
     fn mmap_region(
         &mut self,
         pid: Pid,
@@ -365,7 +360,7 @@ impl Kernel {
     }
 
     /// Merges the VMA at `start` with its previous and next neighbours.
-    fn try_merge(&mut self, pid: Pid, start: u64) -> u64 {
+    pub(crate) fn try_merge(&mut self, pid: Pid, start: u64) -> u64 {
         let mut start = start;
         let mm = &self.tasks[&pid].mm;
         let cur = mm.vmas[&start].clone();
@@ -690,17 +685,20 @@ impl Kernel {
 
     /// `MAP_POPULATE` (`mm_populate` -> `populate_vma_page_range`): faults
     /// every page in, writing where the mapping is private and writable.
-    fn populate(&mut self, pid: Pid, start: u64, end: u64) {
+    /// `populate_vma_page_range` (mm/gup.c): faults in each page of
+    /// `[start, end)` in `vma` that has no page yet, or only a read-only one
+    /// where a private writable mapping wants its own copy (`FOLL_WRITE`).
+    pub(crate) fn populate_vma_page_range(&mut self, pid: Pid, vma: &Vma, start: u64, end: u64) {
         self.trace.enter("populate_vma_page_range", "mm/gup.c");
+        let write = vma.flags & (vm::WRITE | vm::SHARED) == vm::WRITE;
         let mut at = start;
         while at < end {
-            let Some(vma) = self.tasks.get(&pid).and_then(|t| t.mm.vma_at(at).cloned()) else {
-                break;
+            let needs = match self.tasks[&pid].mm.pte(at) {
+                None => true,
+                Some(Pte::Present { write: w, .. }) => write && !w,
+                Some(_) => true,
             };
-            let write = vma.flags & (vm::WRITE | vm::SHARED) == vm::WRITE;
-            if self.tasks[&pid].mm.pte(at).is_none()
-                && self.handle_mm_fault(pid, at, write).is_err()
-            {
+            if needs && self.handle_mm_fault(pid, at, write).is_err() {
                 break;
             }
             at += PAGE_SIZE;

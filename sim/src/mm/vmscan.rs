@@ -409,6 +409,17 @@ impl Kernel {
         freed
     }
 
+    /// `munlock_vma_page` -> `putback_lru_page`: a page reclaim culled to
+    /// the unevictable list goes back to an evictable one once nothing locks
+    /// it any more.
+    pub(crate) fn putback_evictable(&mut self, pfn: Pfn) {
+        if self.mem.page(pfn).test(pg::UNEVICTABLE) && !self.page_locked_in_memory(pfn) {
+            self.lru_del(pfn);
+            self.mem.page_mut(pfn).clear(pg::UNEVICTABLE);
+            self.lru_cache_add(pfn);
+        }
+    }
+
     fn putback(&mut self, pfn: Pfn, tail: bool) {
         let lru = self.page_lru(pfn);
         self.list_add(pfn, lru, tail);

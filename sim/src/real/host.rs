@@ -138,6 +138,15 @@ pub(crate) fn smaps_block(pid: i32, addr: u64) -> Option<String> {
     (!out.is_empty()).then_some(out)
 }
 
+/// A `kB` line of `/proc/PID/status` (`VmLck:\t      8 kB`), in kB.
+pub(crate) fn status_kb(pid: i32, field: &str) -> Option<u64> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    text.lines().find_map(|l| {
+        let v = l.strip_prefix(field)?.strip_prefix(':')?;
+        v.trim().strip_suffix(" kB")?.trim().parse().ok()
+    })
+}
+
 fn header(l: &str) -> Option<MapsLine> {
     let first = l.split(' ').next()?;
     if !first.contains('-') || first.ends_with(':') {

@@ -85,6 +85,7 @@ use crate::fs::proc::SmapsView;
 use crate::ipc::shm::{ShmInfo, ShmctlResult, ShmidDs};
 use crate::kernel::{Config, ExitStatus, Kernel, Pid};
 use crate::scenario::calls::ArgKind;
+use crate::scenario::expect::StatusField;
 use crate::syscalls::{Args, Sys};
 use crate::trace::TraceEvent;
 use guard::Guard;
@@ -309,10 +310,11 @@ impl RealBackend {
                 continue;
             }
             // As root, a scenario's process may drop to another user
-            // (`setuid`): the run folder is then searchable by every user,
-            // and its /dev/shm folder is shared as /dev/shm itself is.
+            // (`setuid`): the run folder is then searchable (not listable)
+            // by every user, and its /dev/shm folder writable as /dev/shm
+            // itself is (sticky), but not listable either.
             let (run_mode, shm_mode) = if root {
-                (0o755, 0o1777)
+                (0o711, 0o1733)
             } else {
                 (0o700, 0o700)
             };
@@ -1549,6 +1551,13 @@ impl Backend for RealBackend {
             || Reading::NotObservable(format!("no {field} line in /proc/meminfo")),
             |v| Reading::Value(v.to_string()),
         )
+    }
+
+    fn status_kb(&mut self, pid: Pid, field: StatusField) -> Reading {
+        match host::status_kb(pid as i32, field.name()) {
+            Some(kb) => Reading::Value(kb.to_string()),
+            None => Reading::Value("none".into()),
+        }
     }
 
     fn df_used_kb(&mut self, path: &str) -> Reading {

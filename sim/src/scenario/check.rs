@@ -1690,6 +1690,17 @@ impl Checker<'_, '_> {
                     }
                     None
                 }
+                Observable::Status(_) => {
+                    if rs.proc.is_none() {
+                        self.cx.error(
+                            x.key_span,
+                            "`status` is a process's /proc/PID/status, but this step has no `proc`",
+                            "no process",
+                            Some("read it in a step of the process: proc = \"NAME\"".into()),
+                        );
+                    }
+                    None
+                }
                 Observable::Pte(n) | Observable::Core(n) | Observable::Smaps(n, _) => {
                     Some((n, NameKind::Mapping))
                 }

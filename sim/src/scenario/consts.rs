@@ -32,6 +32,8 @@ pub enum Family {
     Seek,
     /// `setrlimit` resources, `RLIMIT_*`.
     Rlimit,
+    /// `mlockall` flags, `MCL_*`.
+    Mcl,
     /// Plain values that fit anywhere: `NULL`, `PAGE_SIZE`, `MAP_FAILED`, `EXIT_*`.
     Value,
 }
@@ -52,6 +54,7 @@ impl Family {
             Family::Shmat => "a shmat() flag (SHM_RDONLY, SHM_RND, ...)",
             Family::Seek => "an lseek() whence (SEEK_*)",
             Family::Rlimit => "a setrlimit() resource (RLIMIT_*)",
+            Family::Mcl => "an mlockall() flag (MCL_*)",
             Family::Value => "a value",
         }
     }
@@ -123,6 +126,9 @@ constants! {
     MS_ASYNC = 1, Msync;
     MS_INVALIDATE = 2, Msync;
     MS_SYNC = 4, Msync;
+    MCL_CURRENT = 1, Mcl;
+    MCL_FUTURE = 2, Mcl;
+    MCL_ONFAULT = 4, Mcl;
     MADV_NORMAL = 0, Madv;
     MADV_RANDOM = 1, Madv;
     MADV_SEQUENTIAL = 2, Madv;

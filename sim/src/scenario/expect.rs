@@ -72,7 +72,15 @@ field_enum!(
     /// A line of `/proc/meminfo` (`SwapUsed` is SwapTotal - SwapFree).
     MeminfoField {
         Shmem = "Shmem", Cached = "Cached", SwapCached = "SwapCached", AnonPages = "AnonPages",
-        Mapped = "Mapped", SwapUsed = "SwapUsed", MemFree = "MemFree",
+        Mapped = "Mapped", SwapUsed = "SwapUsed", MemFree = "MemFree", Dirty = "Dirty",
+        Writeback = "Writeback", Mlocked = "Mlocked",
+    }
+);
+
+field_enum!(
+    /// A line of `/proc/PID/status` for the step's process, in kB.
+    StatusField {
+        VmLck = "VmLck", RssShmem = "RssShmem", VmSwap = "VmSwap",
     }
 );
 
@@ -95,6 +103,8 @@ pub enum Observable {
     Shm(String, Option<ShmField>),
     /// `meminfo.FIELD`
     Meminfo(MeminfoField),
+    /// `status.FIELD` (of the step's process)
+    Status(StatusField),
     /// `df.PATH`
     Df(String),
     /// `cache.PATH` (a path, a `/SYSVkey` name, or a mapping NAME)
@@ -117,6 +127,7 @@ impl fmt::Display for Observable {
             Observable::Shm(n, Some(x)) => write!(f, "shm.{n}.{}", x.name()),
             Observable::Shm(n, None) => write!(f, "shm.{n}"),
             Observable::Meminfo(x) => write!(f, "meminfo.{}", x.name()),
+            Observable::Status(x) => write!(f, "status.{}", x.name()),
             Observable::Df(p) => write!(f, "df.{p}"),
             Observable::Cache(p) => write!(f, "cache.{p}"),
             Observable::Slot(p, n) => write!(f, "slot.{p}.{n}"),
@@ -163,11 +174,11 @@ pub struct Expectation {
 pub type RawExpect = Spanned<Vec<Expectation>>;
 
 pub(crate) const KINDS: &[&str] = &[
-    "ret", "errno", "signal", "out", "pte", "core", "data", "smaps", "shm", "meminfo", "df",
-    "cache", "slot",
+    "ret", "errno", "signal", "out", "pte", "core", "data", "smaps", "shm", "meminfo", "status",
+    "df", "cache", "slot",
 ];
 
-const OBSERVABLES_HELP: &str = "observables: ret, errno, signal, out, pte.NAME, core.NAME, data.PATH, smaps.NAME.FIELD, shm.NAME.FIELD, meminfo.FIELD, df.PATH, cache.PATH, slot.PATH.N";
+const OBSERVABLES_HELP: &str = "observables: ret, errno, signal, out, pte.NAME, core.NAME, data.PATH, smaps.NAME.FIELD, shm.NAME.FIELD, meminfo.FIELD, status.FIELD, df.PATH, cache.PATH, slot.PATH.N";
 
 /// A dotted key path joined into one name, remembering where each piece is.
 struct Joined {
@@ -431,6 +442,19 @@ fn read_one(cx: &mut Cx, j: &Joined, value: &Node) -> Option<Expectation> {
             );
             return None;
         }
+        ("status", Some((at, f))) => match StatusField::from_name(f) {
+            Some(x) => Observable::Status(x),
+            None => {
+                field_error(
+                    cx,
+                    j.span(cx, at, text.len()),
+                    "status",
+                    f,
+                    StatusField::NAMES,
+                );
+                return None;
+            }
+        },
         ("meminfo", Some((at, f))) => match MeminfoField::from_name(f) {
             Some(x) => Observable::Meminfo(x),
             None => {
@@ -444,12 +468,17 @@ fn read_one(cx: &mut Cx, j: &Joined, value: &Node) -> Option<Expectation> {
                 return None;
             }
         },
-        ("meminfo", None) => {
+        ("meminfo" | "status", None) => {
+            let names = if kind == "meminfo" {
+                MeminfoField::NAMES
+            } else {
+                StatusField::NAMES
+            };
             bad(
                 cx,
-                "`meminfo` needs a field: `meminfo.FIELD`".into(),
+                format!("`{kind}` needs a field: `{kind}.FIELD`"),
                 "no field",
-                &format!("FIELD is one of {}", MeminfoField::NAMES.join(", ")),
+                &format!("FIELD is one of {}", names.join(", ")),
             );
             return None;
         }
@@ -562,14 +591,14 @@ fn read_value(cx: &mut Cx, o: &Observable, v: &Node, span: Span) -> Option<Expec
         (Observable::Pte(_) | Observable::Core(_) | Observable::Data(_) | Observable::Cache(_), _) => {
             fail!("a string with one character per page", "e.g. \"PP--\"")
         }
-        (Observable::Smaps(..) | Observable::Df(_), Value::String(s)) => match parse_size(s, false) {
+        (Observable::Smaps(..) | Observable::Df(_) | Observable::Status(_), Value::String(s)) => match parse_size(s, false) {
             Ok(b) => Some(ExpectValue::Bytes(b)),
             Err(e) => {
                 cx.error(span, format!("`{o}` expects a size: {e}"), "not a size", Some("write a size as /proc writes it: \"8 kB\"".into()));
                 None
             }
         },
-        (Observable::Smaps(..) | Observable::Df(_), _) => fail!("a size", "write a size as /proc writes it: \"8 kB\""),
+        (Observable::Smaps(..) | Observable::Df(_) | Observable::Status(_), _) => fail!("a size", "write a size as /proc writes it: \"8 kB\""),
         (Observable::Meminfo(_), Value::String(s)) => match parse_size(s, true) {
             Ok(b) => Some(ExpectValue::Bytes(b)),
             Err(e) => {

@@ -10,7 +10,7 @@
 
 use super::calls::CALLS;
 use super::consts::{ERRNO_NAMES, SIGNAL_NAMES};
-use super::expect::{MeminfoField, ShmField, SmapsField, KINDS};
+use super::expect::{MeminfoField, ShmField, SmapsField, StatusField, KINDS};
 use super::schema::{MACHINE_KEYS, QUIZ_KEYS, STEP_KEYS, TOP_KEYS};
 use serde_json::{json, Map, Value};
 
@@ -87,6 +87,7 @@ fn expect_schema() -> Value {
                 MeminfoField::NAMES,
                 json!({ "type": "string", "pattern": r"^[+-]?[0-9]+ kB$" }),
             ),
+            "status" => fields(StatusField::NAMES, size.clone()),
             other => unreachable!("an observable kind without a schema: {other}"),
         };
         p.insert(k.to_string(), v);

@@ -6,7 +6,7 @@ use super::{file, Output};
 use sim::compare::ALLOWLIST;
 use sim::scenario::calls::{Scope, CALLS, PROC_FILES, SYSCTLS};
 use sim::scenario::consts::{Family, CONSTANTS, ERRNO_NAMES, SIGNAL_NAMES};
-use sim::scenario::expect::{MeminfoField, ShmField, SmapsField};
+use sim::scenario::expect::{MeminfoField, ShmField, SmapsField, StatusField};
 use std::fmt::Write;
 
 /// Every table, as files in `book/src/gen/`.
@@ -63,6 +63,7 @@ const FAMILIES: &[Family] = &[
     Family::Prot,
     Family::Map,
     Family::Msync,
+    Family::Mcl,
     Family::Madv,
     Family::IpcFlag,
     Family::IpcKey,
@@ -143,6 +144,11 @@ fn observables() -> String {
             "`meminfo.FIELD`",
             "change since the scenario began, `\"+8 kB\"`",
             code_list(MeminfoField::NAMES),
+        ),
+        (
+            "`status.FIELD`",
+            "the step's process's `/proc/PID/status` line, `\"8 kB\"`",
+            code_list(StatusField::NAMES),
         ),
         (
             "`df.PATH`",
