@@ -659,6 +659,7 @@ impl<'s, B: Backend> Run<'s, B> {
                 Value::Str(n.as_bytes().to_vec())
             }
             ExprKind::Neg(x) => Value::Int(self.eval(proc_, x).as_int().wrapping_neg()),
+            ExprKind::Not(x) => Value::Int(!self.eval(proc_, x).as_int()),
             ExprKind::Binary { op, lhs, rhs } => {
                 use crate::scenario::ast::BinOp;
                 let (l, r) = (self.eval(proc_, lhs), self.eval(proc_, rhs));
@@ -722,7 +723,9 @@ impl<'s, B: Backend> Run<'s, B> {
                 );
                 op.apply(a, b).is_none()
             }
-            ExprKind::Neg(x) | ExprKind::Sizeof(x) | ExprKind::Strlen(x) => self.traps(proc_, x),
+            ExprKind::Neg(x) | ExprKind::Not(x) | ExprKind::Sizeof(x) | ExprKind::Strlen(x) => {
+                self.traps(proc_, x)
+            }
             ExprKind::Cast { expr, .. } => self.traps(proc_, expr),
             ExprKind::Index(p) => self.traps(proc_, &p.base) || self.traps(proc_, &p.index),
             _ => false,

@@ -102,6 +102,7 @@ pub struct Expr {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BinOp {
     Or,
+    Xor,
     And,
     Shl,
     Shr,
@@ -116,6 +117,7 @@ impl BinOp {
     pub fn symbol(self) -> &'static str {
         match self {
             BinOp::Or => "|",
+            BinOp::Xor => "^",
             BinOp::And => "&",
             BinOp::Shl => "<<",
             BinOp::Shr => ">>",
@@ -133,6 +135,7 @@ impl BinOp {
     pub fn apply(self, a: i64, b: i64) -> Option<i64> {
         Some(match self {
             BinOp::Or => a | b,
+            BinOp::Xor => a ^ b,
             BinOp::And => a & b,
             BinOp::Shl => a.wrapping_shl((b & 63) as u32),
             BinOp::Shr => a.wrapping_shr((b & 63) as u32),
@@ -215,6 +218,8 @@ pub enum ExprKind {
     Name(String),
     /// `-e`
     Neg(Box<Expr>),
+    /// `~e`
+    Not(Box<Expr>),
     /// `lhs op rhs`
     Binary {
         op: BinOp,

@@ -1347,7 +1347,9 @@ impl Checker<'_, '_> {
                     out.push((c, e.span));
                 }
             }
-            ExprKind::Neg(x) | ExprKind::Cast { expr: x, .. } => self.constants_in(at, x, out),
+            ExprKind::Neg(x) | ExprKind::Not(x) | ExprKind::Cast { expr: x, .. } => {
+                self.constants_in(at, x, out)
+            }
             ExprKind::Binary { lhs, rhs, .. } => {
                 self.constants_in(at, lhs, out);
                 self.constants_in(at, rhs, out);
@@ -1482,6 +1484,7 @@ impl Checker<'_, '_> {
             ExprKind::Char(c) => Some(i64::from(*c)),
             ExprKind::Name(n) if self.binding(at, n).is_none() => constant(n).map(|c| c.value),
             ExprKind::Neg(x) => self.const_eval(at, x).map(i64::wrapping_neg),
+            ExprKind::Not(x) => self.const_eval(at, x).map(|v| !v),
             ExprKind::Binary { op, lhs, rhs } => {
                 let (a, b) = (self.const_eval(at, lhs)?, self.const_eval(at, rhs)?);
                 if matches!(op, BinOp::Shl | BinOp::Shr) && !(0..64).contains(&b) {
@@ -1546,6 +1549,20 @@ impl Checker<'_, '_> {
                 self.unknown_name(at, n, e.span);
                 Ty::Any
             }
+            ExprKind::Not(x) => match self.ty(at, x) {
+                Ty::Int => Ty::Int,
+                Ty::Any => Ty::Any,
+                t => {
+                    self.err(
+                        at,
+                        e.span,
+                        format!("`~` needs an integer, not {}", t.describe()),
+                        t.describe(),
+                        None,
+                    );
+                    Ty::Any
+                }
+            },
             ExprKind::Neg(x) => match self.ty(at, x) {
                 Ty::Int => Ty::Int,
                 Ty::Any => Ty::Any,

@@ -50,6 +50,8 @@ pub enum Tok {
     Percent,
     Shl,
     Shr,
+    Caret,
+    Tilde,
     Amp,
     Dot,
     Semi,
@@ -78,6 +80,8 @@ impl Tok {
             Tok::Percent => "`%`".into(),
             Tok::Shl => "`<<`".into(),
             Tok::Shr => "`>>`".into(),
+            Tok::Caret => "`^`".into(),
+            Tok::Tilde => "`~`".into(),
             Tok::Amp => "`&`".into(),
             Tok::Dot => "`.`".into(),
             Tok::Semi => "`;`".into(),
@@ -148,6 +152,8 @@ pub fn lex(src: &str) -> Result<Vec<Token>, LexError> {
             b'*' => Some(Tok::Star),
             b'/' => Some(Tok::Slash),
             b'%' => Some(Tok::Percent),
+            b'^' => Some(Tok::Caret),
+            b'~' => Some(Tok::Tilde),
             b'&' => Some(Tok::Amp),
             b'.' => Some(Tok::Dot),
             b';' => Some(Tok::Semi),
@@ -169,6 +175,7 @@ pub fn lex(src: &str) -> Result<Vec<Token>, LexError> {
                         | b"&="
                         | b"/="
                         | b"%="
+                        | b"^="
                         | b"//"
                         | b"/*"
                         | b"++"

@@ -341,14 +341,15 @@ impl Parser {
             }
             let (op, l_bp, r_bp) = match self.peek() {
                 Tok::Pipe => (BinOp::Or, 1, 2),
-                Tok::Amp => (BinOp::And, 3, 4),
-                Tok::Shl => (BinOp::Shl, 5, 6),
-                Tok::Shr => (BinOp::Shr, 5, 6),
-                Tok::Plus => (BinOp::Add, 7, 8),
-                Tok::Minus => (BinOp::Sub, 7, 8),
-                Tok::Star => (BinOp::Mul, 9, 10),
-                Tok::Slash => (BinOp::Div, 9, 10),
-                Tok::Percent => (BinOp::Mod, 9, 10),
+                Tok::Caret => (BinOp::Xor, 3, 4),
+                Tok::Amp => (BinOp::And, 5, 6),
+                Tok::Shl => (BinOp::Shl, 7, 8),
+                Tok::Shr => (BinOp::Shr, 7, 8),
+                Tok::Plus => (BinOp::Add, 9, 10),
+                Tok::Minus => (BinOp::Sub, 9, 10),
+                Tok::Star => (BinOp::Mul, 11, 12),
+                Tok::Slash => (BinOp::Div, 11, 12),
+                Tok::Percent => (BinOp::Mod, 11, 12),
                 _ => break,
             };
             if l_bp < min_bp {
@@ -521,6 +522,14 @@ impl Parser {
                     span,
                 });
             }
+            Tok::Tilde => {
+                let e = self.expr(UNARY)?;
+                let span = t.span.to(e.span);
+                return Ok(Expr {
+                    kind: ExprKind::Not(Box::new(e)),
+                    span,
+                });
+            }
             Tok::Amp => {
                 let n = self.bump();
                 let Tok::Ident(name) = n.tok else {
@@ -557,7 +566,7 @@ impl Parser {
 }
 
 /// The binding power of unary operators (`-`, casts, `sizeof`).
-const UNARY: u8 = 11;
+const UNARY: u8 = 13;
 
 /// The values that look like calls: `sizeof(x)`, `strlen(s)`.
 pub fn is_builtin(name: &str) -> bool {
@@ -689,7 +698,9 @@ fn no_index(e: &Expr) -> Result<(), ParseError> {
             er.help = Some("read it in a step of its own: `c = p[i]`, then use `c`".into());
             Err(er)
         }
-        ExprKind::Neg(x) | ExprKind::Sizeof(x) | ExprKind::Strlen(x) => no_index(x),
+        ExprKind::Neg(x) | ExprKind::Not(x) | ExprKind::Sizeof(x) | ExprKind::Strlen(x) => {
+            no_index(x)
+        }
         ExprKind::Cast { expr, .. } => no_index(expr),
         ExprKind::Binary { lhs, rhs, .. } => {
             no_index(lhs)?;
@@ -711,6 +722,7 @@ mod tests {
             ExprKind::Str(s) => format!("{:?}", s.text()),
             ExprKind::Name(n) => n.clone(),
             ExprKind::Neg(x) => format!("(-{})", show(x)),
+            ExprKind::Not(x) => format!("(~{})", show(x)),
             ExprKind::Binary { op, lhs, rhs } => {
                 format!("({} {} {})", show(lhs), op.symbol(), show(rhs))
             }
@@ -746,6 +758,8 @@ mod tests {
         assert_eq!(call_args("f(a & b << c | d)"), ["((a & (b << c)) | d)"]);
         assert_eq!(call_args("f(a >> 1 >> 2)"), ["((a >> 1) >> 2)"]);
         assert_eq!(call_args("f(a | b & c)"), ["(a | (b & c))"]);
+        assert_eq!(call_args("f(a | b ^ c & d)"), ["(a | (b ^ (c & d)))"]);
+        assert_eq!(call_args("f(~a & b)"), ["((~a) & b)"]);
         assert_eq!(call_args("f(-a / b)"), ["((-a) / b)"]);
     }
 
