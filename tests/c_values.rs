@@ -527,3 +527,99 @@ fn write_with_a_count_past_the_string_known_only_at_run_time_is_efault() {
     assert_eq!(o[2].result.errno.map(|e| e.name()), Some("EFAULT"));
     assert_eq!(printed(&o), ["-1"]);
 }
+
+// ---- expect with C comparisons ----
+
+fn step_expecting(proc_: &str, do_: &str, expect: &str) -> String {
+    format!("[[step]]\nproc = {proc_:?}\ndo = {do_:?}\nexpect = {{ {expect} }}\n")
+}
+
+/// (expected, seen, ok) of the one check of step `i`.
+fn check_of(o: &[StepOutcome], i: usize) -> (String, String, bool) {
+    let c = &o[i].checks[0];
+    (c.expected.clone(), c.seen.clone(), c.ok)
+}
+
+#[test]
+fn expect_compares_ret_with_a_c_operator() {
+    let o = play(
+        &["a"],
+        &[
+            step_expecting(
+                "a",
+                r#"fd = open("/tmp/f", O_CREAT | O_RDWR, 0600)"#,
+                r#"ret = ">= 0""#,
+            ),
+            step_expecting("a", r#"g = open("/tmp/f", O_RDONLY)"#, r#"ret = "< 0""#),
+            step_expecting(
+                "a",
+                r#"n = write(fd, "abc")"#,
+                r#"ret = "== strlen(\"abc\")""#,
+            ),
+            step_expecting("a", "close(fd)", r#"ret = "!= -1""#),
+            step_expecting("a", "close(fd)", r#"ret = "<= -1""#),
+            step_expecting("a", "close(99)", r#"ret = "> -1""#),
+        ]
+        .concat(),
+    );
+    assert_eq!(check_of(&o, 0), (">= 0".into(), "3".into(), true));
+    assert_eq!(check_of(&o, 1), ("< 0".into(), "4".into(), false));
+    assert_eq!(check_of(&o, 2), ("== 3".into(), "3".into(), true));
+    assert_eq!(check_of(&o, 3), ("!= -1".into(), "0".into(), true));
+    assert_eq!(check_of(&o, 4), ("<= -1".into(), "-1".into(), true));
+    assert_eq!(check_of(&o, 5), ("> -1".into(), "-1".into(), false));
+}
+
+#[test]
+fn expect_compares_a_pointer_with_map_failed_and_void_star_minus_one() {
+    let o = play(
+        &["a"],
+        &[
+            step_expecting(
+                "a",
+                "p = mmap(NULL, 4096, PROT_READ, MAP_SHARED | MAP_ANONYMOUS, -1, 0)",
+                r#"ret = "!= MAP_FAILED""#,
+            ),
+            step_expecting(
+                "a",
+                "q = mmap(NULL, 4096, PROT_READ, MAP_SHARED, 42, 0)",
+                r#"ret = "== (void *) -1""#,
+            ),
+            step_expecting("a", "r = shmat(12345, NULL, 0)", r#"ret = "(void *) -1""#),
+            step_expecting("a", "s = shmat(12345, NULL, 0)", r#"ret = "MAP_FAILED""#),
+        ]
+        .concat(),
+    );
+    for i in 0..4 {
+        assert!(check_of(&o, i).2, "{i}: {:?}", check_of(&o, i));
+    }
+    assert_eq!(check_of(&o, 1).0, "== -1");
+}
+
+#[test]
+fn expect_compares_sizes_counts_and_meminfo_changes() {
+    let o = play(
+        &["a"],
+        &[
+            step("a", "id = shmget(IPC_PRIVATE, 8192, IPC_CREAT | 0600)"),
+            step_expecting("a", "p = shmat(id, NULL, 0)", r#"shm.id.nattch = ">= 1""#),
+            step_expecting("a", "p[0] = 'x'", r#"smaps.p.Rss = "> 0 kB""#),
+            step_expecting("a", "p[4096] = 'y'", r#"meminfo.Shmem = ">= +8 kB""#),
+            step_expecting("a", "c = p[0]", r#"shm.id.rss = "< 8 kB""#),
+        ]
+        .concat(),
+    );
+    assert_eq!(check_of(&o, 1), (">= 1".into(), "1".into(), true));
+    assert_eq!(check_of(&o, 2), ("> 0 kB".into(), "4 kB".into(), true));
+    assert_eq!(check_of(&o, 3), (">= +8 kB".into(), "+8 kB".into(), true));
+    assert!(!check_of(&o, 4).2, "{:?}", check_of(&o, 4));
+}
+
+#[test]
+fn an_out_that_starts_like_an_operator_is_still_the_text() {
+    let o = play(
+        &["a"],
+        &step_expecting("a", r#"printf("%s", "> 1")"#, r#"out = "> 1""#),
+    );
+    assert_eq!(check_of(&o, 0), ("> 1".into(), "> 1".into(), true));
+}

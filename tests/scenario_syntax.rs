@@ -867,3 +867,39 @@ fn a_number_cast_to_a_pointer_is_accepted_where_a_pointer_is_expected() {
         "{d}"
     );
 }
+
+#[test]
+fn a_comparison_with_something_that_is_not_a_constant_is_a_diagnostic_at_the_value() {
+    let src = "title = \"t\"\nprocs = [\"p\"]\n[[step]]\nproc = \"p\"\ndo = 'fd = open(\"/tmp/f\", O_RDONLY)'\nexpect = { ret = \">= banana\" }\n";
+    let d = render_diagnostics(&load_str("c.toml", src).expect_err("refused"), src, false);
+    assert!(
+        d.starts_with("error: `ret` compares with a constant C expression: `banana` is not a constant\n --> c.toml:6:18\n"),
+        "{d}"
+    );
+}
+
+#[test]
+fn a_size_comparison_needs_a_size() {
+    let src = "title = \"t\"\nprocs = [\"p\"]\n[[step]]\nproc = \"p\"\ndo = 'p = mmap(NULL, 4096, PROT_READ, MAP_SHARED | MAP_ANONYMOUS, -1, 0)'\nexpect = { smaps.p.Rss = \"> lots\" }\n";
+    let d = render_diagnostics(&load_str("c.toml", src).expect_err("refused"), src, false);
+    assert!(
+        d.starts_with("error: `smaps.p.Rss` compares with a size: "),
+        "{d}"
+    );
+    assert!(d.contains("= help: write `> 8 kB`"), "{d}");
+}
+
+#[test]
+fn comparisons_load_where_the_contract_has_numbers() {
+    let src = "title = \"t\"\nprocs = [\"p\"]\n[[step]]\nproc = \"p\"\ndo = 'id = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600)'\nexpect = { ret = \"!= -1\", shm.id.nattch = \"== 0\", shm.id.size = \">= 4 kB\", meminfo.Shmem = \"<= +0 kB\", df.\"/dev/shm\" = \"< 1 kB\" }\n";
+    let s = load_ok("cmp.toml", src);
+    let e = &s.steps[0].expect.as_ref().expect("expect").value;
+    assert_eq!(
+        e[0].value,
+        scenario::ExpectValue::Compare(
+            scenario::CmpOp::Ne,
+            Box::new(scenario::ExpectValue::Int(-1))
+        )
+    );
+    assert_eq!(e.len(), 5);
+}

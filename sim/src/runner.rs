@@ -1557,8 +1557,14 @@ impl<'s, B: Backend> Run<'s, B> {
         let not_here = unobservable(&seen);
         let ok = ok || not_here.is_some();
         let mut expected = show_expect(&x.value);
-        if let (Observable::Meminfo(_), ExpectValue::Bytes(b)) = (&x.observable, &x.value) {
-            expected = signed_kb(b / 1024);
+        match (&x.observable, &x.value) {
+            (Observable::Meminfo(_), ExpectValue::Bytes(b)) => expected = signed_kb(b / 1024),
+            (Observable::Meminfo(_), ExpectValue::Compare(op, inner)) => {
+                if let ExpectValue::Bytes(b) = **inner {
+                    expected = format!("{} {}", op.symbol(), signed_kb(b / 1024));
+                }
+            }
+            _ => {}
         }
         Check {
             observable,
@@ -1876,6 +1882,7 @@ pub fn show_bytes(b: &[u8]) -> String {
 
 fn show_expect(v: &ExpectValue) -> String {
     match v {
+        ExpectValue::Compare(op, inner) => format!("{} {}", op.symbol(), show_expect(inner)),
         ExpectValue::None => "none".into(),
         ExpectValue::Int(i) => i.to_string(),
         ExpectValue::Text(t) => t.clone(),
@@ -1913,6 +1920,14 @@ fn parse_kb(s: &str) -> Option<i64> {
 
 fn agrees<B: Backend>(want: &ExpectValue, seen: &str, run: &Run<B>, pname: Option<&str>) -> bool {
     match want {
+        ExpectValue::Compare(op, inner) => {
+            let (seen, want) = match **inner {
+                ExpectValue::Int(i) => (seen.parse::<i64>().ok().or_else(|| parse_kb(seen)), i),
+                ExpectValue::Bytes(b) => (parse_kb(seen).or_else(|| seen.parse::<i64>().ok()), b),
+                _ => (None, 0),
+            };
+            seen.is_some_and(|s| op.holds(s, want))
+        }
         ExpectValue::None => seen == "none",
         ExpectValue::Int(i) => seen.parse::<i64>().ok() == Some(*i) || parse_kb(seen) == Some(*i),
         ExpectValue::Text(t) => {

@@ -39,6 +39,23 @@ pub fn parse_stmt(src: &str) -> Result<Stmt, ParseError> {
     }
 }
 
+/// Parses one expression (an `expect` value such as `"(void *) -1"`).
+pub fn parse_expr(src: &str) -> Result<Expr, ParseError> {
+    let toks = lex(src)?;
+    let mut p = Parser { toks, pos: 0 };
+    let e = p.expr(0)?;
+    no_index(&e)?;
+    let t = p.tok().clone();
+    if t.tok != Tok::Eof {
+        return Err(err(
+            t.span,
+            format!("unexpected {} after the value", t.tok.describe()),
+            "expected the end of the value",
+        ));
+    }
+    Ok(e)
+}
+
 fn err(span: Span, message: impl Into<String>, label: impl Into<String>) -> ParseError {
     ParseError {
         span,
