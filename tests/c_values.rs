@@ -623,3 +623,52 @@ fn an_out_that_starts_like_an_operator_is_still_the_text() {
     );
     assert_eq!(check_of(&o, 0), ("> 1".into(), "> 1".into(), true));
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 256, ..proptest::prelude::ProptestConfig::default() })]
+
+    /// Any arithmetic of hostile values, constant or bound at run time,
+    /// loads with diagnostics or plays: a value, or SIGFPE; never a panic.
+    #[test]
+    fn hostile_arithmetic_never_panics(
+        operands in proptest::collection::vec(
+            proptest::sample::select(vec![
+                "z", "m", "k", "n1", "0", "1", "-1", "63", "64", "65", "-64",
+                "9223372036854775807", "(-9223372036854775807 - 1)", "sizeof(s)",
+                "strlen(s)", "(int) m", "(unsigned char) n1", "(long) (void *) -1", "~z",
+            ]),
+            1..6,
+        ),
+        ops in proptest::collection::vec(
+            proptest::sample::select(vec!["/", "%", "<<", ">>", "&", "|", "^", "+", "-", "*"]),
+            5,
+        ),
+    ) {
+        let mut e = String::from(operands[0]);
+        for (i, x) in operands[1..].iter().enumerate() {
+            e.push_str(&format!(" {} {x}", ops[i]));
+        }
+        let list = [
+            "z = 0".to_string(),
+            "m = -9223372036854775807 - 1".to_string(),
+            "k = 64".to_string(),
+            "n1 = -1".to_string(),
+            r#"s = "ab""#.to_string(),
+            format!(r#"printf("%d", {e})"#),
+            format!("v = {e}"),
+        ];
+        let src = format!(
+            "title = \"fuzz\"\nprocs = [\"a\"]\n{}",
+            list.iter().map(|d| step("a", d)).collect::<String>()
+        );
+        if let Ok(s) = sim::scenario::load_str("fuzz.toml", &src) {
+            let o = Run::new(&s).run_all();
+            let p = &o[5];
+            proptest::prop_assert!(
+                p.result.signal.is_none() || p.result.signal == Some(sim::errno::Signal::SIGFPE),
+                "{e}: {:?}",
+                p.result
+            );
+        }
+    }
+}
