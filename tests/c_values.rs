@@ -511,6 +511,23 @@ fn write_with_a_count_writes_exactly_that_many_bytes_nuls_included() {
 }
 
 #[test]
+fn write_without_a_count_writes_strlen_bytes() {
+    let o = play(
+        &["a"],
+        &steps(
+            "a",
+            &[
+                r#"fd = open("/tmp/f", O_CREAT | O_RDWR, 0600)"#,
+                r#"n = write(fd, "ab\0cd")"#,
+                "r = pread(fd, 100, 0)",
+            ],
+        ),
+    );
+    assert_eq!(o[1].result.ret, Some(2));
+    assert_eq!(o[2].out, "ab");
+}
+
+#[test]
 fn write_with_a_count_past_the_string_known_only_at_run_time_is_efault() {
     let o = play(
         &["a"],

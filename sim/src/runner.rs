@@ -937,6 +937,10 @@ impl<'s, B: Backend> Run<'s, B> {
                     let n = int(2) as u64;
                     past_end = n > data.len() as u64;
                     data.truncate(n as usize);
+                } else if name == "write" {
+                    // write(fd, s): strlen(s) bytes, as its prototype says.
+                    let len = data.iter().position(|&c| c == 0).unwrap_or(data.len());
+                    data.truncate(len);
                 }
                 let r = if past_end {
                     // Past the string's end: bytes the model does not have.
