@@ -1,7 +1,8 @@
 //! The parser of the statement language: recursive descent for statements, a
 //! Pratt loop for expressions with C precedence (`* / %` over `+ -` over
-//! `<< >>` over `&` over `|`, all left-associative; unary `-`, `&`, casts,
-//! `sizeof` and `strlen` bind tighter; `[i]` and `.field` tightest).
+//! `<< >>` over `&` over `^` over `|`, all left-associative; unary `-`, `~`,
+//! `&`, casts, `sizeof` and `strlen` bind tighter; `[i]` and `.field`
+//! tightest).
 
 use super::ast::*;
 use super::diag::Span;
@@ -474,7 +475,7 @@ impl Parser {
                     e.help = Some("write `strlen(s)`".into());
                     return Err(e);
                 }
-                let open = self.bump();
+                self.bump();
                 let inner = self.expr(0)?;
                 if *self.peek() == Tok::Comma {
                     let c = self.tok().clone();
@@ -485,7 +486,6 @@ impl Parser {
                     ));
                 }
                 let close = self.expect(Tok::RParen, "expected `)`")?;
-                let _ = open;
                 return Ok(Expr {
                     kind: ExprKind::Strlen(Box::new(inner)),
                     span: t.span.to(close.span),
