@@ -1404,6 +1404,50 @@ fn write_ebadf_on_a_read_only_fd() {
 }
 
 #[test]
+fn write_efault_with_a_count_past_the_string() {
+    // `write(fd, s, n)` reads n bytes of s: past its NUL they are not the
+    // string's (a constant count there is a checker error instead).
+    case(
+        "write_efault_with_a_count_past_the_string",
+        "",
+        &[
+            TMPFS,
+            ("k = 10", ""),
+            ("write(fd, \"abc\", k)", r#"{ ret = -1, errno = "EFAULT" }"#),
+        ],
+    );
+}
+
+#[test]
+fn a_division_by_zero_at_run_time_is_sigfpe() {
+    // Not an errno: on the host the worker dies of SIGFPE itself.
+    case(
+        "a_division_by_zero_at_run_time_is_sigfpe",
+        "",
+        &[
+            TMPFS,
+            ("z = 0", ""),
+            ("write(fd, \"abc\", 3 / z)", r#"{ signal = "SIGFPE" }"#),
+        ],
+    );
+}
+
+#[test]
+fn write_with_a_count_writes_its_nul_bytes() {
+    // Not an errno: the count reaches the host's write(2) with the NULs.
+    case(
+        "write_with_a_count_writes_its_nul_bytes",
+        "",
+        &[
+            TMPFS,
+            ("write(fd, \"a\\0b\", 3)", "{ ret = 3 }"),
+            ("write(fd, \"cd\", sizeof(\"cd\"))", "{ ret = 3 }"),
+            ("pread(fd, 10, 0)", r#"{ ret = 6, out = "a\\0bcd\\0" }"#),
+        ],
+    );
+}
+
+#[test]
 fn read_ebadf_on_a_write_only_fd() {
     case(
         "read_ebadf_on_a_write_only_fd",

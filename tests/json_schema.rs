@@ -79,3 +79,18 @@ fn misspelled_keys_and_bad_values_do_not_validate() {
             .collect::<Vec<_>>()
     );
 }
+
+#[test]
+fn c_comparisons_in_expect_validate() {
+    let v = validator();
+    let good = "title = \"x\"\nprocs = [\"a\"]\n[[step]]\nproc = \"a\"\ndo = \"f()\"\nexpect = { ret = \">= 0\", smaps.p.Rss = \"> 0 kB\", meminfo.Shmem = \">= +8 kB\", df.\"/dev/shm\" = \"<= 4 kB\", shm.id.nattch = \"== 1\" }";
+    assert!(
+        v.is_valid(&as_json(good)),
+        "{:?}",
+        v.iter_errors(&as_json(good))
+            .map(|e| e.to_string())
+            .collect::<Vec<_>>()
+    );
+    let bad = "title = \"x\"\n[[step]]\ndo = \"f()\"\nexpect = { meminfo.Shmem = \"=> +8 kB\" }";
+    assert!(!v.is_valid(&as_json(bad)), "should not validate:\n{bad}");
+}

@@ -715,7 +715,7 @@ proptest! {
 
     #[test]
     fn statement_like_strings_never_panic(
-        stmt in r#"[a-zA-Z_0-9 ()\[\],=|+*&.;'"\\%-]{0,48}"#,
+        stmt in r#"[a-zA-Z_0-9 ()\[\],=|+*&.;'"\\%/<>~^-]{0,48}"#,
         literal in any::<bool>(),
     ) {
         let _ = scenario::parser::parse_stmt(&stmt);
@@ -764,4 +764,189 @@ fn toml_errors_are_placed_in_characters() {
     );
     // `x` is the 14th character of the line.
     assert_eq!((d[0].line, d[0].col), (1, 14));
+}
+
+// ---- C expressions: what the checker refuses, at its line and column ----
+
+/// The diagnostics of a scenario whose process `p` makes `stmts`, one step
+/// each (step N's `do` is on line 3 + 3N).
+fn diagnostics_of(stmts: &[&str]) -> String {
+    let mut src = String::from("title = \"t\"\nprocs = [\"p\"]\n");
+    for st in stmts {
+        src.push_str(&format!(
+            "[[step]]\nproc = \"p\"\ndo = {}\n",
+            basic_toml_string(st)
+        ));
+    }
+    match load_str("c.toml", &src) {
+        Ok(_) => "(loaded)".into(),
+        Err(d) => render_diagnostics(&d, &src, false),
+    }
+}
+
+const OPEN: &str = r#"fd = open("/tmp/f", O_CREAT | O_RDWR, 0600)"#;
+
+#[test]
+fn a_constant_divisor_of_zero_is_division_by_zero_at_the_divisor() {
+    let d = diagnostics_of(&["n = 4096 / (PAGE_SIZE - 4096)"]);
+    assert!(
+        d.starts_with("error: division by zero\n --> c.toml:5:18\n"),
+        "{d}"
+    );
+    assert!(d.contains("`/` by zero raises SIGFPE"), "{d}");
+}
+
+#[test]
+fn a_constant_modulo_by_zero_is_division_by_zero() {
+    let d = diagnostics_of(&[OPEN, r#"write(fd, "abc", 7 % 0)"#]);
+    assert!(
+        d.starts_with("error: division by zero\n --> c.toml:8:30\n"),
+        "{d}"
+    );
+}
+
+#[test]
+fn long_min_divided_by_minus_one_is_a_diagnostic() {
+    let d = diagnostics_of(&["n = (-9223372036854775807 - 1) / -1"]);
+    assert!(
+        d.starts_with("error: integer overflow in division\n"),
+        "{d}"
+    );
+}
+
+#[test]
+fn a_divisor_known_only_at_run_time_is_no_diagnostic() {
+    assert_eq!(
+        diagnostics_of(&["z = 0", "n = 10 / z", "m = 10 % z"]),
+        "(loaded)"
+    );
+}
+
+#[test]
+fn a_constant_shift_count_out_of_0_to_63_is_a_diagnostic() {
+    let d = diagnostics_of(&["a = 1 << 64", "b = 1 >> -1", "c = 1 << 63"]);
+    assert!(
+        d.contains("error: left shift count >= width of type\n --> c.toml:5:16\n"),
+        "{d}"
+    );
+    assert!(
+        d.contains("error: right shift count is negative\n --> c.toml:8:16\n"),
+        "{d}"
+    );
+    assert_eq!(d.matches("error:").count(), 2, "{d}");
+}
+
+#[test]
+fn a_write_count_past_the_end_of_the_string_is_a_diagnostic() {
+    let d = diagnostics_of(&[
+        OPEN,
+        r#"msg = "abc""#,
+        "write(fd, msg, sizeof(msg) + 1)",
+        "write(fd, msg, sizeof(msg))",
+    ]);
+    assert!(
+        d.starts_with("error: `write` would read past the end of the string\n --> c.toml:11:22\n"),
+        "{d}"
+    );
+    assert!(d.contains("5 bytes, but the string has 4"), "{d}");
+    assert_eq!(d.matches("error:").count(), 1, "{d}");
+}
+
+#[test]
+fn a_negative_write_count_is_a_huge_size_t_past_the_string() {
+    let d = diagnostics_of(&[OPEN, r#"write(fd, "abc", -1)"#]);
+    assert!(d.contains("-1 is 18446744073709551615 as a size_t"), "{d}");
+}
+
+#[test]
+fn sizeof_an_integer_name_is_a_diagnostic() {
+    let d = diagnostics_of(&[OPEN, "n = sizeof(fd)"]);
+    assert!(
+        d.starts_with("error: `sizeof` of an integer value\n --> c.toml:8:17\n"),
+        "{d}"
+    );
+}
+
+#[test]
+fn strlen_of_a_pointer_is_a_diagnostic() {
+    let d = diagnostics_of(&[
+        "p = mmap(NULL, 4096, PROT_READ, MAP_SHARED | MAP_ANONYMOUS, -1, 0)",
+        "n = strlen(p)",
+    ]);
+    assert!(
+        d.starts_with("error: `strlen` of a pointer would read memory inside an expression\n --> c.toml:8:18\n"),
+        "{d}"
+    );
+}
+
+#[test]
+fn strlen_on_its_own_is_a_statement_that_does_nothing() {
+    let d = diagnostics_of(&[r#"strlen("abc")"#]);
+    assert!(d.starts_with("error: this statement does nothing\n"), "{d}");
+    assert_eq!(calls::instead_of("strlen"), None);
+    assert_eq!(calls::instead_of("sizeof"), None);
+}
+
+#[test]
+fn a_cast_to_an_unknown_type_is_a_diagnostic() {
+    let d = diagnostics_of(&["n = (unsigned float) 1"]);
+    assert!(
+        d.starts_with("error: `float` is not a C type here\n --> c.toml:5:21\n"),
+        "{d}"
+    );
+}
+
+#[test]
+fn a_number_cast_to_a_pointer_is_accepted_where_a_pointer_is_expected() {
+    assert_eq!(
+        diagnostics_of(&[
+            "r = munmap((void *) 4096, 4096)",
+            "id = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600)",
+            "p = shmat(id, (void *) 0x7f0000000000, 0)",
+            "q = (char *) p + 1",
+            "m = msync((void *) -1, 4096, MS_SYNC)",
+        ]),
+        "(loaded)"
+    );
+    let d = diagnostics_of(&["r = munmap(4096, 4096)"]);
+    assert!(
+        d.starts_with("error: `addr` of `munmap` takes a pointer into a mapping\n"),
+        "{d}"
+    );
+}
+
+#[test]
+fn a_comparison_with_something_that_is_not_a_constant_is_a_diagnostic_at_the_value() {
+    let src = "title = \"t\"\nprocs = [\"p\"]\n[[step]]\nproc = \"p\"\ndo = 'fd = open(\"/tmp/f\", O_RDONLY)'\nexpect = { ret = \">= banana\" }\n";
+    let d = render_diagnostics(&load_str("c.toml", src).expect_err("refused"), src, false);
+    assert!(
+        d.starts_with("error: `ret` compares with a constant C expression: `banana` is not a constant\n --> c.toml:6:18\n"),
+        "{d}"
+    );
+}
+
+#[test]
+fn a_size_comparison_needs_a_size() {
+    let src = "title = \"t\"\nprocs = [\"p\"]\n[[step]]\nproc = \"p\"\ndo = 'p = mmap(NULL, 4096, PROT_READ, MAP_SHARED | MAP_ANONYMOUS, -1, 0)'\nexpect = { smaps.p.Rss = \"> lots\" }\n";
+    let d = render_diagnostics(&load_str("c.toml", src).expect_err("refused"), src, false);
+    assert!(
+        d.starts_with("error: `smaps.p.Rss` compares with a size: "),
+        "{d}"
+    );
+    assert!(d.contains("= help: write `> 8 kB`"), "{d}");
+}
+
+#[test]
+fn comparisons_load_where_the_contract_has_numbers() {
+    let src = "title = \"t\"\nprocs = [\"p\"]\n[[step]]\nproc = \"p\"\ndo = 'id = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600)'\nexpect = { ret = \"!= -1\", shm.id.nattch = \"== 0\", shm.id.size = \">= 4 kB\", meminfo.Shmem = \"<= +0 kB\", df.\"/dev/shm\" = \"< 1 kB\" }\n";
+    let s = load_ok("cmp.toml", src);
+    let e = &s.steps[0].expect.as_ref().expect("expect").value;
+    assert_eq!(
+        e[0].value,
+        scenario::ExpectValue::Compare(
+            scenario::CmpOp::Ne,
+            Box::new(scenario::ExpectValue::Int(-1))
+        )
+    );
+    assert_eq!(e.len(), 5);
 }

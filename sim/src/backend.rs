@@ -183,6 +183,9 @@ pub trait Backend {
     fn fork(&mut self, pid: Pid, name: &str) -> SysResult<Pid>;
     /// `exit(2)`.
     fn exit(&mut self, pid: Pid, status: i32) -> SysResult<i32>;
+    /// A trap of the process's own code (an integer division by zero): the
+    /// CPU's exception becomes `fault`'s signal, which ends the process.
+    fn trap(&mut self, pid: Pid, fault: Fault);
     /// Sends `fd` to process `to` (`SCM_RIGHTS`).
     fn send_fd(&mut self, pid: Pid, to: Pid, fd: i32) -> SysResult<i32>;
     /// Receives the oldest descriptor sent to `pid`.
@@ -364,6 +367,11 @@ impl Backend for Kernel {
     }
     fn recv_fd(&mut self, pid: Pid) -> SysResult<i32> {
         Kernel::recv_fd(self, pid)
+    }
+    fn trap(&mut self, pid: Pid, fault: Fault) {
+        if self.tasks.contains_key(&pid) {
+            self.force_sig_fault(pid, fault);
+        }
     }
     fn reclaim(&mut self, nr: u64) -> Option<u64> {
         Some(Kernel::reclaim(self, nr))

@@ -97,6 +97,8 @@ pub enum Signal {
     SIGSEGV,
     /// `SIGKILL` (9): the OOM killer.
     SIGKILL,
+    /// `SIGFPE` (8): an integer division by zero (x86's `#DE`).
+    SIGFPE,
 }
 
 impl Signal {
@@ -104,6 +106,7 @@ impl Signal {
     pub fn number(self) -> i32 {
         match self {
             Signal::SIGBUS => 7,
+            Signal::SIGFPE => 8,
             Signal::SIGKILL => 9,
             Signal::SIGSEGV => 11,
         }
@@ -113,16 +116,32 @@ impl Signal {
     pub fn name(self) -> &'static str {
         match self {
             Signal::SIGBUS => "SIGBUS",
+            Signal::SIGFPE => "SIGFPE",
             Signal::SIGKILL => "SIGKILL",
             Signal::SIGSEGV => "SIGSEGV",
         }
     }
 
+    /// What the shell prints when it kills a process (`strsignal`).
+    pub fn text(self) -> &'static str {
+        match self {
+            Signal::SIGBUS => "Bus error",
+            Signal::SIGFPE => "Floating point exception",
+            Signal::SIGKILL => "Killed",
+            Signal::SIGSEGV => "Segmentation fault",
+        }
+    }
+
     /// The signal called `name`, if the model can deliver it.
     pub fn from_name(name: &str) -> Option<Signal> {
-        [Signal::SIGBUS, Signal::SIGKILL, Signal::SIGSEGV]
-            .into_iter()
-            .find(|s| s.name() == name)
+        [
+            Signal::SIGBUS,
+            Signal::SIGFPE,
+            Signal::SIGKILL,
+            Signal::SIGSEGV,
+        ]
+        .into_iter()
+        .find(|s| s.name() == name)
     }
 }
 
@@ -139,6 +158,8 @@ pub enum SigCode {
     BUS_ADRERR,
     /// `SI_KERNEL`: sent by the kernel itself (the OOM killer's SIGKILL).
     SI_KERNEL,
+    /// `FPE_INTDIV`: integer divide by zero.
+    FPE_INTDIV,
 }
 
 /// A fatal signal delivered by a fault: which signal, why, and at what address.

@@ -22,7 +22,7 @@ use crate::ipc::util::{IPC_INFO, IPC_SET, IPC_STAT};
 use crate::kernel::{Config, Kernel, Pid};
 use crate::mm::swapops::{Encoding, Era};
 use crate::observe::SmapsParts;
-use crate::scenario::ast::{Call, Expr, ExprKind, StmtKind};
+use crate::scenario::ast::{CType, Call, Expr, ExprKind, StmtKind};
 use crate::scenario::calls::ArgKind;
 use crate::scenario::{
     consts, ExpectValue, Expectation, IndexKind, MeminfoField, Observable, Scenario, ShmField,
@@ -651,16 +651,13 @@ impl<'s, B: Backend> Run<'s, B> {
                 Value::Str(n.as_bytes().to_vec())
             }
             ExprKind::Neg(x) => Value::Int(self.eval(proc_, x).as_int().wrapping_neg()),
+            ExprKind::Not(x) => Value::Int(!self.eval(proc_, x).as_int()),
             ExprKind::Binary { op, lhs, rhs } => {
                 use crate::scenario::ast::BinOp;
                 let (l, r) = (self.eval(proc_, lhs), self.eval(proc_, rhs));
                 let (a, b) = (l.as_int(), r.as_int());
-                let v = match op {
-                    BinOp::Or => a | b,
-                    BinOp::Add => a.wrapping_add(b),
-                    BinOp::Sub => a.wrapping_sub(b),
-                    BinOp::Mul => a.wrapping_mul(b),
-                };
+                // A division that traps never gets here (see `traps`).
+                let v = op.apply(a, b).unwrap_or(0);
                 let pointer = matches!(l, Value::Mapping { .. } | Value::Ptr(_))
                     || matches!(r, Value::Mapping { .. } | Value::Ptr(_)) && *op == BinOp::Add;
                 if pointer && matches!(op, BinOp::Add | BinOp::Sub) {
@@ -669,6 +666,24 @@ impl<'s, B: Backend> Run<'s, B> {
                     Value::Int(v)
                 }
             }
+            ExprKind::Cast { ty, expr } => {
+                let v = self.eval(proc_, expr).as_int();
+                match ty.ty {
+                    CType::Ptr => Value::Ptr(v as u64),
+                    _ => Value::Int(ty.ty.convert(v)),
+                }
+            }
+            ExprKind::Sizeof(x) => Value::Int(match (&x.kind, self.eval(proc_, x)) {
+                (ExprKind::Cast { ty, .. }, _) => ty.ty.size().unwrap_or(0),
+                (_, Value::Str(b)) => b.len() as i64 + 1,
+                (_, Value::Struct(f)) => struct_size(&f),
+                _ => 8,
+            }),
+            ExprKind::SizeofType(t) => Value::Int(t.ty.size().unwrap_or(0)),
+            ExprKind::Strlen(x) => Value::Int(match self.eval(proc_, x) {
+                Value::Str(b) => b.iter().position(|&c| c == 0).unwrap_or(b.len()) as i64,
+                _ => 0,
+            }),
             ExprKind::AddrOf(id) => Value::Str(id.name.as_bytes().to_vec()),
             ExprKind::Field(path) => {
                 let root = proc_
@@ -682,6 +697,41 @@ impl<'s, B: Backend> Run<'s, B> {
                 }
             }
             ExprKind::Index(_) => Value::Int(0),
+        }
+    }
+
+    /// Does evaluating `e` trap, as x86's `idiv` does on a zero divisor (or
+    /// `LONG_MIN / -1`)? C evaluates a statement's operands before it calls
+    /// or stores, so such a statement ends with `SIGFPE` and does nothing else.
+    fn traps(&self, proc_: Option<&str>, e: &Expr) -> bool {
+        match &e.kind {
+            ExprKind::Binary { op, lhs, rhs } => {
+                if self.traps(proc_, lhs) || self.traps(proc_, rhs) {
+                    return true;
+                }
+                let (a, b) = (
+                    self.eval(proc_, lhs).as_int(),
+                    self.eval(proc_, rhs).as_int(),
+                );
+                op.apply(a, b).is_none()
+            }
+            ExprKind::Neg(x) | ExprKind::Not(x) | ExprKind::Sizeof(x) | ExprKind::Strlen(x) => {
+                self.traps(proc_, x)
+            }
+            ExprKind::Cast { expr, .. } => self.traps(proc_, expr),
+            ExprKind::Index(p) => self.traps(proc_, &p.base) || self.traps(proc_, &p.index),
+            _ => false,
+        }
+    }
+
+    /// The expressions a statement evaluates.
+    fn operands(stmt: &StmtKind) -> Vec<&Expr> {
+        match stmt {
+            StmtKind::Call(c) | StmtKind::Assign { call: c, .. } => c.args.iter().collect(),
+            StmtKind::Let { value, .. } => vec![value],
+            StmtKind::Store { place, value } => vec![&place.base, &place.index, value],
+            StmtKind::Load { place, .. } => vec![&place.base, &place.index],
+            StmtKind::SetField { value, .. } => vec![value],
         }
     }
 
@@ -730,6 +780,18 @@ impl<'s, B: Backend> Run<'s, B> {
             // `step` does not run the steps of an ended process.
             return CallResult::default();
         };
+        if Self::operands(&step.stmt.kind)
+            .into_iter()
+            .any(|e| self.traps(Some(pname), e))
+        {
+            let f = Fault {
+                signal: Signal::SIGFPE,
+                code: crate::errno::SigCode::FPE_INTDIV,
+                addr: 0,
+            };
+            self.backend.trap(pid, f);
+            return self.killed(pname, f);
+        }
         match &step.stmt.kind {
             StmtKind::Call(call) => self.call(pname, pid, call, None, out),
             StmtKind::Assign { name, call } => self.call(pname, pid, call, Some(&name.name), out),
@@ -858,9 +920,24 @@ impl<'s, B: Backend> Run<'s, B> {
                 Self::sys(r, |b| b.len() as i64)
             }
             "write" | "pwrite" => {
-                let data = self.bytes_of(p, &a[1]);
+                let mut data = self.bytes_of(p, &a[1]);
                 let fd = int(0) as i32;
-                let r = if name == "write" {
+                // write(fd, s, n): n bytes of the string and its NUL.
+                let mut past_end = false;
+                if name == "write" && a.len() > 2 {
+                    data.push(0);
+                    let n = int(2) as u64;
+                    past_end = n > data.len() as u64;
+                    data.truncate(n as usize);
+                } else if name == "write" {
+                    // write(fd, s): strlen(s) bytes, as its prototype says.
+                    let len = data.iter().position(|&c| c == 0).unwrap_or(data.len());
+                    data.truncate(len);
+                }
+                let r = if past_end {
+                    // Past the string's end: bytes the model does not have.
+                    Err(Errno::EFAULT)
+                } else if name == "write" {
                     self.backend.write(pid, fd, &data)
                 } else {
                     self.backend.pwrite(pid, fd, &data, int(2))
@@ -1476,8 +1553,14 @@ impl<'s, B: Backend> Run<'s, B> {
         let not_here = unobservable(&seen);
         let ok = ok || not_here.is_some();
         let mut expected = show_expect(&x.value);
-        if let (Observable::Meminfo(_), ExpectValue::Bytes(b)) = (&x.observable, &x.value) {
-            expected = signed_kb(b / 1024);
+        match (&x.observable, &x.value) {
+            (Observable::Meminfo(_), ExpectValue::Bytes(b)) => expected = signed_kb(b / 1024),
+            (Observable::Meminfo(_), ExpectValue::Compare(op, inner)) => {
+                if let ExpectValue::Bytes(b) = **inner {
+                    expected = format!("{} {}", op.symbol(), signed_kb(b / 1024));
+                }
+            }
+            _ => {}
         }
         Check {
             observable,
@@ -1587,6 +1670,18 @@ impl<'s, B: Backend> Run<'s, B> {
 }
 
 const MAP_FIXED: u32 = 0x10;
+
+/// `sizeof` of a struct `shmctl` filled, known by its fields.
+fn struct_size(fields: &BTreeMap<String, i64>) -> i64 {
+    let kind = if fields.contains_key("shm_segsz") {
+        "shmid_ds"
+    } else if fields.contains_key("shmmax") {
+        "shminfo"
+    } else {
+        "shm_info"
+    };
+    CType::Struct(kind.into()).size().unwrap_or(0)
+}
 
 fn page_up(x: u64) -> u64 {
     x.saturating_add(4095) & !4095
@@ -1790,6 +1885,7 @@ pub fn show_bytes(b: &[u8]) -> String {
 
 fn show_expect(v: &ExpectValue) -> String {
     match v {
+        ExpectValue::Compare(op, inner) => format!("{} {}", op.symbol(), show_expect(inner)),
         ExpectValue::None => "none".into(),
         ExpectValue::Int(i) => i.to_string(),
         ExpectValue::Text(t) => t.clone(),
@@ -1827,6 +1923,14 @@ fn parse_kb(s: &str) -> Option<i64> {
 
 fn agrees<B: Backend>(want: &ExpectValue, seen: &str, run: &Run<B>, pname: Option<&str>) -> bool {
     match want {
+        ExpectValue::Compare(op, inner) => {
+            let (seen, want) = match **inner {
+                ExpectValue::Int(i) => (seen.parse::<i64>().ok().or_else(|| parse_kb(seen)), i),
+                ExpectValue::Bytes(b) => (parse_kb(seen).or_else(|| seen.parse::<i64>().ok()), b),
+                _ => (None, 0),
+            };
+            seen.is_some_and(|s| op.holds(s, want))
+        }
         ExpectValue::None => seen == "none",
         ExpectValue::Int(i) => seen.parse::<i64>().ok() == Some(*i) || parse_kb(seen) == Some(*i),
         ExpectValue::Text(t) => {

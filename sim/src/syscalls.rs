@@ -271,9 +271,9 @@ syscalls! {
     }
     write {
         group: "files", by: Process, returns: Int, required: 2,
-        proto: "ssize_t write(int fd, const char *s) /* writes strlen(s) bytes */",
-        params: [fd: K::Fd, s: K::Data],
-        errnos: [EBADF, EFBIG, EINVAL, ENOSPC],
+        proto: "ssize_t write(int fd, const void *s, size_t n) /* n left out: strlen(s) */",
+        params: [fd: K::Fd, s: K::Data, n: K::Int(&[])],
+        errnos: [EBADF, EFAULT, EFBIG, EINVAL, ENOSPC],
         dispatch: custom,
     }
     pwrite {

@@ -673,6 +673,11 @@ impl RealBackend {
                 };
                 Outcome::Fault(Fault { signal, code, addr })
             }
+            Some(s) if s == libc::SIGFPE => Outcome::Fault(Fault {
+                signal: Signal::SIGFPE,
+                code: SigCode::FPE_INTDIV,
+                addr: 0,
+            }),
             Some(_) => Outcome::Fault(Fault {
                 signal: Signal::SIGKILL,
                 code: SigCode::SI_KERNEL,
@@ -1429,6 +1434,17 @@ impl Backend for RealBackend {
             Outcome::Rep(Rep::Err(e), _) => Err(errno_of(e)),
             _ => Err(Errno::ESRCH),
         }
+    }
+
+    fn trap(&mut self, pid: Pid, fault: Fault) {
+        // The worker dies of the signal itself; reaping it ends its model process.
+        let _ = self.request(
+            pid,
+            &Req::Die {
+                sig: fault.signal.number(),
+            },
+            None,
+        );
     }
 
     fn exit(&mut self, pid: Pid, status: i32) -> SysResult<i32> {

@@ -102,18 +102,105 @@ pub struct Expr {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BinOp {
     Or,
+    Xor,
+    And,
+    Shl,
+    Shr,
     Add,
     Sub,
     Mul,
+    Div,
+    Mod,
 }
 
 impl BinOp {
     pub fn symbol(self) -> &'static str {
         match self {
             BinOp::Or => "|",
+            BinOp::Xor => "^",
+            BinOp::And => "&",
+            BinOp::Shl => "<<",
+            BinOp::Shr => ">>",
             BinOp::Add => "+",
             BinOp::Sub => "-",
             BinOp::Mul => "*",
+            BinOp::Div => "/",
+            BinOp::Mod => "%",
+        }
+    }
+
+    /// `a op b` as x86_64 computes it on `long`s: wrapping, shifts by the
+    /// count masked to 6 bits (`sal`/`sar`), `>>` arithmetic. `None` where
+    /// the CPU raises `SIGFPE` (`idiv` by zero, or of `LONG_MIN` by -1).
+    pub fn apply(self, a: i64, b: i64) -> Option<i64> {
+        Some(match self {
+            BinOp::Or => a | b,
+            BinOp::Xor => a ^ b,
+            BinOp::And => a & b,
+            BinOp::Shl => a.wrapping_shl((b & 63) as u32),
+            BinOp::Shr => a.wrapping_shr((b & 63) as u32),
+            BinOp::Add => a.wrapping_add(b),
+            BinOp::Sub => a.wrapping_sub(b),
+            BinOp::Mul => a.wrapping_mul(b),
+            BinOp::Div => a.checked_div(b)?,
+            BinOp::Mod => a.checked_rem(b)?,
+        })
+    }
+}
+
+/// A C type written in a cast or in `sizeof(type)`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CType {
+    /// An integer type of `bits` bits (`int`, `unsigned long`, `size_t`, ...).
+    Int { bits: u32, signed: bool },
+    /// A pointer type (`void *`, `char *`, `struct shmid_ds *`).
+    Ptr,
+    /// `void` alone.
+    Void,
+    /// `struct NAME`.
+    Struct(String),
+}
+
+/// A type as written, with its span (the parentheses included).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TypeName {
+    pub ty: CType,
+    /// The words, as C writes them: `"void *"`, `"unsigned long"`.
+    pub text: String,
+    pub span: Span,
+}
+
+/// The x86_64 sizes of the structs a scenario meets (glibc's layouts).
+pub const STRUCT_SIZES: &[(&str, i64)] = &[
+    ("shmid_ds", 112),
+    ("ipc_perm", 48),
+    ("shminfo", 72),
+    ("shm_info", 48),
+];
+
+impl CType {
+    /// `sizeof(type)` on x86_64; `None` for `void` and an unknown struct.
+    pub fn size(&self) -> Option<i64> {
+        match self {
+            CType::Int { bits, .. } => Some(i64::from(*bits / 8)),
+            CType::Ptr => Some(8),
+            CType::Void => None,
+            CType::Struct(n) => STRUCT_SIZES.iter().find(|(s, _)| s == n).map(|(_, v)| *v),
+        }
+    }
+    /// `(T) v`: the value `v` converted to this integer type (two's
+    /// complement truncation, then sign or zero extension to 64 bits).
+    pub fn convert(&self, v: i64) -> i64 {
+        match *self {
+            CType::Int { bits, signed } if bits < 64 => {
+                let shift = 64 - bits;
+                if signed {
+                    (v << shift) >> shift
+                } else {
+                    ((v as u64) << shift >> shift) as i64
+                }
+            }
+            _ => v,
         }
     }
 }
@@ -131,12 +218,23 @@ pub enum ExprKind {
     Name(String),
     /// `-e`
     Neg(Box<Expr>),
+    /// `~e`
+    Not(Box<Expr>),
     /// `lhs op rhs`
     Binary {
         op: BinOp,
         lhs: Box<Expr>,
         rhs: Box<Expr>,
     },
+    /// `(type) e`: a C cast (`(void *) -1`, `(char *) p`, `(int) n`).
+    Cast { ty: TypeName, expr: Box<Expr> },
+    /// `sizeof e` or `sizeof(e)`: of a string (its length + 1), a pointer,
+    /// or a struct bound by `shmctl`.
+    Sizeof(Box<Expr>),
+    /// `sizeof(type)`.
+    SizeofType(TypeName),
+    /// `strlen(s)` of a string literal or a name bound to a string.
+    Strlen(Box<Expr>),
     /// `&name`: only as the buffer argument of `shmctl`.
     AddrOf(Ident),
     /// `buf.field` or `buf.shm_perm.mode`: a field of a struct bound by `shmctl`.

@@ -166,7 +166,6 @@ pub fn call(name: &str) -> Option<&'static CallSig> {
 pub fn instead_of(name: &str) -> Option<&'static str> {
     Some(match name {
         "strcpy" | "strncpy" | "sprintf" => "copy into a mapping with `memcpy(p, \"text\", n)`",
-        "strlen" | "sizeof" => "write the length as a number",
         "malloc" | "calloc" => {
             "anonymous memory is `p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)`"
         }

@@ -25,6 +25,14 @@ pub enum StructKind {
 }
 
 impl StructKind {
+    /// `sizeof` on x86_64 (glibc's layouts).
+    pub fn size(self) -> i64 {
+        match self {
+            StructKind::ShmidDs => 112,
+            StructKind::ShmInfo => 72,
+            StructKind::ShmInfoUsage => 48,
+        }
+    }
     pub fn c_name(self) -> &'static str {
         match self {
             StructKind::ShmidDs => "struct shmid_ds",
@@ -126,6 +134,9 @@ struct Binding {
     step: usize,
     /// The call that bound it, for messages.
     by: String,
+    /// The string a `name = "..."` bound, as far as the checker knows it
+    /// (for `sizeof(name)` and `strlen(name)` at check time).
+    text: Option<Vec<u8>>,
 }
 
 #[derive(Clone, Debug)]
@@ -165,6 +176,8 @@ impl Ty {
 #[derive(Default)]
 struct Effects {
     bind: Option<(String, NameKind)>,
+    /// The string `bind` holds, when it is known.
+    bind_text: Option<Vec<u8>>,
     extra: Vec<(String, NameKind)>,
     fork: Option<String>,
     exit: bool,
@@ -523,6 +536,7 @@ impl Checker<'_, '_> {
                     kind,
                     step: index,
                     by: by.clone(),
+                    text: fx.bind_text,
                 },
             );
         }
@@ -533,6 +547,7 @@ impl Checker<'_, '_> {
                     kind,
                     step: index,
                     by: by.clone(),
+                    text: None,
                 },
             );
         }
@@ -651,7 +666,10 @@ impl Checker<'_, '_> {
                     _ => match self.ty(at, value) {
                         Ty::Int => NameKind::Int,
                         Ty::Ptr => NameKind::Pointer,
-                        Ty::Str => NameKind::Str,
+                        Ty::Str => {
+                            fx.bind_text = self.const_str(at, value);
+                            NameKind::Str
+                        }
                         Ty::Struct(k) => {
                             self.err(
                                 at,
@@ -882,6 +900,28 @@ impl Checker<'_, '_> {
                 }
             }
             "exit" => fx.exit = true,
+            // write(fd, s, n) reads n bytes of s: no further than its NUL.
+            "write" if n == 3 => {
+                let bytes = self.const_str(at, &call.args[1]);
+                let count = self.const_eval(at, &call.args[2]);
+                if let (Some(b), Some(count)) = (bytes, count) {
+                    let size = b.len() as i64 + 1;
+                    if !(0..=size).contains(&count) {
+                        let shown = if count < 0 {
+                            format!("{count} is {} as a size_t", count as u64)
+                        } else {
+                            format!("{count} bytes")
+                        };
+                        self.err(
+                            at,
+                            call.args[2].span,
+                            "`write` would read past the end of the string",
+                            format!("{shown}, but the string has {size} (sizeof, with its NUL)"),
+                            Some(format!("write at most sizeof(s) = {size} bytes; `strlen(s)` leaves the NUL out")),
+                        );
+                    }
+                }
+            }
             "recv_fd" => {
                 if let Some(pi) = at.proc {
                     if self.procs[pi].pending_fds == 0 {
@@ -1307,7 +1347,9 @@ impl Checker<'_, '_> {
                     out.push((c, e.span));
                 }
             }
-            ExprKind::Neg(x) => self.constants_in(at, x, out),
+            ExprKind::Neg(x) | ExprKind::Not(x) | ExprKind::Cast { expr: x, .. } => {
+                self.constants_in(at, x, out)
+            }
             ExprKind::Binary { lhs, rhs, .. } => {
                 self.constants_in(at, lhs, out);
                 self.constants_in(at, rhs, out);
@@ -1442,15 +1484,47 @@ impl Checker<'_, '_> {
             ExprKind::Char(c) => Some(i64::from(*c)),
             ExprKind::Name(n) if self.binding(at, n).is_none() => constant(n).map(|c| c.value),
             ExprKind::Neg(x) => self.const_eval(at, x).map(i64::wrapping_neg),
+            ExprKind::Not(x) => self.const_eval(at, x).map(|v| !v),
             ExprKind::Binary { op, lhs, rhs } => {
                 let (a, b) = (self.const_eval(at, lhs)?, self.const_eval(at, rhs)?);
-                Some(match op {
-                    BinOp::Or => a | b,
-                    BinOp::Add => a.wrapping_add(b),
-                    BinOp::Sub => a.wrapping_sub(b),
-                    BinOp::Mul => a.wrapping_mul(b),
-                })
+                if matches!(op, BinOp::Shl | BinOp::Shr) && !(0..64).contains(&b) {
+                    return None;
+                }
+                op.apply(a, b)
             }
+            ExprKind::Cast { ty, expr } => self.const_eval(at, expr).map(|v| ty.ty.convert(v)),
+            ExprKind::Sizeof(x) => self.sizeof_value(at, x),
+            ExprKind::SizeofType(t) => t.ty.size(),
+            ExprKind::Strlen(x) => self
+                .const_str(at, x)
+                .map(|b| b.iter().position(|&c| c == 0).unwrap_or(b.len()) as i64),
+            _ => None,
+        }
+    }
+
+    /// The bytes of a string expression known at check time: a literal, or
+    /// a name bound to one.
+    fn const_str(&self, at: &At, e: &Expr) -> Option<Vec<u8>> {
+        match &e.kind {
+            ExprKind::Str(s) => Some(s.bytes.clone()),
+            ExprKind::Name(n) => self.binding(at, n).and_then(|b| b.text),
+            _ => None,
+        }
+    }
+
+    /// `sizeof e` when the checker knows it: a string's length + 1, a
+    /// pointer's 8, a struct's x86_64 size.
+    fn sizeof_value(&self, at: &At, e: &Expr) -> Option<i64> {
+        if let Some(b) = self.const_str(at, e) {
+            return Some(b.len() as i64 + 1);
+        }
+        match &e.kind {
+            ExprKind::Name(n) => match self.binding(at, n)?.kind {
+                NameKind::Mapping | NameKind::Pointer => Some(8),
+                NameKind::Struct(k) => Some(k.size()),
+                _ => None,
+            },
+            ExprKind::Cast { ty, .. } => ty.ty.size(),
             _ => None,
         }
     }
@@ -1475,6 +1549,20 @@ impl Checker<'_, '_> {
                 self.unknown_name(at, n, e.span);
                 Ty::Any
             }
+            ExprKind::Not(x) => match self.ty(at, x) {
+                Ty::Int => Ty::Int,
+                Ty::Any => Ty::Any,
+                t => {
+                    self.err(
+                        at,
+                        e.span,
+                        format!("`~` needs an integer, not {}", t.describe()),
+                        t.describe(),
+                        None,
+                    );
+                    Ty::Any
+                }
+            },
             ExprKind::Neg(x) => match self.ty(at, x) {
                 Ty::Int => Ty::Int,
                 Ty::Any => Ty::Any,
@@ -1491,6 +1579,9 @@ impl Checker<'_, '_> {
             },
             ExprKind::Binary { op, lhs, rhs } => {
                 let (a, b) = (self.ty(at, lhs), self.ty(at, rhs));
+                if a == Ty::Int && b == Ty::Int && !self.int_op(at, *op, lhs, rhs) {
+                    return Ty::Any;
+                }
                 match (op, a, b) {
                     (_, Ty::Any, _) | (_, _, Ty::Any) => Ty::Any,
                     (_, Ty::Int, Ty::Int) => Ty::Int,
@@ -1544,6 +1635,81 @@ impl Checker<'_, '_> {
                 );
                 Ty::Any
             }
+            ExprKind::Cast { ty, expr } => self.cast(at, ty, expr),
+            ExprKind::Sizeof(x) => match self.ty(at, x) {
+                Ty::Any => Ty::Any,
+                Ty::Str | Ty::Ptr | Ty::Struct(_) => Ty::Int,
+                Ty::Int if matches!(x.kind, ExprKind::Cast { .. }) => Ty::Int,
+                Ty::Int => {
+                    self.err(
+                        at,
+                        x.span,
+                        "`sizeof` of an integer value",
+                        "its C type is not known here",
+                        Some("names hold values, not C types: write the type, `sizeof(int)` or `sizeof(long)`".into()),
+                    );
+                    Ty::Any
+                }
+            },
+            ExprKind::SizeofType(t) => match (&t.ty, t.ty.size()) {
+                (_, Some(_)) => Ty::Int,
+                (CType::Struct(n), None) => {
+                    let names = STRUCT_SIZES.iter().map(|(n, _)| *n);
+                    let help = match did_you_mean(n, names) {
+                        Some(d) => format!("did you mean `struct {d}`?"),
+                        None => format!(
+                            "structs: {}",
+                            STRUCT_SIZES
+                                .iter()
+                                .map(|(n, _)| format!("struct {n}"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    };
+                    self.err(
+                        at,
+                        t.span,
+                        format!("unknown struct `{n}`"),
+                        "no such struct here",
+                        Some(help),
+                    );
+                    Ty::Any
+                }
+                _ => {
+                    self.err(
+                        at,
+                        t.span,
+                        "`sizeof(void)` is not C",
+                        "void has no size",
+                        Some("a pointer is `sizeof(void *)`".into()),
+                    );
+                    Ty::Any
+                }
+            },
+            ExprKind::Strlen(x) => match self.ty(at, x) {
+                Ty::Str => Ty::Int,
+                Ty::Any => Ty::Any,
+                Ty::Ptr => {
+                    self.err(
+                        at,
+                        x.span,
+                        "`strlen` of a pointer would read memory inside an expression",
+                        self.found(at, x, Ty::Ptr),
+                        Some("`strlen` takes a string literal or a name bound to one: `msg = \"...\"`, then `strlen(msg)`".into()),
+                    );
+                    Ty::Any
+                }
+                t => {
+                    self.err(
+                        at,
+                        x.span,
+                        format!("`strlen` takes a string, not {}", t.describe()),
+                        self.found(at, x, t),
+                        None,
+                    );
+                    Ty::Any
+                }
+            },
             ExprKind::Field(path) => match self.field_path(at, path) {
                 Some(_) => Ty::Int,
                 None => Ty::Any,
@@ -1556,6 +1722,101 @@ impl Checker<'_, '_> {
                     "reads memory",
                     Some("read it in a step of its own: `c = p[i]`".into()),
                 );
+                Ty::Any
+            }
+        }
+    }
+
+    /// Checks `a op b` of two integers where C would trap or the result is
+    /// not what the CPU gives; false (with a diagnostic) if it is refused.
+    fn int_op(&mut self, at: &At, op: BinOp, lhs: &Expr, rhs: &Expr) -> bool {
+        let Some(b) = self.const_eval(at, rhs) else {
+            return true;
+        };
+        match op {
+            BinOp::Div | BinOp::Mod if b == 0 => {
+                self.err(
+                    at,
+                    rhs.span,
+                    "division by zero",
+                    format!("this divisor is 0: `{}` by zero raises SIGFPE", op.symbol()),
+                    None,
+                );
+                false
+            }
+            BinOp::Div | BinOp::Mod if b == -1 && self.const_eval(at, lhs) == Some(i64::MIN) => {
+                self.err(
+                    at,
+                    lhs.span.to(rhs.span),
+                    "integer overflow in division",
+                    "LONG_MIN / -1 does not fit in a long: x86 raises SIGFPE",
+                    None,
+                );
+                false
+            }
+            BinOp::Shl | BinOp::Shr if !(0..64).contains(&b) => {
+                let dir = if op == BinOp::Shl { "left" } else { "right" };
+                let msg = if b < 0 {
+                    format!("{dir} shift count is negative")
+                } else {
+                    format!("{dir} shift count >= width of type")
+                };
+                self.err(
+                    at,
+                    rhs.span,
+                    msg,
+                    format!("{b}: a 64-bit value shifts by 0 to 63"),
+                    Some(
+                        "x86 would mask the count to its low 6 bits; write the count you mean"
+                            .into(),
+                    ),
+                );
+                false
+            }
+            _ => true,
+        }
+    }
+
+    /// `(type) e`.
+    fn cast(&mut self, at: &At, ty: &TypeName, e: &Expr) -> Ty {
+        let t = self.ty(at, e);
+        let bad = |what: &str| format!("cannot cast {what} to `{}`", ty.text);
+        match (&ty.ty, t) {
+            (CType::Void, _) => {
+                self.err(
+                    at,
+                    ty.span,
+                    "a cast to `void` discards the value",
+                    "no value left",
+                    Some("a pointer is `(void *)`".into()),
+                );
+                Ty::Any
+            }
+            (CType::Struct(_), _) => {
+                self.err(
+                    at,
+                    ty.span,
+                    bad("a value"),
+                    "a struct is not a scalar",
+                    Some("a pointer to one is `(struct shmid_ds *)`".into()),
+                );
+                Ty::Any
+            }
+            (_, Ty::Any) => Ty::Any,
+            (CType::Ptr, Ty::Int | Ty::Ptr) => Ty::Ptr,
+            (CType::Int { .. }, Ty::Int | Ty::Ptr) => Ty::Int,
+            (_, Ty::Str) => {
+                self.err(
+                    at,
+                    e.span,
+                    bad("a string"),
+                    "a string here",
+                    Some("a string has no address in a mapping: copy it there with `memcpy(p, \"...\", n)`, then cast `p`".into()),
+                );
+                Ty::Any
+            }
+            (_, t) => {
+                self.err(at, e.span, bad(t.describe()), t.describe(), None);
                 Ty::Any
             }
         }

@@ -26,6 +26,14 @@
 //!
 //! `"none"` (the object no longer exists) is accepted by `pte`, `core`,
 //! `data`, `smaps`, `shm`, `cache` and `slot`.
+//!
+//! A value that is a number (`ret`, `shm.NAME.nattch`, the sizes of `smaps`,
+//! `df` and `shm`, the changes of `meminfo`) may also be a C comparison, as a
+//! string: an operator `<`, `<=`, `>`, `>=`, `==` or `!=`, then the value as
+//! the observable takes it: `ret = ">= 0"`, `ret = "!= MAP_FAILED"`,
+//! `ret = "== (void *) -1"`, `smaps.p.Rss = "> 0 kB"`,
+//! `meminfo.Shmem = ">= +8 kB"`. `ret` takes a constant C expression, with
+//! or without an operator (`ret = "4 * PAGE_SIZE"`).
 
 use super::consts::{constant, ERRNO_NAMES, SIGNAL_NAMES};
 use super::diag::{did_you_mean, Span};
@@ -135,9 +143,61 @@ impl fmt::Display for Observable {
     }
 }
 
+/// A C comparison operator of an `expect` value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CmpOp {
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Eq,
+    Ne,
+}
+
+impl CmpOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            CmpOp::Lt => "<",
+            CmpOp::Le => "<=",
+            CmpOp::Gt => ">",
+            CmpOp::Ge => ">=",
+            CmpOp::Eq => "==",
+            CmpOp::Ne => "!=",
+        }
+    }
+    /// Does `seen op want` hold?
+    pub fn holds(self, seen: i64, want: i64) -> bool {
+        match self {
+            CmpOp::Lt => seen < want,
+            CmpOp::Le => seen <= want,
+            CmpOp::Gt => seen > want,
+            CmpOp::Ge => seen >= want,
+            CmpOp::Eq => seen == want,
+            CmpOp::Ne => seen != want,
+        }
+    }
+    /// The operator a value starts with, and the rest.
+    fn split(s: &str) -> Option<(CmpOp, &str)> {
+        let t = s.trim_start();
+        let ops = [
+            ("<=", CmpOp::Le),
+            (">=", CmpOp::Ge),
+            ("==", CmpOp::Eq),
+            ("!=", CmpOp::Ne),
+            ("<", CmpOp::Lt),
+            (">", CmpOp::Gt),
+        ];
+        ops.iter()
+            .find_map(|(p, op)| t.strip_prefix(p).map(|r| (*op, r.trim())))
+    }
+}
+
 /// What an observable is expected to read.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ExpectValue {
+    /// `OP value`: a C comparison with a number (an [`ExpectValue::Int`])
+    /// or a size (an [`ExpectValue::Bytes`]).
+    Compare(CmpOp, Box<ExpectValue>),
     /// The object no longer exists.
     None,
     /// `ret`, `shm.NAME.nattch`, `shm.NAME.key` as a number.
@@ -529,6 +589,20 @@ fn read_value(cx: &mut Cx, o: &Observable, v: &Node, span: Span) -> Option<Expec
         if s == "none" && none_ok {
             return Some(ExpectValue::None);
         }
+        let numeric = matches!(
+            o,
+            Observable::Ret
+                | Observable::Smaps(..)
+                | Observable::Df(_)
+                | Observable::Meminfo(_)
+                | Observable::Shm(
+                    _,
+                    Some(ShmField::Nattch | ShmField::Size | ShmField::Rss | ShmField::Swap)
+                )
+        );
+        if let (true, Some((op, rest))) = (numeric, CmpOp::split(s)) {
+            return read_compare(cx, o, op, rest, span);
+        }
     }
     macro_rules! fail {
         ($what:expr, $help:expr $(,)?) => {{
@@ -546,6 +620,9 @@ fn read_value(cx: &mut Cx, o: &Observable, v: &Node, span: Span) -> Option<Expec
         (Observable::Ret, Value::Integer(i)) => Some(ExpectValue::Int(*i)),
         (Observable::Ret, Value::String(s)) if constant(s).is_some() => {
             Some(ExpectValue::Int(constant(s).map_or(0, |c| c.value)))
+        }
+        (Observable::Ret, Value::String(s)) if const_int(s).is_ok() => {
+            const_int(s).ok().map(ExpectValue::Int)
         }
         (Observable::Ret, _) => fail!("an integer", "write `ret = 0`, `ret = -1` or `ret = \"MAP_FAILED\"`"),
         (Observable::Errno, Value::String(s)) if ERRNO_NAMES.contains(&s.as_str()) => {
@@ -638,6 +715,86 @@ fn read_value(cx: &mut Cx, o: &Observable, v: &Node, span: Span) -> Option<Expec
         },
         (Observable::Slot(..), Value::String(s)) if slot_word(s) => Some(ExpectValue::Text(s.clone())),
         (Observable::Slot(..), _) => fail!("a slot word", "write the word in hex as the era writes it: \"0x48d2\", optionally followed by its decoding"),
+    }
+}
+
+/// `OP value`: the value as the observable takes it, as a number or a size.
+fn read_compare(
+    cx: &mut Cx,
+    o: &Observable,
+    op: CmpOp,
+    rest: &str,
+    span: Span,
+) -> Option<ExpectValue> {
+    let sym = op.symbol();
+    let inner = match o {
+        Observable::Ret | Observable::Shm(_, Some(ShmField::Nattch)) => match const_int(rest) {
+            Ok(v) => ExpectValue::Int(v),
+            Err(e) => {
+                cx.error(
+                    span,
+                    format!("`{o}` compares with a constant C expression: {e}"),
+                    format!("not a value after `{sym}`"),
+                    Some(format!("write `{sym} 0`, `{sym} MAP_FAILED`, `{sym} (void *) -1`, `{sym} 4 * PAGE_SIZE`")),
+                );
+                return None;
+            }
+        },
+        Observable::Smaps(..)
+        | Observable::Df(_)
+        | Observable::Shm(_, Some(ShmField::Size | ShmField::Rss | ShmField::Swap))
+        | Observable::Meminfo(_) => {
+            let signed = matches!(o, Observable::Meminfo(_));
+            match parse_size(rest, signed) {
+                Ok(b) => ExpectValue::Bytes(b),
+                Err(e) => {
+                    let example = if signed { "+8 kB" } else { "8 kB" };
+                    cx.error(
+                        span,
+                        format!("`{o}` compares with a size: {e}"),
+                        format!("not a size after `{sym}`"),
+                        Some(format!("write `{sym} {example}`")),
+                    );
+                    return None;
+                }
+            }
+        }
+        _ => return None,
+    };
+    Some(ExpectValue::Compare(op, Box::new(inner)))
+}
+
+/// A constant C expression (`MAP_FAILED`, `(void *) -1`, `4 * PAGE_SIZE`).
+fn const_int(s: &str) -> Result<i64, String> {
+    let e = super::parser::parse_expr(s).map_err(|e| e.message)?;
+    fold(&e).ok_or_else(|| format!("`{}` is not a constant", s.trim()))
+}
+
+fn fold(e: &super::ast::Expr) -> Option<i64> {
+    use super::ast::ExprKind as E;
+    match &e.kind {
+        E::Int(v) => Some(*v),
+        E::Char(c) => Some(i64::from(*c)),
+        E::Name(n) => constant(n).map(|c| c.value),
+        E::Neg(x) => fold(x).map(i64::wrapping_neg),
+        E::Not(x) => fold(x).map(|v| !v),
+        E::Binary { op, lhs, rhs } => op.apply(fold(lhs)?, fold(rhs)?),
+        E::Cast { ty, expr } => fold(expr).map(|v| ty.ty.convert(v)),
+        E::SizeofType(t) => t.ty.size(),
+        E::Sizeof(x) => match &x.kind {
+            E::Str(s) => Some(s.bytes.len() as i64 + 1),
+            _ => None,
+        },
+        E::Strlen(x) => match &x.kind {
+            E::Str(s) => Some(
+                s.bytes
+                    .iter()
+                    .position(|&c| c == 0)
+                    .unwrap_or(s.bytes.len()) as i64,
+            ),
+            _ => None,
+        },
+        _ => None,
     }
 }
 

@@ -42,7 +42,9 @@ fn fields(names: &[&str], value: Value) -> Value {
 }
 
 fn expect_schema() -> Value {
-    let size = json!({ "type": "string", "pattern": r"^[+-]?[0-9]+ kB$|^none$" });
+    // A size, or a C comparison with one (`"> 0 kB"`).
+    let size =
+        json!({ "type": "string", "pattern": r"^(?:(?:[<>]=?|[=!]=) ?)?[+-]?[0-9]+ kB$|^none$" });
     let size_or_int = json!({ "anyOf": [ { "type": "integer" }, size ] });
     let pages =
         |chars: &str| json!({ "type": "string", "pattern": format!("^[{chars}]*$|^none$") });
@@ -50,7 +52,7 @@ fn expect_schema() -> Value {
     for k in KINDS {
         let v = match *k {
             "ret" => json!({ "anyOf": [ { "type": "integer" }, { "type": "string" } ],
-                              "description": "the call's return value (or a constant such as \"MAP_FAILED\")" }),
+                              "description": "the call's return value: an integer, a constant C expression (\"MAP_FAILED\", \"(void *) -1\"), or a C comparison (\">= 0\", \"!= MAP_FAILED\")" }),
             "errno" => json!({ "enum": ERRNO_NAMES, "description": "errno after the call" }),
             "signal" => {
                 json!({ "enum": SIGNAL_NAMES, "description": "the signal that ended the process" })
@@ -85,7 +87,7 @@ fn expect_schema() -> Value {
             ),
             "meminfo" => fields(
                 MeminfoField::NAMES,
-                json!({ "type": "string", "pattern": r"^[+-]?[0-9]+ kB$" }),
+                json!({ "type": "string", "pattern": r"^(?:(?:[<>]=?|[=!]=) ?)?[+-]?[0-9]+ kB$" }),
             ),
             "status" => fields(StatusField::NAMES, size.clone()),
             other => unreachable!("an observable kind without a schema: {other}"),

@@ -46,6 +46,12 @@ pub enum Tok {
     Plus,
     Minus,
     Star,
+    Slash,
+    Percent,
+    Shl,
+    Shr,
+    Caret,
+    Tilde,
     Amp,
     Dot,
     Semi,
@@ -70,6 +76,12 @@ impl Tok {
             Tok::Plus => "`+`".into(),
             Tok::Minus => "`-`".into(),
             Tok::Star => "`*`".into(),
+            Tok::Slash => "`/`".into(),
+            Tok::Percent => "`%`".into(),
+            Tok::Shl => "`<<`".into(),
+            Tok::Shr => "`>>`".into(),
+            Tok::Caret => "`^`".into(),
+            Tok::Tilde => "`~`".into(),
             Tok::Amp => "`&`".into(),
             Tok::Dot => "`.`".into(),
             Tok::Semi => "`;`".into(),
@@ -110,6 +122,23 @@ pub fn lex(src: &str) -> Result<Vec<Token>, LexError> {
     while i < b.len() {
         let c = b[i];
         let start = i;
+        // `<<` and `>>` (`<<=`, `>>=`, and comparisons, are not part of the language).
+        if (c == b'<' || c == b'>') && b.get(i + 1) == Some(&c) {
+            if b.get(i + 2) == Some(&b'=') {
+                let s = if c == b'<' { "<<=" } else { ">>=" };
+                return Err(err(
+                    Span::new(i, i + 3),
+                    format!("`{s}` is not part of the statement language"),
+                    "not supported",
+                ));
+            }
+            out.push(Token {
+                tok: if c == b'<' { Tok::Shl } else { Tok::Shr },
+                span: Span::new(i, i + 2),
+            });
+            i += 2;
+            continue;
+        }
         let single = match c {
             b'(' => Some(Tok::LParen),
             b')' => Some(Tok::RParen),
@@ -121,6 +150,10 @@ pub fn lex(src: &str) -> Result<Vec<Token>, LexError> {
             b'+' => Some(Tok::Plus),
             b'-' => Some(Tok::Minus),
             b'*' => Some(Tok::Star),
+            b'/' => Some(Tok::Slash),
+            b'%' => Some(Tok::Percent),
+            b'^' => Some(Tok::Caret),
+            b'~' => Some(Tok::Tilde),
             b'&' => Some(Tok::Amp),
             b'.' => Some(Tok::Dot),
             b';' => Some(Tok::Semi),
@@ -140,6 +173,11 @@ pub fn lex(src: &str) -> Result<Vec<Token>, LexError> {
                         | b"|="
                         | b"*="
                         | b"&="
+                        | b"/="
+                        | b"%="
+                        | b"^="
+                        | b"//"
+                        | b"/*"
                         | b"++"
                         | b"--"
                         | b"->"
@@ -468,6 +506,30 @@ mod tests {
         assert_eq!(e.span, Span::new(1, 2));
         assert!(lex("0x").is_err());
         assert!(lex("99999999999999999999").is_err());
+    }
+
+    #[test]
+    fn division_modulo_and_shifts() {
+        assert_eq!(
+            toks("a / b % c << 2 >> 1 & 3"),
+            vec![
+                Tok::Ident("a".into()),
+                Tok::Slash,
+                Tok::Ident("b".into()),
+                Tok::Percent,
+                Tok::Ident("c".into()),
+                Tok::Shl,
+                Tok::Int(2),
+                Tok::Shr,
+                Tok::Int(1),
+                Tok::Amp,
+                Tok::Int(3),
+                Tok::Eof
+            ]
+        );
+        assert!(lex("a <<= 1").is_err());
+        assert!(lex("a /= 1").is_err());
+        assert!(lex("a < 1").is_err());
     }
 
     #[test]

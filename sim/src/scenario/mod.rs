@@ -126,7 +126,7 @@ pub use ast::Stmt;
 pub use calls::CallSig;
 pub use check::{NameKind, ProcInfo, StructKind};
 pub use diag::{render_diagnostics, Diagnostic, Span};
-pub use expect::{ExpectValue, Expectation, MeminfoField, Observable, ShmField, SmapsField};
+pub use expect::{CmpOp, ExpectValue, Expectation, MeminfoField, Observable, ShmField, SmapsField};
 pub use schema::parse_size;
 
 use std::ops::Deref;

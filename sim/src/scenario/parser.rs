@@ -1,6 +1,7 @@
 //! The parser of the statement language: recursive descent for statements, a
-//! Pratt loop for expressions with C precedence (`*` over `+ -` over `|`,
-//! all left-associative; unary `-` and `&` bind tighter; `[i]` and `.field`
+//! Pratt loop for expressions with C precedence (`* / %` over `+ -` over
+//! `<< >>` over `&` over `^` over `|`, all left-associative; unary `-`, `~`,
+//! `&`, casts, `sizeof` and `strlen` bind tighter; `[i]` and `.field`
 //! tightest).
 
 use super::ast::*;
@@ -37,6 +38,23 @@ pub fn parse_stmt(src: &str) -> Result<Stmt, ParseError> {
             "expected the end of the statement",
         )),
     }
+}
+
+/// Parses one expression (an `expect` value such as `"(void *) -1"`).
+pub fn parse_expr(src: &str) -> Result<Expr, ParseError> {
+    let toks = lex(src)?;
+    let mut p = Parser { toks, pos: 0 };
+    let e = p.expr(0)?;
+    no_index(&e)?;
+    let t = p.tok().clone();
+    if t.tok != Tok::Eof {
+        return Err(err(
+            t.span,
+            format!("unexpected {} after the value", t.tok.describe()),
+            "expected the end of the value",
+        ));
+    }
+    Ok(e)
 }
 
 fn err(span: Span, message: impl Into<String>, label: impl Into<String>) -> ParseError {
@@ -85,13 +103,19 @@ impl Parser {
         ))
     }
 
+    /// Is the next token a call `name(`? (`sizeof(` and `strlen(` are
+    /// values, not calls.)
+    fn at_call(&self) -> bool {
+        matches!(self.peek(), Tok::Ident(n) if !is_builtin(n)) && *self.peek2() == Tok::LParen
+    }
+
     fn stmt(&mut self) -> Result<Stmt, ParseError> {
         if *self.peek() == Tok::Eof {
             let mut e = err(self.tok().span, "empty statement", "nothing to do");
             e.help = Some(STMT_FORMS.into());
             return Err(e);
         }
-        if matches!(self.peek(), Tok::Ident(_)) && *self.peek2() == Tok::LParen {
+        if self.at_call() {
             let call = self.call()?;
             if *self.peek() == Tok::Eq {
                 let t = self.tok().clone();
@@ -127,7 +151,7 @@ impl Parser {
             return Err(e);
         }
         self.bump();
-        let rhs_is_call = matches!(self.peek(), Tok::Ident(_)) && *self.peek2() == Tok::LParen;
+        let rhs_is_call = self.at_call();
         let start = lhs.span;
         match lhs.kind {
             ExprKind::Name(name) => {
@@ -335,9 +359,15 @@ impl Parser {
             }
             let (op, l_bp, r_bp) = match self.peek() {
                 Tok::Pipe => (BinOp::Or, 1, 2),
-                Tok::Plus => (BinOp::Add, 3, 4),
-                Tok::Minus => (BinOp::Sub, 3, 4),
-                Tok::Star => (BinOp::Mul, 5, 6),
+                Tok::Caret => (BinOp::Xor, 3, 4),
+                Tok::Amp => (BinOp::And, 5, 6),
+                Tok::Shl => (BinOp::Shl, 7, 8),
+                Tok::Shr => (BinOp::Shr, 7, 8),
+                Tok::Plus => (BinOp::Add, 9, 10),
+                Tok::Minus => (BinOp::Sub, 9, 10),
+                Tok::Star => (BinOp::Mul, 11, 12),
+                Tok::Slash => (BinOp::Div, 11, 12),
+                Tok::Percent => (BinOp::Mod, 11, 12),
                 _ => break,
             };
             if l_bp < min_bp {
@@ -358,12 +388,109 @@ impl Parser {
         Ok(lhs)
     }
 
+    /// Does a type name start at token `i` (just after a `(`)?
+    fn type_at(&self, i: usize) -> bool {
+        matches!(&self.toks.get(i).map(|t| &t.tok), Some(Tok::Ident(w)) if TYPE_WORDS.contains(&w.as_str()))
+    }
+
+    /// Is the next token `(` followed by a type name?
+    fn type_follows(&self) -> bool {
+        *self.peek() == Tok::LParen && self.type_at(self.pos + 1)
+    }
+
+    /// `( type )`: the words of a C type, then `*`s.
+    fn type_name(&mut self) -> Result<TypeName, ParseError> {
+        let open = self.expect(Tok::LParen, "expected `(`")?;
+        let mut words: Vec<(String, Span)> = Vec::new();
+        while let Tok::Ident(w) = self.peek().clone() {
+            let sp = self.tok().span;
+            if !TYPE_WORDS.contains(&w.as_str()) && words.last().is_none_or(|(l, _)| l != "struct")
+            {
+                return Err(err(
+                    sp,
+                    format!("`{w}` is not a C type here"),
+                    "not a type word",
+                ));
+            }
+            self.bump();
+            words.push((w, sp));
+        }
+        let mut stars = 0;
+        while *self.peek() == Tok::Star {
+            self.bump();
+            stars += 1;
+        }
+        let close = self.expect(Tok::RParen, "expected `)` after the type")?;
+        let span = open.span.to(close.span);
+        let mut text = words
+            .iter()
+            .map(|(w, _)| w.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
+        if stars > 0 {
+            text.push(' ');
+            text.push_str(&"*".repeat(stars));
+        }
+        let base = base_type(&words).map_err(|(sp, m)| {
+            let mut e = err(sp.unwrap_or(span), m, "not a C type");
+            e.help = Some(
+                "types: void *, char *, char, short, int, long, unsigned ..., size_t, ssize_t, off_t, pid_t, key_t, uintptr_t, struct NAME"
+                    .into(),
+            );
+            e
+        })?;
+        let ty = if stars > 0 { CType::Ptr } else { base };
+        Ok(TypeName { ty, text, span })
+    }
+
     fn prefix(&mut self) -> Result<Expr, ParseError> {
         let t = self.bump();
         let kind = match t.tok {
             Tok::Int(v) => ExprKind::Int(v),
             Tok::Char(c) => ExprKind::Char(c),
             Tok::Str(s) => ExprKind::Str(s),
+            Tok::Ident(name) if name == "sizeof" => {
+                if *self.peek() == Tok::LParen && self.type_follows() {
+                    let ty = self.type_name()?;
+                    let span = t.span.to(ty.span);
+                    return Ok(Expr {
+                        kind: ExprKind::SizeofType(ty),
+                        span,
+                    });
+                }
+                let e = self.expr(UNARY)?;
+                let span = t.span.to(e.span);
+                return Ok(Expr {
+                    kind: ExprKind::Sizeof(Box::new(e)),
+                    span,
+                });
+            }
+            Tok::Ident(name) if name == "strlen" => {
+                if *self.peek() != Tok::LParen {
+                    let mut e = err(
+                        t.span,
+                        "`strlen` needs its argument in parentheses",
+                        "expected `(`",
+                    );
+                    e.help = Some("write `strlen(s)`".into());
+                    return Err(e);
+                }
+                self.bump();
+                let inner = self.expr(0)?;
+                if *self.peek() == Tok::Comma {
+                    let c = self.tok().clone();
+                    return Err(err(
+                        c.span,
+                        "`strlen` takes one argument",
+                        "a second argument",
+                    ));
+                }
+                let close = self.expect(Tok::RParen, "expected `)`")?;
+                return Ok(Expr {
+                    kind: ExprKind::Strlen(Box::new(inner)),
+                    span: t.span.to(close.span),
+                });
+            }
             Tok::Ident(name) => {
                 if *self.peek() == Tok::LParen {
                     // Parse the call to find its extent, then refuse it.
@@ -382,6 +509,19 @@ impl Parser {
                 }
                 ExprKind::Name(name)
             }
+            Tok::LParen if self.type_at(self.pos) => {
+                self.pos -= 1;
+                let ty = self.type_name()?;
+                let e = self.expr(UNARY)?;
+                let span = ty.span.to(e.span);
+                return Ok(Expr {
+                    kind: ExprKind::Cast {
+                        ty,
+                        expr: Box::new(e),
+                    },
+                    span,
+                });
+            }
             Tok::LParen => {
                 let inner = self.expr(0)?;
                 let close = self.expect(Tok::RParen, "expected `)`")?;
@@ -392,10 +532,18 @@ impl Parser {
                 });
             }
             Tok::Minus => {
-                let e = self.expr(7)?;
+                let e = self.expr(UNARY)?;
                 let span = t.span.to(e.span);
                 return Ok(Expr {
                     kind: ExprKind::Neg(Box::new(e)),
+                    span,
+                });
+            }
+            Tok::Tilde => {
+                let e = self.expr(UNARY)?;
+                let span = t.span.to(e.span);
+                return Ok(Expr {
+                    kind: ExprKind::Not(Box::new(e)),
                     span,
                 });
             }
@@ -434,6 +582,127 @@ impl Parser {
     }
 }
 
+/// The binding power of unary operators (`-`, casts, `sizeof`).
+const UNARY: u8 = 13;
+
+/// The values that look like calls: `sizeof(x)`, `strlen(s)`.
+pub fn is_builtin(name: &str) -> bool {
+    matches!(name, "sizeof" | "strlen")
+}
+
+/// The words a C type is written with.
+const TYPE_WORDS: &[&str] = &[
+    "void",
+    "char",
+    "short",
+    "int",
+    "long",
+    "unsigned",
+    "signed",
+    "const",
+    "struct",
+    "size_t",
+    "ssize_t",
+    "off_t",
+    "pid_t",
+    "key_t",
+    "uid_t",
+    "gid_t",
+    "mode_t",
+    "intptr_t",
+    "uintptr_t",
+    "int8_t",
+    "uint8_t",
+    "int16_t",
+    "uint16_t",
+    "int32_t",
+    "uint32_t",
+    "int64_t",
+    "uint64_t",
+];
+
+/// The type the words of a cast name (before its `*`s).
+fn base_type(words: &[(String, Span)]) -> Result<CType, (Option<Span>, String)> {
+    let ws: Vec<&str> = words
+        .iter()
+        .map(|(w, _)| w.as_str())
+        .filter(|w| *w != "const")
+        .collect();
+    if ws.is_empty() {
+        return Err((None, "a cast needs a type".into()));
+    }
+    if ws[0] == "struct" {
+        return match ws.get(1) {
+            Some(n) if ws.len() == 2 => Ok(CType::Struct(n.to_string())),
+            _ => Err((words.last().map(|w| w.1), "`struct` needs one name".into())),
+        };
+    }
+    let int = |bits, signed| Ok(CType::Int { bits, signed });
+    let one = |name: &str| -> Option<CType> {
+        Some(match name {
+            "void" => CType::Void,
+            "size_t" | "uintptr_t" | "uint64_t" => CType::Int {
+                bits: 64,
+                signed: false,
+            },
+            "ssize_t" | "off_t" | "intptr_t" | "int64_t" => CType::Int {
+                bits: 64,
+                signed: true,
+            },
+            "pid_t" | "key_t" | "int32_t" => CType::Int {
+                bits: 32,
+                signed: true,
+            },
+            "uid_t" | "gid_t" | "mode_t" | "uint32_t" => CType::Int {
+                bits: 32,
+                signed: false,
+            },
+            "int16_t" => CType::Int {
+                bits: 16,
+                signed: true,
+            },
+            "uint16_t" => CType::Int {
+                bits: 16,
+                signed: false,
+            },
+            "int8_t" => CType::Int {
+                bits: 8,
+                signed: true,
+            },
+            "uint8_t" => CType::Int {
+                bits: 8,
+                signed: false,
+            },
+            _ => return None,
+        })
+    };
+    if ws.len() == 1 {
+        if let Some(t) = one(ws[0]) {
+            return Ok(t);
+        }
+    }
+    // The C keywords: [signed|unsigned] (char | short [int] | int | long [long] [int]).
+    let mut signed = true;
+    let mut rest: &[&str] = &ws;
+    if let Some((first, r)) = rest.split_first() {
+        if *first == "unsigned" || *first == "signed" {
+            signed = *first == "signed";
+            rest = r;
+        }
+    }
+    match rest {
+        [] => int(32, signed),
+        ["char"] => int(8, signed),
+        ["short"] | ["short", "int"] => int(16, signed),
+        ["int"] => int(32, signed),
+        ["long"] | ["long", "int"] | ["long", "long"] | ["long", "long", "int"] => int(64, signed),
+        _ => Err((
+            words.first().map(|w| w.1.to(words[words.len() - 1].1)),
+            format!("`{}` is not a C type", ws.join(" ")),
+        )),
+    }
+}
+
 /// A memory access `p[i]` is a statement of its own: `c = p[i]` or `p[i] = v`.
 fn no_index(e: &Expr) -> Result<(), ParseError> {
     match &e.kind {
@@ -446,7 +715,10 @@ fn no_index(e: &Expr) -> Result<(), ParseError> {
             er.help = Some("read it in a step of its own: `c = p[i]`, then use `c`".into());
             Err(er)
         }
-        ExprKind::Neg(x) => no_index(x),
+        ExprKind::Neg(x) | ExprKind::Not(x) | ExprKind::Sizeof(x) | ExprKind::Strlen(x) => {
+            no_index(x)
+        }
+        ExprKind::Cast { expr, .. } => no_index(expr),
         ExprKind::Binary { lhs, rhs, .. } => {
             no_index(lhs)?;
             no_index(rhs)
@@ -467,10 +739,15 @@ mod tests {
             ExprKind::Str(s) => format!("{:?}", s.text()),
             ExprKind::Name(n) => n.clone(),
             ExprKind::Neg(x) => format!("(-{})", show(x)),
+            ExprKind::Not(x) => format!("(~{})", show(x)),
             ExprKind::Binary { op, lhs, rhs } => {
                 format!("({} {} {})", show(lhs), op.symbol(), show(rhs))
             }
             ExprKind::AddrOf(i) => format!("&{}", i.name),
+            ExprKind::Cast { ty, expr } => format!("(({}) {})", ty.text, show(expr)),
+            ExprKind::Sizeof(x) => format!("sizeof({})", show(x)),
+            ExprKind::SizeofType(t) => format!("sizeof({})", t.text),
+            ExprKind::Strlen(x) => format!("strlen({})", show(x)),
             ExprKind::Field(p) => format!("{}.{}", p.root.name, p.dotted()),
             ExprKind::Index(p) => format!("{}[{}]", show(&p.base), show(&p.index)),
         }
@@ -489,6 +766,42 @@ mod tests {
         assert_eq!(call_args("f((a | b) * 2)"), ["((a | b) * 2)"]);
         assert_eq!(call_args("f(-1, -x * 2)"), ["(-1)", "((-x) * 2)"]);
         assert_eq!(call_args("f(p + 4096)"), ["(p + 4096)"]);
+    }
+
+    #[test]
+    fn c_precedence_of_division_shifts_and_and() {
+        assert_eq!(call_args("f(a + b / c % d)"), ["(a + ((b / c) % d))"]);
+        assert_eq!(call_args("f(a << b + c)"), ["(a << (b + c))"]);
+        assert_eq!(call_args("f(a & b << c | d)"), ["((a & (b << c)) | d)"]);
+        assert_eq!(call_args("f(a >> 1 >> 2)"), ["((a >> 1) >> 2)"]);
+        assert_eq!(call_args("f(a | b & c)"), ["(a | (b & c))"]);
+        assert_eq!(call_args("f(a | b ^ c & d)"), ["(a | (b ^ (c & d)))"]);
+        assert_eq!(call_args("f(~a & b)"), ["((~a) & b)"]);
+        assert_eq!(call_args("f(-a / b)"), ["((-a) / b)"]);
+    }
+
+    #[test]
+    fn casts_sizeof_and_strlen() {
+        assert_eq!(call_args("f((void *) -1)"), ["((void *) (-1))"]);
+        assert_eq!(call_args("f((char *) p + 1)"), ["(((char *) p) + 1)"]);
+        assert_eq!(call_args("f((unsigned long) x)"), ["((unsigned long) x)"]);
+        assert_eq!(call_args("f(sizeof(msg) - 1)"), ["(sizeof(msg) - 1)"]);
+        assert_eq!(call_args("f(sizeof msg)"), ["sizeof(msg)"]);
+        assert_eq!(
+            call_args("f(sizeof(struct shmid_ds))"),
+            ["sizeof(struct shmid_ds)"]
+        );
+        assert_eq!(call_args("f(strlen(msg) + 1)"), ["(strlen(msg) + 1)"]);
+        let s = parse_stmt("n = strlen(\"abc\")").unwrap();
+        assert!(matches!(s.kind, StmtKind::Let { .. }), "{s:?}");
+        assert_eq!(
+            parse_stmt("f((unsigned float) 1)").unwrap_err().message,
+            "`float` is not a C type here"
+        );
+        assert_eq!(
+            parse_stmt("strlen(s)").unwrap_err().message,
+            "this statement does nothing"
+        );
     }
 
     #[test]

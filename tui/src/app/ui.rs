@@ -443,6 +443,7 @@ fn signal_text(name: &str) -> &'static str {
     match name {
         "SIGSEGV" => "Segmentation fault",
         "SIGBUS" => "Bus error",
+        "SIGFPE" => "Floating point exception",
         "SIGKILL" => "Killed",
         _ => "a fatal signal",
     }
