@@ -480,7 +480,8 @@ impl Kernel {
             Counter::AnonMapped => v.nr_anon_mapped += delta,
             Counter::FileMapped => v.nr_file_mapped += delta,
             Counter::SwapCache => v.nr_swapcache += delta,
-            Counter::FreePages | Counter::SwapSlots => {}
+            Counter::FileDirty => v.nr_file_dirty += delta,
+            Counter::FreePages | Counter::SwapSlots | Counter::Mlock => {}
         }
         self.trace.touch(Touch::Counter(item));
     }

@@ -533,11 +533,17 @@ impl<'s, B: Backend> Run<'s, B> {
             }
         };
         match family {
-            "meminfo" => s.extend(
-                meminfo_counters(rest)
-                    .iter()
-                    .map(|&c| Subject::all(TouchKey::Counter(c))),
-            ),
+            "meminfo" => {
+                s.extend(
+                    meminfo_counters(rest)
+                        .iter()
+                        .map(|&c| Subject::all(TouchKey::Counter(c))),
+                );
+                // A page mapped in a locked VMA is mlocked: any PTE can move it.
+                if rest == "Mlocked" {
+                    s.push(Subject::AnyPtes);
+                }
+            }
             "df" => s.push(Subject::all(TouchKey::Df(crate::fs::vfs::SB_DEV_SHM))),
             "cache" | "data" => file(&mut s, ino),
             "pte" | "core" | "smaps" => {
@@ -2018,6 +2024,8 @@ fn meminfo_counters(field: &str) -> &'static [Counter] {
         "Mapped" => &[Counter::FileMapped],
         "SwapUsed" => &[Counter::SwapSlots],
         "MemFree" => &[Counter::FreePages],
+        "Dirty" => &[Counter::FileDirty],
+        "Mlocked" => &[Counter::Mlock],
         _ => &[],
     }
 }

@@ -152,6 +152,11 @@ pub enum Counter {
     /// Swap slots in use (meminfo `SwapUsed`): a `swap_map` entry leaving or
     /// returning to 0.
     SwapSlots,
+    /// `NR_FILE_DIRTY` (meminfo `Dirty`).
+    FileDirty,
+    /// A VMA locked or unlocked (meminfo `Mlocked`, with the PTEs of
+    /// locked VMAs).
+    Mlock,
 }
 
 /// One change of observable-relevant state, as the model makes it.

@@ -139,7 +139,7 @@ impl Kernel {
         if shmem {
             self.mod_node_page_state(Counter::Shmem, -1);
         } else if dirty {
-            self.vmstat.nr_file_dirty -= 1;
+            self.mod_node_page_state(Counter::FileDirty, -1);
         }
         let page = self.mem.page_mut(pfn);
         page.set_mapping(Mapping::None);
@@ -183,7 +183,7 @@ impl Kernel {
                 self.trace
                     .leaf("__set_page_dirty_nobuffers", "mm/page-writeback.c");
                 inode.mapping.i_pages.tag_set(index, Tag::Dirty);
-                self.vmstat.nr_file_dirty += 1;
+                self.mod_node_page_state(Counter::FileDirty, 1);
             }
         }
     }
@@ -414,7 +414,7 @@ impl Kernel {
         inode.mapping.i_pages.tag_set(index, Tag::Writeback);
         let page = self.mem.page_mut(pfn);
         page.clear(pg::DIRTY);
-        self.vmstat.nr_file_dirty -= 1;
+        self.mod_node_page_state(Counter::FileDirty, -1);
         self.trace.leaf("ext4_writepage", "fs/ext4/inode.c");
         // block_write_full_page: the part of a page straddling i_size that
         // lies past it is zeroed at every writeback (it may be mmapped and

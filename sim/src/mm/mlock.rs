@@ -17,6 +17,7 @@ use crate::errno::{Errno, SysResult};
 use crate::kernel::{vm, Kernel, Mm, Pid, Pte};
 use crate::mm::page::{Pfn, PAGE_SIZE};
 use crate::sys::rlimit;
+use crate::trace::{Counter, Touch};
 use std::collections::BTreeSet;
 
 /// `MCL_*` (`include/uapi/asm-generic/mman.h`).
@@ -173,6 +174,9 @@ impl Kernel {
         v.flags = newflags;
         let v = v.clone();
         self.touch_vma(pid, &v);
+        if (vma.flags ^ newflags) & vm::LOCKED != 0 {
+            self.trace.touch(Touch::Counter(Counter::Mlock));
+        }
         if newflags & vm::LOCKED == 0 {
             self.trace.leaf("munlock_vma_pages_range", "mm/mlock.c");
             self.munlock_pages(pid, start, end);

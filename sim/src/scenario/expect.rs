@@ -594,6 +594,7 @@ fn read_value(cx: &mut Cx, o: &Observable, v: &Node, span: Span) -> Option<Expec
             Observable::Ret
                 | Observable::Smaps(..)
                 | Observable::Df(_)
+                | Observable::Status(_)
                 | Observable::Meminfo(_)
                 | Observable::Shm(
                     _,

@@ -440,13 +440,7 @@ fn result_detail(app: &App, o: &StepOutcome, w: usize, out: &mut Vec<Line<'stati
 }
 
 fn signal_text(name: &str) -> &'static str {
-    match name {
-        "SIGSEGV" => "Segmentation fault",
-        "SIGBUS" => "Bus error",
-        "SIGFPE" => "Floating point exception",
-        "SIGKILL" => "Killed",
-        _ => "a fatal signal",
-    }
+    sim::errno::Signal::from_name(name).map_or("a fatal signal", |s| s.text())
 }
 
 fn quiz_lines(
