@@ -1829,6 +1829,216 @@ fn a_forked_child_does_not_inherit_mlock() {
     );
 }
 
+// ---- memfd_create, fcntl -------------------------------------------------
+
+/// A sealable memfd, one page long, as fd 3.
+const MEMFD: Step = (
+    "m = memfd_create(\"buf\", MFD_ALLOW_SEALING)",
+    "{ ret = 3 }",
+);
+const MEMFD_PAGE: Step = ("ftruncate(m, 4096)", OK);
+
+#[test]
+fn memfd_create_is_shared_memory_a_child_sees() {
+    case(
+        "memfd_create_is_shared_memory_a_child_sees",
+        "",
+        &[
+            MEMFD,
+            MEMFD_PAGE,
+            (
+                "p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, m, 0)",
+                "",
+            ),
+            ("child = fork()", ""),
+            ("child: p[0] = 'k'", r#"{ meminfo.Shmem = "+4 kB" }"#),
+            ("c = p[0]", r#"{ out = "k" }"#),
+            ("fcntl(m, F_GET_SEALS)", "{ ret = 0 }"),
+        ],
+    );
+}
+
+#[test]
+fn memfd_create_einval_unknown_flag() {
+    case(
+        "memfd_create_einval_unknown_flag",
+        "",
+        &[("memfd_create(\"x\", 0x100)", EINVAL)],
+    );
+}
+
+#[test]
+fn memfd_create_einval_name_too_long() {
+    let long = format!("memfd_create(\"{}\", 0)", "n".repeat(250));
+    let ok = format!("memfd_create(\"{}\", 0)", "n".repeat(249));
+    let steps: Vec<Step> = vec![(&long, EINVAL), (&ok, "{ ret = 3 }")];
+    case("memfd_create_einval_name_too_long", "", &steps);
+}
+
+#[test]
+fn fcntl_ebadf_not_open() {
+    case("fcntl_ebadf_not_open", "", &[("fcntl(42, F_GETFD)", EBADF)]);
+}
+
+#[test]
+fn fcntl_einval_unknown_command() {
+    case(
+        "fcntl_einval_unknown_command",
+        "",
+        &[MEMFD, ("fcntl(m, 9999)", EINVAL)],
+    );
+}
+
+#[test]
+fn fcntl_fd_cloexec_from_mfd_cloexec_and_o_cloexec_and_f_setfd() {
+    case(
+        "fcntl_fd_cloexec_from_mfd_cloexec_and_o_cloexec_and_f_setfd",
+        "",
+        &[
+            ("m = memfd_create(\"c\", MFD_CLOEXEC)", "{ ret = 3 }"),
+            ("fcntl(m, F_GETFD)", "{ ret = 1 }"),
+            ("fcntl(m, F_SETFD, 0)", OK),
+            ("fcntl(m, F_GETFD)", "{ ret = 0 }"),
+            // glibc's shm_open adds O_CLOEXEC; open does as it is told.
+            (
+                "t = shm_open(\"/t\", O_CREAT | O_RDWR, 0600)",
+                "{ ret = 4 }",
+            ),
+            ("fcntl(t, F_GETFD)", "{ ret = 1 }"),
+            ("close(t)", OK),
+            (
+                "t = open(\"/tmp/f\", O_CREAT | O_RDWR, 0600)",
+                "{ ret = 4 }",
+            ),
+            ("fcntl(t, F_GETFD)", "{ ret = 0 }"),
+            ("close(t)", OK),
+            ("t = open(\"/tmp/f\", O_RDWR | O_CLOEXEC)", "{ ret = 4 }"),
+            ("fcntl(t, F_GETFD)", "{ ret = 1 }"),
+        ],
+    );
+}
+
+#[test]
+fn fcntl_a_tmpfs_file_is_sealed_against_seals() {
+    case(
+        "fcntl_a_tmpfs_file_is_sealed_against_seals",
+        "",
+        &[
+            TMPFS,
+            ("fcntl(fd, F_GET_SEALS)", "{ ret = 1 }"),
+            ("fcntl(fd, F_ADD_SEALS, F_SEAL_GROW)", EPERM),
+            ("m = memfd_create(\"plain\", 0)", "{ ret = 4 }"),
+            ("fcntl(m, F_ADD_SEALS, F_SEAL_GROW)", EPERM),
+        ],
+    );
+}
+
+#[test]
+fn fcntl_get_seals_einval_not_shmem() {
+    case(
+        "fcntl_get_seals_einval_not_shmem",
+        "",
+        &[
+            (
+                "fd = open(\"/tmp/f\", O_CREAT | O_RDWR, 0600)",
+                "{ ret = 3 }",
+            ),
+            ("fcntl(fd, F_GET_SEALS)", EINVAL),
+            ("fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE)", EINVAL),
+        ],
+    );
+}
+
+#[test]
+fn fcntl_seals_shrink_and_grow_refuse_resizes() {
+    case(
+        "fcntl_seals_shrink_and_grow_refuse_resizes",
+        "",
+        &[
+            MEMFD,
+            MEMFD_PAGE,
+            ("fcntl(m, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW)", OK),
+            ("fcntl(m, F_GET_SEALS)", "{ ret = 6 }"),
+            ("ftruncate(m, 0)", EPERM),
+            ("ftruncate(m, 8192)", EPERM),
+            ("ftruncate(m, 4096)", OK),
+            // generic_perform_write asks page by page: a short write.
+            ("pwrite(m, \"ab\", 4095)", "{ ret = 1 }"),
+            ("pwrite(m, \"a\", 4096)", EPERM),
+        ],
+    );
+}
+
+#[test]
+fn fcntl_seal_write_refuses_writes_and_writable_maps() {
+    case(
+        "fcntl_seal_write_refuses_writes_and_writable_maps",
+        "",
+        &[
+            MEMFD,
+            MEMFD_PAGE,
+            ("write(m, \"x\")", "{ ret = 1 }"),
+            ("fcntl(m, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_SEAL)", OK),
+            ("write(m, \"x\")", EPERM),
+            (
+                "mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, m, 0)",
+                EPERM,
+            ),
+            (
+                "p = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, m, 0)",
+                r#"{ ret = "!= MAP_FAILED" }"#,
+            ),
+            ("fcntl(m, F_ADD_SEALS, F_SEAL_SHRINK)", EPERM),
+        ],
+    );
+}
+
+#[test]
+fn fcntl_seal_write_ebusy_while_mapped_writable() {
+    case(
+        "fcntl_seal_write_ebusy_while_mapped_writable",
+        "",
+        &[
+            MEMFD,
+            MEMFD_PAGE,
+            (
+                "p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, m, 0)",
+                "",
+            ),
+            (
+                "fcntl(m, F_ADD_SEALS, F_SEAL_WRITE)",
+                r#"{ ret = -1, errno = "EBUSY" }"#,
+            ),
+            ("munmap(p, 4096)", OK),
+            ("fcntl(m, F_ADD_SEALS, F_SEAL_WRITE)", OK),
+        ],
+    );
+}
+
+#[test]
+fn fcntl_seal_write_and_a_read_only_shared_map_by_era() {
+    // VM_SHARED meant "may write" until 6.7 (vma_is_shared_maywrite).
+    let steps = |expect| {
+        vec![
+            MEMFD,
+            MEMFD_PAGE,
+            ("fcntl(m, F_ADD_SEALS, F_SEAL_WRITE)", OK),
+            ("mmap(NULL, 4096, PROT_READ, MAP_SHARED, m, 0)", expect),
+        ]
+    };
+    sim_case(
+        "fcntl_seal_write_and_a_read_only_shared_map_on_4_14",
+        "a 4.14 answer; the host runs a newer kernel",
+        "",
+        &steps(EPERM),
+    );
+    case(
+        "fcntl_seal_write_and_a_read_only_shared_map_on_6_18",
+        "kernel = \"6.18\"",
+        &steps(r#"{ ret = "!= MAP_FAILED" }"#),
+    );
+}
+
 // ---- users, limits, time ------------------------------------------------
 
 const EPERM: &str = r#"{ ret = -1, errno = "EPERM" }"#;

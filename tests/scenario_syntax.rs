@@ -502,6 +502,16 @@ proc = "writer"
 do = "priv[0] = 'p'"
 expect = { pte.priv = "P", meminfo.AnonPages = "+4 kB" }
 
+# ---- memfd, fcntl
+[[step]]
+proc = "writer"
+do = 'mfd = memfd_create("ring", MFD_CLOEXEC | MFD_ALLOW_SEALING)'
+
+[[step]]
+proc = "writer"
+do = "fcntl(mfd, F_ADD_SEALS, F_SEAL_GROW)"
+expect = { ret = 0 }
+
 # ---- users, limits, locks, time
 [[step]]
 proc = "writer"

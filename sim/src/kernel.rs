@@ -289,6 +289,8 @@ pub struct Task {
     /// Its file descriptor table: fd -> open file.
     #[serde(skip)]
     pub fds: BTreeMap<i32, FileKey>,
+    /// `fdt->close_on_exec`: its descriptors with `FD_CLOEXEC`.
+    pub close_on_exec: std::collections::BTreeSet<i32>,
     /// The pid of its parent, if it has one in the model.
     pub parent: Option<Pid>,
     /// Minor and major faults it took (`min_flt`, `maj_flt`).
@@ -445,6 +447,7 @@ impl Kernel {
                 ..Mm::default()
             },
             fds: BTreeMap::new(),
+            close_on_exec: Default::default(),
             parent: None,
             faults: (0, 0),
         };

@@ -1,6 +1,7 @@
 //! `mm/`: memory management.
 pub mod filemap;
 pub mod madvise;
+pub mod memfd;
 pub mod memory;
 pub mod mlock;
 pub mod mmap;

@@ -39,6 +39,7 @@ impl Kernel {
                     ..Mm::default()
                 },
                 fds: parent.fds.clone(),
+                close_on_exec: parent.close_on_exec.clone(),
                 parent: Some(pid),
                 faults: (0, 0),
             },

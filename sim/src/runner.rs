@@ -903,7 +903,11 @@ impl<'s, B: Backend> Run<'s, B> {
             _ if sys.is_some() => {
                 let sys = sys.expect("matched");
                 let args = self.args_of(p, sys, a, ints.clone());
-                Self::sys(self.backend.syscall(pid, sys, &args), |v| v)
+                let r = self.backend.syscall(pid, sys, &args);
+                if sys.sig().returns == crate::scenario::calls::Returns::Fd {
+                    bound = r.as_ref().ok().map(|&fd| Value::Fd(fd as i32));
+                }
+                Self::sys(r, |v| v)
             }
             "open" => {
                 let path = self.text_of(p, &a[0]);

@@ -121,7 +121,7 @@ pub const SB_DEV_SHM: usize = 1;
 pub const SB_SHM_MNT: usize = 2;
 
 /// `shmem_inode_info`: per-inode shmem accounting.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ShmemInfo {
     /// `alloced`: data pages charged to the inode (in RAM or in swap).
     pub alloced: u64,
@@ -129,6 +129,21 @@ pub struct ShmemInfo {
     pub swapped: u64,
     /// `SHM_LOCK`ed (`VM_LOCKED` in `info->flags`): never swapped out.
     pub locked: bool,
+    /// `seals` (`F_SEAL_*`, [`crate::mm::memfd::seal`]): `F_SEAL_SEAL` for
+    /// every shmem file but a memfd made with `MFD_ALLOW_SEALING`.
+    pub seals: u32,
+}
+
+impl Default for ShmemInfo {
+    /// `shmem_get_inode`: `info->seals = F_SEAL_SEAL`.
+    fn default() -> Self {
+        ShmemInfo {
+            alloced: 0,
+            swapped: 0,
+            locked: false,
+            seals: crate::mm::memfd::seal::SEAL,
+        }
+    }
 }
 
 /// What an inode is.
@@ -546,6 +561,17 @@ impl Kernel {
     /// Installs `file` at the lowest free fd of `pid` (`get_unused_fd_flags`
     /// + `fd_install`); on `EMFILE` the file is released again.
     pub(crate) fn fd_install(&mut self, pid: Pid, file: FileKey) -> SysResult<i32> {
+        self.fd_install_flags(pid, file, false)
+    }
+
+    /// [`Kernel::fd_install`] with the descriptor's close-on-exec flag
+    /// (`O_CLOEXEC`, `MFD_CLOEXEC`: `__set_close_on_exec`).
+    pub(crate) fn fd_install_flags(
+        &mut self,
+        pid: Pid,
+        file: FileKey,
+        cloexec: bool,
+    ) -> SysResult<i32> {
         let fd = match self.get_unused_fd_flags(pid) {
             Ok(fd) => fd,
             Err(e) => {
@@ -553,7 +579,13 @@ impl Kernel {
                 return Err(e);
             }
         };
-        self.task_mut(pid)?.fds.insert(fd, file);
+        let task = self.task_mut(pid)?;
+        task.fds.insert(fd, file);
+        if cloexec {
+            task.close_on_exec.insert(fd);
+        } else {
+            task.close_on_exec.remove(&fd);
+        }
         Ok(fd)
     }
 
@@ -693,16 +725,17 @@ impl Kernel {
             self.do_truncate(ino, 0);
         }
         let file = self.alloc_file(ino, flags);
-        self.fd_install(pid, file)
+        self.fd_install_flags(pid, file, flags & o::CLOEXEC != 0)
     }
 
     /// `close(2)`.
     pub fn close(&mut self, pid: Pid, fd: i32) -> SysResult<i32> {
         self.tick();
         self.trace.enter("__close_fd", "fs/file.c");
-        let r = self
-            .task_mut(pid)
-            .and_then(|t| t.fds.remove(&fd).ok_or(Errno::EBADF));
+        let r = self.task_mut(pid).and_then(|t| {
+            t.close_on_exec.remove(&fd);
+            t.fds.remove(&fd).ok_or(Errno::EBADF)
+        });
         if let Ok(file) = r {
             self.fput(file);
         }
@@ -769,6 +802,7 @@ impl Kernel {
             if sb.shmem && sb.max_blocks == 0 && (length as u64) > (1u64 << 43) {
                 return Err(Errno::EFBIG);
             }
+            self.shmem_check_resize(ino, length as u64)?;
             self.do_truncate(ino, length as u64);
             Ok(0)
         })();
@@ -933,7 +967,8 @@ impl Kernel {
             InodeKind::Tty | InodeKind::Zero => Ok(buf.len() as u64),
             InodeKind::Dir => Err(Errno::EISDIR),
             InodeKind::Shmem(_) | InodeKind::Disk { .. } => {
-                let r = self.generic_perform_write(ino, pos, buf);
+                let n = self.shmem_write_len(ino, pos, buf.len() as u64)?;
+                let r = self.generic_perform_write(ino, pos, &buf[..n as usize]);
                 if let Ok(n) = r {
                     if n > 0 {
                         let now = self.now;

@@ -272,6 +272,9 @@ impl Kernel {
             // accountable_mapping(): private writable memory is charged.
             vm_flags |= vm::ACCOUNT;
         }
+        if let Some(f) = file {
+            vm_flags = self.seals_allow_mmap(self.files[f].ino, vm_flags)?;
+        }
         self.mmap_region(pid, file, addr, len, vm_flags, pgoff);
         // do_mmap(): VM_LOCKED, or MAP_POPULATE without MAP_NONBLOCK, sets
         // `*populate`, and vm_mmap_pgoff() calls mm_populate().

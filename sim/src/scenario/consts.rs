@@ -34,6 +34,12 @@ pub enum Family {
     Rlimit,
     /// `mlockall` flags, `MCL_*`.
     Mcl,
+    /// `fcntl` commands and descriptor flags, `F_*`, `FD_CLOEXEC`.
+    Fcntl,
+    /// File seals, `F_SEAL_*`.
+    Seal,
+    /// `memfd_create` flags, `MFD_*`.
+    Memfd,
     /// Plain values that fit anywhere: `NULL`, `PAGE_SIZE`, `MAP_FAILED`, `EXIT_*`.
     Value,
 }
@@ -55,6 +61,9 @@ impl Family {
             Family::Seek => "an lseek() whence (SEEK_*)",
             Family::Rlimit => "a setrlimit() resource (RLIMIT_*)",
             Family::Mcl => "an mlockall() flag (MCL_*)",
+            Family::Fcntl => "an fcntl() command or fd flag (F_*, FD_CLOEXEC)",
+            Family::Seal => "a file seal (F_SEAL_*)",
+            Family::Memfd => "a memfd_create() flag (MFD_*)",
             Family::Value => "a value",
         }
     }
@@ -167,6 +176,19 @@ constants! {
     SEEK_END = 2, Seek;
     SEEK_DATA = 3, Seek;
     SEEK_HOLE = 4, Seek;
+    // include/uapi/asm-generic/fcntl.h, include/uapi/linux/fcntl.h, memfd.h
+    F_GETFD = 1, Fcntl;
+    F_SETFD = 2, Fcntl;
+    FD_CLOEXEC = 1, Fcntl;
+    F_ADD_SEALS = 1033, Fcntl;
+    F_GET_SEALS = 1034, Fcntl;
+    F_SEAL_SEAL = 0x1, Seal;
+    F_SEAL_SHRINK = 0x2, Seal;
+    F_SEAL_GROW = 0x4, Seal;
+    F_SEAL_WRITE = 0x8, Seal;
+    F_SEAL_FUTURE_WRITE = 0x10, Seal;
+    MFD_CLOEXEC = 0x1, Memfd;
+    MFD_ALLOW_SEALING = 0x2, Memfd;
     // include/uapi/asm-generic/resource.h
     RLIMIT_CPU = 0, Rlimit;
     RLIMIT_FSIZE = 1, Rlimit;

@@ -71,6 +71,9 @@ const FAMILIES: &[Family] = &[
     Family::Shmat,
     Family::Seek,
     Family::Rlimit,
+    Family::Fcntl,
+    Family::Seal,
+    Family::Memfd,
     Family::Value,
 ];
 
