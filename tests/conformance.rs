@@ -77,6 +77,7 @@ conformance! {
     s18_oom_killer_and_tmpfs => "18-oom-killer-and-tmpfs",
     s19_sysv_name_after_rmid => "19-sysv-name-after-rmid",
     s20_the_seeds_error_branches => "20-the-seeds-error-branches",
+    s21_memfd_and_seals => "21-memfd-and-seals",
 }
 
 #[test]
