@@ -1829,6 +1829,53 @@ fn a_forked_child_does_not_inherit_mlock() {
     );
 }
 
+// ---- fstat, stat ---------------------------------------------------------
+
+#[test]
+fn fstat_fills_a_struct_stat() {
+    case(
+        "fstat_fills_a_struct_stat",
+        "",
+        &[
+            TMPFS,
+            ("ftruncate(fd, 10000)", OK),
+            ("pwrite(fd, \"x\", 5000)", ""),
+            ("fstat(fd, &st)", OK),
+            (
+                "printf(\"%d %o %d %d %d %d\", st.st_size, st.st_mode, st.st_blocks, st.st_nlink, st.st_uid, st.st_blksize)",
+                r#"{ out = "10000 100600 8 1 1000 4096" }"#,
+            ),
+            ("shm_unlink(\"/t\")", OK),
+            ("fstat(fd, &st)", OK),
+            ("printf(\"%d\", st.st_nlink)", r#"{ out = "0" }"#),
+        ],
+    );
+}
+
+#[test]
+fn fstat_ebadf_not_open() {
+    case("fstat_ebadf_not_open", "", &[("fstat(42, &st)", EBADF)]);
+}
+
+#[test]
+fn stat_of_a_path_and_its_errors() {
+    case(
+        "stat_of_a_path_and_its_errors",
+        "",
+        &[
+            TMPFS,
+            SIZE,
+            ("stat(\"/dev/shm/t\", &st)", OK),
+            ("printf(\"%d\", st.st_size)", r#"{ out = "8192" }"#),
+            ("stat(\"/dev/shm/none\", &st)", ENOENT),
+            (
+                "stat(\"/dev/shm/t/x\", &st)",
+                r#"{ ret = -1, errno = "ENOTDIR" }"#,
+            ),
+        ],
+    );
+}
+
 // ---- memfd_create, fcntl -------------------------------------------------
 
 /// A sealable memfd, one page long, as fd 3.

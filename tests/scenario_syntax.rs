@@ -502,6 +502,21 @@ proc = "writer"
 do = "priv[0] = 'p'"
 expect = { pte.priv = "P", meminfo.AnonPages = "+4 kB" }
 
+# ---- fstat, stat
+[[step]]
+proc = "writer"
+do = "fstat(sfd, &st)"
+expect = { ret = 0 }
+
+[[step]]
+proc = "writer"
+do = 'stat("/dev/shm/OS", &st)'
+
+[[step]]
+proc = "writer"
+do = 'printf("%d", st.st_size)'
+expect = { out = "16384" }
+
 # ---- memfd, fcntl
 [[step]]
 proc = "writer"

@@ -10,6 +10,7 @@
 
 use crate::errno::{Fault, SysResult};
 use crate::fs::proc::SmapsView;
+use crate::fs::vfs::Stat;
 use crate::ipc::shm::ShmctlResult;
 use crate::kernel::{Kernel, Pid};
 use crate::observe::SmapsParts;
@@ -156,6 +157,10 @@ pub trait Backend {
     /// `munmap(2)`.
     fn munmap(&mut self, pid: Pid, addr: u64, len: u64) -> SysResult<i32>;
     /// `ftok(3)`.
+    /// `fstat(2)`.
+    fn fstat(&mut self, pid: Pid, fd: i32) -> SysResult<Stat>;
+    /// `stat(2)`.
+    fn stat(&mut self, pid: Pid, path: &str) -> SysResult<Stat>;
     fn ftok(&mut self, pid: Pid, path: &str, id: i32) -> SysResult<i32>;
     /// `shmget(2)`.
     fn shmget(&mut self, pid: Pid, key: i32, size: u64, flags: i32) -> SysResult<i32>;
@@ -322,6 +327,16 @@ impl Backend for Kernel {
     }
     fn munmap(&mut self, pid: Pid, addr: u64, len: u64) -> SysResult<i32> {
         Kernel::munmap(self, pid, addr, len)
+    }
+    fn fstat(&mut self, pid: Pid, fd: i32) -> SysResult<Stat> {
+        self.tick();
+        self.trace.leaf("vfs_fstat", "fs/stat.c");
+        Kernel::fstat(self, pid, fd)
+    }
+    fn stat(&mut self, pid: Pid, path: &str) -> SysResult<Stat> {
+        self.tick();
+        self.trace.leaf("vfs_statx", "fs/stat.c");
+        Kernel::stat(self, pid, path)
     }
     fn ftok(&mut self, pid: Pid, path: &str, id: i32) -> SysResult<i32> {
         crate::glibc::ftok(self, pid, path, id)

@@ -990,6 +990,18 @@ impl<'s, B: Backend> Run<'s, B> {
                 Self::sys(r, |addr| addr as i64)
             }
             "munmap" => Self::sys(k.munmap(pid, int(0) as u64, int(1) as u64), |v| v as i64),
+            "fstat" | "stat" => {
+                let r = if name == "fstat" {
+                    self.backend.fstat(pid, int(0) as i32)
+                } else {
+                    let path = self.text_of(p, &a[0]);
+                    self.backend.stat(pid, &path)
+                };
+                if let (Ok(st), Some(ExprKind::AddrOf(b))) = (&r, a.get(1).map(|e| &e.kind)) {
+                    self.bind(pname, &b.name, Value::Struct(stat_fields(st)));
+                }
+                Self::sys(r, |_| 0)
+            }
             "ftok" => {
                 let path = self.text_of(p, &a[0]);
                 let r = self.backend.ftok(pid, &path, int(1) as i32);
@@ -1683,7 +1695,9 @@ const MAP_FIXED: u32 = 0x10;
 
 /// `sizeof` of a struct `shmctl` filled, known by its fields.
 fn struct_size(fields: &BTreeMap<String, i64>) -> i64 {
-    let kind = if fields.contains_key("shm_segsz") {
+    let kind = if fields.contains_key("st_ino") {
+        "stat"
+    } else if fields.contains_key("shm_segsz") {
         "shmid_ds"
     } else if fields.contains_key("shmmax") {
         "shminfo"
@@ -1808,6 +1822,27 @@ fn smaps_field(s: &render::SmapsView, f: SmapsField) -> u64 {
         SmapsField::PrivateDirty => s.private_dirty_kb,
         SmapsField::Swap => s.swap_kb,
     }
+}
+
+/// A `struct stat` as C sees it (`st_dev` encoded as glibc's `makedev`).
+fn stat_fields(st: &crate::fs::vfs::Stat) -> BTreeMap<String, i64> {
+    let (major, minor) = (i64::from(st.dev.0), i64::from(st.dev.1));
+    let dev = ((major & 0xfff) << 8) | (minor & 0xff) | ((minor & !0xff) << 12);
+    [
+        ("st_dev", dev),
+        ("st_ino", i64::from(st.ino)),
+        ("st_mode", i64::from(st.mode)),
+        ("st_nlink", i64::from(st.nlink)),
+        ("st_uid", i64::from(st.uid)),
+        ("st_gid", i64::from(st.gid)),
+        ("st_size", st.size as i64),
+        ("st_blksize", 4096),
+        ("st_blocks", st.blocks as i64),
+        ("st_mtime", st.mtime),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
 }
 
 fn shmid_ds_fields(ds: &ShmidDs) -> BTreeMap<String, i64> {

@@ -316,6 +316,20 @@ syscalls! {
             guard: None,
         },
     }
+    fstat {
+        group: "files", by: Process, returns: Int, required: 2,
+        proto: "int fstat(int fd, struct stat *st)",
+        params: [fd: K::Fd, st: K::StatBuf],
+        errnos: [EBADF],
+        dispatch: custom,
+    }
+    stat {
+        group: "files", by: Process, returns: Int, required: 2,
+        proto: "int stat(const char *path, struct stat *st)",
+        params: [path: K::Path, st: K::StatBuf],
+        errnos: [EACCES, ENAMETOOLONG, ENOENT, ENOTDIR],
+        dispatch: custom,
+    }
     mkstemp {
         group: "files", by: Process, returns: Fd, required: 1,
         proto: "int mkstemp(char *template) /* a name bound to a string gets the file's name */",

@@ -71,6 +71,12 @@ pub(crate) enum Req {
         path: Vec<u8>,
         id: i32,
     },
+    Fstat {
+        fd: i32,
+    },
+    Stat {
+        path: Vec<u8>,
+    },
     Mmap {
         addr: u64,
         len: u64,
@@ -179,6 +185,9 @@ pub(crate) enum Rep {
         ds: Option<Ds>,
         info: Option<[u64; 5]>,
     },
+    /// A `struct stat`: `st_dev`'s major and minor, `st_ino`, `st_mode`,
+    /// `st_nlink`, `st_uid`, `st_gid`, `st_size`, `st_blocks`, `st_mtime`.
+    Stat([i64; 10]),
 }
 
 fn cmsg_space() -> usize {

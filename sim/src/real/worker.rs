@@ -353,6 +353,21 @@ fn bytes_at(buf: Vec<u8>, n: isize) -> Rep {
     }
 }
 
+fn stat_rep(st: &libc::stat) -> Rep {
+    Rep::Stat([
+        i64::from(libc::major(st.st_dev)),
+        i64::from(libc::minor(st.st_dev)),
+        st.st_ino as i64,
+        i64::from(st.st_mode),
+        st.st_nlink as i64,
+        i64::from(st.st_uid),
+        i64::from(st.st_gid),
+        st.st_size,
+        st.st_blocks,
+        st.st_mtime,
+    ])
+}
+
 /// One system call or memory access.
 fn call(req: Req) -> Rep {
     // SAFETY: each arm is the system call the scenario makes, with the
@@ -391,6 +406,20 @@ fn call(req: Req) -> Rep {
                     t.pop();
                     Rep::Mkstemp { fd, path: t }
                 }
+            }
+            Req::Fstat { fd } => {
+                let mut st: libc::stat = std::mem::zeroed();
+                if libc::fstat(fd, &mut st) != 0 {
+                    return Rep::Err(errno());
+                }
+                stat_rep(&st)
+            }
+            Req::Stat { path } => {
+                let mut st: libc::stat = std::mem::zeroed();
+                if libc::stat(cstr(&path).as_ptr(), &mut st) != 0 {
+                    return Rep::Err(errno());
+                }
+                stat_rep(&st)
             }
             Req::Ftok { path, id } => {
                 let mut st: libc::stat = std::mem::zeroed();

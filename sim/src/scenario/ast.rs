@@ -176,6 +176,7 @@ pub const STRUCT_SIZES: &[(&str, i64)] = &[
     ("ipc_perm", 48),
     ("shminfo", 72),
     ("shm_info", 48),
+    ("stat", 144),
 ];
 
 impl CType {

@@ -74,6 +74,8 @@ pub enum ArgKind {
     /// `shmctl`'s buffer: `&buf` (a `struct shmid_ds`, `struct shminfo` or
     /// `struct shm_info` as the command says) or `NULL`.
     ShmBuf,
+    /// `fstat`'s and `stat`'s buffer: `&st`, bound to a `struct stat`.
+    StatBuf,
     /// A sysctl name the simulator models (see [`SYSCTLS`]).
     Sysctl,
     /// The command line of a look step's tool, as a string literal, checked

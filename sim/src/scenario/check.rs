@@ -22,6 +22,8 @@ pub enum StructKind {
     ShmInfo,
     /// `struct shm_info` (`SHM_INFO`).
     ShmInfoUsage,
+    /// `struct stat` (`fstat`, `stat`).
+    Stat,
 }
 
 impl StructKind {
@@ -31,6 +33,7 @@ impl StructKind {
             StructKind::ShmidDs => 112,
             StructKind::ShmInfo => 72,
             StructKind::ShmInfoUsage => 48,
+            StructKind::Stat => 144,
         }
     }
     pub fn c_name(self) -> &'static str {
@@ -38,6 +41,7 @@ impl StructKind {
             StructKind::ShmidDs => "struct shmid_ds",
             StructKind::ShmInfo => "struct shminfo",
             StructKind::ShmInfoUsage => "struct shm_info",
+            StructKind::Stat => "struct stat",
         }
     }
     /// The fields that can be read, dotted from the struct.
@@ -67,6 +71,7 @@ impl StructKind {
                 "swap_attempts",
                 "swap_successes",
             ],
+            StructKind::Stat => STAT_FIELDS,
         }
     }
     /// The fields `IPC_SET` changes, the only ones a statement may set.
@@ -77,6 +82,20 @@ impl StructKind {
         }
     }
 }
+
+/// The fields of `struct stat` a statement may read.
+pub const STAT_FIELDS: &[&str] = &[
+    "st_dev",
+    "st_ino",
+    "st_mode",
+    "st_nlink",
+    "st_uid",
+    "st_gid",
+    "st_size",
+    "st_blksize",
+    "st_blocks",
+    "st_mtime",
+];
 
 /// What a name bound in a process holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -110,6 +129,7 @@ impl NameKind {
             NameKind::Struct(StructKind::ShmidDs) => "a struct shmid_ds",
             NameKind::Struct(StructKind::ShmInfo) => "a struct shminfo",
             NameKind::Struct(StructKind::ShmInfoUsage) => "a struct shm_info",
+            NameKind::Struct(StructKind::Stat) => "a struct stat",
             NameKind::Unknown => "a value",
         }
     }
@@ -167,6 +187,7 @@ impl Ty {
             Ty::Struct(StructKind::ShmidDs) => "a struct shmid_ds",
             Ty::Struct(StructKind::ShmInfo) => "a struct shminfo",
             Ty::Struct(StructKind::ShmInfoUsage) => "a struct shm_info",
+            Ty::Struct(StructKind::Stat) => "a struct stat",
             Ty::Any => "a value",
         }
     }
@@ -953,11 +974,11 @@ impl Checker<'_, '_> {
     ) {
         let takes = |what: &str| format!("`{}` of `{}` takes {what}", param.name, sig.name);
         if let ExprKind::AddrOf(_) = &e.kind {
-            if param.kind != ArgKind::ShmBuf {
+            if !matches!(param.kind, ArgKind::ShmBuf | ArgKind::StatBuf) {
                 self.err(
                     at,
                     e.span,
-                    "`&` only passes a struct buffer to `shmctl`",
+                    "`&` only passes a struct buffer to `shmctl`, `fstat` and `stat`",
                     "not here",
                     None,
                 );
@@ -1106,6 +1127,7 @@ impl Checker<'_, '_> {
                 }
             }
             ArgKind::ShmBuf => self.shm_buf(at, call, e, fx),
+            ArgKind::StatBuf => self.stat_buf(at, e, fx),
             ArgKind::Sysctl => match &e.kind {
                 ExprKind::Str(s) if SYSCTLS.contains(&s.text().as_str()) => {}
                 ExprKind::Str(s) => {
@@ -1193,6 +1215,52 @@ impl Checker<'_, '_> {
                 "not a /proc file the simulator renders",
                 Some(help),
             );
+        }
+    }
+
+    /// `fstat`'s and `stat`'s buffer: `&name`, which the call fills.
+    fn stat_buf(&mut self, at: &At, e: &Expr, fx: &mut Effects) {
+        let ExprKind::AddrOf(name) = &e.kind else {
+            if !matches!(self.ty(at, e), Ty::Any) {
+                self.err(
+                    at,
+                    e.span,
+                    "the call fills a struct stat",
+                    "not a struct buffer",
+                    Some(
+                        "pass a struct by address: `fstat(fd, &st)`; then read `st.st_size`".into(),
+                    ),
+                );
+            }
+            return;
+        };
+        let kind = StructKind::Stat;
+        match self.binding(at, &name.name) {
+            Some(b) if b.kind == NameKind::Struct(kind) || b.kind == NameKind::Unknown => {}
+            Some(b) => {
+                let label = format!(
+                    "`{}` is {} (bound by {} at {})",
+                    name.name,
+                    b.kind.describe(),
+                    b.by,
+                    self.step_ref(b.step)
+                );
+                self.err(
+                    at,
+                    name.span,
+                    format!("`{}` cannot hold {}", name.name, kind.c_name()),
+                    label,
+                    Some("a struct buffer needs a name of its own".into()),
+                );
+            }
+            None if constant(&name.name).is_some() => self.err(
+                at,
+                name.span,
+                format!("cannot bind `{}`: it is a constant", name.name),
+                "a constant",
+                None,
+            ),
+            None => fx.extra.push((name.name.clone(), NameKind::Struct(kind))),
         }
     }
 
