@@ -472,4 +472,65 @@ expect = { ret = -1, errno = "ENOMEM" }
             .iter()
             .any(|n| n.contains("mmap of 512 MiB refused")));
     }
+
+    /// `[machine] dev_shm` on the host, as root: the run's /dev/shm is a
+    /// tmpfs of that size of its own (ENOSPC where the scenario's is
+    /// full), and it is unmounted with the run.
+    #[test]
+    fn a_sized_dev_shm_is_a_tmpfs_of_its_own_and_goes_with_the_run() {
+        let text = r#"
+title = "small /dev/shm"
+procs = ["p"]
+[machine]
+dev_shm = "64 KiB"
+[[step]]
+proc = "p"
+do = 'fd = shm_open("/f", O_CREAT | O_RDWR, 0600)'
+[[step]]
+proc = "p"
+do = "ftruncate(fd, 131072)"
+[[step]]
+proc = "p"
+do = "p = mmap(NULL, 131072, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)"
+[[step]]
+proc = "p"
+do = "memset(p, 'a', 65536)"
+[[step]]
+proc = "p"
+do = "pwrite(fd, \"x\", 65536)"
+expect = { ret = -1, errno = "ENOSPC" }
+"#;
+        let s = scenario(text);
+        let mut b = match RealBackend::new(&config_of(&s), RealOptions::default()) {
+            Ok(b) if b.is_root() => b,
+            _ => return println!("skipped: not root"),
+        };
+        assert_eq!(b.df_size_kb("/dev/shm"), Reading::Value("64".into()));
+        let mounts = || std::fs::read_to_string("/proc/mounts").unwrap_or_default();
+        let dir = b
+            .run_dir()
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        let id = dir.rsplit(['-', '_']).next().unwrap_or("").to_string();
+        assert!(
+            mounts()
+                .lines()
+                .any(|l| l.contains("/dev/shm/") && l.contains(&id)),
+            "{}",
+            mounts()
+        );
+        let mut run = Run::with_backend(&s, b);
+        let out = run.run_all();
+        assert_all_ok(&out);
+        drop(run);
+        assert!(
+            !mounts()
+                .lines()
+                .any(|l| l.contains("/dev/shm/") && l.contains(&id)),
+            "{}",
+            mounts()
+        );
+    }
 }

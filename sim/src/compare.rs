@@ -370,6 +370,15 @@ impl Comparer {
                 .as_ref()
                 .map(|why| format!("step {} ({}) can swap, and {why}", x.step, x.do_));
         }
+        // The model's machine ran out of memory in this step (its OOM
+        // killer reported), the host, with memory of its own size, did not:
+        // from here on the two machines hold different processes.
+        if self.apart.is_none() && !x.dmesg.is_empty() && y.dmesg.is_empty() {
+            self.apart = Some(format!(
+                "the model's memory ran out at step {}; the host's did not",
+                x.step
+            ));
+        }
         for c in &mut obs {
             if c.verdict != Verdict::Differ {
                 continue;
@@ -380,12 +389,6 @@ impl Comparer {
                 _ => continue,
             };
             c.verdict = Verdict::NotObservable(why.clone());
-        }
-        if self.apart.is_none() && !x.dmesg.is_empty() {
-            self.apart = Some(format!(
-                "the model's memory ran out at step {}; the host's did not",
-                x.step
-            ));
         }
         StepComparison {
             step: x.step,

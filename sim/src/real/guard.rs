@@ -93,6 +93,7 @@ impl Guard {
             }
         }
         remove_segments(&self.segments, &self.host_keys, &self.workers, self.started);
+        super::host::unmount(&self.shm_dir);
         let _ = std::fs::remove_dir_all(&self.shm_dir);
         let _ = std::fs::remove_dir_all(&self.run_dir);
         self.done = true;
@@ -203,6 +204,7 @@ pub(crate) fn sweep_stale(run_root: &Path) {
             let name = e.file_name().to_string_lossy().into_owned();
             if !name.starts_with(RUN_PREFIX) && dead_driver(&name, SHM_PREFIX) && e.path().is_dir()
             {
+                super::host::unmount(&e.path());
                 let _ = std::fs::remove_dir_all(e.path());
             }
         }

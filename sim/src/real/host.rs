@@ -8,6 +8,44 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
+/// Mounts a tmpfs of `bytes` (`size=`, rounded up to pages as tmpfs
+/// does) on `dir`, its root with `mode` and `owner` (root only).
+pub(crate) fn mount_tmpfs(
+    dir: &Path,
+    bytes: u64,
+    mode: u32,
+    owner: (u32, u32),
+) -> std::io::Result<()> {
+    let target = CString::new(dir.as_os_str().as_bytes())?;
+    let opts = CString::new(format!(
+        "size={bytes},mode={mode:o},uid={},gid={}",
+        owner.0, owner.1
+    ))?;
+    // SAFETY: mount(2) with NUL-terminated strings that outlive the call.
+    let r = unsafe {
+        libc::mount(
+            c"tmpfs".as_ptr(),
+            target.as_ptr(),
+            c"tmpfs".as_ptr(),
+            libc::MS_NOSUID | libc::MS_NODEV,
+            opts.as_ptr().cast(),
+        )
+    };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+/// Lazily unmounts whatever is mounted on `dir` (nothing, most often).
+pub(crate) fn unmount(dir: &Path) {
+    if let Ok(c) = CString::new(dir.as_os_str().as_bytes()) {
+        // SAFETY: umount2 of a NUL-terminated path; EINVAL if not a mount.
+        unsafe { libc::umount2(c.as_ptr(), libc::MNT_DETACH) };
+    }
+}
+
 /// One row of `/proc/sysvipc/shm`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct SysvRow {

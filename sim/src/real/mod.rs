@@ -393,7 +393,20 @@ impl RealBackend {
             dead_pids: 0,
             notes: Vec::new(),
         };
+        let mut b = b;
         made.map_err(|e| format!("cannot prepare the run folder: {e}"))?;
+        // `[machine] dev_shm`: as root, the run's /dev/shm folder is a tmpfs
+        // of that size of its own, so that ENOSPC, df and free read as on
+        // the scenario's machine. The guard unmounts it whatever happens.
+        if let (true, Some(bytes)) = (root, cfg.dev_shm_bytes) {
+            let owner = ids_drop.unwrap_or((0, 0));
+            if let Err(e) = host::mount_tmpfs(&b.shm_dir, bytes, 0o1733, owner) {
+                b.note(format!(
+                    "/dev/shm of {} kB: cannot mount a tmpfs of that size ({e}); the host's is used",
+                    bytes / 1024
+                ));
+            }
+        }
         Ok(b)
     }
 
