@@ -1719,9 +1719,9 @@ pub fn look_on_kernel(
     target: Option<(Pid, &str, u64)>,
 ) -> Result<String, String> {
     match tool {
-        "free" => Ok(render::render_free(
+        "free" => Ok(crate::tools::free::render_free(
             &k.meminfo_view(),
-            &render::FreeOpts::parse(arg)?,
+            &crate::tools::free::FreeOpts::parse(arg)?,
         )),
         "df" => {
             let (opts, path) = split_opts(arg);
@@ -1729,9 +1729,9 @@ pub fn look_on_kernel(
             let p = crate::fs::vfs::normalize_path(path)
                 .map_err(|e| format!("df: {path}: {}\n", e.strerror()))?;
             let sb = k.sbs[k.sb_of_path(&p)].clone();
-            Ok(render::render_df(
+            Ok(crate::tools::df::render_df(
                 &[k.statfs_view(&sb)],
-                &render::DfOpts::parse(opts)?,
+                &crate::tools::df::DfOpts::parse(opts)?,
             ))
         }
         "cat" => match arg {
@@ -1750,13 +1750,13 @@ pub fn look_on_kernel(
             let (entries, total) = k
                 .ls_view(dir)
                 .map_err(|e| format!("ls: cannot access '{dir}': {}\n", e.strerror()))?;
-            Ok(render::render_ls_l(&entries, total, k.now))
+            Ok(crate::tools::ls::render_ls_l(&entries, total, k.now))
         }
         "pmap" | "smaps" => {
             let (pid, who, at) = target.ok_or_else(|| format!("{tool}: which process?\n"))?;
             let vmas = k.vma_views(pid).map_err(|e| e.strerror().to_string())?;
             if tool == "pmap" {
-                return Ok(render::render_pmap(pid, who, &vmas));
+                return Ok(crate::tools::pmap::render_pmap(pid, who, &vmas));
             }
             let one: Vec<_> = vmas
                 .into_iter()
@@ -1861,12 +1861,12 @@ fn shminfo_fields(info: &ShmInfo) -> BTreeMap<String, i64> {
 
 /// `"12 kB"`.
 pub fn size_kb(kb: u64) -> String {
-    render::render_size_kb(kb as i64, false)
+    crate::scenario::size::render_size_kb(kb as i64, false)
 }
 
 /// `"+4 kB"`.
 pub fn signed_kb(kb: i64) -> String {
-    render::render_size_kb(kb, true)
+    crate::scenario::size::render_size_kb(kb, true)
 }
 
 fn show_byte(b: u8) -> String {

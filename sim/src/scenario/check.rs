@@ -2129,7 +2129,7 @@ fn tool_args(tool: &str, args: &str) -> Result<(), (String, String)> {
         }
     };
     match tool {
-        "free" => crate::fs::proc::FreeOpts::parse(args)
+        "free" => crate::tools::free::FreeOpts::parse(args)
             .map(|_| ())
             .map_err(|e| {
                 (
@@ -2138,7 +2138,7 @@ fn tool_args(tool: &str, args: &str) -> Result<(), (String, String)> {
                 )
             }),
         "df" => {
-            let o = crate::fs::proc::DfOpts::parse(args).map_err(|e| {
+            let o = crate::tools::df::DfOpts::parse(args).map_err(|e| {
                 (
                     e,
                     "for example `df(\"/dev/shm\")`, `df(\"-h /dev/shm\")`".to_string(),
