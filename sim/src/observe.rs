@@ -160,6 +160,13 @@ impl Kernel {
             .collect())
     }
 
+    /// The permissions `/proc/PID/maps` prints for the VMA containing `addr`
+    /// (`"rw-s"`), `None` when there is no such VMA.
+    pub fn maps_perms(&self, pid: Pid, addr: u64) -> Option<String> {
+        let vma = self.tasks.get(&pid)?.mm.vma_at(addr)?;
+        Some(self.vma_view(pid, vma).perms())
+    }
+
     fn vma_view(&self, pid: Pid, vma: &Vma) -> VmaView {
         use crate::kernel::vm;
         let ino = self.vma_inode(vma);

@@ -318,6 +318,19 @@ fn unobservable(seen: &str) -> Option<String> {
         .map(|why| format!("not observable here: {why}"))
 }
 
+/// Page `n` of a per-page string (`"PP-s"`): its one character, `"none"`
+/// past the end or when the object is gone; a reading that is not a value
+/// (`"(sim only)"`) is passed on whole.
+fn page_of(whole: &str, n: u64) -> String {
+    if whole.starts_with('(') {
+        return whole.to_string();
+    }
+    usize::try_from(n)
+        .ok()
+        .and_then(|n| whole.chars().nth(n))
+        .map_or_else(|| "none".into(), String::from)
+}
+
 fn show_reading(r: Reading) -> String {
     match r {
         Reading::Value(v) => v,
@@ -1648,6 +1661,23 @@ impl<'s, B: Backend> Run<'s, B> {
             Observable::Slot(path, n) => {
                 let f = self.file_of(pname, path);
                 show_reading(self.backend.slot(&f, *n))
+            }
+            Observable::Maps(n) => {
+                let addr =
+                    pname
+                        .and_then(|p| self.procs.get(p))
+                        .and_then(|st| match st.names.get(n) {
+                            Some(Value::Mapping { addr, .. }) => Some(*addr),
+                            _ => None,
+                        });
+                match (addr, pname.and_then(|p| self.pid_of(p))) {
+                    (Some(addr), Some(pid)) => show_reading(self.backend.maps(pid, addr)),
+                    _ => "none".into(),
+                }
+            }
+            Observable::Page(inner, n) => {
+                let (whole, _) = self.seen(pname, inner, &ExpectValue::None, r, out);
+                page_of(&whole, *n)
             }
         };
         let ok = agrees(want, &seen, self, pname);

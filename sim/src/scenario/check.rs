@@ -1939,7 +1939,11 @@ impl Checker<'_, '_> {
         scope: Option<Scope>,
     ) {
         for x in &e.value {
-            let name = match &x.observable {
+            let observable = match &x.observable {
+                Observable::Page(inner, _) => inner.as_ref(),
+                o => o,
+            };
+            let name = match observable {
                 Observable::Signal => {
                     if rs.proc.is_none() && scope != Some(Scope::Process) {
                         self.cx.error(
@@ -1962,9 +1966,10 @@ impl Checker<'_, '_> {
                     }
                     None
                 }
-                Observable::Pte(n) | Observable::Core(n) | Observable::Smaps(n, _) => {
-                    Some((n, NameKind::Mapping))
-                }
+                Observable::Pte(n)
+                | Observable::Core(n)
+                | Observable::Smaps(n, _)
+                | Observable::Maps(n) => Some((n, NameKind::Mapping)),
                 Observable::Cache(n) | Observable::Slot(n, _) | Observable::Data(n)
                     if !n.starts_with('/') =>
                 {

@@ -268,6 +268,19 @@ pub struct VmaView {
 }
 
 impl VmaView {
+    /// The permissions `show_map_vma` prints: `r`, `w`, `x` or `-`, then `s`
+    /// for `VM_MAYSHARE` or `p` (`"rw-s"`, `"r--p"`, `"---p"`).
+    pub fn perms(&self) -> String {
+        [
+            if self.read { 'r' } else { '-' },
+            if self.write { 'w' } else { '-' },
+            if self.exec { 'x' } else { '-' },
+            if self.shared { 's' } else { 'p' },
+        ]
+        .iter()
+        .collect()
+    }
+
     /// The flags `VmFlags:` prints (see the `vm_flags` field).
     pub fn effective_vm_flags(&self) -> u64 {
         if self.vm_flags != 0 {
@@ -286,13 +299,10 @@ impl VmaView {
 /// with the space after the inode. A newline inside a path prints as `\012`.
 fn map_line(v: &VmaView) -> String {
     let mut s = format!(
-        "{:08x}-{:08x} {}{}{}{} {:08x} {:02x}:{:02x} {} ",
+        "{:08x}-{:08x} {} {:08x} {:02x}:{:02x} {} ",
         v.start,
         v.end,
-        if v.read { 'r' } else { '-' },
-        if v.write { 'w' } else { '-' },
-        if v.exec { 'x' } else { '-' },
-        if v.shared { 's' } else { 'p' },
+        v.perms(),
         v.pgoff_bytes,
         v.dev_major,
         v.dev_minor,
