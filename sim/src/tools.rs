@@ -11,7 +11,7 @@
 //! | [`ls`] | coreutils 9.1 `src/ls.c` (`print_long_format`, `format_user_or_group`) and gnulib `lib/filemode.c` |
 //! | [`pmap`] | procps-ng 4.0.2 `src/pmap.c` (`one_proc`, `mapping_name`) |
 //! | [`page_types`] | `tools/vm/page-types.c` (`page_flag_names`, `page_flag_name`, `page_flag_longname`) |
-//! | [`util`] | C's `%*s`/`%-*s`, glibc getopt_long's long-option lookup |
+//! | `util` | C's `%*s`/`%-*s`, glibc getopt_long's long-option lookup |
 //!
 //! (`ipcs` and `/proc/sysvipc/shm` are in [`crate::ipc::proc`].)
 
