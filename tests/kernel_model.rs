@@ -670,7 +670,9 @@ fn swapoff_brings_every_page_back_and_fails_with_enomem_when_it_cannot() {
 
 #[test]
 fn proc_renderers_show_the_models_state() {
-    use sim::fs::proc::{render_df, render_free, render_maps, render_meminfo, DfOpts, FreeOpts};
+    use sim::fs::proc::{render_maps, render_meminfo};
+    use sim::tools::df::{render_df, DfOpts};
+    use sim::tools::free::{render_free, FreeOpts};
     let mut k = machine(0);
     let a = k.spawn("a");
     let p = k

@@ -221,6 +221,9 @@ pub trait Backend {
     ) -> Option<Result<SmapsParts, Reading>> {
         None
     }
+    /// `maps.NAME`: the permissions `/proc/PID/maps` prints for the VMA
+    /// containing `addr` (`"rw-s"`), `"none"` when there is none.
+    fn maps(&mut self, pid: Pid, addr: u64) -> Reading;
     /// The `/proc/sysvipc/shm` row of segment `id` (`None`: gone).
     fn shm_row(&mut self, id: i32) -> Option<ShmRow>;
     /// A `/proc/meminfo` field in kB (`SwapUsed` = SwapTotal - SwapFree).
@@ -411,6 +414,9 @@ impl Backend for Kernel {
             .and_then(|t| t.mm.vma_at(addr))
             .ok_or(Reading::Value("none".into()))?;
         Ok(self.smaps_view(pid, vma))
+    }
+    fn maps(&mut self, pid: Pid, addr: u64) -> Reading {
+        Reading::Value(self.maps_perms(pid, addr).unwrap_or_else(|| "none".into()))
     }
     fn smaps_parts(
         &mut self,

@@ -24,7 +24,9 @@
 //! | [`mm::vmscan`] | `mm/vmscan.c`, `mm/swap.c`, `mm/oom_kill.c` (LRU lists, reclaim, `MADV_PAGEOUT`, the OOM killer) |
 //! | [`mm::vmstat`] | `mm/vmstat.c`, `include/linux/mmzone.h` (`NR_FILE_PAGES`, `NR_SHMEM`, ...) |
 //! | [`fs::vfs`] | `fs/open.c`, `fs/read_write.c`, `fs/namei.c`, `fs/statfs.c` (mounts, inodes, fd tables) |
-//! | [`fs::proc`] | `fs/proc/meminfo.c`, `fs/proc/task_mmu.c`, procps `free`, coreutils `df` and `ls` |
+//! | [`fs::proc::meminfo`] | `fs/proc/meminfo.c` |
+//! | [`fs::proc::task_mmu`] | `fs/proc/task_mmu.c` (`/proc/PID/maps`, `smaps`, `pagemap`) |
+//! | [`fs::proc::page`] | `fs/proc/page.c` (`/proc/kpageflags` bits) |
 //! | [`ipc::util`], [`ipc::shm`] | `ipc/util.c`, `ipc/shm.c` (System V shared memory) |
 //! | [`process`] | `kernel/fork.c`, `kernel/exit.c` |
 //! | [`sys`] | `kernel/sys.c` (`setuid`, `setresuid`, `umask`, `setrlimit`), `kernel/time/hrtimer.c` (`nanosleep`) |
@@ -32,6 +34,7 @@
 //! | [`glibc`] | glibc `rt/shm_open.c`, `posix/shm-directory.c`, `sysvipc/ftok.c`, `misc/mkstemp.c` |
 //! | [`kernel`] | the `Kernel`: owns every table; one way in (a syscall or event), one way out |
 //! | [`trace`] | not in the kernel: the record of kernel functions an operation went through |
+//! | [`tools`] | not in the kernel: procps `free` and `pmap`, coreutils `df` and `ls`, gnulib `human.c`, `tools/vm/page-types.c` |
 //! | [`view`] | not in the kernel: read-only views of the tables (page caches, page tables, frames, swap, System V, counters) for the TUI |
 //!
 //! Principles: one owned [`kernel::Kernel`], no globals, no wall clock, no
@@ -56,6 +59,7 @@ pub mod runner;
 pub mod scenario;
 pub mod sys;
 pub mod syscalls;
+pub mod tools;
 pub mod trace;
 pub mod transcript;
 pub mod view;

@@ -7,7 +7,7 @@
 //! measures the same names on the host. `cache` and `slot` are sim only.
 
 use crate::errno::{Errno, SysResult};
-use crate::fs::proc::{LsEntry, MeminfoView, PteView, SmapsView, StatfsView, VmaView};
+use crate::fs::proc::{MeminfoView, PteView, SmapsView, VmaView};
 use crate::fs::vfs::SuperBlock;
 use crate::kernel::{rss, vm, Kernel, Pid, Pte, Vma};
 use crate::mm::filemap::CacheEntry;
@@ -15,6 +15,8 @@ use crate::mm::page::{pg, Mapping, PAGE_SIZE};
 use crate::mm::swapops::SwpEntry;
 use crate::mm::vmscan::Lru;
 use crate::scenario::expect::StatusField;
+use crate::tools::df::StatfsView;
+use crate::tools::ls::LsEntry;
 use crate::trace::{TouchKey, Touches};
 
 /// The name `ls -l` shows for a uid or gid.
@@ -156,6 +158,13 @@ impl Kernel {
             .values()
             .map(|vma| self.vma_view(pid, vma))
             .collect())
+    }
+
+    /// The permissions `/proc/PID/maps` prints for the VMA containing `addr`
+    /// (`"rw-s"`), `None` when there is no such VMA.
+    pub fn maps_perms(&self, pid: Pid, addr: u64) -> Option<String> {
+        let vma = self.tasks.get(&pid)?.mm.vma_at(addr)?;
+        Some(self.vma_view(pid, vma).perms())
     }
 
     fn vma_view(&self, pid: Pid, vma: &Vma) -> VmaView {

@@ -318,6 +318,19 @@ fn unobservable(seen: &str) -> Option<String> {
         .map(|why| format!("not observable here: {why}"))
 }
 
+/// Page `n` of a per-page string (`"PP-s"`): its one character, `"none"`
+/// past the end or when the object is gone; a reading that is not a value
+/// (`"(sim only)"`) is passed on whole.
+fn page_of(whole: &str, n: u64) -> String {
+    if whole.starts_with('(') {
+        return whole.to_string();
+    }
+    usize::try_from(n)
+        .ok()
+        .and_then(|n| whole.chars().nth(n))
+        .map_or_else(|| "none".into(), String::from)
+}
+
 fn show_reading(r: Reading) -> String {
     match r {
         Reading::Value(v) => v,
@@ -1665,6 +1678,23 @@ impl<'s, B: Backend> Run<'s, B> {
                 let f = self.file_of(pname, path);
                 show_reading(self.backend.slot(&f, *n))
             }
+            Observable::Maps(n) => {
+                let addr =
+                    pname
+                        .and_then(|p| self.procs.get(p))
+                        .and_then(|st| match st.names.get(n) {
+                            Some(Value::Mapping { addr, .. }) => Some(*addr),
+                            _ => None,
+                        });
+                match (addr, pname.and_then(|p| self.pid_of(p))) {
+                    (Some(addr), Some(pid)) => show_reading(self.backend.maps(pid, addr)),
+                    _ => "none".into(),
+                }
+            }
+            Observable::Page(inner, n) => {
+                let (whole, _) = self.seen(pname, inner, &ExpectValue::None, r, out);
+                page_of(&whole, *n)
+            }
         };
         let ok = agrees(want, &seen, self, pname);
         (seen, ok)
@@ -1737,9 +1767,9 @@ pub fn look_on_kernel(
     target: Option<(Pid, &str, u64)>,
 ) -> Result<String, String> {
     match tool {
-        "free" => Ok(render::render_free(
+        "free" => Ok(crate::tools::free::render_free(
             &k.meminfo_view(),
-            &render::FreeOpts::parse(arg)?,
+            &crate::tools::free::FreeOpts::parse(arg)?,
         )),
         "df" => {
             let (opts, path) = split_opts(arg);
@@ -1747,9 +1777,9 @@ pub fn look_on_kernel(
             let p = crate::fs::vfs::normalize_path(path)
                 .map_err(|e| format!("df: {path}: {}\n", e.strerror()))?;
             let sb = k.sbs[k.sb_of_path(&p)].clone();
-            Ok(render::render_df(
+            Ok(crate::tools::df::render_df(
                 &[k.statfs_view(&sb)],
-                &render::DfOpts::parse(opts)?,
+                &crate::tools::df::DfOpts::parse(opts)?,
             ))
         }
         "cat" => match arg {
@@ -1768,13 +1798,13 @@ pub fn look_on_kernel(
             let (entries, total) = k
                 .ls_view(dir)
                 .map_err(|e| format!("ls: cannot access '{dir}': {}\n", e.strerror()))?;
-            Ok(render::render_ls_l(&entries, total, k.now))
+            Ok(crate::tools::ls::render_ls_l(&entries, total, k.now))
         }
         "pmap" | "smaps" => {
             let (pid, who, at) = target.ok_or_else(|| format!("{tool}: which process?\n"))?;
             let vmas = k.vma_views(pid).map_err(|e| e.strerror().to_string())?;
             if tool == "pmap" {
-                return Ok(render::render_pmap(pid, who, &vmas));
+                return Ok(crate::tools::pmap::render_pmap(pid, who, &vmas));
             }
             let one: Vec<_> = vmas
                 .into_iter()
@@ -1900,12 +1930,12 @@ fn shminfo_fields(info: &ShmInfo) -> BTreeMap<String, i64> {
 
 /// `"12 kB"`.
 pub fn size_kb(kb: u64) -> String {
-    render::render_size_kb(kb as i64, false)
+    crate::scenario::size::render_size_kb(kb as i64, false)
 }
 
 /// `"+4 kB"`.
 pub fn signed_kb(kb: i64) -> String {
-    render::render_size_kb(kb, true)
+    crate::scenario::size::render_size_kb(kb, true)
 }
 
 fn show_byte(b: u8) -> String {

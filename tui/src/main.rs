@@ -243,7 +243,7 @@ fn main() -> ExitCode {
             watch,
             memory_cap,
         } => {
-            let Ok(cap) = sim::fs::proc::parse_size(&memory_cap) else {
+            let Ok(cap) = sim::scenario::size::parse_size(&memory_cap) else {
                 eprintln!("--memory-cap {memory_cap:?}: not a size (try \"512 MiB\")");
                 return ExitCode::from(2);
             };
@@ -633,7 +633,7 @@ fn new(name: &Path) -> ExitCode {
 
 #[cfg(target_os = "linux")]
 fn real_backend(s: &Scenario, cap: &str) -> Result<sim::real::RealBackend, ExitCode> {
-    let memory_cap = sim::fs::proc::parse_size(cap).map_err(|e| {
+    let memory_cap = sim::scenario::size::parse_size(cap).map_err(|e| {
         eprintln!("--memory-cap {cap}: {e}");
         ExitCode::from(2)
     })?;

@@ -136,6 +136,8 @@ pub(crate) fn pte_string(pid: i32, addr: u64, len: u64) -> std::io::Result<Strin
 pub(crate) struct MapsLine {
     pub start: u64,
     pub end: u64,
+    /// The permissions column (`rw-s`).
+    pub perms: String,
     pub path: String,
 }
 
@@ -148,12 +150,23 @@ fn parse_maps_line(l: &str) -> Option<MapsLine> {
     let mut w = l.splitn(6, ' ');
     let range = w.next()?;
     let (s, e) = range.split_once('-')?;
-    let path = w.nth(4).unwrap_or("").trim_start().to_string();
+    let perms = w.next()?.to_string();
+    let path = w.nth(3).unwrap_or("").trim_start().to_string();
     Some(MapsLine {
         start: u64::from_str_radix(s, 16).ok()?,
         end: u64::from_str_radix(e, 16).ok()?,
+        perms,
         path,
     })
+}
+
+/// The permissions column of the `/proc/PID/maps` line of the mapping
+/// containing `addr` (`rw-s`).
+pub(crate) fn maps_perms(pid: i32, addr: u64) -> Option<String> {
+    maps(pid)
+        .into_iter()
+        .find(|m| m.start <= addr && addr < m.end)
+        .map(|m| m.perms)
 }
 
 /// The `/proc/PID/smaps` block of the mapping containing `addr`, as text.

@@ -1579,6 +1579,10 @@ impl Backend for RealBackend {
         Ok(host::parse_smaps(&block))
     }
 
+    fn maps(&mut self, pid: Pid, addr: u64) -> Reading {
+        Reading::Value(host::maps_perms(pid as i32, addr).unwrap_or_else(|| "none".into()))
+    }
+
     fn shm_row(&mut self, id: i32) -> Option<ShmRow> {
         if !self.ours(id) {
             return None;

@@ -2007,7 +2007,11 @@ impl Checker<'_, '_> {
         scope: Option<Scope>,
     ) {
         for x in &e.value {
-            let name = match &x.observable {
+            let observable = match &x.observable {
+                Observable::Page(inner, _) => inner.as_ref(),
+                o => o,
+            };
+            let name = match observable {
                 Observable::Signal => {
                     if rs.proc.is_none() && scope != Some(Scope::Process) {
                         self.cx.error(
@@ -2030,9 +2034,10 @@ impl Checker<'_, '_> {
                     }
                     None
                 }
-                Observable::Pte(n) | Observable::Core(n) | Observable::Smaps(n, _) => {
-                    Some((n, NameKind::Mapping))
-                }
+                Observable::Pte(n)
+                | Observable::Core(n)
+                | Observable::Smaps(n, _)
+                | Observable::Maps(n) => Some((n, NameKind::Mapping)),
                 Observable::Cache(n) | Observable::Slot(n, _) | Observable::Data(n)
                     if !n.starts_with('/') =>
                 {
@@ -2197,7 +2202,7 @@ fn tool_args(tool: &str, args: &str) -> Result<(), (String, String)> {
         }
     };
     match tool {
-        "free" => crate::fs::proc::FreeOpts::parse(args)
+        "free" => crate::tools::free::FreeOpts::parse(args)
             .map(|_| ())
             .map_err(|e| {
                 (
@@ -2206,7 +2211,7 @@ fn tool_args(tool: &str, args: &str) -> Result<(), (String, String)> {
                 )
             }),
         "df" => {
-            let o = crate::fs::proc::DfOpts::parse(args).map_err(|e| {
+            let o = crate::tools::df::DfOpts::parse(args).map_err(|e| {
                 (
                     e,
                     "for example `df(\"/dev/shm\")`, `df(\"-h /dev/shm\")`".to_string(),

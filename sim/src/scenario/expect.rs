@@ -23,9 +23,16 @@
 //! | `df.PATH` | a size |
 //! | `cache.PATH` | one letter per page index: `P` page, `x` exceptional entry, `-` empty (PATH: a path, `/SYSVkey`, or a mapping NAME) |
 //! | `slot.PATH.N` | the slot word: `"0x48d2"`, optionally followed by its decoding (PATH as for `cache`) |
+//! | `maps.NAME` | the permissions `/proc/PID/maps` prints for the mapping: `"rw-s"`, `"r--p"`, `"---p"` |
+//! | `pte.NAME[N]`, `core.NAME[N]`, `data.PATH[N]`, `cache.PATH[N]` | the one character of page N: `"P"`, `"1"`, `"d"` |
+//!
+//! A page index goes on the key's last segment, which is then quoted:
+//! `pte."p[3]" = "P"`, `"pte.p[3]" = "P"`, `data."/dev/shm/OS[2]" = "d"`; a
+//! page past the end reads `"none"`.
 //!
 //! `"none"` (the object no longer exists) is accepted by `pte`, `core`,
-//! `data`, `smaps`, `shm`, `cache` and `slot`.
+//! `data`, `smaps`, `shm`, `cache`, `slot`, `maps` and one page of a page
+//! string.
 //!
 //! A value that is a number (`ret`, `shm.NAME.nattch`, the sizes of `smaps`,
 //! `df` and `shm`, the changes of `meminfo`) may also be a C comparison, as a
@@ -119,6 +126,25 @@ pub enum Observable {
     Cache(String),
     /// `slot.PATH.N`
     Slot(String, u64),
+    /// `maps.NAME`: the mapping's permissions as `/proc/PID/maps` prints them
+    Maps(String),
+    /// `pte.NAME[N]`, `core.NAME[N]`, `data.PATH[N]`, `cache.PATH[N]`: page N
+    /// of a per-page observable
+    Page(Box<Observable>, u64),
+}
+
+impl Observable {
+    /// The characters a per-page observable writes, one per page, and how to
+    /// write them; `None` for an observable that is not per page.
+    pub fn page_alphabet(&self) -> Option<(&'static str, &'static str)> {
+        match self {
+            Observable::Pte(_) => Some(("Ps-", "P present, s swap entry, - none")),
+            Observable::Core(_) => Some(("01", "1 resident, 0 not")),
+            Observable::Data(_) => Some(("d-", "d data, - hole")),
+            Observable::Cache(_) => Some(("Px-", "P page, x exceptional (swap) entry, - empty")),
+            _ => None,
+        }
+    }
 }
 
 impl fmt::Display for Observable {
@@ -139,6 +165,8 @@ impl fmt::Display for Observable {
             Observable::Df(p) => write!(f, "df.{p}"),
             Observable::Cache(p) => write!(f, "cache.{p}"),
             Observable::Slot(p, n) => write!(f, "slot.{p}.{n}"),
+            Observable::Maps(n) => write!(f, "maps.{n}"),
+            Observable::Page(o, n) => write!(f, "{o}[{n}]"),
         }
     }
 }
@@ -235,10 +263,10 @@ pub type RawExpect = Spanned<Vec<Expectation>>;
 
 pub(crate) const KINDS: &[&str] = &[
     "ret", "errno", "signal", "out", "pte", "core", "data", "smaps", "shm", "meminfo", "status",
-    "df", "cache", "slot",
+    "df", "cache", "slot", "maps",
 ];
 
-const OBSERVABLES_HELP: &str = "observables: ret, errno, signal, out, pte.NAME, core.NAME, data.PATH, smaps.NAME.FIELD, shm.NAME.FIELD, meminfo.FIELD, status.FIELD, df.PATH, cache.PATH, slot.PATH.N";
+const OBSERVABLES_HELP: &str = "observables: ret, errno, signal, out, pte.NAME, core.NAME, data.PATH, smaps.NAME.FIELD, shm.NAME.FIELD, meminfo.FIELD, status.FIELD, df.PATH, cache.PATH, slot.PATH.N, maps.NAME; one page: pte.NAME[N], core.NAME[N], data.PATH[N], cache.PATH[N]";
 
 /// A dotted key path joined into one name, remembering where each piece is.
 struct Joined {
@@ -330,7 +358,10 @@ fn flatten<'n>(
 fn read_one(cx: &mut Cx, j: &Joined, value: &Node) -> Option<Expectation> {
     let key_span = j.all(cx);
     let value_span = value.span.unwrap_or(key_span);
-    let text = j.text.as_str();
+    let (text, page) = match page_index(cx, j)? {
+        Some((at, n)) => (&j.text[..at], Some(n)),
+        None => (j.text.as_str(), None),
+    };
     let (kind, rest) = match text.find('.') {
         Some(i) => (&text[..i], Some((i + 1, &text[i + 1..]))),
         None => (text, None),
@@ -364,6 +395,19 @@ fn read_one(cx: &mut Cx, j: &Joined, value: &Node) -> Option<Expectation> {
                 format!("`{kind}` takes no name"),
                 "unexpected name",
                 &format!("write `{kind} = ...`"),
+            );
+            return None;
+        }
+        ("maps", Some((at, name))) if is_ident(name) => {
+            name_span = Some(j.span(cx, at, text.len()));
+            Observable::Maps(name.to_string())
+        }
+        ("maps", _) => {
+            bad(
+                cx,
+                "`maps` needs the name of a mapping: `maps.NAME`".into(),
+                "no mapping name",
+                "NAME is a name bound by `mmap` or `shmat` in this step's process, e.g. `maps.ptr`",
             );
             return None;
         }
@@ -544,6 +588,22 @@ fn read_one(cx: &mut Cx, j: &Joined, value: &Node) -> Option<Expectation> {
         }
         _ => return None,
     };
+    let observable = match page {
+        None => observable,
+        Some(_) if observable.page_alphabet().is_none() => {
+            cx.error(
+                key_span,
+                format!("`{observable}` has no pages to index"),
+                "not a per-page observable",
+                Some(
+                    "only pte.NAME[N], core.NAME[N], data.PATH[N] and cache.PATH[N] name one page"
+                        .into(),
+                ),
+            );
+            return None;
+        }
+        Some(n) => Observable::Page(Box::new(observable), n),
+    };
     let value = read_value(cx, &observable, value, value_span)?;
     Some(Expectation {
         observable,
@@ -552,6 +612,39 @@ fn read_one(cx: &mut Cx, j: &Joined, value: &Node) -> Option<Expectation> {
         name_span,
         value_span,
     })
+}
+
+/// A page index `[N]` ending the joined key (`pte.p[3]`): where the `[`
+/// is and N; `Ok(None)` without one. A `[` that does not open a decimal
+/// index closed by the key's last `]` is an error, reported at the index.
+fn page_index(cx: &mut Cx, j: &Joined) -> Option<Option<(usize, u64)>> {
+    let text = j.text.as_str();
+    let Some(open) = text.rfind('[') else {
+        if let Some(close) = text.rfind(']') {
+            cx.error(
+                j.span(cx, close, text.len()),
+                format!("`{text}`: `]` without its `[`"),
+                "unmatched `]`",
+                Some("one page of a page string is NAME[N], e.g. \"pte.p[3]\" = \"P\"".into()),
+            );
+            return None;
+        }
+        return Some(None);
+    };
+    let digits = text[open + 1..].strip_suffix(']');
+    match digits.map(|d| (d, d.parse::<u64>())) {
+        Some((d, Ok(n))) if d.bytes().all(|b| b.is_ascii_digit()) => Some(Some((open, n))),
+        _ => {
+            let shown = &text[open..];
+            cx.error(
+                j.span(cx, open, text.len()),
+                format!("`{shown}` is not a page index"),
+                "not [N]",
+                Some("a page index is a decimal number in brackets at the end of the key: \"pte.p[3]\" = \"P\"".into()),
+            );
+            None
+        }
+    }
 }
 
 fn field_error(cx: &mut Cx, span: Span, kind: &str, f: &str, names: &[&str]) {
@@ -584,6 +677,8 @@ fn read_value(cx: &mut Cx, o: &Observable, v: &Node, span: Span) -> Option<Expec
             | Observable::Shm(..)
             | Observable::Cache(_)
             | Observable::Slot(..)
+            | Observable::Maps(_)
+            | Observable::Page(..)
     );
     if let Value::String(s) = &v.value {
         if s == "none" && none_ok {
@@ -716,6 +811,18 @@ fn read_value(cx: &mut Cx, o: &Observable, v: &Node, span: Span) -> Option<Expec
         },
         (Observable::Slot(..), Value::String(s)) if slot_word(s) => Some(ExpectValue::Text(s.clone())),
         (Observable::Slot(..), _) => fail!("a slot word", "write the word in hex as the era writes it: \"0x48d2\", optionally followed by its decoding"),
+        (Observable::Maps(_), Value::String(s)) if maps_perms(s) => Some(ExpectValue::Text(s.clone())),
+        (Observable::Maps(_), _) => fail!(
+            "permissions as /proc/PID/maps prints them",
+            "four characters: r or -, w or -, x or -, then s (shared) or p (private): \"rw-s\", \"r--p\"",
+        ),
+        (Observable::Page(inner, _), val) => {
+            let (alphabet, what) = inner.page_alphabet().unwrap_or(("", ""));
+            match val {
+                Value::String(s) if s.chars().count() == 1 && pages(s, alphabet) => Some(ExpectValue::Text(s.clone())),
+                _ => fail!("one character", format!("the character of that one page: {what}; or \"none\"")),
+            }
+        }
     }
 }
 
@@ -797,6 +904,16 @@ fn fold(e: &super::ast::Expr) -> Option<i64> {
         },
         _ => None,
     }
+}
+
+/// `rw-s`: the four permission characters of a maps line.
+fn maps_perms(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 4
+        && matches!(b[0], b'r' | b'-')
+        && matches!(b[1], b'w' | b'-')
+        && matches!(b[2], b'x' | b'-')
+        && matches!(b[3], b's' | b'p')
 }
 
 fn slot_word(s: &str) -> bool {

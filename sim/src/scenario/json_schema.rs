@@ -90,11 +90,19 @@ fn expect_schema() -> Value {
                 json!({ "type": "string", "pattern": r"^(?:(?:[<>]=?|[=!]=) ?)?[+-]?[0-9]+ kB$" }),
             ),
             "status" => fields(StatusField::NAMES, size.clone()),
+            "maps" => per_name(
+                json!({ "type": "string", "pattern": "^[r-][w-][x-][sp]$|^none$" }),
+                "the permissions /proc/PID/maps prints for mapping NAME: rw-s, r--p, ---p",
+            ),
             other => unreachable!("an observable kind without a schema: {other}"),
         };
         p.insert(k.to_string(), v);
     }
+    // One page, as a quoted key: "pte.p[3]" = "P".
+    let one_page = json!({ "type": "string", "pattern": "^[Ps01dx-]$|^none$",
+                           "description": "the character of page N of a per-page observable" });
     json!({ "type": "object", "description": "observables that must hold after the step", "properties": p,
+            "patternProperties": { r"^(pte|core|data|cache)\..+\[[0-9]+\]$": one_page },
             "additionalProperties": false })
 }
 

@@ -120,6 +120,7 @@ pub mod json_schema;
 pub mod lexer;
 pub mod parser;
 mod schema;
+pub mod size;
 mod tree;
 
 pub use ast::Stmt;

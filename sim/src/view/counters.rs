@@ -3,12 +3,14 @@
 //!
 //! Mirrors `meminfo_proc_show` (`fs/proc/meminfo.c`), procps `free`,
 //! coreutils `df` over `statfs` (`fs/statfs.c`, `shmem_statfs`) and util-linux
-//! `ipcs`; the text is rendered by [`crate::fs::proc`] and
+//! `ipcs`; the text is rendered by [`crate::fs::proc`], [`crate::tools`] and
 //! [`crate::ipc::proc`], the same renderers the look steps use.
 
-use crate::fs::proc::{render_df, render_free, render_meminfo, DfOpts, FreeOpts};
+use crate::fs::proc::render_meminfo;
 use crate::fs::vfs::SB_DEV_SHM;
 use crate::kernel::Kernel;
+use crate::tools::df::{render_df, DfOpts};
+use crate::tools::free::{render_free, FreeOpts};
 use serde::Serialize;
 
 /// One `/proc/meminfo` line.

@@ -168,6 +168,16 @@ fn observables() -> String {
             "sim only: the raw word in slot N, with its decoding",
             "`\"0x6\"`".into(),
         ),
+        (
+            "`maps.NAME`",
+            "the permissions `/proc/PID/maps` prints for the mapping (read when expected)",
+            "`\"rw-s\"`, `\"r--p\"`, `\"---p\"`".into(),
+        ),
+        (
+            "`pte.NAME[N]`, `core.NAME[N]`, `data.PATH[N]`, `cache.PATH[N]`",
+            "page N of a per-page string (a quoted key: `\"pte.p[3]\"`)",
+            "`\"P\"`, `\"1\"`, `\"d\"`".into(),
+        ),
     ];
     let mut p = String::from("| name | what | values or fields |\n| --- | --- | --- |\n");
     for (n, what, v) in rows {

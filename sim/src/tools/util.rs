@@ -1,0 +1,33 @@
+//! Small helpers the tools share: C's `%*s` and `%-*s` padding, splitting an
+//! option string, and getopt_long's long-option lookup (glibc
+//! `posix/getopt.c`, `process_long_option`).
+
+/// Right-align `s` in `width` columns (C `%*s`: never truncates).
+pub(crate) fn pad_left(s: &str, width: usize) -> String {
+    format!("{s:>width$}")
+}
+
+/// Left-align `s` in `width` columns (C `%-*s`: never truncates).
+pub(crate) fn pad_right(s: &str, width: usize) -> String {
+    format!("{s:<width$}")
+}
+
+/// Split an argument string the way a shell would for these simple option
+/// strings: on whitespace, with no quoting.
+pub(crate) fn split_args(args: &str) -> Vec<&str> {
+    args.split_whitespace().collect()
+}
+
+/// getopt_long's long-option lookup: an exact match wins, otherwise a unique
+/// prefix (`--hum` for `--human`).
+pub(crate) fn match_long<'a>(given: &str, names: &[&'a str]) -> Result<&'a str, String> {
+    if let Some(n) = names.iter().find(|n| **n == given) {
+        return Ok(n);
+    }
+    let hits: Vec<&&str> = names.iter().filter(|n| n.starts_with(given)).collect();
+    match hits.len() {
+        1 => Ok(hits[0]),
+        0 => Err(format!("unrecognized option '--{given}'")),
+        _ => Err(format!("option '--{given}' is ambiguous")),
+    }
+}
