@@ -1739,6 +1739,8 @@ pub fn look_on_kernel(
             "/proc/sys/kernel/shmmax" => Ok(format!("{}\n", k.shm_ids.shm_ctlmax)),
             "/proc/sys/kernel/shmall" => Ok(format!("{}\n", k.shm_ids.shm_ctlall)),
             "/proc/sys/kernel/shmmni" => Ok(format!("{}\n", k.shm_ids.shm_ctlmni)),
+            "/proc/sys/kernel/shm_next_id" => Ok(format!("{}\n", k.shm_ids.next_id)),
+            "/proc/sys/vm/max_map_count" => Ok(format!("{}\n", k.max_map_count)),
             "/proc/swaps" => Ok(proc_swaps(k)),
             "/proc/sysvipc/shm" => Ok(crate::ipc::proc::render_proc_sysvipc_shm(k)),
             other => Err(format!("cat: {other}: not modelled\n")),

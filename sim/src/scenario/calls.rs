@@ -140,6 +140,8 @@ pub const SYSCTLS: &[&str] = &[
     "kernel.shmall",
     "kernel.shmmni",
     "kernel.shm_rmid_forced",
+    "kernel.shm_next_id",
+    "vm.max_map_count",
     "vm.swappiness",
 ];
 
@@ -152,6 +154,8 @@ pub const PROC_FILES: &[&str] = &[
     "/proc/sys/kernel/shmmax",
     "/proc/sys/kernel/shmall",
     "/proc/sys/kernel/shmmni",
+    "/proc/sys/kernel/shm_next_id",
+    "/proc/sys/vm/max_map_count",
 ];
 
 pub use crate::syscalls::{Sys, CALLS};

@@ -71,6 +71,10 @@ const FAMILIES: &[Family] = &[
     Family::Shmat,
     Family::Seek,
     Family::Rlimit,
+    Family::Fcntl,
+    Family::FdFlag,
+    Family::Seal,
+    Family::Memfd,
     Family::Value,
 ];
 
