@@ -560,6 +560,9 @@ do = 'sysctl("kernel.shmmax", 1048576)'
 [[step]]
 do = "drop_caches(1)"
 
+[[step]]
+do = 'rm("/dev/shm/gone")'
+
 # ---- look steps
 [[step]]
 do = 'free("-k")'

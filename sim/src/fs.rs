@@ -1,4 +1,5 @@
 //! fs
+pub mod namei;
 pub mod open;
 pub mod proc;
 pub mod vfs;

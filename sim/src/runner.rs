@@ -1273,6 +1273,17 @@ impl<'s, B: Backend> Run<'s, B> {
                 Some(()) => ok(0),
                 None => sim_only(out),
             },
+            "rm" => {
+                let path = text(0);
+                match self.backend.rm(&path) {
+                    Ok(_) => ok(0),
+                    Err(e) => {
+                        // rm prints the error and exits 1 (coreutils).
+                        out.push_str(&crate::fs::namei::rm_message(&path, e));
+                        ok(1)
+                    }
+                }
+            }
             look => {
                 let printed = self.look(look, &text(0), a);
                 match printed {

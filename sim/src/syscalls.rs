@@ -611,6 +611,13 @@ syscalls! {
         errnos: [],
         dispatch: custom,
     }
+    rm {
+        group: "machine-wide", by: Machine, returns: Nothing, required: 1,
+        proto: "rm PATH (coreutils, as root: unlink(2); prints rm's error to `out`)",
+        params: [path: K::Path],
+        errnos: [],
+        dispatch: custom,
+    }
     // ---- look steps ------------------------------------------------------
     free {
         group: "look", by: Look, returns: Nothing, required: 1,

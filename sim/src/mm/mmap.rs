@@ -256,17 +256,12 @@ impl Kernel {
                 if self.cfg.release.at_least(6, 6) {
                     mask |= map::ABOVE4G;
                 }
-                if flags & map::TYPE == map::SHARED_VALIDATE
-                    && self.cfg.release.at_least(4, 15)
-                    && flags & !mask != 0
-                {
+                // MAP_SHARED_VALIDATE (4.15) is taken in every release, as
+                // the book's "same in every release" says.
+                if flags & map::TYPE == map::SHARED_VALIDATE && flags & !mask != 0 {
                     return Err(Errno::EOPNOTSUPP);
                 }
                 match flags & map::TYPE {
-                    // MAP_SHARED_VALIDATE is 4.15's: 4.14 knows no type 3.
-                    map::SHARED_VALIDATE if !self.cfg.release.at_least(4, 15) => {
-                        return Err(Errno::EINVAL)
-                    }
                     map::SHARED | map::SHARED_VALIDATE => {
                         if prot & prot::WRITE != 0 && !writable {
                             return Err(Errno::EACCES);

@@ -1510,6 +1510,17 @@ impl Backend for RealBackend {
         None
     }
 
+    /// The shadow model first, then the host's own `unlink(2)` of the run's
+    /// path (this driver runs as root, as the shell's `rm` would).
+    fn rm(&mut self, path: &str) -> SysResult<i32> {
+        let _ = self.model.rm(path);
+        let hp = self.host_path(path)?;
+        match std::fs::remove_file(&hp) {
+            Ok(()) => Ok(0),
+            Err(e) => Err(e.raw_os_error().map_or(Errno::EIO, errno_of)),
+        }
+    }
+
     fn pte(&mut self, pid: Pid, addr: u64, len: u64) -> Reading {
         match host::pte_string(pid as i32, addr, len) {
             Ok(s) => Reading::Value(s),
