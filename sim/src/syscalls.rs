@@ -613,7 +613,7 @@ syscalls! {
     }
     rm {
         group: "machine-wide", by: Machine, returns: Nothing, required: 1,
-        proto: "rm PATH (coreutils, as root: unlink(2); prints rm's error to `out`)",
+        proto: "rm PATH (coreutils, as root: unlink(2); prints rm's error)",
         params: [path: K::Path],
         errnos: [],
         dispatch: custom,
