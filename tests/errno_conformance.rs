@@ -2766,6 +2766,20 @@ fn sysctl_max_map_count_makes_an_mprotect_split_enomem() {
     );
 }
 
+#[test]
+fn sysctl_max_map_count_makes_an_mlock_split_enomem() {
+    let mut steps = vec![("machine: sysctl(\"vm.max_map_count\", 3)", "")];
+    steps.extend(THREE);
+    steps.push(("mlock(z + 4096, 4096)", ENOMEM));
+    steps.push(("mlock(z, 12288)", OK));
+    sim_case(
+        "sysctl_max_map_count_makes_an_mlock_split_enomem",
+        SYSCTL_WHY,
+        "",
+        &steps,
+    );
+}
+
 // ---- the shell's rm --------------------------------------------------------
 
 #[test]

@@ -832,7 +832,7 @@ impl Kernel {
     /// `kernel.shm_rmid_forced` (setting it to 1 destroys orphaned, unattached
     /// segments: `shm_destroy_orphaned`), `kernel.shm_next_id` (the next
     /// `shmget` takes that id: `ipc_addid`), `vm.max_map_count` (the VMAs a
-    /// process may have: `mmap`, and `munmap`/`mprotect` splits past it are
+    /// process may have: `mmap`, and `munmap`/`mprotect`/`mlock` splits past it are
     /// `ENOMEM`), and `vm.swappiness` (0 keeps
     /// reclaim off the anon lists while file pages remain, as `get_scan_count`
     /// does for global reclaim).
