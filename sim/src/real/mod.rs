@@ -59,6 +59,8 @@
 //!   `pwrite` `EFBIG`, `memset` ends the process with SIGKILL (as an OOM kill).
 //! - `reclaim`, `sysctl`, `drop_caches` are sim only, and not mirrored into
 //!   the shadow model either, so that it keeps following the host.
+//! - The shell's `rm(path)` runs: the shadow model unlinks first, then the
+//!   driver (root) removes the path of the run's own `/dev/shm` folder.
 //! - `take_trace` and `take_dmesg` are always empty.
 //! - Each worker gets the model's limits: `RLIMIT_NOFILE` 1025, so that the
 //!   scenario's descriptors are 0-1023 as in the model (the channel is fd

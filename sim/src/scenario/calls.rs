@@ -9,8 +9,9 @@ use super::consts::Family;
 pub enum Scope {
     /// A process: the step needs `proc`.
     Process,
-    /// The machine (`reclaim`, `sysctl`, `drop_caches`): no `proc`; "sim only"
-    /// in real runs.
+    /// The machine (`reclaim`, `sysctl`, `drop_caches`, `rm`): no `proc`;
+    /// "sim only" in real runs, except the shell's `rm`, which removes the
+    /// run's own file.
     Machine,
     /// A look step (`free`, `ipcs`, `df`, `cat`, `ls`, `pmap`, `smaps`): no
     /// `proc`, no side effect; prints what the real tool prints.
