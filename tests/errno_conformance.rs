@@ -120,6 +120,8 @@ const EACCES: &str = r#"{ ret = -1, errno = "EACCES" }"#;
 const ENOENT: &str = r#"{ ret = -1, errno = "ENOENT" }"#;
 const EEXIST: &str = r#"{ ret = -1, errno = "EEXIST" }"#;
 const OK: &str = "{ ret = 0 }";
+/// The host's release, for the answers of releases after 4.14.
+const SIX_18: &str = "kernel = \"6.18\"";
 
 /// A two-page tmpfs file, open read-write as fd 3.
 const TMPFS: Step = (
@@ -1923,6 +1925,31 @@ fn memfd_create_einval_name_too_long() {
 }
 
 #[test]
+fn memfd_create_noexec_seal_on_6_18() {
+    case(
+        "memfd_create_noexec_seal_on_6_18",
+        "kernel = \"6.18\"",
+        &[
+            ("m = memfd_create(\"x\", MFD_NOEXEC_SEAL)", "{ ret = 3 }"),
+            ("fcntl(m, F_GET_SEALS)", "{ ret = 32 }"),
+            ("fstat(m, &st)", OK),
+            ("printf(\"%o\", st.st_mode)", r#"{ out = "100666" }"#),
+            ("memfd_create(\"y\", MFD_NOEXEC_SEAL | MFD_EXEC)", EINVAL),
+        ],
+    );
+}
+
+#[test]
+fn memfd_create_einval_noexec_seal_on_4_14() {
+    sim_case(
+        "memfd_create_einval_noexec_seal_on_4_14",
+        "a 4.14 answer; the host runs a newer kernel",
+        "",
+        &[("memfd_create(\"x\", MFD_NOEXEC_SEAL)", EINVAL)],
+    );
+}
+
+#[test]
 fn fcntl_ebadf_not_open() {
     case("fcntl_ebadf_not_open", "", &[("fcntl(42, F_GETFD)", EBADF)]);
 }
@@ -2352,4 +2379,715 @@ fn an_unknown_kernel_release_is_an_error_at_its_place() {
     let shown = sim::scenario::render_diagnostics(&d, &text, false);
     assert!(shown.contains("case.toml:4:10"), "{shown}");
     assert!(shown.contains("unknown kernel release"), "{shown}");
+}
+
+// ---- the MAP_* and MADV_* of the 6.x uapi --------------------------------
+
+const NEWER: &str = "the host runs 6.18, which knows it";
+const NO_MEMORY_FAILURE: &str =
+    "the host kernel is built without CONFIG_MEMORY_FAILURE, where it is EINVAL";
+
+#[test]
+fn madvise_advice_the_model_does_not_model_returns_0_and_changes_nothing() {
+    case(
+        "madvise_advice_the_model_does_not_model_returns_0_and_changes_nothing",
+        "",
+        &[
+            ANON,
+            ("a[0] = 'x'", ""),
+            ("madvise(a, 8192, MADV_MERGEABLE)", OK),
+            ("madvise(a, 8192, MADV_UNMERGEABLE)", OK),
+            ("madvise(a, 8192, MADV_HUGEPAGE)", OK),
+            ("madvise(a, 8192, MADV_NOHUGEPAGE)", OK),
+            ("madvise(a, 8192, MADV_DONTDUMP)", OK),
+            ("madvise(a, 8192, MADV_DODUMP)", OK),
+            ("madvise(a, 8192, MADV_WIPEONFORK)", OK),
+            (
+                "madvise(a, 8192, MADV_KEEPONFORK)",
+                r#"{ ret = 0, pte.a = "P-" }"#,
+            ),
+        ],
+    );
+}
+
+#[test]
+fn madvise_einval_wipeonfork_of_shared_memory() {
+    case(
+        "madvise_einval_wipeonfork_of_shared_memory",
+        "",
+        &[
+            TMPFS,
+            SIZE,
+            (
+                "p = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)",
+                "",
+            ),
+            ("madvise(p, 8192, MADV_WIPEONFORK)", EINVAL),
+            ("madvise(p, 8192, MADV_KEEPONFORK)", OK),
+        ],
+    );
+}
+
+#[test]
+fn madvise_einval_populate_read_on_4_14() {
+    sim_case(
+        "madvise_einval_populate_read_on_4_14",
+        NEWER,
+        "kernel = \"4.14\"",
+        &[ANON, ("madvise(a, 8192, MADV_POPULATE_READ)", EINVAL)],
+    );
+}
+
+#[test]
+fn madvise_einval_dontneed_locked_on_5_15() {
+    sim_case(
+        "madvise_einval_dontneed_locked_on_5_15",
+        NEWER,
+        "kernel = \"5.15\"",
+        &[
+            ANON,
+            ("madvise(a, 8192, MADV_POPULATE_WRITE)", OK),
+            ("madvise(a, 8192, MADV_DONTNEED_LOCKED)", EINVAL),
+        ],
+    );
+}
+
+#[test]
+fn madvise_einval_collapse_on_5_19() {
+    sim_case(
+        "madvise_einval_collapse_on_5_19",
+        NEWER,
+        "kernel = \"5.19\"",
+        &[ANON, ("madvise(a, 8192, MADV_COLLAPSE)", EINVAL)],
+    );
+}
+
+#[test]
+fn madvise_einval_guard_install_on_6_12() {
+    sim_case(
+        "madvise_einval_guard_install_on_6_12",
+        NEWER,
+        "kernel = \"6.12\"",
+        &[ANON, ("madvise(a, 8192, MADV_GUARD_INSTALL)", EINVAL)],
+    );
+}
+
+#[test]
+fn madvise_populate_read_faults_the_range_in() {
+    case(
+        "madvise_populate_read_faults_the_range_in",
+        SIX_18,
+        &[
+            TMPFS,
+            SIZE,
+            ("p = mmap(NULL, 8192, PROT_READ, MAP_SHARED, fd, 0)", ""),
+            (
+                "madvise(p, 8192, MADV_POPULATE_READ)",
+                r#"{ ret = 0, core.p = "11" }"#,
+            ),
+        ],
+    );
+}
+
+#[test]
+fn madvise_populate_write_makes_private_pages() {
+    case(
+        "madvise_populate_write_makes_private_pages",
+        SIX_18,
+        &[
+            ANON,
+            (
+                "madvise(a, 8192, MADV_POPULATE_WRITE)",
+                r#"{ ret = 0, pte.a = "PP" }"#,
+            ),
+        ],
+    );
+}
+
+#[test]
+fn madvise_einval_populate_write_of_a_read_only_mapping() {
+    case(
+        "madvise_einval_populate_write_of_a_read_only_mapping",
+        SIX_18,
+        &[
+            (
+                "r = mmap(NULL, 8192, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)",
+                "",
+            ),
+            ("madvise(r, 8192, MADV_POPULATE_READ)", OK),
+            ("madvise(r, 8192, MADV_POPULATE_WRITE)", EINVAL),
+        ],
+    );
+}
+
+#[test]
+fn madvise_einval_populate_read_of_prot_none() {
+    case(
+        "madvise_einval_populate_read_of_prot_none",
+        SIX_18,
+        &[
+            (
+                "n = mmap(NULL, 8192, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)",
+                "",
+            ),
+            ("madvise(n, 8192, MADV_POPULATE_READ)", EINVAL),
+        ],
+    );
+}
+
+#[test]
+fn madvise_enomem_populate_read_of_an_unmapped_range() {
+    case(
+        "madvise_enomem_populate_read_of_an_unmapped_range",
+        SIX_18,
+        &[
+            ANON,
+            ("munmap(a, 8192)", OK),
+            ("madvise(a, 4096, MADV_POPULATE_READ)", ENOMEM),
+        ],
+    );
+}
+
+#[test]
+fn madvise_dontneed_locked_drops_the_pages_of_a_locked_mapping() {
+    case(
+        "madvise_dontneed_locked_drops_the_pages_of_a_locked_mapping",
+        SIX_18,
+        &[
+            (
+                "l = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_LOCKED, -1, 0)",
+                r#"{ pte.l = "PP" }"#,
+            ),
+            ("madvise(l, 8192, MADV_DONTNEED)", EINVAL),
+            ("madvise(l, 8192, MADV_DONTNEED_LOCKED)", r#"{ ret = 0, pte.l = "--" }"#),
+        ],
+    );
+}
+
+#[test]
+fn madvise_einval_guard_install_on_a_locked_mapping() {
+    case(
+        "madvise_einval_guard_install_on_a_locked_mapping",
+        SIX_18,
+        &[
+            (
+                "l = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_LOCKED, -1, 0)",
+                "",
+            ),
+            ("madvise(l, 8192, MADV_GUARD_INSTALL)", EINVAL),
+            ("madvise(l, 8192, MADV_GUARD_REMOVE)", OK),
+        ],
+    );
+}
+
+#[test]
+fn madvise_guard_install_and_remove_of_anonymous_memory_return_0() {
+    case(
+        "madvise_guard_install_and_remove_of_anonymous_memory_return_0",
+        SIX_18,
+        &[
+            ANON,
+            ("madvise(a, 8192, MADV_GUARD_INSTALL)", OK),
+            ("madvise(a, 8192, MADV_GUARD_REMOVE)", OK),
+        ],
+    );
+}
+
+#[test]
+fn madvise_einval_collapse_of_a_mapping_smaller_than_a_huge_page() {
+    case(
+        "madvise_einval_collapse_of_a_mapping_smaller_than_a_huge_page",
+        SIX_18,
+        &[
+            ANON,
+            ("madvise(a, 8192, MADV_COLLAPSE)", EINVAL),
+            TMPFS,
+            SIZE,
+            ("p = mmap(NULL, 8192, PROT_READ, MAP_SHARED, fd, 0)", ""),
+            ("madvise(p, 8192, MADV_COLLAPSE)", EINVAL),
+        ],
+    );
+}
+
+#[test]
+fn madvise_einval_numbers_no_advice_has() {
+    case(
+        "madvise_einval_numbers_no_advice_has",
+        SIX_18,
+        &[
+            ANON,
+            ("madvise(a, 8192, 5)", EINVAL),
+            ("madvise(a, 8192, 7)", EINVAL),
+            ("madvise(a, 8192, 26)", EINVAL),
+            ("madvise(a, 8192, 104)", EINVAL),
+        ],
+    );
+}
+
+#[test]
+fn madvise_eperm_hwpoison_for_an_ordinary_user() {
+    sim_case(
+        "madvise_eperm_hwpoison_for_an_ordinary_user",
+        NO_MEMORY_FAILURE,
+        SIX_18,
+        &[ANON, ("madvise(a, 4096, MADV_HWPOISON)", EPERM)],
+    );
+}
+
+#[test]
+fn madvise_eperm_soft_offline_for_an_ordinary_user() {
+    sim_case(
+        "madvise_eperm_soft_offline_for_an_ordinary_user",
+        NO_MEMORY_FAILURE,
+        SIX_18,
+        &[ANON, ("madvise(a, 4096, MADV_SOFT_OFFLINE)", EPERM)],
+    );
+}
+
+/// 4.14 injects the error before it looks at the range; 6.x checks the
+/// range first.
+#[test]
+fn madvise_eperm_hwpoison_of_an_unaligned_address_on_4_14() {
+    sim_case(
+        "madvise_eperm_hwpoison_of_an_unaligned_address_on_4_14",
+        NO_MEMORY_FAILURE,
+        "",
+        &[ANON, ("madvise(a + 1, 4096, MADV_HWPOISON)", EPERM)],
+    );
+}
+
+#[test]
+fn madvise_einval_hwpoison_of_an_unaligned_address_on_6_18() {
+    sim_case(
+        "madvise_einval_hwpoison_of_an_unaligned_address_on_6_18",
+        NO_MEMORY_FAILURE,
+        SIX_18,
+        &[
+            ANON,
+            ("madvise(a + 1, 4096, MADV_HWPOISON)", EINVAL),
+            ("madvise(a, 0, MADV_HWPOISON)", OK),
+        ],
+    );
+}
+
+#[test]
+fn madvise_hwpoison_as_root_returns_0() {
+    sim_case(
+        "madvise_hwpoison_as_root_returns_0",
+        "poisoning a page of the host is not a test to run",
+        ROOT,
+        &[ANON, ("madvise(a, 4096, MADV_HWPOISON)", OK)],
+    );
+}
+
+#[test]
+fn mmap_flags_the_kernel_ignores_map() {
+    case(
+        "mmap_flags_the_kernel_ignores_map",
+        "",
+        &[
+            (
+                "m = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_DENYWRITE | MAP_EXECUTABLE | MAP_STACK | MAP_NONBLOCK | MAP_UNINITIALIZED | MAP_FILE, -1, 0)",
+                r#"{ pte.m = "--" }"#,
+            ),
+            ("m[0] = 'x'", r#"{ pte.m = "P-" }"#),
+        ],
+    );
+}
+
+#[test]
+fn mmap_map_sync_without_shared_validate_is_ignored() {
+    case(
+        "mmap_map_sync_without_shared_validate_is_ignored",
+        "",
+        &[
+            TMPFS,
+            SIZE,
+            (
+                "p = mmap(NULL, 8192, PROT_READ, MAP_SHARED | MAP_SYNC, fd, 0)",
+                r#"{ pte.p = "--" }"#,
+            ),
+        ],
+    );
+}
+
+#[test]
+fn mmap_eopnotsupp_map_sync_on_tmpfs() {
+    case(
+        "mmap_eopnotsupp_map_sync_on_tmpfs",
+        SIX_18,
+        &[
+            TMPFS,
+            SIZE,
+            (
+                "mmap(NULL, 8192, PROT_READ, MAP_SHARED_VALIDATE | MAP_SYNC, fd, 0)",
+                r#"{ ret = -1, errno = "EOPNOTSUPP" }"#,
+            ),
+        ],
+    );
+}
+
+#[test]
+fn mmap_shared_validate_takes_map_32bit_and_map_huge_bits() {
+    case(
+        "mmap_shared_validate_takes_map_32bit_and_map_huge_bits",
+        SIX_18,
+        &[
+            TMPFS,
+            SIZE,
+            (
+                "p = mmap(NULL, 8192, PROT_READ, MAP_SHARED_VALIDATE | MAP_HUGE_2MB, fd, 0)",
+                r#"{ pte.p = "--" }"#,
+            ),
+            (
+                "q = mmap(NULL, 8192, PROT_READ, MAP_SHARED_VALIDATE | MAP_32BIT, fd, 0)",
+                r#"{ pte.q = "--" }"#,
+            ),
+        ],
+    );
+}
+
+#[test]
+fn mmap_einval_shared_validate_of_anonymous_memory() {
+    case(
+        "mmap_einval_shared_validate_of_anonymous_memory",
+        SIX_18,
+        &[(
+            "mmap(NULL, 8192, PROT_READ, MAP_SHARED_VALIDATE | MAP_ANONYMOUS, -1, 0)",
+            EINVAL,
+        )],
+    );
+}
+
+#[test]
+fn mmap_map_growsdown_maps_anonymous_memory() {
+    case(
+        "mmap_map_growsdown_maps_anonymous_memory",
+        "",
+        &[
+            (
+                "g = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_GROWSDOWN, -1, 0)",
+                "",
+            ),
+            ("g[4096] = 'x'", r#"{ pte.g = "-P" }"#),
+        ],
+    );
+}
+
+#[test]
+fn mmap_einval_map_growsdown_of_a_file() {
+    case(
+        "mmap_einval_map_growsdown_of_a_file",
+        "",
+        &[
+            TMPFS,
+            SIZE,
+            (
+                "mmap(NULL, 8192, PROT_READ, MAP_PRIVATE | MAP_GROWSDOWN, fd, 0)",
+                EINVAL,
+            ),
+            (
+                "mmap(NULL, 8192, PROT_READ, MAP_SHARED | MAP_GROWSDOWN, fd, 0)",
+                EINVAL,
+            ),
+        ],
+    );
+}
+
+#[test]
+fn mmap_einval_map_growsdown_of_shared_anonymous_memory() {
+    case(
+        "mmap_einval_map_growsdown_of_shared_anonymous_memory",
+        "",
+        &[(
+            "mmap(NULL, 8192, PROT_READ, MAP_SHARED | MAP_ANONYMOUS | MAP_GROWSDOWN, -1, 0)",
+            EINVAL,
+        )],
+    );
+}
+
+#[test]
+fn mmap_map_32bit_places_the_mapping_below_2_gib() {
+    case(
+        "mmap_map_32bit_places_the_mapping_below_2_gib",
+        "",
+        &[
+            (
+                "b = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0)",
+                "",
+            ),
+            // b / 1 GiB is 1: b is in [1 GiB, 2 GiB).
+            ("printf(\"%ld\", (long)(b + 8191) / 1073741824)", r#"{ out = "1" }"#),
+        ],
+    );
+}
+
+#[test]
+fn mmap_map_droppable_is_private_anonymous_memory_on_6_18() {
+    case(
+        "mmap_map_droppable_is_private_anonymous_memory_on_6_18",
+        SIX_18,
+        &[
+            ("d = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_DROPPABLE | MAP_ANONYMOUS, -1, 0)", ""),
+            ("d[0] = 'x'", r#"{ pte.d = "P-" }"#),
+        ],
+    );
+}
+
+#[test]
+fn mmap_einval_map_droppable_on_6_10() {
+    sim_case(
+        "mmap_einval_map_droppable_on_6_10",
+        "MAP_DROPPABLE came in 6.11; the host runs 6.18",
+        "kernel = \"6.10\"",
+        &[(
+            "mmap(NULL, 8192, PROT_READ, MAP_DROPPABLE | MAP_ANONYMOUS, -1, 0)",
+            EINVAL,
+        )],
+    );
+}
+
+#[test]
+fn mmap_einval_map_droppable_of_a_file_or_locked() {
+    case(
+        "mmap_einval_map_droppable_of_a_file_or_locked",
+        SIX_18,
+        &[
+            TMPFS,
+            SIZE,
+            ("mmap(NULL, 8192, PROT_READ, MAP_DROPPABLE, fd, 0)", EINVAL),
+            (
+                "mmap(NULL, 8192, PROT_READ, MAP_DROPPABLE | MAP_ANONYMOUS | MAP_LOCKED, -1, 0)",
+                EINVAL,
+            ),
+            (
+                "mmap(NULL, 8192, PROT_READ, MAP_DROPPABLE | MAP_ANONYMOUS | MAP_GROWSDOWN, -1, 0)",
+                EINVAL,
+            ),
+        ],
+    );
+}
+
+#[test]
+fn mmap_enomem_map_huge_2mb_and_1gb_without_huge_pages() {
+    case(
+        "mmap_enomem_map_huge_2mb_and_1gb_without_huge_pages",
+        "",
+        &[
+            (
+                "mmap(NULL, 2097152, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_HUGE_2MB, -1, 0)",
+                ENOMEM,
+            ),
+            (
+                "mmap(NULL, 1073741824, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_HUGE_1GB, -1, 0)",
+                ENOMEM,
+            ),
+        ],
+    );
+}
+
+#[test]
+fn mmap_einval_map_huge_size_with_no_huge_page_size() {
+    case(
+        "mmap_einval_map_huge_size_with_no_huge_page_size",
+        "",
+        &[(
+            "mmap(NULL, 2097152, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_HUGE_64KB, -1, 0)",
+            EINVAL,
+        )],
+    );
+}
+
+#[test]
+fn mmap_map_huge_bits_without_map_hugetlb_are_ignored() {
+    case(
+        "mmap_map_huge_bits_without_map_hugetlb_are_ignored",
+        "",
+        &[(
+            "h = mmap(NULL, 8192, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGE_2MB, -1, 0)",
+            r#"{ pte.h = "--" }"#,
+        )],
+    );
+}
+
+// ---- the sysctls kernel.shm_next_id and vm.max_map_count -----------------
+
+const SYSCTL_WHY: &str = "sysctl is a machine-wide step, sim only in real runs";
+
+#[test]
+fn cat_shows_shm_next_id_and_max_map_count() {
+    case(
+        "cat_shows_shm_next_id_and_max_map_count",
+        "",
+        &[
+            (
+                "machine: cat(\"/proc/sys/kernel/shm_next_id\")",
+                r#"{ out = "-1\n" }"#,
+            ),
+            (
+                "machine: cat(\"/proc/sys/vm/max_map_count\")",
+                r#"{ out = "65530\n" }"#,
+            ),
+        ],
+    );
+}
+
+#[test]
+fn sysctl_shm_next_id_gives_the_next_segment_its_id() {
+    sim_case(
+        "sysctl_shm_next_id_gives_the_next_segment_its_id",
+        SYSCTL_WHY,
+        "",
+        &[
+            ("machine: sysctl(\"kernel.shm_next_id\", 65538)", ""),
+            (
+                "machine: cat(\"/proc/sys/kernel/shm_next_id\")",
+                r#"{ out = "65538\n" }"#,
+            ),
+            (
+                "shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600)",
+                "{ ret = 65538 }",
+            ),
+            (
+                "machine: cat(\"/proc/sys/kernel/shm_next_id\")",
+                r#"{ out = "-1\n" }"#,
+            ),
+            ("shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600)", "{ ret = 0 }"),
+        ],
+    );
+}
+
+#[test]
+fn sysctl_shm_next_id_takes_the_next_free_index() {
+    sim_case(
+        "sysctl_shm_next_id_takes_the_next_free_index",
+        SYSCTL_WHY,
+        "",
+        &[
+            ("shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600)", "{ ret = 0 }"),
+            ("machine: sysctl(\"kernel.shm_next_id\", 65536)", ""),
+            (
+                "shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600)",
+                "{ ret = 65537 }",
+            ),
+        ],
+    );
+}
+
+#[test]
+fn sysctl_einval_shm_next_id_negative() {
+    sim_case(
+        "sysctl_einval_shm_next_id_negative",
+        SYSCTL_WHY,
+        "",
+        &[("machine: sysctl(\"kernel.shm_next_id\", -1)", EINVAL)],
+    );
+}
+
+/// Three mappings that cannot merge (their protections alternate).
+const THREE: [Step; 3] = [
+    (
+        "x = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)",
+        "",
+    ),
+    (
+        "y = mmap(NULL, 4096, PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)",
+        "",
+    ),
+    (
+        "z = mmap(NULL, 12288, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)",
+        "",
+    ),
+];
+
+#[test]
+fn sysctl_max_map_count_makes_mmap_enomem() {
+    let mut steps = vec![("machine: sysctl(\"vm.max_map_count\", 2)", "")];
+    steps.extend(THREE);
+    steps.push((
+        "mmap(NULL, 4096, PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)",
+        ENOMEM,
+    ));
+    steps.push((
+        "machine: cat(\"/proc/sys/vm/max_map_count\")",
+        r#"{ out = "2\n" }"#,
+    ));
+    sim_case(
+        "sysctl_max_map_count_makes_mmap_enomem",
+        SYSCTL_WHY,
+        "",
+        &steps,
+    );
+}
+
+#[test]
+fn sysctl_max_map_count_makes_a_munmap_hole_enomem() {
+    let mut steps = vec![("machine: sysctl(\"vm.max_map_count\", 3)", "")];
+    steps.extend(THREE);
+    steps.push(("munmap(z + 4096, 4096)", ENOMEM));
+    steps.push(("munmap(z, 4096)", OK));
+    sim_case(
+        "sysctl_max_map_count_makes_a_munmap_hole_enomem",
+        SYSCTL_WHY,
+        "",
+        &steps,
+    );
+}
+
+#[test]
+fn sysctl_max_map_count_makes_an_mprotect_split_enomem() {
+    let mut steps = vec![("machine: sysctl(\"vm.max_map_count\", 3)", "")];
+    steps.extend(THREE);
+    steps.push(("mprotect(z, 4096, PROT_WRITE)", ENOMEM));
+    steps.push(("mprotect(z, 12288, PROT_WRITE)", OK));
+    sim_case(
+        "sysctl_max_map_count_makes_an_mprotect_split_enomem",
+        SYSCTL_WHY,
+        "",
+        &steps,
+    );
+}
+
+#[test]
+fn sysctl_max_map_count_makes_an_mlock_split_enomem() {
+    let mut steps = vec![("machine: sysctl(\"vm.max_map_count\", 3)", "")];
+    steps.extend(THREE);
+    steps.push(("mlock(z + 4096, 4096)", ENOMEM));
+    steps.push(("mlock(z, 12288)", OK));
+    sim_case(
+        "sysctl_max_map_count_makes_an_mlock_split_enomem",
+        SYSCTL_WHY,
+        "",
+        &steps,
+    );
+}
+
+// ---- the shell's rm --------------------------------------------------------
+
+#[test]
+fn rm_removes_a_file_of_dev_shm_as_root() {
+    case(
+        "rm_removes_a_file_of_dev_shm_as_root",
+        "",
+        &[
+            (
+                "fd = shm_open(\"/a\", O_CREAT | O_RDWR, 0600)",
+                "{ ret = 3 }",
+            ),
+            ("machine: rm(\"/dev/shm/a\")", r#"{ ret = 0, out = "" }"#),
+            ("shm_open(\"/a\", O_RDWR, 0)", ENOENT),
+        ],
+    );
+}
+
+#[test]
+fn rm_of_a_missing_file_prints_rms_error() {
+    case(
+        "rm_of_a_missing_file_prints_rms_error",
+        "",
+        &[(
+            "machine: rm(\"/dev/shm/a\")",
+            r#"{ ret = 1, out = "rm: cannot remove '/dev/shm/a': No such file or directory\n" }"#,
+        )],
+    );
 }

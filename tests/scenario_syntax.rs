@@ -585,6 +585,9 @@ do = 'sysctl("kernel.shmmax", 1048576)'
 [[step]]
 do = "drop_caches(1)"
 
+[[step]]
+do = 'rm("/dev/shm/gone")'
+
 # ---- look steps
 [[step]]
 do = 'free("-k")'
@@ -974,4 +977,29 @@ fn comparisons_load_where_the_contract_has_numbers() {
         )
     );
     assert_eq!(e.len(), 5);
+}
+
+/// `rm` is the shell's, a machine-wide step: a `proc` on it is an error at
+/// the `proc` key, and a constant of a new family where another is wanted
+/// is reported at its place.
+#[test]
+fn rm_with_a_proc_is_an_error_at_the_proc() {
+    let src = "title = \"t\"\nprocs = [\"p\"]\n[[step]]\nproc = \"p\"\ndo = 'rm(\"/dev/shm/a\")'\n";
+    let Err(d) = load_str("f.toml", src) else {
+        panic!("loaded")
+    };
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(d[0].message, "`rm` is machine-wide: it takes no `proc`");
+    assert_eq!((d[0].line, d[0].col), (4, 8));
+}
+
+#[test]
+fn a_seal_constant_is_not_an_mmap_flag() {
+    let src = "title = \"t\"\nprocs = [\"p\"]\n[[step]]\nproc = \"p\"\ndo = 'm = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | F_SEAL_WRITE, -1, 0)'\n";
+    let Err(d) = load_str("f.toml", src) else {
+        panic!("loaded")
+    };
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert!(d[0].message.contains("F_SEAL_WRITE"), "{d:?}");
+    assert_eq!(d[0].line, 5);
 }

@@ -202,6 +202,8 @@ pub trait Backend {
     fn sysctl(&mut self, name: &str, value: u64) -> Option<SysResult<i32>>;
     /// `drop_caches(1)`: `None` where it cannot be done (sim only).
     fn drop_caches(&mut self) -> Option<()>;
+    /// The shell's `rm PATH` as root (`unlink(2)`, no process).
+    fn rm(&mut self, path: &str) -> SysResult<i32>;
 
     /// `pte.NAME` over `[addr, addr + len)`.
     fn pte(&mut self, pid: Pid, addr: u64, len: u64) -> Reading;
@@ -400,6 +402,9 @@ impl Backend for Kernel {
     fn drop_caches(&mut self) -> Option<()> {
         Kernel::drop_caches(self);
         Some(())
+    }
+    fn rm(&mut self, path: &str) -> SysResult<i32> {
+        Kernel::rm(self, path)
     }
     fn pte(&mut self, pid: Pid, addr: u64, len: u64) -> Reading {
         Reading::Value(self.pte_string(pid, addr, len))

@@ -20,6 +20,9 @@ use serde::Serialize;
 use slotmap::SlotMap;
 use std::collections::{BTreeMap, VecDeque};
 
+/// `DEFAULT_MAX_MAP_COUNT` (`include/linux/mm.h`): 65530.
+pub const DEFAULT_MAX_MAP_COUNT: u64 = 65530;
+
 /// A process id.
 pub type Pid = u32;
 
@@ -369,6 +372,9 @@ pub struct Kernel {
     pub console: Option<FileKey>,
     /// `vm.swappiness` (default 60).
     pub swappiness: u32,
+    /// `vm.max_map_count` (`sysctl_max_map_count`, 65530): the VMAs a
+    /// process may have before `mmap` and a split are `ENOMEM`.
+    pub max_map_count: u64,
     /// How much of `dmesg` a backend reader has taken.
     pub(crate) dmesg_read: usize,
 }
@@ -415,6 +421,7 @@ impl Kernel {
             next_temp: 0,
             dmesg_read: 0,
             swappiness: 60,
+            max_map_count: DEFAULT_MAX_MAP_COUNT,
             console: None,
             cfg,
         };

@@ -1302,6 +1302,17 @@ impl<'s, B: Backend> Run<'s, B> {
                 Some(()) => ok(0),
                 None => sim_only(out),
             },
+            "rm" => {
+                let path = text(0);
+                match self.backend.rm(&path) {
+                    Ok(_) => ok(0),
+                    Err(e) => {
+                        // rm prints the error and exits 1 (coreutils).
+                        out.push_str(&crate::fs::namei::rm_message(&path, e));
+                        ok(1)
+                    }
+                }
+            }
             look => {
                 let printed = self.look(look, &text(0), a);
                 match printed {
@@ -1787,6 +1798,8 @@ pub fn look_on_kernel(
             "/proc/sys/kernel/shmmax" => Ok(format!("{}\n", k.shm_ids.shm_ctlmax)),
             "/proc/sys/kernel/shmall" => Ok(format!("{}\n", k.shm_ids.shm_ctlall)),
             "/proc/sys/kernel/shmmni" => Ok(format!("{}\n", k.shm_ids.shm_ctlmni)),
+            "/proc/sys/kernel/shm_next_id" => Ok(format!("{}\n", k.shm_ids.next_id)),
+            "/proc/sys/vm/max_map_count" => Ok(format!("{}\n", k.max_map_count)),
             "/proc/swaps" => Ok(proc_swaps(k)),
             "/proc/sysvipc/shm" => Ok(crate::ipc::proc::render_proc_sysvipc_shm(k)),
             other => Err(format!("cat: {other}: not modelled\n")),

@@ -362,7 +362,7 @@ syscalls! {
     fcntl {
         group: "files", by: Process, returns: Int, required: 2,
         proto: "int fcntl(int fd, int cmd, ... /* arg */)",
-        params: [fd: K::Fd, cmd: K::Int(&[F::Fcntl]), arg: K::Int(&[F::Fcntl, F::Seal])],
+        params: [fd: K::Fd, cmd: K::Int(&[F::Fcntl]), arg: K::Int(&[F::FdFlag, F::Seal])],
         errnos: [EBADF, EBUSY, EINVAL, EPERM],
         dispatch: {
             kernel: |k, pid, a| k.fcntl(pid, a.i32(0), a.i32(1), a.int(2)),
@@ -644,6 +644,13 @@ syscalls! {
         group: "machine-wide", by: Machine, returns: Nothing, required: 1,
         proto: "drop_caches(int what) /* echo what > /proc/sys/vm/drop_caches */",
         params: [what: K::Int(&[])],
+        errnos: [],
+        dispatch: custom,
+    }
+    rm {
+        group: "machine-wide", by: Machine, returns: Nothing, required: 1,
+        proto: "rm PATH (coreutils, as root: unlink(2); prints rm's error)",
+        params: [path: K::Path],
         errnos: [],
         dispatch: custom,
     }

@@ -111,6 +111,9 @@ pub struct ShmIds {
     pub shm_ctlmni: u64,
     /// `kernel.shm_rmid_forced`.
     pub shm_rmid_forced: bool,
+    /// `next_id` (`kernel.shm_next_id`, `CONFIG_CHECKPOINT_RESTORE`): the id
+    /// the next segment takes, or -1 (the lowest free index).
+    pub next_id: i64,
 }
 
 impl Default for ShmIds {
@@ -124,6 +127,7 @@ impl Default for ShmIds {
             shm_ctlall: SHMALL,
             shm_ctlmni: SHMMNI,
             shm_rmid_forced: false,
+            next_id: -1,
         }
     }
 }
@@ -293,7 +297,13 @@ impl Kernel {
             if shmflg & SHM_HUGETLB != 0 {
                 return Err(self.hugetlb_file_setup(pid));
             }
-            let idx = (0..IPCMNI)
+            // ipc_addid(): idr_alloc() from next_id's index (0 unset).
+            let from = if ids.next_id < 0 {
+                0
+            } else {
+                ipcid_to_idx(ids.next_id as i32)
+            };
+            let idx = (from..IPCMNI)
                 .find(|i| !ids.entries.contains_key(i))
                 .ok_or(Errno::ENOSPC)?;
             let (uid, gid) = {
@@ -305,11 +315,19 @@ impl Kernel {
             let ino = self.files[file].ino;
             self.trace.leaf("ipc_addid", "ipc/util.c");
             let ids = &mut self.shm_ids;
-            let seq = ids.seq;
-            ids.seq = if ids.seq + 1 > IPCID_SEQ_MAX {
-                0
+            let seq = if ids.next_id >= 0 {
+                // A set next_id gives its sequence number, once.
+                let seq = ipcid_to_seqx(ids.next_id as i32);
+                ids.next_id = -1;
+                seq
             } else {
-                ids.seq + 1
+                let seq = ids.seq;
+                ids.seq = if ids.seq + 1 > IPCID_SEQ_MAX {
+                    0
+                } else {
+                    ids.seq + 1
+                };
+                seq
             };
             let id = ipc_buildid(idx, seq);
             ids.in_use += 1;
@@ -812,7 +830,10 @@ impl Kernel {
 
     /// Sets a sysctl: `kernel.shmmax`, `kernel.shmall`, `kernel.shmmni`,
     /// `kernel.shm_rmid_forced` (setting it to 1 destroys orphaned, unattached
-    /// segments: `shm_destroy_orphaned`), and `vm.swappiness` (0 keeps
+    /// segments: `shm_destroy_orphaned`), `kernel.shm_next_id` (the next
+    /// `shmget` takes that id: `ipc_addid`), `vm.max_map_count` (the VMAs a
+    /// process may have: `mmap`, and `munmap`/`mprotect`/`mlock` splits past it are
+    /// `ENOMEM`), and `vm.swappiness` (0 keeps
     /// reclaim off the anon lists while file pages remain, as `get_scan_count`
     /// does for global reclaim).
     pub fn sysctl(&mut self, name: &str, value: u64) -> SysResult<i32> {
@@ -844,6 +865,20 @@ impl Kernel {
                         self.shm_may_destroy_now(id);
                     }
                 }
+            }
+            "kernel.shm_next_id" => {
+                // proc_ipc_dointvec_minmax: 0 to INT_MAX (-1 reads back unset).
+                if value > i32::MAX as u64 {
+                    return Err(Errno::EINVAL);
+                }
+                self.shm_ids.next_id = value as i64;
+            }
+            "vm.max_map_count" => {
+                // proc_dointvec_minmax, extra1 = SYSCTL_ZERO.
+                if value > i32::MAX as u64 {
+                    return Err(Errno::EINVAL);
+                }
+                self.max_map_count = value;
             }
             "vm.swappiness" => {
                 if value > 200 {

@@ -2,7 +2,34 @@
 //!
 //! Mirrors `mm/madvise.c` (4.14, plus `MADV_COLD` and `MADV_PAGEOUT` from
 //! 5.4): `madvise_dontneed_single_vma`, `madvise_remove`, `madvise_willneed`,
-//! `madvise_cold`, `madvise_pageout`.
+//! `madvise_cold`, `madvise_pageout`, `madvise_populate`.
+//!
+//! Which advice exists is the scenario's release's `madvise_behavior_valid`
+//! (unknown advice is `EINVAL`): 4.14 knows `MADV_NORMAL` to `MADV_DOFORK`,
+//! `MADV_MERGEABLE`, `MADV_UNMERGEABLE` (KSM), `MADV_HUGEPAGE`,
+//! `MADV_NOHUGEPAGE` (THP), `MADV_DONTDUMP`, `MADV_DODUMP`,
+//! `MADV_WIPEONFORK`, `MADV_KEEPONFORK`; `MADV_POPULATE_READ` and
+//! `MADV_POPULATE_WRITE` come in 5.14, `MADV_DONTNEED_LOCKED` in 5.18,
+//! `MADV_COLLAPSE` in 6.1, `MADV_GUARD_INSTALL` and `MADV_GUARD_REMOVE` in
+//! 6.13. `MADV_COLD` and `MADV_PAGEOUT` (5.4) are the model's way to
+//! reclaim one range, and it takes them in every release.
+//!
+//! Advice that exists but whose effect the model does not model returns 0
+//! and changes nothing the model shows, as on Linux for what the model can
+//! see: `MADV_MERGEABLE`/`UNMERGEABLE` (no ksmd runs), `MADV_HUGEPAGE`/
+//! `NOHUGEPAGE` (the model has no transparent huge pages), `MADV_DONTDUMP`/
+//! `DODUMP` (no core dumps), `MADV_DONTFORK`/`DOFORK` and
+//! `MADV_WIPEONFORK`/`KEEPONFORK` (a forked child still gets the range, as
+//! a child without the advice does; `MADV_WIPEONFORK` of a file or shared
+//! mapping is `EINVAL`, as on Linux), `MADV_GUARD_INSTALL`/`GUARD_REMOVE`
+//! (no guard markers: an access after `MADV_GUARD_INSTALL` does not
+//! `SIGSEGV` as on Linux; a locked mapping is `EINVAL`, and a file mapping
+//! before 6.15), `MADV_COLLAPSE` (`EINVAL` unless the VMA holds an aligned
+//! 2 MiB range, else 0 with no huge page made). `MADV_HWPOISON` and
+//! `MADV_SOFT_OFFLINE` need `CAP_SYS_ADMIN` (`madvise_inject_error`):
+//! `EPERM` for an ordinary user; for root they return 0 and the model
+//! poisons nothing (Linux would: the next access is `SIGBUS`). A kernel
+//! built without `CONFIG_MEMORY_FAILURE` answers `EINVAL` instead.
 
 use crate::errno::{Errno, SysResult};
 use crate::fs::vfs::InodeKind;
@@ -35,7 +62,42 @@ pub mod madv {
     pub const COLD: i32 = 20;
     /// `MADV_PAGEOUT` (5.4+).
     pub const PAGEOUT: i32 = 21;
+    /// `MADV_MERGEABLE` (KSM).
+    pub const MERGEABLE: i32 = 12;
+    /// `MADV_UNMERGEABLE` (KSM).
+    pub const UNMERGEABLE: i32 = 13;
+    /// `MADV_HUGEPAGE` (THP).
+    pub const HUGEPAGE: i32 = 14;
+    /// `MADV_NOHUGEPAGE` (THP).
+    pub const NOHUGEPAGE: i32 = 15;
+    /// `MADV_DONTDUMP`.
+    pub const DONTDUMP: i32 = 16;
+    /// `MADV_DODUMP`.
+    pub const DODUMP: i32 = 17;
+    /// `MADV_WIPEONFORK` (4.14+).
+    pub const WIPEONFORK: i32 = 18;
+    /// `MADV_KEEPONFORK` (4.14+).
+    pub const KEEPONFORK: i32 = 19;
+    /// `MADV_POPULATE_READ` (5.14+).
+    pub const POPULATE_READ: i32 = 22;
+    /// `MADV_POPULATE_WRITE` (5.14+).
+    pub const POPULATE_WRITE: i32 = 23;
+    /// `MADV_DONTNEED_LOCKED` (5.18+).
+    pub const DONTNEED_LOCKED: i32 = 24;
+    /// `MADV_COLLAPSE` (6.1+).
+    pub const COLLAPSE: i32 = 25;
+    /// `MADV_HWPOISON` (`CONFIG_MEMORY_FAILURE`).
+    pub const HWPOISON: i32 = 100;
+    /// `MADV_SOFT_OFFLINE` (`CONFIG_MEMORY_FAILURE`).
+    pub const SOFT_OFFLINE: i32 = 101;
+    /// `MADV_GUARD_INSTALL` (6.13+).
+    pub const GUARD_INSTALL: i32 = 102;
+    /// `MADV_GUARD_REMOVE` (6.13+).
+    pub const GUARD_REMOVE: i32 = 103;
 }
+
+/// The huge page size `MADV_COLLAPSE` makes (`HPAGE_PMD_SIZE`).
+const HPAGE_PMD_SIZE: u64 = 2 << 20;
 
 impl Kernel {
     /// `madvise(2)`.
@@ -48,14 +110,44 @@ impl Kernel {
         r
     }
 
+    /// `madvise_behavior_valid` of the scenario's release (see the module doc).
+    fn madvise_behavior_valid(&self, advice: i32) -> bool {
+        use madv::*;
+        let r = self.cfg.release;
+        match advice {
+            NORMAL | RANDOM | SEQUENTIAL | WILLNEED | DONTNEED | FREE | REMOVE | DONTFORK
+            | DOFORK | MERGEABLE | UNMERGEABLE | HUGEPAGE | NOHUGEPAGE | DONTDUMP | DODUMP
+            | WIPEONFORK | KEEPONFORK => true,
+            // The model's extension: 5.4's advice in every release.
+            COLD | PAGEOUT => true,
+            POPULATE_READ | POPULATE_WRITE => r.at_least(5, 14),
+            DONTNEED_LOCKED => r.at_least(5, 18),
+            COLLAPSE => r.at_least(6, 1),
+            GUARD_INSTALL | GUARD_REMOVE => r.at_least(6, 13),
+            HWPOISON | SOFT_OFFLINE => true,
+            _ => false,
+        }
+    }
+
+    /// `madvise_inject_error`: `CAP_SYS_ADMIN` or `EPERM`; root's answer is
+    /// 0 and nothing is poisoned (not modelled).
+    fn madvise_inject_error(&mut self, pid: Pid) -> SysResult<i32> {
+        self.trace.leaf("madvise_inject_error", "mm/madvise.c");
+        if self.task(pid)?.uid != 0 {
+            return Err(Errno::EPERM);
+        }
+        Ok(0)
+    }
+
     fn do_madvise(&mut self, pid: Pid, start: u64, len: u64, advice: i32) -> SysResult<i32> {
         use madv::*;
-        if ![
-            NORMAL, RANDOM, SEQUENTIAL, WILLNEED, DONTNEED, FREE, REMOVE, DONTFORK, DOFORK, COLD,
-            PAGEOUT,
-        ]
-        .contains(&advice)
-        {
+        let inject = advice == HWPOISON || advice == SOFT_OFFLINE;
+        // 4.14 injects the error before any other check; later releases
+        // check the advice and the range first (5.10's do_madvise).
+        if inject && !self.cfg.release.at_least(5, 10) {
+            return self.madvise_inject_error(pid);
+        }
+        if !self.madvise_behavior_valid(advice) {
             return Err(Errno::EINVAL);
         }
         if !start.is_multiple_of(PAGE_SIZE) {
@@ -68,6 +160,9 @@ impl Kernel {
         let end = start.checked_add(alen).ok_or(Errno::EINVAL)?;
         if end == start {
             return Ok(0);
+        }
+        if inject {
+            return self.madvise_inject_error(pid);
         }
         let mut unmapped = false;
         let mut at = start;
@@ -143,8 +238,82 @@ impl Kernel {
                 self.madvise_cold_or_pageout(pid, vma, start, end, true);
                 Ok(())
             }
+            DONTNEED_LOCKED => {
+                // madvise_dontneed_free_valid_vma(): VM_LOCKED is allowed.
+                self.trace
+                    .leaf("madvise_dontneed_single_vma", "mm/madvise.c");
+                self.zap_page_range(pid, start, end);
+                Ok(())
+            }
+            POPULATE_READ | POPULATE_WRITE => {
+                self.madvise_populate(pid, vma, start, end, advice == POPULATE_WRITE)
+            }
+            WIPEONFORK => {
+                // madvise_behavior(): only private anonymous memory.
+                if vma.file.is_some() || vma.flags & vm::SHARED != 0 {
+                    return Err(Errno::EINVAL);
+                }
+                Ok(())
+            }
+            GUARD_INSTALL | GUARD_REMOVE => {
+                // madvise_guard_install(): not a locked VMA; file mappings
+                // only from 6.15.
+                if advice == GUARD_INSTALL
+                    && (vma.flags & vm::LOCKED != 0
+                        || (vma.file.is_some() && !self.cfg.release.at_least(6, 15)))
+                {
+                    return Err(Errno::EINVAL);
+                }
+                Ok(())
+            }
+            COLLAPSE => {
+                // thp_vma_allowable_order(): the VMA must hold an aligned PMD.
+                let lo = vma.start.next_multiple_of(HPAGE_PMD_SIZE);
+                if vma.file.is_some() || lo + HPAGE_PMD_SIZE > vma.end {
+                    return Err(Errno::EINVAL);
+                }
+                Ok(())
+            }
+            // Valid but not modelled (see the module doc): 0, no change.
             _ => Ok(()),
         }
+    }
+
+    /// `MADV_POPULATE_READ`/`WRITE` (`madvise_populate`, 5.14+): faults
+    /// the range in as a read (or write) would, without a signal: a
+    /// mapping that forbids the access is `EINVAL`, a fault that fails
+    /// (`SIGBUS` past the end of a file) `EFAULT`.
+    fn madvise_populate(
+        &mut self,
+        pid: Pid,
+        vma: &Vma,
+        start: u64,
+        end: u64,
+        write: bool,
+    ) -> SysResult<()> {
+        self.trace.enter("madvise_populate", "mm/madvise.c");
+        let need = if write { vm::WRITE } else { vm::READ };
+        let r = if vma.flags & need == 0 {
+            Err(Errno::EINVAL)
+        } else {
+            let mut r = Ok(());
+            let mut at = start;
+            while at < end {
+                let needs = match self.tasks[&pid].mm.pte(at) {
+                    None => true,
+                    Some(Pte::Present { write: w, .. }) => write && !w,
+                    Some(_) => true,
+                };
+                if needs && self.handle_mm_fault(pid, at, write).is_err() {
+                    r = Err(Errno::EFAULT);
+                    break;
+                }
+                at += PAGE_SIZE;
+            }
+            r
+        };
+        self.trace.leave();
+        r
     }
 
     /// `MADV_FREE` (`madvise_free_pte_range`): a swap PTE gives its slot

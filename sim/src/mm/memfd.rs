@@ -28,6 +28,8 @@ pub mod seal {
     pub const WRITE: u32 = 0x0008;
     /// `F_SEAL_FUTURE_WRITE` (5.1): no new writes; mappings that exist stay.
     pub const FUTURE_WRITE: u32 = 0x0010;
+    /// `F_SEAL_EXEC` (6.3): the file's exec bits stay as they are.
+    pub const EXEC: u32 = 0x0020;
 }
 
 /// `MFD_*` (`include/uapi/linux/memfd.h`).
@@ -36,21 +38,34 @@ pub mod mfd {
     pub const CLOEXEC: u32 = 0x0001;
     /// `MFD_ALLOW_SEALING`.
     pub const ALLOW_SEALING: u32 = 0x0002;
+    /// `MFD_HUGETLB`: a hugetlbfs file (not modelled: the model has no huge pages).
+    pub const HUGETLB: u32 = 0x0004;
+    /// `MFD_NOEXEC_SEAL` (6.3): mode 0666 and `F_SEAL_EXEC`, sealable.
+    pub const NOEXEC_SEAL: u32 = 0x0008;
+    /// `MFD_EXEC` (6.3): executable, as before 6.3.
+    pub const EXEC: u32 = 0x0010;
 }
 
 /// `MFD_NAME_MAX_LEN`: `NAME_MAX` less `memfd:`.
 const MFD_NAME_MAX_LEN: usize = 255 - 6;
 
 impl Kernel {
-    /// `memfd_create(name, flags)`: `EINVAL` for unknown flags or a name of
-    /// more than 249 bytes; `EMFILE` past `RLIMIT_NOFILE`. The new file is
+    /// `memfd_create(name, flags)`: `EINVAL` for flags the era does not
+    /// know (`MFD_HUGETLB` too: the model has no huge pages), for both
+    /// `MFD_EXEC` and `MFD_NOEXEC_SEAL`, or a name of more than 249 bytes;
+    /// `EMFILE` past `RLIMIT_NOFILE`. The new file is
     /// empty, open read-write, and sealable only with `MFD_ALLOW_SEALING`.
     pub fn memfd_create(&mut self, pid: Pid, name: &[u8], flags: u32) -> SysResult<i32> {
         self.tick();
         self.task(pid)?;
         self.trace.enter("sys_memfd_create", "mm/shmem.c");
         let r = (|| {
-            if flags & !(mfd::CLOEXEC | mfd::ALLOW_SEALING) != 0 {
+            let mut known = mfd::CLOEXEC | mfd::ALLOW_SEALING;
+            if self.cfg.release.at_least(6, 3) {
+                known |= mfd::NOEXEC_SEAL | mfd::EXEC;
+            }
+            let both = mfd::NOEXEC_SEAL | mfd::EXEC;
+            if flags & !known != 0 || flags & both == both {
                 return Err(Errno::EINVAL);
             }
             let end = name.iter().position(|&c| c == 0).unwrap_or(name.len());
@@ -60,9 +75,15 @@ impl Kernel {
             self.get_unused_fd_flags(pid)?;
             let name = format!("memfd:{}", String::from_utf8_lossy(&name[..end]));
             let file = self.shmem_kernel_file_setup(pid, &name, 0);
-            if flags & mfd::ALLOW_SEALING != 0 {
-                let ino = self.files[file].ino;
+            let ino = self.files[file].ino;
+            if flags & (mfd::ALLOW_SEALING | mfd::NOEXEC_SEAL) != 0 {
                 self.shmem_info_mut(ino).seals &= !seal::SEAL;
+            }
+            if flags & mfd::NOEXEC_SEAL != 0 {
+                // memfd_create since 6.3: no exec bits, sealed so.
+                self.shmem_info_mut(ino).seals |= seal::EXEC;
+                let inode = self.inodes.get_mut(&ino).expect("new");
+                inode.mode &= !0o111;
             }
             self.fd_install_flags(pid, file, flags & mfd::CLOEXEC != 0)
         })();
@@ -90,6 +111,9 @@ impl Kernel {
         let mut all = seal::SEAL | seal::SHRINK | seal::GROW | seal::WRITE;
         if self.cfg.release.at_least(5, 1) {
             all |= seal::FUTURE_WRITE;
+        }
+        if self.cfg.release.at_least(6, 3) {
+            all |= seal::EXEC;
         }
         all
     }

@@ -152,6 +152,15 @@ impl Kernel {
             };
             let newflags = (vma.flags & !LOCK_BITS) | flags;
             let seg_end = vma.end.min(end);
+            // mlock_fixup() -> split_vma(): `mm->map_count >=
+            // sysctl_max_map_count` is ENOMEM.
+            let splits = (at > vma.start) as u64 + (seg_end < vma.end) as u64;
+            if vma.flags != newflags
+                && self.tasks[&pid].mm.vmas.len() as u64 + splits > self.max_map_count
+                && splits > 0
+            {
+                return Err(Errno::ENOMEM);
+            }
             self.mlock_fixup(pid, at, seg_end, newflags);
             at = seg_end;
         }

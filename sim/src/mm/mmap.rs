@@ -53,14 +53,32 @@ pub mod map {
     pub const HUGETLB: u32 = 0x40000;
     /// `MAP_FIXED_NOREPLACE` (4.17+).
     pub const FIXED_NOREPLACE: u32 = 0x100000;
+    /// `MAP_DROPPABLE` (6.11+): a mapping type, private anonymous memory
+    /// the kernel may drop under pressure (the model never drops it).
+    pub const DROPPABLE: u32 = 0x08;
+    /// `MAP_32BIT` (x86_64): below 2 GiB.
+    pub const BIT32: u32 = 0x40;
+    /// `MAP_ABOVE4G` (x86_64, 6.6+).
+    pub const ABOVE4G: u32 = 0x80;
+    /// `MAP_GROWSDOWN`: a stack-like VMA. The model maps it as a plain
+    /// anonymous mapping (it does not grow on a fault below it).
+    pub const GROWSDOWN: u32 = 0x0100;
+    /// `MAP_HUGE_SHIFT`: `MAP_HUGE_*` is the huge page size's log2 here.
+    pub const HUGE_SHIFT: u32 = 26;
+    /// `MAP_HUGE_MASK`.
+    pub const HUGE_MASK: u32 = 0x3f;
     /// `LEGACY_MAP_MASK` (`include/linux/mman.h`, 4.15+): the flags every
     /// file's `mmap` supports; `MAP_SHARED_VALIDATE` refuses any other bit
     /// with `EOPNOTSUPP` (`MAP_SYNC` is for DAX files only, and the model
     /// has none). `MAP_SHARED`, `MAP_PRIVATE`, `MAP_FIXED`, `MAP_ANONYMOUS`,
     /// `MAP_DENYWRITE`, `MAP_EXECUTABLE`, `MAP_UNINITIALIZED`,
     /// `MAP_GROWSDOWN`, `MAP_LOCKED`, `MAP_NORESERVE`, `MAP_POPULATE`,
-    /// `MAP_NONBLOCK`, `MAP_STACK`, `MAP_HUGETLB`.
+    /// `MAP_NONBLOCK`, `MAP_STACK`, `MAP_HUGETLB`, and since their fixes
+    /// `MAP_32BIT` and every `MAP_HUGE_*` (`MAP_ABOVE4G` from 6.6, added by
+    /// [`Kernel`]'s check).
     pub const LEGACY_MAP_MASK: u32 = 0x01
+        | BIT32
+        | HUGE_MASK << HUGE_SHIFT
         | 0x02
         | FIXED
         | ANONYMOUS
@@ -157,6 +175,12 @@ impl Kernel {
             Some(f)
         } else {
             if flags & map::HUGETLB != 0 {
+                // hstate_sizelog(): MAP_HUGE_2MB and MAP_HUGE_1GB are the
+                // x86_64 sizes (1 GiB with pdpe1gb); any other is EINVAL.
+                let log = (flags >> map::HUGE_SHIFT) & map::HUGE_MASK;
+                if ![0, 21, 30].contains(&log) {
+                    return Err(Errno::EINVAL);
+                }
                 // hugetlb_file_setup(): no huge pages are reserved
                 // (vm.nr_hugepages = 0), so hugetlb_reserve_pages() fails.
                 self.trace
@@ -197,8 +221,13 @@ impl Kernel {
         if pgoff.checked_add(len / PAGE_SIZE).is_none() {
             return Err(Errno::EOVERFLOW);
         }
+        // do_mmap(): `mm->map_count > sysctl_max_map_count` (vm.max_map_count).
+        if self.tasks[&pid].mm.vmas.len() as u64 > self.max_map_count {
+            return Err(Errno::ENOMEM);
+        }
         let fixed = flags & (map::FIXED | map::FIXED_NOREPLACE) != 0;
-        let addr = self.get_unmapped_area(pid, addr, len, fixed)?;
+        let low = flags & map::BIT32 != 0;
+        let addr = self.get_unmapped_area(pid, addr, len, fixed, low)?;
         if flags & map::FIXED_NOREPLACE != 0 && self.range_mapped(pid, addr, addr + len) {
             return Err(Errno::EEXIST);
         }
@@ -223,7 +252,13 @@ impl Kernel {
                     let file = &self.files[f];
                     (file.readable(), file.writable(), file.ino)
                 };
-                if flags & map::TYPE == map::SHARED_VALIDATE && flags & !map::LEGACY_MAP_MASK != 0 {
+                let mut mask = map::LEGACY_MAP_MASK;
+                if self.cfg.release.at_least(6, 6) {
+                    mask |= map::ABOVE4G;
+                }
+                // MAP_SHARED_VALIDATE (4.15) is taken in every release, as
+                // the book's "same in every release" says.
+                if flags & map::TYPE == map::SHARED_VALIDATE && flags & !mask != 0 {
                     return Err(Errno::EOPNOTSUPP);
                 }
                 match flags & map::TYPE {
@@ -242,6 +277,10 @@ impl Kernel {
                 if !readable {
                     return Err(Errno::EACCES);
                 }
+                // do_mmap(): a file mapping cannot grow down.
+                if flags & map::GROWSDOWN != 0 {
+                    return Err(Errno::EINVAL);
+                }
                 match self.inodes[&ino].kind {
                     InodeKind::Dir | InodeKind::Tty => return Err(Errno::ENODEV),
                     InodeKind::Zero => {
@@ -257,10 +296,25 @@ impl Kernel {
                     _ => {}
                 }
             }
+            // Anonymous memory knows MAP_SHARED, MAP_PRIVATE and (6.11+)
+            // MAP_DROPPABLE: MAP_SHARED_VALIDATE is EINVAL here.
             None => match flags & map::TYPE {
-                map::SHARED | map::SHARED_VALIDATE => {
+                map::SHARED => {
+                    if flags & map::GROWSDOWN != 0 {
+                        return Err(Errno::EINVAL);
+                    }
                     vm_flags |= vm::SHARED | vm::MAYSHARE;
                     pgoff = 0;
+                }
+                map::DROPPABLE if self.cfg.release.at_least(6, 11) => {
+                    // A locked or stack area cannot be droppable. VM_DROPPABLE
+                    // and VM_WIPEONFORK are not modelled: it stays private
+                    // anonymous memory that is never dropped.
+                    if flags & (map::LOCKED | map::GROWSDOWN) != 0 {
+                        return Err(Errno::EINVAL);
+                    }
+                    vm_flags |= vm::NORESERVE;
+                    pgoff = addr / PAGE_SIZE;
                 }
                 map::PRIVATE => pgoff = addr / PAGE_SIZE,
                 _ => return Err(Errno::EINVAL),
@@ -409,8 +463,18 @@ impl Kernel {
 
     /// `get_unmapped_area` -> `arch_get_unmapped_area_topdown`: a fixed
     /// address as given (if aligned), a free hint as given, else the highest
-    /// free gap below `mmap_base` that fits (`vm_unmapped_area`).
-    fn get_unmapped_area(&mut self, pid: Pid, addr: u64, len: u64, fixed: bool) -> SysResult<u64> {
+    /// free gap below `mmap_base` that fits (`vm_unmapped_area`). With
+    /// `MAP_32BIT` (`low`), the lowest free gap in [1 GiB, 2 GiB)
+    /// (`find_start_end`, bottom-up; the host randomizes the start), and a
+    /// hint only there.
+    fn get_unmapped_area(
+        &mut self,
+        pid: Pid,
+        addr: u64,
+        len: u64,
+        fixed: bool,
+        low: bool,
+    ) -> SysResult<u64> {
         self.trace.leaf(
             "arch_get_unmapped_area_topdown",
             "arch/x86/kernel/sys_x86_64.c",
@@ -427,6 +491,35 @@ impl Kernel {
                 });
             }
             return Ok(addr);
+        }
+        if low {
+            const BEGIN: u64 = 0x4000_0000;
+            const END: u64 = 0x8000_0000;
+            let mm = &self.tasks[&pid].mm;
+            if addr != 0 {
+                let hint = page_align(addr).unwrap_or(0);
+                if hint >= MMAP_MIN_ADDR
+                    && hint.checked_add(len).is_some_and(|e| e <= END)
+                    && !self.range_mapped(pid, hint, hint + len)
+                {
+                    return Ok(hint);
+                }
+            }
+            let mut at = BEGIN;
+            for vma in mm.vmas.values() {
+                if vma.end <= at {
+                    continue;
+                }
+                if vma.start >= at + len {
+                    break;
+                }
+                at = vma.end;
+            }
+            return if at + len <= END {
+                Ok(at)
+            } else {
+                Err(Errno::ENOMEM)
+            };
         }
         if addr != 0 {
             let hint = page_align(addr).unwrap_or(0);
@@ -541,6 +634,14 @@ impl Kernel {
         if len == 0 {
             return Err(Errno::EINVAL);
         }
+        // do_munmap(): a hole in the middle of one VMA makes one more VMA,
+        // refused at `vm.max_map_count`.
+        let mm = &self.tasks[&pid].mm;
+        if let Some(v) = mm.vma_at(addr) {
+            if v.start < addr && addr + len < v.end && mm.vmas.len() as u64 >= self.max_map_count {
+                return Err(Errno::ENOMEM);
+            }
+        }
         self.trace.enter("__vm_munmap", "mm/mmap.c");
         self.do_munmap(pid, addr, len);
         self.trace.leave();
@@ -584,6 +685,14 @@ impl Kernel {
                 return Err(Errno::EACCES);
             }
             let seg_end = vma.end.min(end);
+            // split_vma(): `mm->map_count >= sysctl_max_map_count` is ENOMEM.
+            let splits = (at > vma.start) as u64 + (seg_end < vma.end) as u64;
+            if newflags != vma.flags
+                && splits > 0
+                && self.tasks[&pid].mm.vmas.len() as u64 + splits > self.max_map_count
+            {
+                return Err(Errno::ENOMEM);
+            }
             self.trace.leaf("mprotect_fixup", "mm/mprotect.c");
             self.split_vma(pid, at);
             self.split_vma(pid, seg_end);

@@ -59,6 +59,8 @@
 //!   `pwrite` `EFBIG`, `memset` ends the process with SIGKILL (as an OOM kill).
 //! - `reclaim`, `sysctl`, `drop_caches` are sim only, and not mirrored into
 //!   the shadow model either, so that it keeps following the host.
+//! - The shell's `rm(path)` runs: the shadow model unlinks first, then the
+//!   driver (root) removes the path of the run's own `/dev/shm` folder.
 //! - `take_trace` and `take_dmesg` are always empty.
 //! - Each worker gets the model's limits: `RLIMIT_NOFILE` 1025, so that the
 //!   scenario's descriptors are 0-1023 as in the model (the channel is fd
@@ -1553,6 +1555,17 @@ impl Backend for RealBackend {
     /// Sim only (see `reclaim`).
     fn drop_caches(&mut self) -> Option<()> {
         None
+    }
+
+    /// The shadow model first, then the host's own `unlink(2)` of the run's
+    /// path (this driver runs as root, as the shell's `rm` would).
+    fn rm(&mut self, path: &str) -> SysResult<i32> {
+        let _ = self.model.rm(path);
+        let hp = self.host_path(path)?;
+        match std::fs::remove_file(&hp) {
+            Ok(()) => Ok(0),
+            Err(e) => Err(e.raw_os_error().map_or(Errno::EIO, errno_of)),
+        }
     }
 
     fn pte(&mut self, pid: Pid, addr: u64, len: u64) -> Reading {

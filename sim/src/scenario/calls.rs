@@ -9,8 +9,9 @@ use super::consts::Family;
 pub enum Scope {
     /// A process: the step needs `proc`.
     Process,
-    /// The machine (`reclaim`, `sysctl`, `drop_caches`): no `proc`; "sim only"
-    /// in real runs.
+    /// The machine (`reclaim`, `sysctl`, `drop_caches`, `rm`): no `proc`;
+    /// "sim only" in real runs, except the shell's `rm`, which removes the
+    /// run's own file.
     Machine,
     /// A look step (`free`, `ipcs`, `df`, `cat`, `ls`, `pmap`, `smaps`): no
     /// `proc`, no side effect; prints what the real tool prints.
@@ -142,6 +143,8 @@ pub const SYSCTLS: &[&str] = &[
     "kernel.shmall",
     "kernel.shmmni",
     "kernel.shm_rmid_forced",
+    "kernel.shm_next_id",
+    "vm.max_map_count",
     "vm.swappiness",
 ];
 
@@ -154,6 +157,8 @@ pub const PROC_FILES: &[&str] = &[
     "/proc/sys/kernel/shmmax",
     "/proc/sys/kernel/shmall",
     "/proc/sys/kernel/shmmni",
+    "/proc/sys/kernel/shm_next_id",
+    "/proc/sys/vm/max_map_count",
 ];
 
 pub use crate::syscalls::{Sys, CALLS};

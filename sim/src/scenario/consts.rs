@@ -1,7 +1,9 @@
 //! The C constants a statement may name, with their x86_64 Linux values
 //! (`include/uapi/asm-generic/fcntl.h`, `include/uapi/asm-generic/mman-common.h`,
 //! `arch/x86/include/uapi/asm/mman.h`, `include/uapi/linux/ipc.h`,
-//! `include/uapi/linux/shm.h`, `include/uapi/linux/fs.h`, `<sys/stat.h>`),
+//! `include/uapi/linux/mman.h`, `include/uapi/linux/shm.h`,
+//! `include/uapi/linux/fs.h`, `include/uapi/linux/fcntl.h`,
+//! `include/uapi/linux/memfd.h`, `<sys/stat.h>`),
 //! and the errno and signal names an `expect` may use.
 
 /// Which argument a constant belongs to: a constant of one family passed
@@ -34,9 +36,11 @@ pub enum Family {
     Rlimit,
     /// `mlockall` flags, `MCL_*`.
     Mcl,
-    /// `fcntl` commands and descriptor flags, `F_*`, `FD_CLOEXEC`.
+    /// `fcntl` commands, `F_*`.
     Fcntl,
-    /// File seals, `F_SEAL_*`.
+    /// Descriptor flags (`F_SETFD`'s argument), `FD_CLOEXEC`.
+    FdFlag,
+    /// File seals (`F_ADD_SEALS`'s argument), `F_SEAL_*`.
     Seal,
     /// `memfd_create` flags, `MFD_*`.
     Memfd,
@@ -61,7 +65,8 @@ impl Family {
             Family::Seek => "an lseek() whence (SEEK_*)",
             Family::Rlimit => "a setrlimit() resource (RLIMIT_*)",
             Family::Mcl => "an mlockall() flag (MCL_*)",
-            Family::Fcntl => "an fcntl() command or fd flag (F_*, FD_CLOEXEC)",
+            Family::Fcntl => "an fcntl() command (F_GETFD, F_ADD_SEALS, ...)",
+            Family::FdFlag => "a descriptor flag (FD_CLOEXEC)",
             Family::Seal => "a file seal (F_SEAL_*)",
             Family::Memfd => "a memfd_create() flag (MFD_*)",
             Family::Value => "a value",
@@ -120,17 +125,51 @@ constants! {
     PROT_READ = 0x1, Prot;
     PROT_WRITE = 0x2, Prot;
     PROT_EXEC = 0x4, Prot;
+    // include/uapi/linux/mman.h
     MAP_SHARED = 0x01, Map;
     MAP_PRIVATE = 0x02, Map;
     MAP_SHARED_VALIDATE = 0x03, Map;
+    MAP_DROPPABLE = 0x08, Map;
+    // include/uapi/asm-generic/mman-common.h
+    MAP_TYPE = 0x0f, Map;
     MAP_FIXED = 0x10, Map;
     MAP_ANONYMOUS = 0x20, Map;
     MAP_ANON = 0x20, Map;
+    MAP_FILE = 0, Map;
+    // arch/x86/include/uapi/asm/mman.h
+    MAP_32BIT = 0x40, Map;
+    MAP_ABOVE4G = 0x80, Map;
+    // include/uapi/asm-generic/mman.h
+    MAP_GROWSDOWN = 0x0100, Map;
+    MAP_DENYWRITE = 0x0800, Map;
+    MAP_EXECUTABLE = 0x1000, Map;
     MAP_LOCKED = 0x2000, Map;
     MAP_NORESERVE = 0x4000, Map;
+    // include/uapi/asm-generic/mman-common.h
     MAP_POPULATE = 0x8000, Map;
+    MAP_NONBLOCK = 0x10000, Map;
+    MAP_STACK = 0x20000, Map;
     MAP_HUGETLB = 0x40000, Map;
+    MAP_SYNC = 0x80000, Map;
     MAP_FIXED_NOREPLACE = 0x100000, Map;
+    MAP_UNINITIALIZED = 0x4000000, Map;
+    // include/uapi/linux/mman.h, include/uapi/asm-generic/hugetlb_encode.h:
+    // log2 of the huge page size, shifted by MAP_HUGE_SHIFT
+    MAP_HUGE_SHIFT = 26, Value;
+    MAP_HUGE_MASK = 0x3f, Value;
+    MAP_HUGE_16KB = 14 << 26, Map;
+    MAP_HUGE_64KB = 16 << 26, Map;
+    MAP_HUGE_512KB = 19 << 26, Map;
+    MAP_HUGE_1MB = 20 << 26, Map;
+    MAP_HUGE_2MB = 21 << 26, Map;
+    MAP_HUGE_8MB = 23 << 26, Map;
+    MAP_HUGE_16MB = 24 << 26, Map;
+    MAP_HUGE_32MB = 25 << 26, Map;
+    MAP_HUGE_256MB = 28 << 26, Map;
+    MAP_HUGE_512MB = 29 << 26, Map;
+    MAP_HUGE_1GB = 30 << 26, Map;
+    MAP_HUGE_2GB = 31 << 26, Map;
+    MAP_HUGE_16GB = 34 << 26, Map;
     MAP_FAILED = -1, Value;
     MS_ASYNC = 1, Msync;
     MS_INVALIDATE = 2, Msync;
@@ -147,8 +186,24 @@ constants! {
     MADV_REMOVE = 9, Madv;
     MADV_DONTFORK = 10, Madv;
     MADV_DOFORK = 11, Madv;
+    MADV_MERGEABLE = 12, Madv;
+    MADV_UNMERGEABLE = 13, Madv;
+    MADV_HUGEPAGE = 14, Madv;
+    MADV_NOHUGEPAGE = 15, Madv;
+    MADV_DONTDUMP = 16, Madv;
+    MADV_DODUMP = 17, Madv;
+    MADV_WIPEONFORK = 18, Madv;
+    MADV_KEEPONFORK = 19, Madv;
     MADV_COLD = 20, Madv;
     MADV_PAGEOUT = 21, Madv;
+    MADV_POPULATE_READ = 22, Madv;
+    MADV_POPULATE_WRITE = 23, Madv;
+    MADV_DONTNEED_LOCKED = 24, Madv;
+    MADV_COLLAPSE = 25, Madv;
+    MADV_HWPOISON = 100, Madv;
+    MADV_SOFT_OFFLINE = 101, Madv;
+    MADV_GUARD_INSTALL = 102, Madv;
+    MADV_GUARD_REMOVE = 103, Madv;
     // include/uapi/linux/ipc.h
     IPC_PRIVATE = 0, IpcKey;
     IPC_CREAT = 0o1000, IpcFlag;
@@ -170,25 +225,33 @@ constants! {
     SHM_STAT = 13, IpcCmd;
     SHM_INFO = 14, IpcCmd;
     SHM_STAT_ANY = 15, IpcCmd;
+    // shm_perm.mode bits the kernel sets (include/uapi/linux/shm.h)
+    SHM_DEST = 0o1000, Value;
+    SHM_LOCKED = 0o2000, Value;
+    // include/uapi/asm-generic/fcntl.h, include/uapi/linux/fcntl.h
+    F_GETFD = 1, Fcntl;
+    F_SETFD = 2, Fcntl;
+    F_ADD_SEALS = 1033, Fcntl;
+    F_GET_SEALS = 1034, Fcntl;
+    FD_CLOEXEC = 1, FdFlag;
+    F_SEAL_SEAL = 0x0001, Seal;
+    F_SEAL_SHRINK = 0x0002, Seal;
+    F_SEAL_GROW = 0x0004, Seal;
+    F_SEAL_WRITE = 0x0008, Seal;
+    F_SEAL_FUTURE_WRITE = 0x0010, Seal;
+    F_SEAL_EXEC = 0x0020, Seal;
+    // include/uapi/linux/memfd.h
+    MFD_CLOEXEC = 0x0001, Memfd;
+    MFD_ALLOW_SEALING = 0x0002, Memfd;
+    MFD_HUGETLB = 0x0004, Memfd;
+    MFD_NOEXEC_SEAL = 0x0008, Memfd;
+    MFD_EXEC = 0x0010, Memfd;
     // include/uapi/linux/fs.h
     SEEK_SET = 0, Seek;
     SEEK_CUR = 1, Seek;
     SEEK_END = 2, Seek;
     SEEK_DATA = 3, Seek;
     SEEK_HOLE = 4, Seek;
-    // include/uapi/asm-generic/fcntl.h, include/uapi/linux/fcntl.h, memfd.h
-    F_GETFD = 1, Fcntl;
-    F_SETFD = 2, Fcntl;
-    FD_CLOEXEC = 1, Fcntl;
-    F_ADD_SEALS = 1033, Fcntl;
-    F_GET_SEALS = 1034, Fcntl;
-    F_SEAL_SEAL = 0x1, Seal;
-    F_SEAL_SHRINK = 0x2, Seal;
-    F_SEAL_GROW = 0x4, Seal;
-    F_SEAL_WRITE = 0x8, Seal;
-    F_SEAL_FUTURE_WRITE = 0x10, Seal;
-    MFD_CLOEXEC = 0x1, Memfd;
-    MFD_ALLOW_SEALING = 0x2, Memfd;
     // include/uapi/asm-generic/resource.h
     RLIMIT_CPU = 0, Rlimit;
     RLIMIT_FSIZE = 1, Rlimit;
@@ -423,6 +486,20 @@ mod tests {
         assert_eq!(v("S_IRWXU"), 0o700);
         assert_eq!(v("PAGE_SIZE"), 4096);
         assert_eq!(v("NULL"), 0);
+        assert_eq!(v("MAP_32BIT"), 0x40);
+        assert_eq!(v("MAP_GROWSDOWN"), 0x100);
+        assert_eq!(v("MAP_STACK"), 0x20000);
+        assert_eq!(v("MAP_SYNC"), 0x80000);
+        assert_eq!(v("MAP_UNINITIALIZED"), 0x400_0000);
+        assert_eq!(v("MAP_HUGE_2MB"), 0x5400_0000);
+        assert_eq!(v("MAP_HUGE_1GB"), 0x7800_0000);
+        assert_eq!(v("MADV_WIPEONFORK"), 18);
+        assert_eq!(v("MADV_COLLAPSE"), 25);
+        assert_eq!(v("MADV_GUARD_REMOVE"), 103);
+        assert_eq!(v("SHM_LOCKED"), 1024);
+        assert_eq!(v("F_ADD_SEALS"), 1033);
+        assert_eq!(v("F_SEAL_FUTURE_WRITE"), 16);
+        assert_eq!(v("MFD_ALLOW_SEALING"), 2);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use super::{file, Output};
 use sim::compare::ALLOWLIST;
-use sim::scenario::calls::{Scope, CALLS, PROC_FILES, SYSCTLS};
+use sim::scenario::calls::{Scope, Sys, CALLS, PROC_FILES, SYSCTLS};
 use sim::scenario::consts::{Family, CONSTANTS, ERRNO_NAMES, SIGNAL_NAMES};
 use sim::scenario::expect::{MeminfoField, ShmField, SmapsField, StatusField};
 use std::fmt::Write;
@@ -35,6 +35,8 @@ fn calls() -> String {
     for c in CALLS {
         let by = match c.scope {
             Scope::Process => "a process (`proc`)",
+            // The shell's `rm` runs on the run's own /dev/shm in real runs.
+            Scope::Machine if c.sys == Sys::rm => "the machine (no `proc`; as root)",
             Scope::Machine => "the machine (no `proc`; sim only in real runs)",
             Scope::Look => "a look step (no `proc`, no side effect)",
         };
@@ -72,6 +74,7 @@ const FAMILIES: &[Family] = &[
     Family::Seek,
     Family::Rlimit,
     Family::Fcntl,
+    Family::FdFlag,
     Family::Seal,
     Family::Memfd,
     Family::Value,

@@ -1,0 +1,59 @@
+//! The shell's `rm PATH` (coreutils: `unlink(2)`), as root types it: the
+//! machine step `rm("/dev/shm/a")`.
+//!
+//! Mirrors `do_unlinkat` (`fs/namei.c`) for a caller with every capability:
+//! no permission or sticky-directory check stops root, so only a missing
+//! name (`ENOENT`), a path through a file (`ENOTDIR`) and a directory
+//! (`EISDIR`: `rm` without `-r` does not remove one) remain. As
+//! `do_unlinkat`, it holds the inode across the unlink (`ihold`) and lets
+//! go at the end (`iput`): the last reference to an unlinked, unmapped,
+//! closed file evicts it.
+
+use crate::errno::{Errno, SysResult};
+use crate::fs::vfs::normalize_path;
+use crate::kernel::Kernel;
+use crate::trace::Touch;
+
+impl Kernel {
+    /// `rm PATH` as root: `unlink(2)` without a process.
+    pub fn rm(&mut self, path: &str) -> SysResult<i32> {
+        self.tick();
+        self.trace.enter("do_unlinkat", "fs/namei.c");
+        let r = self.do_rm(path);
+        self.trace.leave();
+        r
+    }
+
+    fn do_rm(&mut self, path: &str) -> SysResult<i32> {
+        let path = normalize_path(path)?;
+        let parent = match path.rfind('/') {
+            Some(0) | None => "/",
+            Some(i) => &path[..i],
+        };
+        let &dir = self.dentries.get(parent).ok_or(Errno::ENOENT)?;
+        if !self.inodes[&dir].is_dir() {
+            return Err(Errno::ENOTDIR);
+        }
+        let &ino = self.dentries.get(&path).ok_or(Errno::ENOENT)?;
+        if self.inodes[&ino].is_dir() {
+            return Err(Errno::EISDIR);
+        }
+        if self.inodes[&ino].shmem().is_some() {
+            self.trace.leaf("shmem_unlink", "mm/shmem.c");
+        }
+        self.dentries.remove(&path);
+        self.trace.touch(Touch::Inode { ino });
+        let now = self.now;
+        let inode = self.inodes.get_mut(&ino).expect("looked up");
+        inode.i_count += 1;
+        inode.nlink -= 1;
+        inode.ctime = now;
+        self.iput(ino);
+        Ok(0)
+    }
+}
+
+/// What `rm` prints for a failed unlink (`rm: cannot remove 'PATH': ...`).
+pub fn rm_message(path: &str, e: Errno) -> String {
+    format!("rm: cannot remove '{path}': {}\n", e.strerror())
+}
