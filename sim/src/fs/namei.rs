@@ -4,15 +4,12 @@
 //! Mirrors `do_unlinkat` (`fs/namei.c`) for a caller with every capability:
 //! no permission or sticky-directory check stops root, so only a missing
 //! name (`ENOENT`), a path through a file (`ENOTDIR`) and a directory
-//! (`EISDIR`: `rm` without `-r` does not remove one) remain. As
-//! `do_unlinkat`, it holds the inode across the unlink (`ihold`) and lets
-//! go at the end (`iput`): the last reference to an unlinked, unmapped,
-//! closed file evicts it.
+//! (`EISDIR`: `rm` without `-r` does not remove one) remain; the unlink
+//! itself is the one `unlink(2)` makes ([`Kernel::vfs_unlink`]).
 
 use crate::errno::{Errno, SysResult};
 use crate::fs::vfs::normalize_path;
 use crate::kernel::Kernel;
-use crate::trace::Touch;
 
 impl Kernel {
     /// `rm PATH` as root: `unlink(2)` without a process.
@@ -38,17 +35,7 @@ impl Kernel {
         if self.inodes[&ino].is_dir() {
             return Err(Errno::EISDIR);
         }
-        if self.inodes[&ino].shmem().is_some() {
-            self.trace.leaf("shmem_unlink", "mm/shmem.c");
-        }
-        self.dentries.remove(&path);
-        self.trace.touch(Touch::Inode { ino });
-        let now = self.now;
-        let inode = self.inodes.get_mut(&ino).expect("looked up");
-        inode.i_count += 1;
-        inode.nlink -= 1;
-        inode.ctime = now;
-        self.iput(ino);
+        self.vfs_unlink(&path, ino);
         Ok(0)
     }
 }

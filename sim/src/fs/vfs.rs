@@ -769,10 +769,17 @@ impl Kernel {
         if dmode & S_ISVTX != 0 && uid != 0 && uid != duid && uid != self.inodes[&ino].uid {
             return Err(Errno::EPERM);
         }
+        self.vfs_unlink(&path, ino);
+        Ok(0)
+    }
+
+    /// `vfs_unlink` once the checks passed: the name goes, the link count
+    /// falls, and a file no one holds open or mapped is evicted.
+    pub(crate) fn vfs_unlink(&mut self, path: &str, ino: u32) {
         if self.inodes[&ino].shmem().is_some() {
             self.trace.leaf("shmem_unlink", "mm/shmem.c");
         }
-        self.dentries.remove(&path);
+        self.dentries.remove(path);
         self.trace.touch(Touch::Inode { ino });
         let now = self.now;
         let inode = self.inodes.get_mut(&ino).expect("looked up");
@@ -781,7 +788,6 @@ impl Kernel {
         if inode.nlink == 0 && inode.i_count == 0 {
             self.evict(ino);
         }
-        Ok(0)
     }
 
     /// `ftruncate(2)` (`do_sys_ftruncate` -> `do_truncate`).
