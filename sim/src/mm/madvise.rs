@@ -296,21 +296,7 @@ impl Kernel {
         let r = if vma.flags & need == 0 {
             Err(Errno::EINVAL)
         } else {
-            let mut r = Ok(());
-            let mut at = start;
-            while at < end {
-                let needs = match self.tasks[&pid].mm.pte(at) {
-                    None => true,
-                    Some(Pte::Present { write: w, .. }) => write && !w,
-                    Some(_) => true,
-                };
-                if needs && self.handle_mm_fault(pid, at, write).is_err() {
-                    r = Err(Errno::EFAULT);
-                    break;
-                }
-                at += PAGE_SIZE;
-            }
-            r
+            self.faultin_range(pid, start, end, write)
         };
         self.trace.leave();
         r

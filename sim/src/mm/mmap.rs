@@ -803,6 +803,20 @@ impl Kernel {
     pub(crate) fn populate_vma_page_range(&mut self, pid: Pid, vma: &Vma, start: u64, end: u64) {
         self.trace.enter("populate_vma_page_range", "mm/gup.c");
         let write = vma.flags & (vm::WRITE | vm::SHARED) == vm::WRITE;
+        let _ = self.faultin_range(pid, start, end, write);
+        self.trace.leave();
+    }
+
+    /// `__get_user_pages`' loop (mm/gup.c): faults in each page of
+    /// `[start, end)` that has no page, or (for a write) only a read-only
+    /// one; stops at the first fault that fails (`EFAULT`).
+    pub(crate) fn faultin_range(
+        &mut self,
+        pid: Pid,
+        start: u64,
+        end: u64,
+        write: bool,
+    ) -> SysResult<()> {
         let mut at = start;
         while at < end {
             let needs = match self.tasks[&pid].mm.pte(at) {
@@ -811,11 +825,11 @@ impl Kernel {
                 Some(_) => true,
             };
             if needs && self.handle_mm_fault(pid, at, write).is_err() {
-                break;
+                return Err(Errno::EFAULT);
             }
             at += PAGE_SIZE;
         }
-        self.trace.leave();
+        Ok(())
     }
 }
 

@@ -1234,7 +1234,12 @@ impl Checker<'_, '_> {
             }
             return;
         };
-        let kind = StructKind::Stat;
+        self.fill_struct_buf(at, name, StructKind::Stat, fx);
+    }
+
+    /// `&name` as a buffer the call fills with a `kind`: binds `name` to it,
+    /// or checks that it holds one already.
+    fn fill_struct_buf(&mut self, at: &At, name: &Ident, kind: StructKind, fx: &mut Effects) {
         match self.binding(at, &name.name) {
             Some(b) if b.kind == NameKind::Struct(kind) || b.kind == NameKind::Unknown => {}
             Some(b) => {
@@ -1290,39 +1295,7 @@ impl Checker<'_, '_> {
             ExprKind::AddrOf(name) => {
                 let bound = self.binding(at, &name.name);
                 match mode {
-                    "fills" => match bound {
-                        Some(b)
-                            if b.kind == NameKind::Struct(kind) || b.kind == NameKind::Unknown => {}
-                        Some(b) => {
-                            let label = format!(
-                                "`{}` is {} (bound by {} at {})",
-                                name.name,
-                                b.kind.describe(),
-                                b.by,
-                                self.step_ref(b.step)
-                            );
-                            self.err(
-                                at,
-                                name.span,
-                                format!("`{}` cannot hold {}", name.name, kind.c_name()),
-                                label,
-                                Some("a struct buffer needs a name of its own".into()),
-                            );
-                        }
-                        None => {
-                            if constant(&name.name).is_some() {
-                                self.err(
-                                    at,
-                                    name.span,
-                                    format!("cannot bind `{}`: it is a constant", name.name),
-                                    "a constant",
-                                    None,
-                                );
-                            } else {
-                                fx.extra.push((name.name.clone(), NameKind::Struct(kind)));
-                            }
-                        }
-                    },
+                    "fills" => self.fill_struct_buf(at, name, kind, fx),
                     "reads" => match bound {
                         Some(b)
                             if b.kind == NameKind::Struct(kind) || b.kind == NameKind::Unknown => {}
