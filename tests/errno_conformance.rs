@@ -1831,6 +1831,39 @@ fn a_forked_child_does_not_inherit_mlock() {
     );
 }
 
+// ---- mincore --------------------------------------------------------------
+
+#[test]
+fn mincore_prints_one_digit_per_page() {
+    case(
+        "mincore_prints_one_digit_per_page",
+        "",
+        &[
+            ANON,
+            ("a[4096] = 'x'", ""),
+            ("mincore(a, 8192)", r#"{ ret = 0, out = "01" }"#),
+        ],
+    );
+}
+
+#[test]
+fn mincore_einval_unaligned_address() {
+    case(
+        "mincore_einval_unaligned_address",
+        "",
+        &[ANON, ("mincore(a + 1, 4096)", EINVAL)],
+    );
+}
+
+#[test]
+fn mincore_enomem_unmapped_range() {
+    case(
+        "mincore_enomem_unmapped_range",
+        "",
+        &[ANON, ("munmap(a, 8192)", OK), ("mincore(a, 4096)", ENOMEM)],
+    );
+}
+
 // ---- fstat, stat ---------------------------------------------------------
 
 #[test]

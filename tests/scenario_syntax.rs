@@ -502,6 +502,12 @@ proc = "writer"
 do = "priv[0] = 'p'"
 expect = { pte.priv = "P", meminfo.AnonPages = "+4 kB" }
 
+# ---- mincore
+[[step]]
+proc = "writer"
+do = "mincore(ptr, 4 * PAGE_SIZE)"
+expect = { ret = 0 }
+
 # ---- fstat, stat
 [[step]]
 proc = "writer"

@@ -157,6 +157,8 @@ pub trait Backend {
     /// `munmap(2)`.
     fn munmap(&mut self, pid: Pid, addr: u64, len: u64) -> SysResult<i32>;
     /// `ftok(3)`.
+    /// `mincore(2)`: one byte per page, bit 0 set if resident.
+    fn mincore(&mut self, pid: Pid, addr: u64, len: u64) -> SysResult<Vec<u8>>;
     /// `fstat(2)`.
     fn fstat(&mut self, pid: Pid, fd: i32) -> SysResult<Stat>;
     /// `stat(2)`.
@@ -332,6 +334,11 @@ impl Backend for Kernel {
     }
     fn munmap(&mut self, pid: Pid, addr: u64, len: u64) -> SysResult<i32> {
         Kernel::munmap(self, pid, addr, len)
+    }
+    fn mincore(&mut self, pid: Pid, addr: u64, len: u64) -> SysResult<Vec<u8>> {
+        self.tick();
+        self.trace.leaf("sys_mincore", "mm/mincore.c");
+        Kernel::mincore(self, pid, addr, len)
     }
     fn fstat(&mut self, pid: Pid, fd: i32) -> SysResult<Stat> {
         self.tick();

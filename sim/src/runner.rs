@@ -930,6 +930,13 @@ impl<'s, B: Backend> Run<'s, B> {
                 Self::sys(r, |fd| fd as i64)
             }
             "ftruncate" => Self::sys(k.ftruncate(pid, int(0) as i32, int(1)), |v| v as i64),
+            "mincore" => {
+                let r = self.backend.mincore(pid, int(0) as u64, int(1) as u64);
+                if let Ok(v) = &r {
+                    out.extend(v.iter().map(|&b| if b & 1 != 0 { '1' } else { '0' }));
+                }
+                Self::sys(r, |_| 0)
+            }
             "read" | "pread" => {
                 let r = if name == "read" {
                     self.backend.read(pid, int(0) as i32, int(1) as u64)

@@ -424,6 +424,13 @@ syscalls! {
             guard: None,
         },
     }
+    mincore {
+        group: "mappings", by: Process, returns: Int, required: 2,
+        proto: "int mincore(void *addr, size_t length, unsigned char *vec) /* mincore(addr, length) prints vec to `out`: 1 resident, 0 not, per page */",
+        params: [addr: K::Ptr, length: K::Int(&[])],
+        errnos: [EINVAL, ENOMEM],
+        dispatch: custom,
+    }
     madvise {
         group: "mappings", by: Process, returns: Int, required: 3,
         proto: "int madvise(void *addr, size_t length, int advice)",

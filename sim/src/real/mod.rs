@@ -1201,6 +1201,15 @@ impl Backend for RealBackend {
         r.map(|v| v as i32)
     }
 
+    fn mincore(&mut self, pid: Pid, addr: u64, len: u64) -> SysResult<Vec<u8>> {
+        let _ = Backend::mincore(&mut self.model, mp(&self.workers, pid), addr, len);
+        match self.request(pid, &Req::Mincore { addr, len }, None) {
+            Outcome::Rep(Rep::Bytes(v), _) => Ok(v),
+            Outcome::Rep(Rep::Err(e), _) => Err(errno_of(e)),
+            _ => Err(Errno::ESRCH),
+        }
+    }
+
     fn fstat(&mut self, pid: Pid, fd: i32) -> SysResult<Stat> {
         let _ = Backend::fstat(&mut self.model, mp(&self.workers, pid), fd);
         self.stat_request(pid, Req::Fstat { fd })

@@ -179,7 +179,6 @@ pub fn instead_of(name: &str) -> Option<&'static str> {
         "puts" => "print with `printf(\"%s\", p)`",
         "perror" => "check the error with `expect = { errno = \"ENOENT\" }`",
         "fopen" | "fdopen" => "open files with `fd = open(path, flags, mode)`",
-        "mincore" => "the page residency of a mapping is the observable `core.NAME`",
         "wait" | "waitpid" => "steps run one after another; there is nothing to wait for",
         "main" | "return" => "a scenario is a list of steps; there is no main",
         _ => return None,
