@@ -508,6 +508,8 @@ impl Writer {
                 }
                 _ => out.push_str("&buf"),
             },
+            // fstat's and stat's buffer: the one name they bind.
+            ArgKind::StatBuf => out.push_str("&st"),
             ArgKind::Sysctl => {
                 let i = match &a.pick {
                     Pick::Name(i) | Pick::Str(i) => *i,
