@@ -1855,6 +1855,21 @@ fn mincore_einval_unaligned_address() {
     );
 }
 
+/// Found by `cargo fuzz run play`: a length that wraps the address space
+/// overflowed the model's range end.
+#[test]
+fn mincore_enomem_length_past_the_address_space() {
+    case(
+        "mincore_enomem_length_past_the_address_space",
+        "",
+        &[
+            ANON,
+            ("mincore(a, -1)", ENOMEM),
+            ("mincore(a, 0x7fffffffffffffff)", ENOMEM),
+        ],
+    );
+}
+
 #[test]
 fn mincore_enomem_unmapped_range() {
     case(

@@ -438,7 +438,15 @@ impl Kernel {
         if !addr.is_multiple_of(PAGE_SIZE) {
             return Err(Errno::EINVAL);
         }
-        let (mut out, end) = (Vec::new(), addr + len.div_ceil(PAGE_SIZE) * PAGE_SIZE);
+        // access_ok(start, pages << PAGE_SHIFT): a range past TASK_SIZE
+        // (or one that wraps) is ENOMEM.
+        let end = len
+            .div_ceil(PAGE_SIZE)
+            .checked_mul(PAGE_SIZE)
+            .and_then(|l| addr.checked_add(l))
+            .filter(|&e| e <= crate::mm::mmap::TASK_SIZE)
+            .ok_or(Errno::ENOMEM)?;
+        let mut out = Vec::new();
         // `do_mincore`: one VMA at a time, up to its end.
         let mut a = addr;
         while a < end {

@@ -368,6 +368,43 @@ fn stat_rep(st: &libc::stat) -> Rep {
     ])
 }
 
+/// `mincore(2)` of the scenario's range, a million pages at a time, so
+/// that the vector is never larger than what the kernel writes into it: a
+/// range past `TASK_SIZE` fails before a byte is written, and a bad page
+/// anywhere fails the whole call, as one call would.
+fn mincore(addr: u64, len: u64) -> Rep {
+    const CHUNK: u64 = 1 << 20;
+    let pages = len.div_ceil(4096);
+    let valid = addr
+        .checked_add(pages.saturating_mul(4096))
+        .is_some_and(|e| e <= 0x7fff_ffff_f000);
+    if !valid {
+        let mut v = [0u8; 1];
+        // SAFETY: the kernel rejects the range (ENOMEM) before writing.
+        let r = unsafe { libc::mincore(addr as *mut _, len as usize, v.as_mut_ptr()) };
+        return if r != 0 {
+            Rep::Err(errno())
+        } else {
+            Rep::Err(libc::ENOMEM)
+        };
+    }
+    let mut out = Vec::new();
+    let mut done = 0;
+    while done < pages || (pages == 0 && done == 0) {
+        let n = (pages - done).min(CHUNK);
+        let mut v = vec![0u8; n.max(1) as usize];
+        let (a, l) = (addr + done * 4096, if pages == 0 { len } else { n * 4096 });
+        // SAFETY: a vector of one byte per page of the chunk.
+        if unsafe { libc::mincore(a as *mut _, l as usize, v.as_mut_ptr()) } != 0 {
+            return Rep::Err(errno());
+        }
+        v.truncate(n as usize);
+        out.extend_from_slice(&v);
+        done += n.max(1);
+    }
+    Rep::Bytes(out)
+}
+
 /// One system call or memory access.
 fn call(req: Req) -> Rep {
     // SAFETY: each arm is the system call the scenario makes, with the
@@ -448,14 +485,7 @@ fn call(req: Req) -> Rep {
                 }
             }
             Req::Munmap { addr, len } => ret(libc::munmap(addr as *mut _, len as usize) as i64),
-            Req::Mincore { addr, len } => {
-                let mut v = vec![0u8; (len as usize).div_ceil(4096)];
-                if libc::mincore(addr as *mut _, len as usize, v.as_mut_ptr()) != 0 {
-                    Rep::Err(errno())
-                } else {
-                    Rep::Bytes(v)
-                }
-            }
+            Req::Mincore { addr, len } => mincore(addr, len),
             Req::Shmget { key, size, flags } => ret(libc::shmget(key, size as usize, flags) as i64),
             Req::Shmat { id, addr, flags } => {
                 let p = libc::shmat(id, addr as *const _, flags);
