@@ -11,7 +11,10 @@
 //! The first cases are the independent suite's findings (issue #10, part 2);
 //! then the calls in the contract's order.
 
-use sim::runner::{Run, StepOutcome};
+mod common;
+
+use common::cases::{broken, load};
+use sim::runner::Run;
 use sim::scenario::{load_str, Scenario};
 
 /// One step: who, the statement, and its expectation (TOML inline table, or
@@ -43,26 +46,6 @@ fn scenario_text(machine: &str, steps: &[Step]) -> String {
         }
     }
     s
-}
-
-fn load(name: &str, text: &str) -> &'static Scenario {
-    let s = load_str(&format!("{name}.toml"), text)
-        .unwrap_or_else(|d| panic!("{name}: the case does not load: {d:?}\n{text}"));
-    Box::leak(Box::new(s))
-}
-
-/// Every expectation that did not hold, one line each.
-fn broken(out: &[StepOutcome]) -> Vec<String> {
-    out.iter()
-        .flat_map(|o| {
-            o.checks.iter().filter(|c| !c.ok).map(move |c| {
-                format!(
-                    "step {} `{}`: {} expected {:?}, saw {:?} (result {:?})",
-                    o.step, o.do_, c.observable, c.expected, c.seen, o.result
-                )
-            })
-        })
-        .collect()
 }
 
 fn on_sim(name: &str, s: &'static Scenario) {

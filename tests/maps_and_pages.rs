@@ -6,8 +6,11 @@
 //! `tests/errno_conformance.rs`); both must meet the same expectations,
 //! and every expectation written must have been checked.
 
+mod common;
+
+use common::cases::{broken, load};
 use sim::runner::{Run, StepOutcome};
-use sim::scenario::{load_str, Scenario};
+use sim::scenario::Scenario;
 
 /// One step: the statement and its expectation (TOML inline table, or empty).
 type Step<'a> = (&'a str, &'a str);
@@ -22,26 +25,6 @@ fn scenario_text(steps: &[Step]) -> String {
         }
     }
     s
-}
-
-fn load(name: &str, text: &str) -> &'static Scenario {
-    let s = load_str(&format!("{name}.toml"), text)
-        .unwrap_or_else(|d| panic!("{name}: the case does not load: {d:?}\n{text}"));
-    Box::leak(Box::new(s))
-}
-
-/// Every expectation that did not hold, one line each.
-fn broken(out: &[StepOutcome]) -> Vec<String> {
-    out.iter()
-        .flat_map(|o| {
-            o.checks.iter().filter(|c| !c.ok).map(move |c| {
-                format!(
-                    "step {} `{}`: {} expected {:?}, saw {:?}",
-                    o.step, o.do_, c.observable, c.expected, c.seen
-                )
-            })
-        })
-        .collect()
 }
 
 /// How many expectations were checked and held (not merely "cannot be

@@ -1,6 +1,9 @@
 //! What several suites share: the bundled scenarios, and (Linux) what a
 //! real run made and the check that none of it is left.
 
+/// Used by the one-case-per-scenario suites only.
+#[allow(dead_code)]
+pub mod cases;
 /// Used by the real-run suites only.
 #[cfg(target_os = "linux")]
 #[allow(dead_code)]
