@@ -103,6 +103,7 @@ const EACCES: &str = r#"{ ret = -1, errno = "EACCES" }"#;
 const ENOENT: &str = r#"{ ret = -1, errno = "ENOENT" }"#;
 const EEXIST: &str = r#"{ ret = -1, errno = "EEXIST" }"#;
 const OK: &str = "{ ret = 0 }";
+const EFAULT_: &str = r#"{ ret = -1, errno = "EFAULT" }"#;
 /// The host's release, for the answers of releases after 4.14.
 const SIX_18: &str = "kernel = \"6.18\"";
 
@@ -1810,6 +1811,473 @@ fn a_forked_child_does_not_inherit_mlock() {
             ("child = fork()", ""),
             ("child: b = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_LOCKED, -1, 0)", r#"{ core.b = "1" }"#),
             ("b = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_LOCKED, -1, 0)", r#"{ ret = -1, errno = "EAGAIN" }"#),
+        ],
+    );
+}
+
+// ---- mremap ---------------------------------------------------------------
+
+/// Two pages at `a`, the first written, and a one-page mapping `b` right
+/// after them, so that `a` cannot grow in place.
+const BLOCKED: [Step; 3] = [
+    ANON,
+    ("a[0] = 'x'", ""),
+    (
+        "b = mmap(a + 8192, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0)",
+        "",
+    ),
+];
+
+#[test]
+fn mremap_grows_in_place_when_the_pages_after_are_free() {
+    case(
+        "mremap_grows_in_place_when_the_pages_after_are_free",
+        "",
+        &[
+            ANON,
+            ("a[0] = 'x'", ""),
+            (
+                "q = mremap(a, 8192, 16384, 0)",
+                r#"{ ret = "!= MAP_FAILED", pte.q = "P---", maps.q = "rw-p", pte.a = "P-" }"#,
+            ),
+            ("q[12288] = 'y'", r#"{ pte.q = "P--P" }"#),
+        ],
+    );
+}
+
+#[test]
+fn mremap_maymove_moves_the_page_tables_not_the_bytes() {
+    case(
+        "mremap_maymove_moves_the_page_tables_not_the_bytes",
+        "",
+        &[
+            BLOCKED[0],
+            BLOCKED[1],
+            BLOCKED[2],
+            (
+                "q = mremap(a, 8192, 16384, MREMAP_MAYMOVE)",
+                r#"{ pte.a = "none", pte.q = "P---", core.q = "1000" }"#,
+            ),
+            ("c = q[0]", "{ ret = 120 }"),
+            ("c = a[0]", r#"{ signal = "SIGSEGV" }"#),
+        ],
+    );
+}
+
+#[test]
+fn mremap_enomem_no_room_to_grow_without_maymove() {
+    case(
+        "mremap_enomem_no_room_to_grow_without_maymove",
+        "",
+        &[
+            BLOCKED[0],
+            BLOCKED[1],
+            BLOCKED[2],
+            ("mremap(a, 8192, 16384, 0)", ENOMEM),
+        ],
+    );
+}
+
+#[test]
+fn mremap_shrinks_in_place() {
+    case(
+        "mremap_shrinks_in_place",
+        "",
+        &[
+            ANON,
+            ("mremap(a, 8192, 4096, 0)", r#"{ ret = "!= MAP_FAILED" }"#),
+            ("mincore(a, 4096)", OK),
+            ("mincore(a + 4096, 4096)", ENOMEM),
+        ],
+    );
+}
+
+#[test]
+fn mremap_einval_unknown_flag() {
+    case(
+        "mremap_einval_unknown_flag",
+        "",
+        &[ANON, ("mremap(a, 8192, 8192, 0x8)", EINVAL)],
+    );
+}
+
+#[test]
+fn mremap_einval_fixed_without_maymove() {
+    case(
+        "mremap_einval_fixed_without_maymove",
+        "",
+        &[
+            ANON,
+            ("mremap(a, 8192, 8192, MREMAP_FIXED, a + 65536)", EINVAL),
+        ],
+    );
+}
+
+#[test]
+fn mremap_einval_unaligned_address() {
+    case(
+        "mremap_einval_unaligned_address",
+        "",
+        &[ANON, ("mremap(a + 1, 4096, 4096, 0)", EINVAL)],
+    );
+}
+
+#[test]
+fn mremap_einval_new_size_zero() {
+    case(
+        "mremap_einval_new_size_zero",
+        "",
+        &[ANON, ("mremap(a, 8192, 0, 0)", EINVAL)],
+    );
+}
+
+#[test]
+fn mremap_einval_fixed_ranges_overlap() {
+    case(
+        "mremap_einval_fixed_ranges_overlap",
+        "",
+        &[
+            ANON,
+            (
+                "mremap(a, 8192, 8192, MREMAP_MAYMOVE | MREMAP_FIXED, a + 4096)",
+                EINVAL,
+            ),
+        ],
+    );
+}
+
+#[test]
+fn mremap_einval_fixed_unaligned_new_address() {
+    case(
+        "mremap_einval_fixed_unaligned_new_address",
+        "",
+        &[
+            ANON,
+            (
+                "mremap(a, 8192, 8192, MREMAP_MAYMOVE | MREMAP_FIXED, a + 65537)",
+                EINVAL,
+            ),
+        ],
+    );
+}
+
+#[test]
+fn mremap_einval_duplicating_a_private_mapping() {
+    case(
+        "mremap_einval_duplicating_a_private_mapping",
+        "",
+        &[ANON, ("mremap(a, 0, 4096, MREMAP_MAYMOVE)", EINVAL)],
+    );
+}
+
+#[test]
+fn mremap_old_size_zero_duplicates_a_shared_mapping() {
+    case(
+        "mremap_old_size_zero_duplicates_a_shared_mapping",
+        "",
+        &[
+            (
+                "s = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0)",
+                "",
+            ),
+            ("s[0] = 's'", ""),
+            (
+                "d = mremap(s, 0, 4096, MREMAP_MAYMOVE)",
+                r#"{ ret = "!= MAP_FAILED", pte.s = "P", pte.d = "-", maps.d = "rw-s" }"#,
+            ),
+            ("c = d[0]", "{ ret = 115 }"),
+            ("d[0] = 'd'", ""),
+            ("c = s[0]", "{ ret = 100 }"),
+        ],
+    );
+}
+
+#[test]
+fn mremap_efault_range_past_the_end_of_the_mapping() {
+    case(
+        "mremap_efault_range_past_the_end_of_the_mapping",
+        "",
+        &[
+            ANON,
+            (
+                "mremap(a, 12288, 16384, MREMAP_MAYMOVE)",
+                r#"{ ret = -1, errno = "EFAULT" }"#,
+            ),
+        ],
+    );
+}
+
+#[test]
+fn mremap_efault_unmapped_address() {
+    case(
+        "mremap_efault_unmapped_address",
+        "",
+        &[
+            ANON,
+            ("munmap(a, 8192)", OK),
+            (
+                "mremap(a, 4096, 8192, MREMAP_MAYMOVE)",
+                r#"{ ret = -1, errno = "EFAULT" }"#,
+            ),
+        ],
+    );
+}
+
+#[test]
+fn mremap_efault_shrinking_an_unmapped_address_6_18() {
+    case(
+        "mremap_efault_shrinking_an_unmapped_address_6_18",
+        SIX_18,
+        &[
+            ANON,
+            ("munmap(a, 8192)", OK),
+            (
+                "mremap(a, 8192, 4096, 0)",
+                r#"{ ret = -1, errno = "EFAULT" }"#,
+            ),
+        ],
+    );
+}
+
+#[test]
+fn mremap_shrinking_an_unmapped_address_succeeds_4_14() {
+    sim_case(
+        "mremap_shrinking_an_unmapped_address_succeeds_4_14",
+        "the host runs a release after 5.16, which looks the VMA up first",
+        "",
+        &[
+            ANON,
+            ("munmap(a, 8192)", OK),
+            ("mremap(a, 8192, 4096, 0)", r#"{ ret = "!= MAP_FAILED" }"#),
+        ],
+    );
+}
+
+/// Hostile sizes: a tail past the address space, lengths near 2^64.
+#[test]
+fn mremap_hostile_lengths_are_errnos() {
+    sim_case(
+        "mremap_hostile_lengths_are_errnos",
+        "4.14's answers for an unmapped address",
+        "",
+        &[
+            ("mremap((void *) -4096, 8192, 4096, 0)", EINVAL),
+            (
+                "mremap((void *) 0x7ffffffff000, -1, 4096, MREMAP_MAYMOVE | MREMAP_FIXED, 0x10000)",
+                EFAULT_,
+            ),
+            (
+                "mremap((void *) 0x10000, 4096, -4096, MREMAP_MAYMOVE)",
+                EFAULT_,
+            ),
+        ],
+    );
+}
+
+#[test]
+fn mremap_eagain_locked_growth_past_rlimit_memlock() {
+    case(
+        "mremap_eagain_locked_growth_past_rlimit_memlock",
+        "",
+        &[
+            ANON,
+            ("mlock(a, 8192)", OK),
+            ("setrlimit(RLIMIT_MEMLOCK, 8192, 8192)", OK),
+            (
+                "mremap(a, 8192, 16384, 0)",
+                r#"{ ret = -1, errno = "EAGAIN" }"#,
+            ),
+        ],
+    );
+}
+
+#[test]
+fn mremap_locked_growth_is_faulted_in_and_locked() {
+    case(
+        "mremap_locked_growth_is_faulted_in_and_locked",
+        "",
+        &[
+            ANON,
+            ("mlock(a, 8192)", MLOCKED),
+            (
+                "q = mremap(a, 8192, 16384, MREMAP_MAYMOVE)",
+                r#"{ core.q = "1111", pte.q = "PPPP", status.VmLck = "16 kB" }"#,
+            ),
+        ],
+    );
+}
+
+#[test]
+fn mremap_grown_shared_anonymous_memory_is_sigbus_past_its_object() {
+    // The object behind MAP_SHARED | MAP_ANONYMOUS keeps its size: the
+    // pages the mapping grew by lie past its end.
+    case(
+        "mremap_grown_shared_anonymous_memory_is_sigbus_past_its_object",
+        "",
+        &[
+            (
+                "s = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0)",
+                "",
+            ),
+            ("q = mremap(s, 4096, 8192, MREMAP_MAYMOVE)", ""),
+            ("q[0] = 'x'", r#"{ pte.q = "P-" }"#),
+            ("q[4096] = 'y'", r#"{ signal = "SIGBUS" }"#),
+        ],
+    );
+}
+
+#[test]
+fn mremap_moves_a_shared_file_mapping_with_its_page_cache() {
+    case(
+        "mremap_moves_a_shared_file_mapping_with_its_page_cache",
+        "",
+        &[
+            TMPFS,
+            SIZE,
+            ("m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)", ""),
+            ("m[0] = 'f'", ""),
+            (
+                "b = mmap(m + 4096, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0)",
+                "",
+            ),
+            (
+                "q = mremap(m, 4096, 8192, MREMAP_MAYMOVE)",
+                r#"{ pte.m = "none", pte.q = "P-", maps.q = "rw-s", meminfo.Shmem = "+4 kB" }"#,
+            ),
+            ("q[4096] = 'g'", r#"{ pte.q = "PP", meminfo.Shmem = "+8 kB" }"#),
+            ("pread(fd, 1, 4096)", r#"{ ret = 1, out = "g" }"#),
+        ],
+    );
+}
+
+#[test]
+fn mremap_of_a_system_v_attach_keeps_one_attach() {
+    case(
+        "mremap_of_a_system_v_attach_keeps_one_attach",
+        "",
+        &[
+            SEG,
+            ("m = shmat(id, NULL, 0)", r#"{ shm.id.nattch = 1 }"#),
+            ("m[0] = 'v'", ""),
+            (
+                "q = mremap(m, 4096, 4096, MREMAP_MAYMOVE | MREMAP_FIXED, m + 1048576)",
+                r#"{ shm.id.nattch = 1, pte.q = "P", pte.m = "none" }"#,
+            ),
+            ("c = q[0]", "{ ret = 118 }"),
+            ("shmdt(q)", OK),
+            ("shmctl(id, IPC_RMID, NULL)", OK),
+        ],
+    );
+}
+
+#[test]
+fn mremap_dontunmap_leaves_the_old_range_mapped_and_empty_6_18() {
+    case(
+        "mremap_dontunmap_leaves_the_old_range_mapped_and_empty_6_18",
+        SIX_18,
+        &[
+            ANON,
+            ("a[0] = 'e'", ""),
+            (
+                "q = mremap(a, 8192, 8192, MREMAP_MAYMOVE | MREMAP_DONTUNMAP)",
+                r#"{ pte.a = "--", pte.q = "P-", maps.a = "rw-p" }"#,
+            ),
+            ("c = q[0]", "{ ret = 101 }"),
+            ("c = a[0]", "{ ret = 0 }"),
+        ],
+    );
+}
+
+#[test]
+fn mremap_einval_dontunmap_with_a_resize_6_18() {
+    case(
+        "mremap_einval_dontunmap_with_a_resize_6_18",
+        SIX_18,
+        &[
+            ANON,
+            (
+                "mremap(a, 4096, 8192, MREMAP_MAYMOVE | MREMAP_DONTUNMAP)",
+                EINVAL,
+            ),
+            ("mremap(a, 4096, 4096, MREMAP_DONTUNMAP)", EINVAL),
+        ],
+    );
+}
+
+#[test]
+fn mremap_einval_dontunmap_before_5_7() {
+    sim_case(
+        "mremap_einval_dontunmap_before_5_7",
+        "4.14 knows no MREMAP_DONTUNMAP; the host (6.18) does",
+        "",
+        &[
+            ANON,
+            (
+                "mremap(a, 4096, 4096, MREMAP_MAYMOVE | MREMAP_DONTUNMAP)",
+                EINVAL,
+            ),
+        ],
+    );
+}
+
+#[test]
+fn mremap_einval_new_size_past_the_address_space_6_18() {
+    case(
+        "mremap_einval_new_size_past_the_address_space_6_18",
+        SIX_18,
+        &[
+            ANON,
+            ("mremap(a, 8192, 0x4000000000000, MREMAP_MAYMOVE)", EINVAL),
+        ],
+    );
+}
+
+#[test]
+fn mremap_enomem_new_size_past_the_address_space_4_14() {
+    sim_case(
+        "mremap_enomem_new_size_past_the_address_space_4_14",
+        "6.17 made this EINVAL (check_mremap_params); the host runs 6.18",
+        "",
+        &[
+            ANON,
+            ("mremap(a, 8192, 0x4000000000000, MREMAP_MAYMOVE)", ENOMEM),
+        ],
+    );
+}
+
+#[test]
+fn mremap_fixed_moves_every_mapping_of_the_range_6_18() {
+    case(
+        "mremap_fixed_moves_every_mapping_of_the_range_6_18",
+        SIX_18,
+        &[
+            BLOCKED[0],
+            BLOCKED[1],
+            BLOCKED[2],
+            (
+                "q = mremap(a, 12288, 12288, MREMAP_MAYMOVE | MREMAP_FIXED, a + 1048576)",
+                r#"{ pte.q = "P--", pte.a = "none", pte.b = "none" }"#,
+            ),
+            ("c = q[0]", "{ ret = 120 }"),
+            ("munmap(q, 12288)", OK),
+        ],
+    );
+}
+
+#[test]
+fn mremap_efault_fixed_across_mappings_4_14() {
+    sim_case(
+        "mremap_efault_fixed_across_mappings_4_14",
+        "6.17 moves several VMAs at once (remap_move); the host runs 6.18",
+        "",
+        &[
+            BLOCKED[0],
+            BLOCKED[1],
+            BLOCKED[2],
+            (
+                "mremap(a, 12288, 12288, MREMAP_MAYMOVE | MREMAP_FIXED, a + 1048576)",
+                r#"{ ret = -1, errno = "EFAULT" }"#,
+            ),
         ],
     );
 }

@@ -508,6 +508,12 @@ proc = "writer"
 do = "mincore(ptr, 4 * PAGE_SIZE)"
 expect = { ret = 0 }
 
+# ---- mremap
+[[step]]
+proc = "writer"
+do = "moved = mremap(priv, PAGE_SIZE, 2 * PAGE_SIZE, MREMAP_MAYMOVE)"
+expect = { pte.moved = "P-" }
+
 # ---- fstat, stat
 [[step]]
 proc = "writer"

@@ -5,6 +5,7 @@ pub mod memfd;
 pub mod memory;
 pub mod mlock;
 pub mod mmap;
+pub mod mremap;
 pub mod page;
 pub mod rmap;
 pub mod shmem;

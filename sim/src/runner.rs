@@ -920,6 +920,13 @@ impl<'s, B: Backend> Run<'s, B> {
                 if sys.sig().returns == crate::scenario::calls::Returns::Fd {
                     bound = r.as_ref().ok().map(|&fd| Value::Fd(fd as i32));
                 }
+                if let Some(len) = sys.maps() {
+                    let len = args.u64(len);
+                    bound = r.as_ref().ok().map(|&at| Value::Mapping {
+                        addr: at as u64,
+                        len,
+                    });
+                }
                 Self::sys(r, |v| v)
             }
             "open" => {
@@ -1162,36 +1169,20 @@ impl<'s, B: Backend> Run<'s, B> {
     }
 
     /// A name bound to a mapping that a call unmapped (`munmap`, `shmdt`,
-    /// `MAP_FIXED` or `SHM_REMAP` over it) no longer names a mapping: it is
-    /// then the pointer C's variable still holds, so `p[0]` goes where the
-    /// address goes, but `pte.p` and the other observables of the mapping
-    /// read `"none"`, even once a new mapping takes the same addresses.
+    /// `MAP_FIXED` or `SHM_REMAP` over it, `mremap` away from it) no longer
+    /// names a mapping: it is then the pointer C's variable still holds, so
+    /// `p[0]` goes where the address goes, but `pte.p` and the other
+    /// observables of the mapping read `"none"`, even once a new mapping
+    /// takes the same addresses.
     fn forget_unmapped(&mut self, pname: &str, call: &str, ints: &[i64], new: Option<&Value>) {
-        let int = |i: usize| ints.get(i).copied().unwrap_or(0);
         let Some(st) = self.procs.get_mut(pname) else {
             return;
         };
-        let range = |addr: u64, len: u64| (addr, addr.saturating_add(page_up(len.max(1))));
-        let (lo, hi) = match (call, new) {
-            ("munmap", _) => range(int(0) as u64, int(1) as u64),
-            ("mmap", _) if int(3) as u32 & MAP_FIXED != 0 => range(int(0) as u64, int(1) as u64),
-            ("shmat", Some(Value::Mapping { addr, len })) if int(2) as i32 & SHM_REMAP != 0 => {
-                range(*addr, *len)
-            }
-            // shmdt(addr) detaches the segment attached at addr.
-            ("shmdt", _) => match st.names.values().find_map(|v| match v {
-                Value::Mapping { addr, len } if *addr == int(0) as u64 => Some(*len),
-                _ => None,
-            }) {
-                Some(len) => range(int(0) as u64, len),
-                None => return,
-            },
-            _ => return,
-        };
+        let gone = unmapped_by(call, ints, new, &st.names);
         for v in st.names.values_mut() {
             if let Value::Mapping { addr, len } = *v {
-                let (a, b) = range(addr, len);
-                if lo <= a && b <= hi {
+                let (a, b) = page_range(addr, len);
+                if gone.iter().any(|&(lo, hi)| lo <= a && b <= hi) {
                     *v = Value::Ptr(addr);
                 }
             }
@@ -1740,6 +1731,8 @@ impl<'s, B: Backend> Run<'s, B> {
 }
 
 const MAP_FIXED: u32 = 0x10;
+const MREMAP_FIXED: u32 = crate::mm::mremap::mremap_flags::FIXED;
+const MREMAP_DONTUNMAP: u32 = crate::mm::mremap::mremap_flags::DONTUNMAP;
 
 /// `sizeof` of a struct `shmctl` filled, known by its fields.
 fn struct_size(fields: &BTreeMap<String, i64>) -> i64 {
@@ -1757,6 +1750,58 @@ fn struct_size(fields: &BTreeMap<String, i64>) -> i64 {
 
 fn page_up(x: u64) -> u64 {
     x.saturating_add(4095) & !4095
+}
+
+/// The pages `[addr, addr + len)` covers, at least one.
+fn page_range(addr: u64, len: u64) -> (u64, u64) {
+    (addr, addr.saturating_add(page_up(len.max(1))))
+}
+
+/// The address ranges a successful call unmapped (`new` is what it bound).
+fn unmapped_by(
+    call: &str,
+    ints: &[i64],
+    new: Option<&Value>,
+    names: &BTreeMap<String, Value>,
+) -> Vec<(u64, u64)> {
+    let int = |i: usize| ints.get(i).copied().unwrap_or(0) as u64;
+    match (call, new) {
+        ("munmap", _) => vec![page_range(int(0), int(1))],
+        ("mmap", _) if int(3) as u32 & MAP_FIXED != 0 => vec![page_range(int(0), int(1))],
+        ("shmat", Some(Value::Mapping { addr, len })) if int(2) as i32 & SHM_REMAP != 0 => {
+            vec![page_range(*addr, *len)]
+        }
+        // shmdt(addr) detaches the segment attached at addr.
+        ("shmdt", _) => names
+            .values()
+            .find_map(|v| match v {
+                Value::Mapping { addr, len } if *addr == int(0) => Some(page_range(*addr, *len)),
+                _ => None,
+            })
+            .into_iter()
+            .collect(),
+        ("mremap", Some(Value::Mapping { addr: to, len })) => {
+            let (from, old_len, flags) = (int(0), page_up(int(1)), int(3) as u32);
+            let mut gone = Vec::new();
+            if *to == from {
+                // Shrunk in place: the tail went.
+                if old_len > page_up(*len) {
+                    gone.push((from + page_up(*len), from + old_len));
+                }
+                return gone;
+            }
+            // Moved: the old range went (unless MREMAP_DONTUNMAP kept it),
+            // and MREMAP_FIXED replaced what the new one covers.
+            if flags & MREMAP_DONTUNMAP == 0 && old_len > 0 {
+                gone.push((from, from + old_len));
+            }
+            if flags & MREMAP_FIXED != 0 {
+                gone.push(page_range(*to, *len));
+            }
+            gone
+        }
+        _ => Vec::new(),
+    }
 }
 
 /// What `name = call(...)` leaves in `name`, as C would: the call's return

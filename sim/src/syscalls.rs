@@ -20,6 +20,9 @@
 //!   sends it as [`Req::Sys`](crate::real) and the worker runs `host`: none of
 //!   them names the call.
 //!
+//! A call that returns a new mapping from the table says which parameter
+//! is its length (`maps: N`), so that the name it binds can be observed.
+//!
 //! From the table come: the checker's signatures ([`CALLS`]), the runner's
 //! dispatch ([`Sys::on_kernel`]), the real worker's request and libc call
 //! ([`Sys::on_host`]), and the book's language reference (`shmsim book`,
@@ -153,7 +156,7 @@ macro_rules! syscalls {
         $(#[doc = $doc:literal])*
         $name:ident {
             group: $group:literal, by: $scope:ident, returns: $ret:ident,
-            required: $req:literal, $(variadic: $var:literal,)?
+            $(maps: $maps:literal,)? required: $req:literal, $(variadic: $var:literal,)?
             proto: $proto:literal,
             params: [$($pn:ident: $pk:expr),* $(,)?],
             errnos: [$($e:ident),* $(,)?],
@@ -203,6 +206,11 @@ macro_rules! syscalls {
             /// Is it dispatched from the table (not a runner arm of its own)?
             pub fn is_generic(self) -> bool {
                 match self { $(Sys::$name => decl::$name::GENERIC),* }
+            }
+            /// For a call that returns a new mapping from the table (`mremap`):
+            /// the parameter that gives the mapping's length.
+            pub fn maps(self) -> Option<usize> {
+                match self { $(Sys::$name => None $(.or(Some($maps)))?),* }
             }
             /// The `(addr, length)` parameters a real run keeps off the
             /// worker's own memory.
@@ -422,6 +430,20 @@ syscalls! {
             kernel: |k, pid, a| k.msync(pid, a.u64(0), a.u64(1), a.u32(2)),
             host: |a| libc::msync(a.ptr(0), a.u64(1) as usize, a.i32(2)),
             guard: None,
+        },
+    }
+    mremap {
+        group: "mappings", by: Process, returns: Mapping, maps: 2, required: 4,
+        proto: "void *mremap(void *old_address, size_t old_size, size_t new_size, int flags, ... /* void *new_address */)",
+        params: [old_address: K::Ptr, old_size: K::Int(&[]), new_size: K::Int(&[]),
+                 flags: K::Int(&[F::Mremap]), new_address: K::Hint],
+        errnos: [EAGAIN, EFAULT, EINVAL, ENOMEM],
+        dispatch: {
+            kernel: |k, pid, a| k.mremap(pid, a.u64(0), a.u64(1), a.u64(2), a.u32(3), a.u64(4)),
+            // The system call itself: glibc's wrapper reads new_address
+            // only with MREMAP_FIXED (2.36), not with MREMAP_DONTUNMAP.
+            host: |a| libc::syscall(libc::SYS_mremap, a.u64(0), a.u64(1), a.u64(2), a.u64(3), a.u64(4)),
+            guard: Some((0, 1)),
         },
     }
     mincore {
@@ -731,13 +753,15 @@ mod tests {
     /// A table call only binds an integer (a count or a descriptor):
     /// anything else needs a runner arm.
     #[test]
-    fn generic_calls_return_integers() {
+    fn generic_calls_return_integers_or_say_their_mapping_length() {
         for c in CALLS.iter().filter(|c| c.sys.is_generic()) {
-            assert!(
-                matches!(c.returns, Returns::Int | Returns::Fd),
-                "{}",
-                c.name
-            );
+            let ok = match c.returns {
+                Returns::Int | Returns::Fd => c.sys.maps().is_none(),
+                // The name it binds needs the mapping's length.
+                Returns::Mapping => c.sys.maps().is_some_and(|i| i < c.params.len()),
+                _ => false,
+            };
+            assert!(ok, "{}", c.name);
             assert_eq!(c.scope, Scope::Process, "{}", c.name);
         }
     }

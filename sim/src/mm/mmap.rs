@@ -467,7 +467,7 @@ impl Kernel {
     /// `MAP_32BIT` (`low`), the lowest free gap in [1 GiB, 2 GiB)
     /// (`find_start_end`, bottom-up; the host randomizes the start), and a
     /// hint only there.
-    fn get_unmapped_area(
+    pub(crate) fn get_unmapped_area(
         &mut self,
         pid: Pid,
         addr: u64,

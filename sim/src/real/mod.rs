@@ -804,6 +804,66 @@ impl RealBackend {
         }
     }
 
+    /// A real `mremap`: where the model moved the mapping, the host moves it
+    /// too (`MREMAP_FIXED` at the model's address, if that is not the
+    /// worker's own memory), so that later steps find it at one address;
+    /// the run's own ranges follow the move.
+    fn mremap(
+        &mut self,
+        pid: Pid,
+        model: Option<SysResult<i64>>,
+        mut args: Args,
+    ) -> SysResult<i64> {
+        const MAYMOVE: i64 = 1;
+        const FIXED: i64 = 2;
+        const DONTUNMAP: i64 = 4;
+        let (from, old_len, new_len) = (args.u64(0), args.u64(1), args.u64(2));
+        let flags = args.int(3);
+        if let Some(Ok(to)) = model {
+            let to = to as u64;
+            if to != from
+                && flags & (MAYMOVE | FIXED) == MAYMOVE
+                && self.foreign(pid, to, new_len).is_none()
+            {
+                args.ints.resize(5, 0);
+                args.ints[3] = flags | FIXED;
+                args.ints[4] = to as i64;
+            }
+        }
+        if args.int(3) & FIXED != 0 && self.foreign(pid, args.u64(4), new_len).is_some() {
+            self.note(format!(
+                "mremap(.., MREMAP_FIXED, {:#x}) refused: it would replace the worker's own memory",
+                args.u64(4)
+            ));
+            return Err(Errno::EPERM);
+        }
+        let r = self.sys(
+            pid,
+            Req::Sys {
+                sys: Sys::mremap,
+                args,
+            },
+        );
+        if let (Ok(to), Some(w)) = (&r, self.workers.get_mut(&pid)) {
+            let to = *to as u64;
+            let kept = if to == from {
+                page_up(new_len).min(page_up(old_len))
+            } else {
+                0
+            };
+            // (With MREMAP_DONTUNMAP the old range stays mapped, empty.)
+            if to == from || flags & DONTUNMAP == 0 {
+                remove_range(
+                    &mut w.owned,
+                    from + kept,
+                    from.saturating_add(page_up(old_len)),
+                );
+            }
+            w.owned.push((to, to + page_up(new_len)));
+        }
+        r
+    }
+
     /// The flags a real `shmat` gets: the scenario's, all of them, except
     /// `SHM_REMAP` over memory the run did not map (the worker's own), which
     /// is dropped (the host then gives `EINVAL`, as for a busy range).
@@ -992,7 +1052,7 @@ impl Backend for RealBackend {
     /// scenario's paths made the run folder's and the worker's own memory
     /// kept out of reach.
     fn syscall(&mut self, pid: Pid, sys: Sys, args: &Args) -> SysResult<i64> {
-        let _ = sys.on_kernel(&mut self.model, mp(&self.workers, pid), args);
+        let model = sys.on_kernel(&mut self.model, mp(&self.workers, pid), args);
         if let Some((at, len)) = sys.guard() {
             let (addr, len) = (args.u64(at), args.u64(len));
             if len > 0 && self.foreign(pid, addr, len).is_some() {
@@ -1011,6 +1071,9 @@ impl Backend for RealBackend {
                     *s = Some(self.host_bytes(&path)?);
                 }
             }
+        }
+        if sys == Sys::mremap {
+            return self.mremap(pid, model, args);
         }
         self.sys(pid, Req::Sys { sys, args })
     }

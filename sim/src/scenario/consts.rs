@@ -22,6 +22,8 @@ pub enum Family {
     Msync,
     /// `madvise` advice.
     Madv,
+    /// `mremap` flags, `MREMAP_*`.
+    Mremap,
     /// `shmget` flags (with permission bits).
     IpcFlag,
     /// The key `IPC_PRIVATE`.
@@ -58,6 +60,7 @@ impl Family {
             Family::Map => "an mmap() flag (MAP_*)",
             Family::Msync => "an msync() flag (MS_*)",
             Family::Madv => "a madvise() advice (MADV_*)",
+            Family::Mremap => "an mremap() flag (MREMAP_*)",
             Family::IpcFlag => "a shmget() flag (IPC_CREAT, IPC_EXCL, ...)",
             Family::IpcKey => "a System V key",
             Family::IpcCmd => "a shmctl() command (IPC_STAT, IPC_RMID, ...)",
@@ -174,6 +177,9 @@ constants! {
     MS_ASYNC = 1, Msync;
     MS_INVALIDATE = 2, Msync;
     MS_SYNC = 4, Msync;
+    MREMAP_MAYMOVE = 1, Mremap;
+    MREMAP_FIXED = 2, Mremap;
+    MREMAP_DONTUNMAP = 4, Mremap;
     MCL_CURRENT = 1, Mcl;
     MCL_FUTURE = 2, Mcl;
     MCL_ONFAULT = 4, Mcl;

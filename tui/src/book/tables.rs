@@ -65,6 +65,7 @@ const FAMILIES: &[Family] = &[
     Family::Prot,
     Family::Map,
     Family::Msync,
+    Family::Mremap,
     Family::Mcl,
     Family::Madv,
     Family::IpcFlag,
