@@ -72,7 +72,7 @@ fn the_real_arm_needs_linux() {
 
 #[cfg(target_os = "linux")]
 mod linux {
-    use super::common::real::{assert_gone, sysv_rows, Traces};
+    use super::common::real::{assert_gone, signal, spawn_child, sysv_rows, wait_ready, Traces};
     use super::*;
     use sim::compare::{StepComparison, Verdict};
     use sim::real::arm::{ArmEvent, RealArm};
@@ -80,9 +80,9 @@ mod linux {
     use sim::runner::StepOutcome;
     use sim::scenario::{load_str, Scenario};
     use std::collections::BTreeMap;
-    use std::io::{BufRead, BufReader, Write};
+    use std::io::Write;
     use std::path::{Path, PathBuf};
-    use std::process::{Command, ExitStatus, Stdio};
+    use std::process::{ExitStatus, Stdio};
     use std::sync::Mutex;
     use std::time::{Duration, Instant};
 
@@ -501,27 +501,14 @@ mod linux {
             std::fs::create_dir_all(&root).unwrap();
             // The child's stderr, said if it does not end as it should.
             let err = root.with_extension("stderr");
-            let mut child = Command::new(std::env::current_exe().unwrap())
-                .args([
-                    "--exact",
-                    "linux::child_owning_an_arm_waits_for_a_signal",
-                    "--nocapture",
-                    "--test-threads=1",
-                ])
-                .env(CHILD_ENV, &root)
-                .stdout(Stdio::piped())
-                .stderr(std::fs::File::create(&err).unwrap())
-                .spawn()
-                .unwrap();
-            let stdout = child.stdout.take().unwrap();
-            let mut t = None;
-            for line in BufReader::new(stdout).lines() {
-                let line = line.unwrap();
-                if let Some(at) = line.find("READY ") {
-                    t = Some(Traces::parse(&line[at..]));
-                    break;
-                }
-            }
+            let mut child = spawn_child(
+                "linux::child_owning_an_arm_waits_for_a_signal",
+                false,
+                CHILD_ENV,
+                &root,
+                Stdio::from(std::fs::File::create(&err).unwrap()),
+            );
+            let t = wait_ready(&mut child);
             let Some(t) = t else {
                 let _ = child.kill();
                 let _ = child.wait();
@@ -530,11 +517,7 @@ mod linux {
                 println!("skipped: the child could not play a real run");
                 return;
             };
-            let killed = Command::new("kill")
-                .args([format!("-{sig}"), child.id().to_string()])
-                .status()
-                .unwrap();
-            assert!(killed.success());
+            assert!(signal(sig, child.id()));
             let st = wait_at_most(&mut child, Duration::from_secs(30));
             let said = std::fs::read_to_string(&err).unwrap_or_default();
             let _ = std::fs::remove_file(&err);

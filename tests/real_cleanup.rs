@@ -15,11 +15,12 @@ mod common;
 
 #[cfg(target_os = "linux")]
 mod linux {
-    use super::common::real::{self, assert_gone, sysv_rows, Traces};
+    use super::common::real::{
+        self, assert_gone, signal, spawn_child, sysv_rows, wait_ready, Traces,
+    };
     use sim::real::{RealBackend, RealOptions};
     use sim::runner::{config_of, Run};
     use sim::scenario::{load_str, Scenario};
-    use std::io::{BufRead, BufReader};
     use std::path::{Path, PathBuf};
     use std::process::{Command, Stdio};
 
@@ -235,33 +236,15 @@ expect = {{ ret = -1, errno = "EINVAL" }}
 
     /// Starts the child run, waits until it has made everything, sends `sig`.
     fn signalled_child(sig: i32, root: &Path) -> (Traces, std::process::ExitStatus) {
-        let mut child = Command::new(std::env::current_exe().unwrap())
-            .args([
-                "--exact",
-                "linux::child_run_that_waits_for_a_signal",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env(CHILD_ENV, root)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let mut t = None;
-        for line in BufReader::new(stdout).lines() {
-            let line = line.unwrap();
-            if let Some(at) = line.find("READY ") {
-                t = Some(Traces::parse(&line[at..]));
-                break;
-            }
-        }
-        let t = t.expect("the child run got ready");
-        let killed = Command::new("kill")
-            .args([format!("-{sig}"), child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(killed.success());
+        let mut child = spawn_child(
+            "linux::child_run_that_waits_for_a_signal",
+            false,
+            CHILD_ENV,
+            root,
+            Stdio::null(),
+        );
+        let t = wait_ready(&mut child).expect("the child run got ready");
+        assert!(signal(sig, child.id()));
         let st = child.wait().unwrap();
         (t, st)
     }

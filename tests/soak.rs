@@ -18,13 +18,13 @@ mod common;
 
 #[cfg(target_os = "linux")]
 mod linux {
-    use super::common::real::{self, sysv_rows, Traces};
+    use super::common::real::{self, signal, spawn_child, sysv_rows, Traces};
     use sim::real::{RealBackend, RealOptions};
     use sim::runner::{config_of, Run};
     use sim::scenario::{load_str, Scenario};
     use std::io::{BufRead, BufReader};
     use std::path::{Path, PathBuf};
-    use std::process::{Command, Stdio};
+    use std::process::Stdio;
     use std::time::{Duration, Instant};
 
     const CHILD_ENV: &str = "SHMSIM_SOAK_CHILD";
@@ -49,10 +49,7 @@ mod linux {
     }
 
     fn kill(sig: i32, pid: u32) {
-        let _ = Command::new("kill")
-            .args([format!("-{sig}"), pid.to_string()])
-            .stderr(Stdio::null())
-            .status();
+        signal(sig, pid);
     }
 
     /// Nothing of `t` is left (waiting up to 5 s for processes that die
@@ -161,19 +158,13 @@ mod linux {
     /// The driver (a child process) ended by a signal at a random moment;
     /// then the next run on the same root sweeps what a SIGKILL left.
     fn driver_killed(rng: &mut Rng, root: &Path) -> Traces {
-        let mut child = Command::new(std::env::current_exe().unwrap())
-            .args([
-                "--exact",
-                "linux::soak_child_driver",
-                "--ignored",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env(CHILD_ENV, root)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = spawn_child(
+            "linux::soak_child_driver",
+            true,
+            CHILD_ENV,
+            root,
+            Stdio::null(),
+        );
         let sig = [9, 15, 2][rng.below(3) as usize];
         let after = rng.below(12);
         let mut t = Traces::default();

@@ -128,3 +128,46 @@ do = "kid = fork()"
 "#
     )
 }
+
+/// Runs this test binary again as a child process, only its test `test`
+/// (a child run, which reads its run root from the variable `env`), its
+/// standard output piped so that [`wait_ready`] can read it.
+pub fn spawn_child(
+    test: &str,
+    ignored: bool,
+    env: &str,
+    root: &Path,
+    stderr: std::process::Stdio,
+) -> std::process::Child {
+    let mut args = vec!["--exact", test, "--nocapture", "--test-threads=1"];
+    if ignored {
+        args.push("--ignored");
+    }
+    std::process::Command::new(std::env::current_exe().expect("the test binary"))
+        .args(args)
+        .env(env, root)
+        .stdout(std::process::Stdio::piped())
+        .stderr(stderr)
+        .spawn()
+        .expect("the test binary runs again")
+}
+
+/// Reads a child's output up to its `READY` line: what its run made
+/// (`None` if it ended first).
+pub fn wait_ready(child: &mut std::process::Child) -> Option<Traces> {
+    use std::io::{BufRead, BufReader};
+    let stdout = child.stdout.take()?;
+    BufReader::new(stdout)
+        .lines()
+        .map_while(Result::ok)
+        .find_map(|line| line.find("READY ").map(|at| Traces::parse(&line[at..])))
+}
+
+/// `kill -SIG pid`; whether it was delivered.
+pub fn signal(sig: i32, pid: u32) -> bool {
+    std::process::Command::new("kill")
+        .args([format!("-{sig}"), pid.to_string()])
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
