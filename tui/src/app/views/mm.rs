@@ -56,7 +56,15 @@ fn vma(c: &mut Canvas, v: &VmaRow, b: Option<&VmaRow>, had_before: bool, width: 
         ),
         c.span(format!("{} ", v.prot), Class::Text, changed),
         c.span(v.name.clone(), Class::File, changed),
-        c.span(format!("  {} pages", v.pages()), Class::Dim, false),
+        c.span(
+            format!(
+                "  {} page{}",
+                v.pages(),
+                if v.pages() == 1 { "" } else { "s" }
+            ),
+            Class::Dim,
+            false,
+        ),
     ];
     c.line(spans, changed, false);
     glyph_row(c, v, b, had_before, width);
