@@ -2,9 +2,10 @@
 //! `/proc/sysvipc/shm`, `/proc/meminfo`, `statvfs` and `lseek(SEEK_DATA)`.
 
 use crate::fs::proc::{SmapsView, PSS_SHIFT};
+use rustix::fs::{seek, OFlags, SeekFrom};
 use std::collections::BTreeMap;
 use std::ffi::CString;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::OwnedFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
@@ -21,28 +22,18 @@ pub(crate) fn mount_tmpfs(
         "size={bytes},mode={mode:o},uid={},gid={}",
         owner.0, owner.1
     ))?;
-    // SAFETY: mount(2) with NUL-terminated strings that outlive the call.
-    let r = unsafe {
-        libc::mount(
-            c"tmpfs".as_ptr(),
-            target.as_ptr(),
-            c"tmpfs".as_ptr(),
-            libc::MS_NOSUID | libc::MS_NODEV,
-            opts.as_ptr().cast(),
-        )
-    };
-    if r == 0 {
-        Ok(())
-    } else {
-        Err(std::io::Error::last_os_error())
-    }
+    use rustix::mount::MountFlags;
+    let flags = MountFlags::NOSUID | MountFlags::NODEV;
+    Ok(rustix::mount::mount(
+        c"tmpfs", &*target, c"tmpfs", flags, &*opts,
+    )?)
 }
 
 /// Lazily unmounts whatever is mounted on `dir` (nothing, most often).
 pub(crate) fn unmount(dir: &Path) {
     if let Ok(c) = CString::new(dir.as_os_str().as_bytes()) {
-        // SAFETY: umount2 of a NUL-terminated path; EINVAL if not a mount.
-        unsafe { libc::umount2(c.as_ptr(), libc::MNT_DETACH) };
+        // EINVAL if nothing is mounted there.
+        let _ = rustix::mount::unmount(&*c, rustix::mount::UnmountFlags::DETACH);
     }
 }
 
@@ -247,53 +238,39 @@ fn cpath(p: &Path) -> Option<CString> {
 
 /// Opens `path` read-only without following a last symlink.
 pub(crate) fn open_ro(path: &Path) -> std::io::Result<OwnedFd> {
-    open_flags(path, libc::O_NOFOLLOW)
+    open_flags(path, OFlags::NOFOLLOW)
 }
 
 /// Opens a `/proc/PID/map_files` entry (a magic link: it must be followed).
 pub(crate) fn open_map_file(path: &Path) -> std::io::Result<OwnedFd> {
-    open_flags(path, 0)
+    open_flags(path, OFlags::empty())
 }
 
-fn open_flags(path: &Path, extra: libc::c_int) -> std::io::Result<OwnedFd> {
+fn open_flags(path: &Path, extra: OFlags) -> std::io::Result<OwnedFd> {
     let c = cpath(path).ok_or(std::io::ErrorKind::InvalidInput)?;
-    // SAFETY: open(2) of a NUL-terminated path.
-    let fd = unsafe { libc::open(c.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC | extra) };
-    if fd < 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    // SAFETY: a descriptor we just opened.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+    let flags = OFlags::RDONLY | OFlags::CLOEXEC | extra;
+    Ok(rustix::fs::open(&*c, flags, rustix::fs::Mode::empty())?)
 }
 
 /// `d`/`-` per page of the open file, by `lseek(SEEK_DATA/SEEK_HOLE)`.
 pub(crate) fn data_string(fd: &OwnedFd) -> std::io::Result<String> {
-    // SAFETY: fstat into a local struct.
-    let mut st: libc::stat = unsafe { std::mem::zeroed() };
-    if unsafe { libc::fstat(fd.as_raw_fd(), &mut st) } != 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    let size = st.st_size.max(0) as u64;
+    let size = rustix::fs::fstat(fd)?.st_size.max(0) as u64;
     let (pages, more) = crate::backend::observed_pages(size.div_ceil(4096));
     let mut s = vec!['-'; pages as usize];
-    let mut off: i64 = 0;
-    while (off as u64) < size {
-        // SAFETY: lseek on our descriptor.
-        let data = unsafe { libc::lseek(fd.as_raw_fd(), off, libc::SEEK_DATA) };
-        if data < 0 {
+    let mut off: u64 = 0;
+    while off < size {
+        let Ok(data) = seek(fd, SeekFrom::Data(off)) else {
             break; // ENXIO: no data past off.
-        }
-        // SAFETY: as above.
-        let hole = unsafe { libc::lseek(fd.as_raw_fd(), data, libc::SEEK_HOLE) };
-        let hole = if hole < 0 { size as i64 } else { hole };
-        for p in (data as u64 / 4096)..(hole as u64).div_ceil(4096).min(pages) {
+        };
+        let hole = seek(fd, SeekFrom::Hole(data)).unwrap_or(size);
+        for p in (data / 4096)..hole.div_ceil(4096).min(pages) {
             s[p as usize] = 'd';
         }
         if hole <= data {
             break;
         }
         off = hole;
-        if off as u64 >= pages * 4096 {
+        if off >= pages * 4096 {
             break;
         }
     }
@@ -303,31 +280,21 @@ pub(crate) fn data_string(fd: &OwnedFd) -> std::io::Result<String> {
 /// Bytes used on the file system holding `path`, in kB (`statvfs`).
 pub(crate) fn df_used_kb(path: &Path) -> std::io::Result<u64> {
     let c = cpath(path).ok_or(std::io::ErrorKind::InvalidInput)?;
-    // SAFETY: statvfs into a local struct.
-    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
-    if unsafe { libc::statvfs(c.as_ptr(), &mut st) } != 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    Ok((st.f_blocks - st.f_bfree) as u64 * st.f_frsize as u64 / 1024)
+    let st = rustix::fs::statvfs(&*c)?;
+    Ok((st.f_blocks - st.f_bfree) * st.f_frsize / 1024)
 }
 
 /// The size in kB of the file system holding `path`.
 pub(crate) fn df_size_kb(path: &Path) -> std::io::Result<u64> {
     let c = cpath(path).ok_or(std::io::ErrorKind::InvalidInput)?;
-    // SAFETY: statvfs into a local struct.
-    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
-    if unsafe { libc::statvfs(c.as_ptr(), &mut st) } != 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    Ok(st.f_blocks as u64 * st.f_frsize as u64 / 1024)
+    let st = rustix::fs::statvfs(&*c)?;
+    Ok(st.f_blocks * st.f_frsize / 1024)
 }
 
 /// Is this a tmpfs (`TMPFS_MAGIC`)?
 pub(crate) fn is_tmpfs(path: &Path) -> bool {
     let Some(c) = cpath(path) else { return false };
-    // SAFETY: statfs into a local struct.
-    let mut st: libc::statfs = unsafe { std::mem::zeroed() };
-    (unsafe { libc::statfs(c.as_ptr(), &mut st) } == 0) && st.f_type == libc::TMPFS_MAGIC
+    rustix::fs::statfs(&*c).is_ok_and(|st| st.f_type == libc::TMPFS_MAGIC)
 }
 
 /// Is swap configured on the host?

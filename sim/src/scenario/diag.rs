@@ -1,5 +1,31 @@
 //! Diagnostics: where in a scenario file something is wrong, and how to say it
 //! the way rustc does.
+//!
+//! Did-you-mean distances are `strsim`'s (optimal string alignment). The
+//! rendering is ours, not `annotate-snippets`' (0.12.18, the crate rustc and
+//! cargo render with): given each diagnostic as a report of a title, the
+//! line as a `Snippet` with its path and `line_start`, one primary
+//! annotation and a `Level::HELP` message, it draws carets, labels and help
+//! exactly as the fixtures in tests/malformed say, but not these:
+//!
+//! - The `-->` line. The crate indents it by the gutter's width, as rustc
+//!   does; our fixtures put it one column in whatever the width. Fixture 04:
+//!   ours ` --> tests/malformed/04-misspelled-constant.toml:13:28`, the
+//!   crate's `  --> tests/malformed/04-misspelled-constant.toml:13:28`;
+//!   20 of the fixtures have a line number of two digits. The width is one
+//!   per report (`max_line_num_len`) and no renderer option sets it; an
+//!   `Origin` element ahead of the snippet puts the snippet under ` ::: `.
+//!   Without a snippet (a file that cannot be read) the crate draws no gutter
+//!   at all (`--> f:1:1`).
+//! - A span after more than 20 columns of indentation: the crate cuts the
+//!   line's start (`13 | ...                   do = ...`), ours shows it.
+//! - An empty line is `7 |` there, `7 | ` here; a column past a line's `\r`
+//!   is the crate's count of the line without it.
+//! - Tabs and control characters in a headline, and bidi controls or ZWJ in
+//!   the line, are replaced there and kept (or shown as U+FFFD) here.
+//!
+//! Rewriting its output line by line to undo these would be more code than
+//! the renderer below, and more fragile.
 
 use std::fmt::Write as _;
 
@@ -243,38 +269,12 @@ fn char_width(c: char) -> usize {
     }
 }
 
-/// Edit distance over characters (optimal string alignment: insertions,
-/// deletions, substitutions and swaps of two neighbours each cost 1, so that
-/// `O_CRAET` is one edit from `O_CREAT`).
-pub fn distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let w = b.len() + 1;
-    let mut d = vec![0usize; (a.len() + 1) * w];
-    for i in 0..=a.len() {
-        d[i * w] = i;
-    }
-    for (j, cell) in d.iter_mut().enumerate().take(w) {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (d[(i - 1) * w + j] + 1)
-                .min(d[i * w + j - 1] + 1)
-                .min(d[(i - 1) * w + j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                v = v.min(d[(i - 2) * w + j - 2] + 1);
-            }
-            d[i * w + j] = v;
-        }
-    }
-    d[a.len() * w + b.len()]
-}
-
 /// The candidate closest to `word`, if one is close enough to be a typo: a
 /// case-insensitive match first, else the smallest edit distance within a
-/// third of the word's length (at least 1). Ties go to the earlier candidate.
+/// third of the word's length (at least 1), counted in edits of optimal string
+/// alignment (insertions, deletions, substitutions and swaps of two neighbours
+/// each cost 1, so that `O_CRAET` is one edit from `O_CREAT`). Ties go to the
+/// earlier candidate.
 pub fn did_you_mean<'a, I>(word: &str, candidates: I) -> Option<String>
 where
     I: IntoIterator<Item = &'a str>,
@@ -292,7 +292,7 @@ where
         if c == word {
             continue;
         }
-        let d = distance(&word.to_ascii_lowercase(), &c.to_ascii_lowercase());
+        let d = strsim::osa_distance(&word.to_ascii_lowercase(), &c.to_ascii_lowercase());
         if d <= limit && best.is_none_or(|(bd, _)| d < bd) {
             best = Some((d, c));
         }
@@ -372,8 +372,8 @@ mod tests {
         assert_eq!(did_you_mean("O_CRAET", c), Some("O_CREAT".into()));
         assert_eq!(did_you_mean("o_creat", c), Some("O_CREAT".into()));
         assert_eq!(did_you_mean("banana", c), None);
-        assert_eq!(distance("kitten", "sitting"), 3);
-        assert_eq!(distance("titel", "title"), 1);
+        // Optimal string alignment: a swap of two neighbours is one edit.
+        assert_eq!(strsim::osa_distance("titel", "title"), 1);
         assert_eq!(
             did_you_mean("titel", ["title", "about"]),
             Some("title".into())
