@@ -8,9 +8,14 @@
 //! may carry one descriptor (`SCM_RIGHTS`), sent with its first byte.
 
 use crate::syscalls::{Args, Sys};
+use rustix::net::{
+    RecvAncillaryBuffer, RecvAncillaryMessage, RecvFlags, SendAncillaryBuffer,
+    SendAncillaryMessage, SendFlags,
+};
 use serde::{Deserialize, Serialize};
 use std::io;
-use std::os::fd::{FromRawFd, OwnedFd, RawFd};
+use std::mem::MaybeUninit;
+use std::os::fd::{BorrowedFd, OwnedFd, RawFd};
 
 /// The descriptor number of the channel in every worker: just above the
 /// 1024 descriptors (0-1023) that `RLIMIT_NOFILE` leaves a scenario, as in
@@ -190,11 +195,6 @@ pub(crate) enum Rep {
     Stat([i64; 10]),
 }
 
-fn cmsg_space() -> usize {
-    // SAFETY: CMSG_SPACE is a pure computation.
-    unsafe { libc::CMSG_SPACE(std::mem::size_of::<RawFd>() as u32) as usize }
-}
-
 /// Sends one frame (and `pass`, if any, with its first byte).
 pub(crate) fn send_frame(
     fd: RawFd,
@@ -207,39 +207,27 @@ pub(crate) fn send_frame(
     buf.extend_from_slice(&len.to_le_bytes());
     buf.push(tag);
     buf.extend_from_slice(payload);
+    // SAFETY: the caller's descriptors are open for the whole call.
+    let (sock, pass) = unsafe {
+        (
+            BorrowedFd::borrow_raw(fd),
+            pass.map(|p| BorrowedFd::borrow_raw(p)),
+        )
+    };
+    let pass: Vec<BorrowedFd> = pass.into_iter().collect();
     let mut sent = 0usize;
-    let mut cbuf = vec![0u8; cmsg_space()];
+    let mut space = [MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
     while sent < buf.len() {
-        let mut iov = libc::iovec {
-            iov_base: buf[sent..].as_ptr() as *mut libc::c_void,
-            iov_len: buf.len() - sent,
-        };
-        // SAFETY: msghdr is plain data; every pointer it holds outlives the call.
-        let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
-        msg.msg_iov = &mut iov;
-        msg.msg_iovlen = 1;
-        if let (0, Some(p)) = (sent, pass) {
-            msg.msg_control = cbuf.as_mut_ptr().cast();
-            msg.msg_controllen = cbuf.len() as _;
-            // SAFETY: the control buffer has room for one cmsg holding one fd.
-            unsafe {
-                let c = libc::CMSG_FIRSTHDR(&msg);
-                (*c).cmsg_level = libc::SOL_SOCKET;
-                (*c).cmsg_type = libc::SCM_RIGHTS;
-                (*c).cmsg_len = libc::CMSG_LEN(std::mem::size_of::<RawFd>() as u32) as _;
-                std::ptr::write_unaligned(libc::CMSG_DATA(c).cast::<RawFd>(), p);
-            }
+        let mut control = SendAncillaryBuffer::new(&mut space);
+        if sent == 0 && !pass.is_empty() {
+            control.push(SendAncillaryMessage::ScmRights(&pass));
         }
-        // SAFETY: msg describes valid buffers.
-        let n = unsafe { libc::sendmsg(fd, &msg, libc::MSG_NOSIGNAL) };
-        if n < 0 {
-            let e = io::Error::last_os_error();
-            if e.kind() == io::ErrorKind::Interrupted {
-                continue;
-            }
-            return Err(e);
+        let iov = [io::IoSlice::new(&buf[sent..])];
+        match rustix::net::sendmsg(sock, &iov, &mut control, SendFlags::NOSIGNAL) {
+            Ok(n) => sent += n,
+            Err(rustix::io::Errno::INTR) => continue,
+            Err(e) => return Err(e.into()),
         }
-        sent += n as usize;
     }
     Ok(())
 }
@@ -252,43 +240,27 @@ fn recv_exact(
     fds: &mut Vec<OwnedFd>,
     cloexec: bool,
 ) -> io::Result<bool> {
+    // SAFETY: the caller's descriptor is open for the whole call.
+    let sock = unsafe { BorrowedFd::borrow_raw(fd) };
     let mut got = 0usize;
-    let mut cbuf = vec![0u8; cmsg_space() * 4];
+    let mut space = [MaybeUninit::uninit();
+        rustix::cmsg_space!(ScmRights(1), ScmRights(1), ScmRights(1), ScmRights(1))];
+    let flags = if cloexec {
+        RecvFlags::CMSG_CLOEXEC
+    } else {
+        RecvFlags::empty()
+    };
     while got < buf.len() {
-        let mut iov = libc::iovec {
-            iov_base: buf[got..].as_mut_ptr().cast(),
-            iov_len: buf.len() - got,
+        let mut control = RecvAncillaryBuffer::new(&mut space);
+        let mut iov = [io::IoSliceMut::new(&mut buf[got..])];
+        let n = match rustix::net::recvmsg(sock, &mut iov, &mut control, flags) {
+            Ok(r) => r.bytes,
+            Err(rustix::io::Errno::INTR) => continue,
+            Err(e) => return Err(e.into()),
         };
-        // SAFETY: as in send_frame.
-        let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
-        msg.msg_iov = &mut iov;
-        msg.msg_iovlen = 1;
-        msg.msg_control = cbuf.as_mut_ptr().cast();
-        msg.msg_controllen = cbuf.len() as _;
-        let flags = if cloexec { libc::MSG_CMSG_CLOEXEC } else { 0 };
-        // SAFETY: msg describes valid buffers.
-        let n = unsafe { libc::recvmsg(fd, &mut msg, flags) };
-        if n < 0 {
-            let e = io::Error::last_os_error();
-            if e.kind() == io::ErrorKind::Interrupted {
-                continue;
-            }
-            return Err(e);
-        }
-        // SAFETY: walking the control messages the kernel wrote.
-        unsafe {
-            let mut c = libc::CMSG_FIRSTHDR(&msg);
-            while !c.is_null() {
-                if (*c).cmsg_level == libc::SOL_SOCKET && (*c).cmsg_type == libc::SCM_RIGHTS {
-                    let data = libc::CMSG_DATA(c).cast::<RawFd>();
-                    let hdr = libc::CMSG_LEN(0) as usize;
-                    let count = ((*c).cmsg_len as usize - hdr) / std::mem::size_of::<RawFd>();
-                    for i in 0..count {
-                        let f = std::ptr::read_unaligned(data.add(i));
-                        fds.push(OwnedFd::from_raw_fd(f));
-                    }
-                }
-                c = libc::CMSG_NXTHDR(&msg, c);
+        for m in control.drain() {
+            if let RecvAncillaryMessage::ScmRights(rights) = m {
+                fds.extend(rights);
             }
         }
         if n == 0 {
