@@ -6,6 +6,7 @@ pub mod memory;
 pub mod mlock;
 pub mod mmap;
 pub mod page;
+pub mod pgtable;
 pub mod rmap;
 pub mod shmem;
 pub mod swap_state;
