@@ -120,13 +120,13 @@ impl Kernel {
         let mut file_mapped = 0i64;
         for (&pid, task) in &self.tasks {
             let mut counts = [0i64; 4];
-            for (&vpn, pte) in &task.mm.ptes {
+            for (vpn, pte) in task.mm.ptes.iter() {
                 let addr = vpn * PAGE_SIZE;
                 let Some(vma) = task.mm.vma_at(addr) else {
                     err(format!("pid {pid}: PTE at {addr:#x} outside every VMA"));
                     continue;
                 };
-                match *pte {
+                match pte {
                     Pte::Present { pfn, write, .. } => {
                         if pfn == zero {
                             if write {

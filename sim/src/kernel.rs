@@ -13,6 +13,7 @@
 use crate::errno::{Errno, SysResult};
 use crate::fs::vfs::{File, FileKey, Inode, SuperBlock};
 use crate::mm::page::{Pfn, PhysMem, PAGE_SIZE};
+use crate::mm::pgtable::PageTables;
 use crate::mm::swapops::{Encoding, SwpEntry};
 use crate::mm::vmstat::VmStat;
 use crate::trace::{Counter, Touch, Touches, Trace};
@@ -228,8 +229,8 @@ impl Vma {
 pub struct Mm {
     /// VMAs by start address.
     pub vmas: BTreeMap<u64, Vma>,
-    /// The page table, by virtual page number; a missing entry is `pte_none`.
-    pub ptes: BTreeMap<u64, Pte>,
+    /// The page tables, by virtual page number ([`PageTables`]).
+    pub ptes: PageTables,
     /// `mmap_base`: where the top-down search for free address space starts.
     pub mmap_base: u64,
     /// `rss_stat`: `MM_FILEPAGES`, `MM_ANONPAGES`, `MM_SWAPENTS`, `MM_SHMEMPAGES`.
@@ -263,7 +264,7 @@ impl Mm {
 
     /// The PTE for `addr`, if not none.
     pub fn pte(&self, addr: u64) -> Option<Pte> {
-        self.ptes.get(&(addr / PAGE_SIZE)).copied()
+        self.ptes.get(addr / PAGE_SIZE)
     }
 }
 

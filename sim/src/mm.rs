@@ -7,6 +7,7 @@ pub mod mlock;
 pub mod mmap;
 pub mod mremap;
 pub mod page;
+pub mod pgtable;
 pub mod rmap;
 pub mod shmem;
 pub mod swap_state;

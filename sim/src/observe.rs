@@ -213,7 +213,7 @@ impl Kernel {
     /// What the PTEs of pages `vpns` of `pid` add to smaps (`smaps_pte_entry`).
     fn smaps_ptes(&self, pid: Pid, vpns: std::ops::Range<u64>) -> SmapsView {
         let mut s = SmapsView::default();
-        for pte in self.tasks[&pid].mm.ptes.range(vpns).map(|(_, p)| *p) {
+        for pte in self.tasks[&pid].mm.ptes.range(vpns).map(|(_, p)| p) {
             match pte {
                 Pte::Present {
                     pfn, dirty, young, ..
@@ -416,7 +416,7 @@ impl Kernel {
         let (first, end) = (addr / PAGE_SIZE, addr / PAGE_SIZE + len.div_ceil(PAGE_SIZE));
         let mut ptes = task.mm.ptes.range(first..end).peekable();
         (first..end)
-            .map(|vpn| match ptes.next_if(|&(&v, _)| v == vpn) {
+            .map(|vpn| match ptes.next_if(|&(v, _)| v == vpn) {
                 Some(_) => crate::fs::proc::pte_char(&self.pagemap_view(pid, vpn * PAGE_SIZE)),
                 None => crate::fs::proc::pte_char(&PteView::None),
             })
@@ -472,7 +472,7 @@ impl Kernel {
                 .range(a / PAGE_SIZE..stop / PAGE_SIZE)
                 .peekable();
             for vpn in a / PAGE_SIZE..stop / PAGE_SIZE {
-                let pte = ptes.next_if(|&(&v, _)| v == vpn).map(|(_, p)| *p);
+                let pte = ptes.next_if(|&(v, _)| v == vpn).map(|(_, p)| p);
                 let resident = match pte {
                     Some(Pte::Present { .. }) => true,
                     Some(Pte::Swap(e)) => self.in_swap_cache(e),

@@ -497,8 +497,8 @@ pub fn dump(k: &Kernel) -> StateDump {
                             .trim_end()
                             .to_string();
                         let mut pages = BTreeMap::new();
-                        for (&vpn, pte) in t.mm.ptes.range(v.start / PAGE_SIZE..v.end / PAGE_SIZE) {
-                            let d = match *pte {
+                        for (vpn, pte) in t.mm.ptes.range(v.start / PAGE_SIZE..v.end / PAGE_SIZE) {
+                            let d = match pte {
                                 Pte::Present {
                                     pfn,
                                     write,

@@ -197,7 +197,7 @@ impl Kernel {
             InodeKind::Disk { blocks } => blocks.get(&index).cloned().unwrap_or_default(),
             _ => PageData::Zero,
         };
-        self.mem.page_mut(pfn).data = data;
+        self.mem.set_data(pfn, data);
         self.vmstat.pgpgin += 1;
         self.add_to_page_cache_lru(pfn, ino, index, None);
         Ok(pfn)
@@ -267,7 +267,7 @@ impl Kernel {
                 Ok((pfn, _)) => {
                     self.mark_page_accessed(pfn);
                     let mut buf = vec![0; n];
-                    self.mem.page(pfn).data.read(off, &mut buf);
+                    self.mem.read_data(pfn, off, &mut buf);
                     out.extend_from_slice(&buf);
                 }
                 Err(e) if out.is_empty() => {
@@ -319,7 +319,8 @@ impl Kernel {
                     break;
                 }
             };
-            self.mem.page_mut(pfn).data.write(off, &buf[done..done + n]);
+            self.mem
+                .with_data(pfn, |d| d.write(off, &buf[done..done + n]));
             self.trace.leaf(
                 if shmem {
                     "shmem_write_end"
@@ -422,11 +423,9 @@ impl Kernel {
         let size = self.inodes[&ino].size;
         if index == size / PAGE_SIZE && !size.is_multiple_of(PAGE_SIZE) {
             self.mem
-                .page_mut(pfn)
-                .data
-                .zero_from((size % PAGE_SIZE) as usize);
+                .with_data(pfn, |d| d.zero_from((size % PAGE_SIZE) as usize));
         }
-        let data = self.mem.page(pfn).data.clone();
+        let data = self.mem.data(pfn);
         let size_pages = self.inodes[&ino].size_pages();
         let inode = self.inodes.get_mut(&ino).expect("live");
         if let InodeKind::Disk { blocks } = &mut inode.kind {
@@ -512,7 +511,7 @@ impl Kernel {
             None => None,
         };
         if let Some(pfn) = pfn {
-            self.mem.page_mut(pfn).data.zero_from(off);
+            self.mem.with_data(pfn, |d| d.zero_from(off));
             if self.inodes[&ino].shmem().is_some() {
                 self.set_page_dirty(pfn);
             }

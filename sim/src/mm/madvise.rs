@@ -314,7 +314,6 @@ impl Kernel {
             .mm
             .ptes
             .range(start / PAGE_SIZE..end / PAGE_SIZE)
-            .map(|(&vpn, &pte)| (vpn, pte))
             .collect();
         for (vpn, pte) in ptes {
             match pte {
@@ -329,7 +328,7 @@ impl Kernel {
     /// `pte_clear_not_present_full`.
     fn madvise_free_swap_pte(&mut self, pid: Pid, vpn: u64, entry: crate::mm::swapops::SwpEntry) {
         let mm = &mut self.tasks.get_mut(&pid).expect("live").mm;
-        mm.ptes.remove(&vpn);
+        mm.ptes.remove(vpn);
         mm.rss[crate::kernel::rss::SWAPENTS] -= 1;
         self.trace.touch(Touch::Pte { pid, vpn });
         self.free_swap_and_cache(entry);
@@ -350,9 +349,14 @@ impl Kernel {
             self.mem.page_mut(pfn).clear(pg::DIRTY);
         }
         let mm = &mut self.tasks.get_mut(&pid).expect("live").mm;
-        if let Some(Pte::Present { dirty, young, .. }) = mm.ptes.get_mut(&vpn) {
-            *dirty = false;
-            *young = false;
+        if let Some(Pte::Present { pfn, write, .. }) = mm.ptes.get(vpn) {
+            let clean = Pte::Present {
+                pfn,
+                write,
+                dirty: false,
+                young: false,
+            };
+            mm.ptes.insert(vpn, clean);
         }
         self.trace.touch(Touch::Pte { pid, vpn });
         self.mark_page_lazyfree(pfn);
@@ -412,7 +416,7 @@ impl Kernel {
                     .ptes
                     .range(start / PAGE_SIZE..end / PAGE_SIZE)
                     .filter_map(|(_, p)| match p {
-                        Pte::Swap(e) => Some(*e),
+                        Pte::Swap(e) => Some(e),
                         _ => None,
                     })
                     .collect();

@@ -26,8 +26,7 @@ use crate::mm::page::{pg, Mapping, PageData, Pfn, PAGE_SIZE};
 use crate::mm::swapops::SwpEntry;
 use crate::trace::Touch;
 
-/// `PTRS_PER_PTE` on x86_64: one page table maps 2 MiB.
-pub const PTRS_PER_PTE: u64 = 512;
+pub use crate::mm::pgtable::PTRS_PER_PTE;
 
 /// Why a fault handler could not supply a page (`VM_FAULT_*`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,7 +72,7 @@ impl Kernel {
         let mm = &mut self.tasks.get_mut(&pid).expect("live task").mm;
         match pte {
             Some(pte) => mm.ptes.insert(addr / PAGE_SIZE, pte),
-            None => mm.ptes.remove(&(addr / PAGE_SIZE)),
+            None => mm.ptes.remove(addr / PAGE_SIZE),
         };
         self.trace.touch(Touch::Pte {
             pid,
@@ -228,7 +227,7 @@ impl Kernel {
     /// Maps a freshly allocated frame as a new anonymous page at `addr`.
     fn install_anon_page(&mut self, pid: Pid, vma: &Vma, addr: u64, pfn: Pfn, data: PageData) {
         let anon_vma = self.anon_vma_prepare(pid, vma.start);
-        self.mem.page_mut(pfn).data = data;
+        self.mem.set_data(pfn, data);
         self.page_add_new_anon_rmap(pfn, anon_vma, vma.linear_page_index(addr));
         self.lru_cache_add_active(pfn);
         self.set_pte(
@@ -369,7 +368,8 @@ impl Kernel {
                 self.locked_pages.remove(&file_pfn);
                 let pfn = r?;
                 self.trace.leaf("copy_user_highpage", "mm/memory.c");
-                self.mem.page_mut(pfn).data = self.mem.page(file_pfn).data.clone();
+                let data = self.mem.data(file_pfn);
+                self.mem.set_data(pfn, data);
                 Ok(major)
             });
         self.trace.leave();
@@ -450,7 +450,7 @@ impl Kernel {
             match new {
                 None => Err(VmFault::Oom),
                 Some(new) => {
-                    let data = self.mem.page(pfn).data.clone();
+                    let data = self.mem.data(pfn);
                     self.zap_one(pid, addr);
                     self.install_anon_page(pid, vma, addr, new, data);
                     Ok(false)
@@ -593,7 +593,7 @@ impl Kernel {
             .mm
             .ptes
             .range(start / PAGE_SIZE..end.div_ceil(PAGE_SIZE))
-            .map(|(&vpn, _)| vpn * PAGE_SIZE)
+            .map(|(vpn, _)| vpn * PAGE_SIZE)
             .collect();
         for addr in addrs {
             self.zap_one(pid, addr);
@@ -647,7 +647,7 @@ impl Kernel {
             .mm
             .ptes
             .range(vma.start / PAGE_SIZE..vma.end / PAGE_SIZE)
-            .map(|(&vpn, &pte)| (vpn * PAGE_SIZE, pte))
+            .map(|(vpn, pte)| (vpn * PAGE_SIZE, pte))
             .collect();
         for (addr, pte) in ptes {
             match pte {
@@ -766,7 +766,7 @@ impl Kernel {
             let off = (at % PAGE_SIZE) as usize;
             let n = ((PAGE_SIZE - off as u64).min(len - done)) as usize;
             match self.get_user_page(pid, at & !(PAGE_SIZE - 1), write) {
-                Ok(pfn) => f(&mut self.mem.page_mut(pfn).data, off, n, done as usize),
+                Ok(pfn) => self.mem.with_data(pfn, |d| f(d, off, n, done as usize)),
                 Err(fault) => {
                     let fault = Fault { addr: at, ..fault };
                     self.force_sig_fault(pid, fault);

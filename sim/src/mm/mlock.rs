@@ -201,7 +201,7 @@ impl Kernel {
             .ptes
             .range(start / PAGE_SIZE..end / PAGE_SIZE)
             .filter_map(|(_, pte)| match pte {
-                Pte::Present { pfn, .. } => Some(*pfn),
+                Pte::Present { pfn, .. } => Some(pfn),
                 _ => None,
             })
             .collect();
@@ -329,8 +329,8 @@ impl Kernel {
             for v in task.mm.vmas.values().filter(|v| v.flags & vm::LOCKED != 0) {
                 for (_, pte) in task.mm.ptes.range(v.start / PAGE_SIZE..v.end / PAGE_SIZE) {
                     if let Pte::Present { pfn, .. } = pte {
-                        if *pfn != zero {
-                            pfns.insert(*pfn);
+                        if pfn != zero {
+                            pfns.insert(pfn);
                         }
                     }
                 }

@@ -720,19 +720,31 @@ impl Kernel {
         let notify = self.vma_wants_writenotify(vma);
         let zero = self.mem.zero_pfn;
         let mm = &mut self.tasks.get_mut(&pid).expect("live").mm;
-        for (_, pte) in mm
+        let present: Vec<(u64, Pte)> = mm
             .ptes
-            .range_mut(vma.start / PAGE_SIZE..vma.end / PAGE_SIZE)
-        {
+            .range(vma.start / PAGE_SIZE..vma.end / PAGE_SIZE)
+            .filter(|(_, pte)| matches!(pte, Pte::Present { .. }))
+            .collect();
+        for (vpn, pte) in present {
             if let Pte::Present {
-                pfn, write, dirty, ..
+                pfn,
+                write,
+                dirty,
+                young,
             } = pte
             {
-                *write = if vma.flags & vm::WRITE == 0 || *pfn == zero {
+                let write = if vma.flags & vm::WRITE == 0 || pfn == zero {
                     false
                 } else {
-                    writable || (notify && *dirty) || *write
+                    writable || (notify && dirty) || write
                 };
+                let pte = Pte::Present {
+                    pfn,
+                    write,
+                    dirty,
+                    young,
+                };
+                mm.ptes.insert(vpn, pte);
             }
         }
     }

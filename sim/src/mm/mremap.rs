@@ -29,7 +29,7 @@
 //!   without resizing moves every VMA in the range (`remap_move`).
 
 use crate::errno::{Errno, SysResult};
-use crate::kernel::{vm, Kernel, Pid, Vma};
+use crate::kernel::{vm, Kernel, Pid, Pte, Vma};
 use crate::mm::mmap::TASK_SIZE;
 use crate::mm::page::PAGE_SIZE;
 use crate::trace::Touch;
@@ -328,11 +328,14 @@ impl Kernel {
             .mm
             .ptes
             .range(from / PAGE_SIZE..(from + len) / PAGE_SIZE)
-            .map(|(&vpn, _)| vpn)
+            .map(|(vpn, _)| vpn)
             .collect();
         let mm = &mut self.tasks.get_mut(&pid).expect("live").mm;
-        for &vpn in &vpns {
-            let pte = mm.ptes.remove(&vpn).expect("listed");
+        let moved: Vec<(u64, Pte)> = vpns
+            .iter()
+            .map(|&vpn| (vpn, mm.ptes.remove(vpn).expect("listed")))
+            .collect();
+        for (vpn, pte) in moved {
             mm.ptes.insert(vpn - from / PAGE_SIZE + to / PAGE_SIZE, pte);
         }
         for vpn in vpns {

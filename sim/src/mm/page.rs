@@ -14,11 +14,13 @@
 //!
 //! The kernel spends 64 bytes of `struct page` per 4 KiB frame; the model's
 //! [`Page`] is measured by `cargo bench -p shmsim-sim` and by a unit test below.
-//! Page contents are kept apart from the metadata in [`PageData`]: a frame that
-//! nobody wrote, or that was filled with one byte (`memset`), costs no 4 KiB
-//! buffer.
+//! A frame's contents are not in its `struct page` (they are the frame, in
+//! the kernel): [`PhysMem`] keeps them beside, two bytes a frame for one
+//! that nobody wrote or that was filled with one byte (`memset`), and a
+//! 4 KiB buffer only for a frame written in detail ([`PageData`]).
 
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// `PAGE_SIZE` on x86_64.
 pub const PAGE_SIZE: u64 = 4096;
@@ -86,6 +88,13 @@ pub enum Mapping {
 
 /// `PAGE_MAPPING_ANON`: the low bit of `page->mapping` marks an `anon_vma`.
 pub const PAGE_MAPPING_ANON: u32 = 1;
+
+/// `PAGES_PER_SECTION` (x86_64 SPARSEMEM: 128 MiB sections).
+pub const PAGES_PER_SECTION: u32 = 1 << 15;
+
+/// A frame's contents in [`PhysMem`]'s per-frame word: the fill byte, or
+/// this for a frame whose bytes are kept whole.
+const WRITTEN: u16 = 0x100;
 
 /// The bytes of one frame, stored no larger than they need to be.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
@@ -203,8 +212,6 @@ pub struct Page {
     pub lru_prev: u32,
     /// See [`Page::lru_prev`].
     pub lru_next: u32,
-    /// The frame's contents.
-    pub data: PageData,
 }
 
 impl Page {
@@ -264,10 +271,19 @@ impl Page {
 /// Physical memory: the frames and the free list (`mm/page_alloc.c`).
 #[derive(Clone, Debug)]
 pub struct PhysMem {
-    /// One [`Page`] per frame used so far, indexed by pfn: frames are
-    /// populated on first use, as SPARSEMEM populates `mem_map` section by
-    /// section, so a machine's size costs nothing until its frames are used.
-    pages: Vec<Page>,
+    /// One [`Page`] per frame used so far, by pfn, in sections of
+    /// [`PAGES_PER_SECTION`]: frames are populated on first use, as
+    /// SPARSEMEM populates `mem_map` section by section, so a machine's size
+    /// costs nothing until its frames are used, and a growing machine never
+    /// holds a doubled copy of its `mem_map`.
+    sections: Vec<Vec<Page>>,
+    /// Per section, per frame, its contents: the byte every byte of it is
+    /// (0 for a cleared frame), or [`WRITTEN`] for one in `written`.
+    fills: Vec<Vec<u16>>,
+    /// The contents of the frames written in detail.
+    written: BTreeMap<Pfn, Box<[u8; PAGE_SIZE as usize]>>,
+    /// Frames used at least once: pfns `0..populated`.
+    populated: u32,
     /// Frames in the machine.
     nr_pages: u32,
     /// Frames freed after use, below `pages.len()`; the next allocation pops
@@ -293,8 +309,15 @@ impl PhysMem {
             refcount: 1,
             ..Page::default()
         };
+        // The first section grows as it is used (a small machine stays
+        // small); the later ones are allocated whole.
+        let first = vec![zero];
+        let fills = vec![0];
         PhysMem {
-            pages: vec![zero],
+            sections: vec![first],
+            fills: vec![fills],
+            written: BTreeMap::new(),
+            populated: 1,
             nr_pages,
             free: Vec::new(),
             blank: Page::default(),
@@ -310,7 +333,7 @@ impl PhysMem {
     /// Frames used at least once (pfns `0..populated()`); every frame from
     /// there on is free and blank.
     pub fn populated(&self) -> u32 {
-        self.pages.len() as u32
+        self.populated
     }
 
     /// The number of free frames (meminfo's `MemFree`).
@@ -329,13 +352,24 @@ impl PhysMem {
     pub fn alloc_page(&mut self) -> Option<Pfn> {
         let pfn = match self.free.pop() {
             Some(pfn) => pfn,
-            None if self.populated() < self.nr_pages => {
-                self.pages.push(Page::default());
-                self.populated() - 1
+            None if self.populated < self.nr_pages => {
+                let pfn = self.populated;
+                if pfn.is_multiple_of(PAGES_PER_SECTION) {
+                    let len = PAGES_PER_SECTION.min(self.nr_pages - pfn);
+                    self.sections.push(Vec::with_capacity(len as usize));
+                    self.fills.push(Vec::with_capacity(len as usize));
+                }
+                self.sections
+                    .last_mut()
+                    .expect("a section")
+                    .push(Page::default());
+                self.fills.last_mut().expect("a section").push(0);
+                self.populated += 1;
+                pfn
             }
             None => return None,
         };
-        let page = &mut self.pages[pfn as usize];
+        let page = self.page_mut(pfn);
         debug_assert_eq!(page.refcount, 0, "a free frame has no references");
         *page = Page {
             refcount: 1,
@@ -347,40 +381,101 @@ impl PhysMem {
     /// Returns a frame to the free list (`free_unref_page`). Panics if the
     /// frame is still referenced: that would be a use-after-free in the kernel.
     pub fn free_page(&mut self, pfn: Pfn) {
-        let page = &mut self.pages[pfn as usize];
+        let zero_pfn = self.zero_pfn;
+        let page = self.page_mut(pfn);
         assert!(
             page.refcount == 0 && page.mapcount == 0,
             "invariant: a freed frame has no references (pfn {pfn}: refcount {}, mapcount {})",
             page.refcount,
             page.mapcount
         );
-        assert!(
-            pfn != self.zero_pfn,
-            "invariant: the zero page is never freed"
-        );
+        assert!(pfn != zero_pfn, "invariant: the zero page is never freed");
         *page = Page::default();
+        self.set_data(pfn, PageData::Zero);
         self.free.push(pfn);
     }
 
     /// The frame `pfn` (a frame never used reads blank).
     pub fn page(&self, pfn: Pfn) -> &Page {
-        self.pages.get(pfn as usize).unwrap_or(&self.blank)
+        self.sections
+            .get((pfn / PAGES_PER_SECTION) as usize)
+            .and_then(|s| s.get((pfn % PAGES_PER_SECTION) as usize))
+            .unwrap_or(&self.blank)
     }
 
     /// The frame `pfn`, mutably: a frame the allocator handed out.
     pub fn page_mut(&mut self, pfn: Pfn) -> &mut Page {
-        &mut self.pages[pfn as usize]
+        &mut self.sections[(pfn / PAGES_PER_SECTION) as usize][(pfn % PAGES_PER_SECTION) as usize]
+    }
+
+    fn fill_mut(&mut self, pfn: Pfn) -> &mut u16 {
+        &mut self.fills[(pfn / PAGES_PER_SECTION) as usize][(pfn % PAGES_PER_SECTION) as usize]
+    }
+
+    fn fill(&self, pfn: Pfn) -> u16 {
+        self.fills
+            .get((pfn / PAGES_PER_SECTION) as usize)
+            .and_then(|s| s.get((pfn % PAGES_PER_SECTION) as usize))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// The contents of frame `pfn` (a copy).
+    pub fn data(&self, pfn: Pfn) -> PageData {
+        match self.fill(pfn) {
+            0 => PageData::Zero,
+            WRITTEN => PageData::Bytes(self.written[&pfn].clone()),
+            b => PageData::Fill(b as u8),
+        }
+    }
+
+    /// Copies `buf.len()` bytes of frame `pfn` from `off` into `buf`.
+    pub fn read_data(&self, pfn: Pfn, off: usize, buf: &mut [u8]) {
+        match self.fill(pfn) {
+            WRITTEN => buf.copy_from_slice(&self.written[&pfn][off..off + buf.len()]),
+            b => buf.fill(b as u8),
+        }
+    }
+
+    /// Sets the contents of frame `pfn`, a frame the allocator handed out.
+    pub fn set_data(&mut self, pfn: Pfn, data: PageData) {
+        let fill = match data {
+            PageData::Zero => 0,
+            PageData::Fill(b) => u16::from(b),
+            PageData::Bytes(bytes) => {
+                self.written.insert(pfn, bytes);
+                *self.fill_mut(pfn) = WRITTEN;
+                return;
+            }
+        };
+        if std::mem::replace(self.fill_mut(pfn), fill) == WRITTEN {
+            self.written.remove(&pfn);
+        }
+    }
+
+    /// Runs `f` on the contents of frame `pfn` (a frame the allocator handed
+    /// out), in place: a `write`, a `fill`, a truncation.
+    pub fn with_data<R>(&mut self, pfn: Pfn, f: impl FnOnce(&mut PageData) -> R) -> R {
+        let mut data = match *self.fill_mut(pfn) {
+            0 => PageData::Zero,
+            WRITTEN => PageData::Bytes(self.written.remove(&pfn).expect("written contents")),
+            b => PageData::Fill(b as u8),
+        };
+        *self.fill_mut(pfn) = 0;
+        let r = f(&mut data);
+        self.set_data(pfn, data);
+        r
     }
 
     /// Bytes of model memory spent on frame metadata and contents.
     pub fn model_bytes(&self) -> usize {
-        self.pages.capacity() * std::mem::size_of::<Page>()
+        self.sections
+            .iter()
+            .map(|s| s.capacity() * std::mem::size_of::<Page>())
+            .sum::<usize>()
+            + self.fills.iter().map(|s| s.capacity() * 2).sum::<usize>()
+            + self.written.len() * (PAGE_SIZE as usize + 3 * std::mem::size_of::<u64>())
             + self.free.capacity() * std::mem::size_of::<Pfn>()
-            + self
-                .pages
-                .iter()
-                .map(|p| p.data.heap_bytes())
-                .sum::<usize>()
     }
 }
 

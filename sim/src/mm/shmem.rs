@@ -196,7 +196,7 @@ impl Kernel {
             match self.shmem_getpage_gfp(ino, index, Sgp::Read) {
                 Ok((Some(pfn), _)) => {
                     self.mark_page_accessed(pfn);
-                    self.mem.page(pfn).data.read(off, &mut buf);
+                    self.mem.read_data(pfn, off, &mut buf);
                 }
                 Ok((None, _)) => self
                     .trace

@@ -72,9 +72,8 @@ impl Kernel {
             self.add_to_swap_cache(pfn, entry);
             self.mem.page_mut(pfn).refcount -= 1; // the allocation's reference is handed over
             let data = self.swap_readpage(entry);
-            let page = self.mem.page_mut(pfn);
-            page.data = data;
-            page.set(pg::UPTODATE);
+            self.mem.set_data(pfn, data);
+            self.mem.page_mut(pfn).set(pg::UPTODATE);
             self.lru_cache_add(pfn);
             (pfn, true)
         });

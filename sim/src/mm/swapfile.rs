@@ -173,8 +173,8 @@ impl Kernel {
             // unuse_mm: swap PTEs of every process.
             let mut ptes = Vec::new();
             for (&pid, task) in &self.tasks {
-                for (&vpn, pte) in &task.mm.ptes {
-                    if let Pte::Swap(e) = *pte {
+                for (vpn, pte) in task.mm.ptes.iter() {
+                    if let Pte::Swap(e) = pte {
                         if enc.swp_type(e) == type_ {
                             ptes.push((pid, vpn * PAGE_SIZE, e));
                         }
@@ -398,7 +398,7 @@ impl Kernel {
     /// Writes a page's contents to its slot (`swap_writepage`; completes at once).
     pub(crate) fn swap_writepage(&mut self, pfn: Pfn, entry: SwpEntry) {
         self.trace.leaf("swap_writepage", "mm/page_io.c");
-        let data = self.mem.page(pfn).data.clone();
+        let data = self.mem.data(pfn);
         let (si, off) = self.swap_slot(entry);
         si.slots.insert(off as u64, data);
         self.vmstat.pswpout += 1;

@@ -504,12 +504,21 @@ impl Kernel {
         let mut n = 0;
         for (pid, addr) in self.rmap_walk(pfn) {
             let mm = &mut self.tasks.get_mut(&pid).expect("live").mm;
+            let vpn = addr / PAGE_SIZE;
             if let Some(Pte::Present {
-                young: young @ true,
-                ..
-            }) = mm.ptes.get_mut(&(addr / PAGE_SIZE))
+                pfn,
+                write,
+                dirty,
+                young: true,
+            }) = mm.ptes.get(vpn)
             {
-                *young = false;
+                let old = Pte::Present {
+                    pfn,
+                    write,
+                    dirty,
+                    young: false,
+                };
+                mm.ptes.insert(vpn, old);
                 n += 1;
             }
         }
@@ -570,7 +579,7 @@ impl Kernel {
                 mm.rss[rss::SWAPENTS] += 1;
                 self.swap_duplicate(entry);
             } else {
-                mm.ptes.remove(&(addr / PAGE_SIZE));
+                mm.ptes.remove(addr / PAGE_SIZE);
                 mm.rss[counter] -= 1;
                 self.trace.touch(Touch::Pte {
                     pid,
@@ -730,7 +739,7 @@ impl Kernel {
             .mm
             .ptes
             .range(start / PAGE_SIZE..end / PAGE_SIZE)
-            .filter_map(|(&vpn, p)| match *p {
+            .filter_map(|(vpn, p)| match p {
                 Pte::Present { pfn, .. } if pfn != zero => Some((vpn * PAGE_SIZE, pfn)),
                 _ => None,
             })
@@ -741,8 +750,18 @@ impl Kernel {
                 continue;
             }
             let mm = &mut self.tasks.get_mut(&pid).expect("live").mm;
-            if let Some(Pte::Present { young, .. }) = mm.ptes.get_mut(&(addr / PAGE_SIZE)) {
-                *young = false;
+            let vpn = addr / PAGE_SIZE;
+            if let Some(Pte::Present {
+                pfn, write, dirty, ..
+            }) = mm.ptes.get(vpn)
+            {
+                let old = Pte::Present {
+                    pfn,
+                    write,
+                    dirty,
+                    young: false,
+                };
+                mm.ptes.insert(vpn, old);
             }
             if pageout {
                 self.mem.page_mut(pfn).clear(pg::REFERENCED);

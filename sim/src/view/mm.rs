@@ -291,11 +291,11 @@ impl Runs {
     /// `pte_none`).
     fn read(&mut self, k: &Kernel, t: &Task, first: u64, lo: u64, hi: u64) {
         let mut next = first + lo;
-        for (&vpn, pte) in t.mm.ptes.range(first + lo..first + hi) {
+        for (vpn, pte) in t.mm.ptes.range(first + lo..first + hi) {
             if vpn > next {
                 self.push(next - first, vpn - next, PteDecode::None);
             }
-            self.push(vpn - first, 1, decode(k, pte));
+            self.push(vpn - first, 1, decode(k, &pte));
             next = vpn + 1;
         }
         if next < first + hi {
