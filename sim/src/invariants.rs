@@ -2,8 +2,11 @@
 //!
 //! Not a kernel file: the kernel states these in comments and `VM_BUG_ON`s;
 //! the model checks them all at once, after any step, in the property tests
-//! (and anyone may call [`Kernel::check_invariants`]). Each violation is
-//! named so that a failing test says which rule broke.
+//! (and anyone may call [`Kernel::check_invariants`]). They are split into
+//! named [`Check`]s (page caches, page tables, frames, swap, counters, files
+//! and System V), run in that order, each learning for the next where every
+//! frame is referenced from; a violation is reported under its check's name,
+//! so that a failing test says which rule broke.
 
 use crate::fs::vfs::InodeKind;
 use crate::kernel::{rss, Kernel, Pte};
@@ -15,25 +18,129 @@ use crate::mm::swapops::SwpEntry;
 use crate::mm::vmscan::Lru;
 use std::collections::{BTreeMap, BTreeSet};
 
+/// One named check of [`Kernel::check_invariants`]: a failing test says
+/// which rule broke, and a test may run one alone with [`Kernel::check`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Check {
+    /// Each inode's radix tree against `nrpages`, `nrexceptional`, the
+    /// pages' `mapping` and `index`, dirty tags and the blocks of its mount.
+    PageCaches,
+    /// Each process's PTEs against its VMAs, the rmap and its rss counters.
+    PageTables,
+    /// Each populated frame's refcount and mapcount against who holds it,
+    /// the free list, PG_swapcache and the LRU lists.
+    Frames,
+    /// The swap cache, and each swap slot's `swap_map` count against the
+    /// swap PTEs and exceptional entries that name it.
+    Swap,
+    /// The vmstat counters against a recount.
+    Counters,
+    /// Open files' `f_count`, inodes' `i_count`, System V `shm_nattch`
+    /// and `shm_tot`.
+    FilesAndIpc,
+}
+
+impl Check {
+    /// Every check, in the order [`Kernel::check_invariants`] runs them.
+    pub const ALL: [Check; 6] = [
+        Check::PageCaches,
+        Check::PageTables,
+        Check::Frames,
+        Check::Swap,
+        Check::Counters,
+        Check::FilesAndIpc,
+    ];
+
+    /// The check's name, as a failure report prints it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Check::PageCaches => "page caches",
+            Check::PageTables => "page tables",
+            Check::Frames => "frames",
+            Check::Swap => "swap",
+            Check::Counters => "counters",
+            Check::FilesAndIpc => "files and System V",
+        }
+    }
+}
+
+/// What the checks learn of the model as they go, for the ones after them:
+/// where each frame is referenced from, and the pages each kind counts.
+struct Census {
+    /// Frames populated so far (`PhysMem::populated`): only these are checked.
+    n: usize,
+    in_cache: Vec<bool>,
+    ptes_of: Vec<u32>,
+    swap_refs: BTreeMap<u64, u64>,
+    file_pages: i64,
+    shmem_pages: i64,
+    file_dirty: i64,
+    anon_mapped: i64,
+    file_mapped: i64,
+    errs: Vec<String>,
+}
+
+impl Census {
+    fn new(n: usize) -> Census {
+        Census {
+            n,
+            in_cache: vec![false; n],
+            ptes_of: vec![0; n],
+            swap_refs: BTreeMap::new(),
+            file_pages: 0,
+            shmem_pages: 0,
+            file_dirty: 0,
+            anon_mapped: 0,
+            file_mapped: 0,
+            errs: Vec::new(),
+        }
+    }
+}
+
 impl Kernel {
-    /// Checks every invariant; `Err` lists the broken ones.
+    /// Checks every invariant; `Err` lists the broken ones, each under the
+    /// name of its [`Check`].
     pub fn check_invariants(&self) -> Result<(), String> {
-        let mut errs: Vec<String> = Vec::new();
+        self.run_checks(&Check::ALL)
+    }
+
+    /// Runs one named check (with the ones before it, whose census it needs,
+    /// reporting only its own failures).
+    pub fn check(&self, which: Check) -> Result<(), String> {
+        self.run_checks(&[which])
+    }
+
+    fn run_checks(&self, report: &[Check]) -> Result<(), String> {
+        let mut c = Census::new(self.mem.populated() as usize);
+        let mut errs = Vec::new();
+        for check in Check::ALL {
+            match check {
+                Check::PageCaches => self.check_page_caches(&mut c),
+                Check::PageTables => self.check_page_tables(&mut c),
+                Check::Frames => self.check_frames(&mut c),
+                Check::Swap => self.check_swap(&mut c),
+                Check::Counters => self.check_counters(&mut c),
+                Check::FilesAndIpc => self.check_files_and_ipc(&mut c),
+            }
+            let found = std::mem::take(&mut c.errs);
+            if report.contains(&check) {
+                errs.extend(found.into_iter().map(|e| format!("[{}] {e}", check.name())));
+            }
+            if report.last() == Some(&check) {
+                break;
+            }
+        }
+        if errs.is_empty() {
+            Ok(())
+        } else {
+            Err(errs.join("\n"))
+        }
+    }
+
+    /// [`Check::PageCaches`].
+    fn check_page_caches(&self, c: &mut Census) {
+        let mut errs = Vec::new();
         let mut err = |s: String| errs.push(s);
-        let zero = self.mem.zero_pfn;
-        // Frames never used are free and blank by construction: only the
-        // populated ones are checked.
-        let n = self.mem.populated() as usize;
-
-        // Where each frame is referenced from.
-        let mut in_cache = vec![false; n];
-        let mut ptes_of = vec![0u32; n];
-        let mut swap_refs: BTreeMap<u64, u64> = BTreeMap::new();
-
-        // Page caches, per inode.
-        let mut file_pages = 0i64;
-        let mut shmem_pages = 0i64;
-        let mut file_dirty = 0i64;
         let mut used_blocks = vec![0u64; self.sbs.len()];
         for (&ino, inode) in &self.inodes {
             let tree = &inode.mapping.i_pages;
@@ -43,7 +150,7 @@ impl Kernel {
             let (mut pages, mut swaps) = (0u64, 0u64);
             for (index, entry) in tree.iter() {
                 match entry {
-                    CacheEntry::Page(pfn) if pfn as usize >= n => {
+                    CacheEntry::Page(pfn) if pfn as usize >= c.n => {
                         err(format!(
                             "page-cache slot {ino}:{index} holds pfn {pfn}, never allocated"
                         ));
@@ -54,12 +161,12 @@ impl Kernel {
                         if p.mapping() != Mapping::File(ino) || p.index != index {
                             err(format!("page-cache slot {ino}:{index} holds pfn {pfn} whose mapping/index disagree"));
                         }
-                        if in_cache[pfn as usize] {
+                        if c.in_cache[pfn as usize] {
                             err(format!("pfn {pfn} is in the page cache twice"));
                         }
-                        in_cache[pfn as usize] = true;
+                        c.in_cache[pfn as usize] = true;
                         if inode.shmem().is_none() && p.test(pg::DIRTY) {
-                            file_dirty += 1;
+                            c.file_dirty += 1;
                             if !tree.tag_get(index, Tag::Dirty) {
                                 err(format!(
                                     "dirty page {ino}:{index} lacks PAGECACHE_TAG_DIRTY"
@@ -69,7 +176,7 @@ impl Kernel {
                     }
                     CacheEntry::Swap(e) => {
                         swaps += 1;
-                        *swap_refs.entry(e.val).or_default() += 1;
+                        *c.swap_refs.entry(e.val).or_default() += 1;
                         if inode.shmem().is_none() {
                             err(format!(
                                 "exceptional entry in the cache of non-shmem inode {ino}"
@@ -84,10 +191,10 @@ impl Kernel {
                     inode.mapping.nrpages, inode.mapping.nrexceptional
                 ));
             }
-            file_pages += pages as i64;
+            c.file_pages += pages as i64;
             match &inode.kind {
                 InodeKind::Shmem(info) => {
-                    shmem_pages += pages as i64;
+                    c.shmem_pages += pages as i64;
                     if info.alloced != inode.mapping.nrpages + info.swapped {
                         err(format!(
                             "inode {ino}: alloced {} != nrpages {} + swapped {}",
@@ -114,10 +221,14 @@ impl Kernel {
                 ));
             }
         }
+        c.errs.extend(errs);
+    }
 
-        // Page tables.
-        let mut anon_mapped = 0i64;
-        let mut file_mapped = 0i64;
+    /// [`Check::PageTables`].
+    fn check_page_tables(&self, c: &mut Census) {
+        let (zero, n) = (self.mem.zero_pfn, c.n);
+        let mut errs = Vec::new();
+        let mut err = |s: String| errs.push(s);
         for (&pid, task) in &self.tasks {
             let mut counts = [0i64; 4];
             for (vpn, pte) in task.mm.ptes.iter() {
@@ -142,7 +253,7 @@ impl Kernel {
                             ));
                             continue;
                         }
-                        ptes_of[pfn as usize] += 1;
+                        c.ptes_of[pfn as usize] += 1;
                         counts[self.mm_counter(pfn)] += 1;
                         if !self.rmap_walk(pfn).contains(&(pid, addr)) {
                             err(format!(
@@ -161,7 +272,7 @@ impl Kernel {
                     }
                     Pte::Swap(e) => {
                         counts[rss::SWAPENTS] += 1;
-                        *swap_refs.entry(e.val).or_default() += 1;
+                        *c.swap_refs.entry(e.val).or_default() += 1;
                     }
                 }
             }
@@ -172,8 +283,14 @@ impl Kernel {
                 ));
             }
         }
+        c.errs.extend(errs);
+    }
 
-        // Frames.
+    /// [`Check::Frames`].
+    fn check_frames(&self, c: &mut Census) {
+        let (zero, n) = (self.mem.zero_pfn, c.n);
+        let mut errs = Vec::new();
+        let mut err = |s: String| errs.push(s);
         let free: BTreeSet<u32> = self.mem.freed().iter().copied().collect();
         if free.len() != self.mem.freed().len() {
             err("a frame is on the free list twice".into());
@@ -190,11 +307,11 @@ impl Kernel {
             let is_free = free.contains(&pfn);
             let in_swapcache = p.test(pg::SWAPCACHE);
             let expect_ref =
-                in_cache[pfn as usize] as u32 + in_swapcache as u32 + ptes_of[pfn as usize];
+                c.in_cache[pfn as usize] as u32 + in_swapcache as u32 + c.ptes_of[pfn as usize];
             if is_free {
                 if p.refcount != 0
-                    || in_cache[pfn as usize]
-                    || ptes_of[pfn as usize] > 0
+                    || c.in_cache[pfn as usize]
+                    || c.ptes_of[pfn as usize] > 0
                     || p.flags != 0
                 {
                     err(format!("pfn {pfn} is both free and in use"));
@@ -210,21 +327,21 @@ impl Kernel {
                 err(format!(
                     "pfn {pfn}: refcount {} != cache {} + swap cache {} + PTEs {}",
                     p.refcount,
-                    in_cache[pfn as usize] as u32,
+                    c.in_cache[pfn as usize] as u32,
                     in_swapcache as u32,
-                    ptes_of[pfn as usize]
+                    c.ptes_of[pfn as usize]
                 ));
             }
-            if p.mapcount != ptes_of[pfn as usize] {
+            if p.mapcount != c.ptes_of[pfn as usize] {
                 err(format!(
                     "pfn {pfn}: mapcount {} but {} PTEs map it",
-                    p.mapcount, ptes_of[pfn as usize]
+                    p.mapcount, c.ptes_of[pfn as usize]
                 ));
             }
             if p.mapcount > 0 {
                 match p.mapping() {
-                    Mapping::Anon(_) => anon_mapped += 1,
-                    _ => file_mapped += 1,
+                    Mapping::Anon(_) => c.anon_mapped += 1,
+                    _ => c.file_mapped += 1,
                 }
             }
             if in_swapcache && self.swap_cache.get(&p.private) != Some(&pfn) {
@@ -233,22 +350,20 @@ impl Kernel {
                 ));
             }
             if p.test(pg::LRU) {
-                let lru = match (
-                    p.test(pg::UNEVICTABLE),
-                    p.test(pg::SWAPBACKED),
-                    p.test(pg::ACTIVE),
-                ) {
-                    (true, _, _) => Lru::Unevictable,
-                    (_, true, false) => Lru::InactiveAnon,
-                    (_, true, true) => Lru::ActiveAnon,
-                    (_, false, false) => Lru::InactiveFile,
-                    (_, false, true) => Lru::ActiveFile,
-                };
+                let lru = self.page_lru(pfn);
                 lru_count[lru as usize] += 1;
             } else {
                 err(format!("pfn {pfn} is in use but on no LRU list"));
             }
         }
+        errs.extend(self.lru_list_errors(&lru_count));
+        c.errs.extend(errs);
+    }
+
+    /// Each LRU list, walked by its links, against its `len` and the frames
+    /// flagged on it (`flagged`, by [`Lru`]).
+    fn lru_list_errors(&self, flagged: &[u64; 5]) -> Vec<String> {
+        let mut errs = Vec::new();
         for lru in Lru::ALL {
             let list = &self.lru[lru as usize];
             let mut walked = 0u64;
@@ -257,15 +372,20 @@ impl Kernel {
                 walked += 1;
                 link = self.mem.page(link - 1).lru_next;
             }
-            if walked != list.len || list.len != lru_count[lru as usize] {
-                err(format!(
+            if walked != list.len || list.len != flagged[lru as usize] {
+                errs.push(format!(
                     "{lru:?}: len {} but {walked} linked and {} flagged",
-                    list.len, lru_count[lru as usize]
+                    list.len, flagged[lru as usize]
                 ));
             }
         }
+        errs
+    }
 
-        // Swap.
+    /// [`Check::Swap`].
+    fn check_swap(&self, c: &mut Census) {
+        let mut errs = Vec::new();
+        let mut err = |s: String| errs.push(s);
         for (&val, &pfn) in &self.swap_cache {
             let p = self.mem.page(pfn);
             if !p.test(pg::SWAPCACHE) || p.private != val {
@@ -286,7 +406,7 @@ impl Kernel {
                     .swp_entry(si.type_, off)
                     .map(|e: SwpEntry| e.val)
                     .unwrap_or(u64::MAX);
-                let refs = swap_refs.get(&val).copied().unwrap_or(0);
+                let refs = c.swap_refs.get(&val).copied().unwrap_or(0);
                 let cached = self.swap_cache.contains_key(&val);
                 if (count & !SWAP_HAS_CACHE) as u64 != refs
                     || (count & SWAP_HAS_CACHE != 0) != cached
@@ -313,19 +433,24 @@ impl Kernel {
                 ));
             }
         }
+        c.errs.extend(errs);
+    }
 
-        // Counters.
+    /// [`Check::Counters`].
+    fn check_counters(&self, c: &mut Census) {
+        let mut errs = Vec::new();
+        let mut err = |s: String| errs.push(s);
         let v = &self.vmstat;
         let recount = [
             (
                 "NR_FILE_PAGES",
                 v.nr_file_pages,
-                file_pages + self.swap_cache.len() as i64,
+                c.file_pages + self.swap_cache.len() as i64,
             ),
-            ("NR_SHMEM", v.nr_shmem, shmem_pages),
-            ("NR_ANON_MAPPED", v.nr_anon_mapped, anon_mapped),
-            ("NR_FILE_MAPPED", v.nr_file_mapped, file_mapped),
-            ("NR_FILE_DIRTY", v.nr_file_dirty, file_dirty),
+            ("NR_SHMEM", v.nr_shmem, c.shmem_pages),
+            ("NR_ANON_MAPPED", v.nr_anon_mapped, c.anon_mapped),
+            ("NR_FILE_MAPPED", v.nr_file_mapped, c.file_mapped),
+            ("NR_FILE_DIRTY", v.nr_file_dirty, c.file_dirty),
             ("NR_SWAPCACHE", v.nr_swapcache, self.swap_cache.len() as i64),
         ];
         for (name, kept, counted) in recount {
@@ -333,8 +458,13 @@ impl Kernel {
                 err(format!("{name} is {kept} but a recount gives {counted}"));
             }
         }
+        c.errs.extend(errs);
+    }
 
-        // Open files and System V.
+    /// [`Check::FilesAndIpc`].
+    fn check_files_and_ipc(&self, c: &mut Census) {
+        let mut errs = Vec::new();
+        let mut err = |s: String| errs.push(s);
         let mut file_refs: BTreeMap<_, u32> = BTreeMap::new();
         for task in self.tasks.values() {
             for &f in task.fds.values() {
@@ -402,11 +532,6 @@ impl Kernel {
                 ));
             }
         }
-
-        if errs.is_empty() {
-            Ok(())
-        } else {
-            Err(errs.join("\n"))
-        }
+        c.errs.extend(errs);
     }
 }

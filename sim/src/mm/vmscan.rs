@@ -103,7 +103,7 @@ enum Fate {
 
 impl Kernel {
     /// `page_lru`: the list a page belongs on, from its flags.
-    fn page_lru(&self, pfn: Pfn) -> Lru {
+    pub(crate) fn page_lru(&self, pfn: Pfn) -> Lru {
         let page = self.mem.page(pfn);
         if page.test(pg::UNEVICTABLE) {
             return Lru::Unevictable;
