@@ -394,6 +394,22 @@ pub const FIRST_PID: Pid = 1000;
 pub const MMAP_BASE: u64 = 0x7e00_0000_0000;
 
 impl Kernel {
+    /// Runs `body` as the kernel function `func` of `file`: the trace
+    /// enters it, `body` runs (its own calls nested under it), and the trace
+    /// leaves it whatever `body` returns, so that an early `return` or `?`
+    /// inside cannot leave the trace's depth wrong.
+    pub(crate) fn traced<R>(
+        &mut self,
+        func: &'static str,
+        file: &'static str,
+        body: impl FnOnce(&mut Kernel) -> R,
+    ) -> R {
+        self.trace.enter(func, file);
+        let r = body(self);
+        self.trace.leave();
+        r
+    }
+
     /// A machine booted with `cfg`: memory, the mounts (`/`, `/tmp`, `/dev/shm`,
     /// the internal shm mount) and no processes.
     pub fn new(cfg: Config) -> Kernel {

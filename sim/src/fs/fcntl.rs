@@ -27,10 +27,7 @@ impl Kernel {
     /// command the model does not keep.
     pub fn fcntl(&mut self, pid: Pid, fd: i32, cmd: i32, arg: i64) -> SysResult<i64> {
         self.tick();
-        self.trace.enter("do_fcntl", "fs/fcntl.c");
-        let r = self.do_fcntl(pid, fd, cmd, arg);
-        self.trace.leave();
-        r
+        self.traced("do_fcntl", "fs/fcntl.c", |k| k.do_fcntl(pid, fd, cmd, arg))
     }
 
     fn do_fcntl(&mut self, pid: Pid, fd: i32, cmd: i32, arg: i64) -> SysResult<i64> {

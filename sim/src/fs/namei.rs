@@ -15,10 +15,7 @@ impl Kernel {
     /// `rm PATH` as root: `unlink(2)` without a process.
     pub fn rm(&mut self, path: &str) -> SysResult<i32> {
         self.tick();
-        self.trace.enter("do_unlinkat", "fs/namei.c");
-        let r = self.do_rm(path);
-        self.trace.leave();
-        r
+        self.traced("do_unlinkat", "fs/namei.c", |k| k.do_rm(path))
     }
 
     fn do_rm(&mut self, path: &str) -> SysResult<i32> {

@@ -18,10 +18,9 @@ impl Kernel {
     /// the change time.
     pub fn fchmod(&mut self, pid: Pid, fd: i32, mode: u32) -> SysResult<i32> {
         self.tick();
-        self.trace.enter("chmod_common", "fs/open.c");
-        let r = self.chmod_common(pid, fd, mode);
-        self.trace.leave();
-        r
+        self.traced("chmod_common", "fs/open.c", |k| {
+            k.chmod_common(pid, fd, mode)
+        })
     }
 
     fn chmod_common(&mut self, pid: Pid, fd: i32, mode: u32) -> SysResult<i32> {

@@ -654,10 +654,9 @@ impl Kernel {
     /// `open(2)` (`do_sys_open` -> `path_openat` -> `do_last`).
     pub fn open(&mut self, pid: Pid, path: &str, flags: u32, mode: u32) -> SysResult<i32> {
         self.tick();
-        self.trace.enter("do_sys_open", "fs/open.c");
-        let r = self.do_open(pid, path, flags, mode);
-        self.trace.leave();
-        r
+        self.traced("do_sys_open", "fs/open.c", |k| {
+            k.do_open(pid, path, flags, mode)
+        })
     }
 
     fn do_open(&mut self, pid: Pid, path: &str, flags: u32, mode: u32) -> SysResult<i32> {
@@ -793,27 +792,24 @@ impl Kernel {
     /// `ftruncate(2)` (`do_sys_ftruncate` -> `do_truncate`).
     pub fn ftruncate(&mut self, pid: Pid, fd: i32, length: i64) -> SysResult<i32> {
         self.tick();
-        self.trace.enter("do_sys_ftruncate", "fs/open.c");
-        let r = (|| {
+        self.traced("do_sys_ftruncate", "fs/open.c", |k| {
             if length < 0 {
                 return Err(Errno::EINVAL);
             }
-            let file = self.fdget(pid, fd)?;
-            let f = &self.files[file];
-            if !f.writable() || !self.inodes[&f.ino].is_reg() {
+            let file = k.fdget(pid, fd)?;
+            let f = &k.files[file];
+            if !f.writable() || !k.inodes[&f.ino].is_reg() {
                 return Err(Errno::EINVAL);
             }
             let ino = f.ino;
-            let sb = &self.sbs[self.inodes[&ino].sb];
+            let sb = &k.sbs[k.inodes[&ino].sb];
             if sb.shmem && sb.max_blocks == 0 && (length as u64) > (1u64 << 43) {
                 return Err(Errno::EFBIG);
             }
-            self.shmem_check_resize(ino, length as u64)?;
-            self.do_truncate(ino, length as u64);
+            k.shmem_check_resize(ino, length as u64)?;
+            k.do_truncate(ino, length as u64);
             Ok(0)
-        })();
-        self.trace.leave();
-        r
+        })
     }
 
     /// Sets `i_size` (`shmem_setattr` / `ext4_setattr` -> `truncate_setsize`):
@@ -866,31 +862,25 @@ impl Kernel {
     /// `read(2)`.
     pub fn read(&mut self, pid: Pid, fd: i32, count: u64) -> SysResult<Vec<u8>> {
         self.tick();
-        self.trace.enter("vfs_read", "fs/read_write.c");
-        let r = (|| {
-            let file = self.fdget(pid, fd)?;
-            let pos = self.files[file].pos;
-            let data = self.file_read(pid, file, pos, count)?;
-            self.files[file].pos += data.len() as u64;
+        self.traced("vfs_read", "fs/read_write.c", |k| {
+            let file = k.fdget(pid, fd)?;
+            let pos = k.files[file].pos;
+            let data = k.file_read(pid, file, pos, count)?;
+            k.files[file].pos += data.len() as u64;
             Ok(data)
-        })();
-        self.trace.leave();
-        r
+        })
     }
 
     /// `pread64(2)`.
     pub fn pread(&mut self, pid: Pid, fd: i32, count: u64, offset: i64) -> SysResult<Vec<u8>> {
         self.tick();
-        self.trace.enter("vfs_read", "fs/read_write.c");
-        let r = (|| {
-            let file = self.fdget(pid, fd)?;
+        self.traced("vfs_read", "fs/read_write.c", |k| {
+            let file = k.fdget(pid, fd)?;
             if offset < 0 {
                 return Err(Errno::EINVAL);
             }
-            self.file_read(pid, file, offset as u64, count)
-        })();
-        self.trace.leave();
-        r
+            k.file_read(pid, file, offset as u64, count)
+        })
     }
 
     fn file_read(
@@ -922,44 +912,38 @@ impl Kernel {
     /// `write(2)`.
     pub fn write(&mut self, pid: Pid, fd: i32, buf: &[u8]) -> SysResult<u64> {
         self.tick();
-        self.trace.enter("vfs_write", "fs/read_write.c");
-        let r = (|| {
-            let file = self.fdget(pid, fd)?;
-            let f = &self.files[file];
+        self.traced("vfs_write", "fs/read_write.c", |k| {
+            let file = k.fdget(pid, fd)?;
+            let f = &k.files[file];
             let pos = if f.flags & o::APPEND != 0 {
-                self.inodes[&f.ino].size
+                k.inodes[&f.ino].size
             } else {
                 f.pos
             };
-            let n = self.file_write(file, pos, buf)?;
-            self.files[file].pos = pos + n;
+            let n = k.file_write(file, pos, buf)?;
+            k.files[file].pos = pos + n;
             Ok(n)
-        })();
-        self.trace.leave();
-        r
+        })
     }
 
     /// `pwrite64(2)`.
     pub fn pwrite(&mut self, pid: Pid, fd: i32, buf: &[u8], offset: i64) -> SysResult<u64> {
         self.tick();
-        self.trace.enter("vfs_write", "fs/read_write.c");
-        let r = (|| {
-            let file = self.fdget(pid, fd)?;
+        self.traced("vfs_write", "fs/read_write.c", |k| {
+            let file = k.fdget(pid, fd)?;
             if offset < 0 {
                 return Err(Errno::EINVAL);
             }
             // Linux's documented pwrite bug: on an O_APPEND file the data is
             // appended whatever the offset (generic_write_checks).
-            let f = &self.files[file];
+            let f = &k.files[file];
             let pos = if f.flags & o::APPEND != 0 {
-                self.inodes[&f.ino].size
+                k.inodes[&f.ino].size
             } else {
                 offset as u64
             };
-            self.file_write(file, pos, buf)
-        })();
-        self.trace.leave();
-        r
+            k.file_write(file, pos, buf)
+        })
     }
 
     fn file_write(&mut self, file: FileKey, pos: u64, buf: &[u8]) -> SysResult<u64> {
@@ -1042,14 +1026,13 @@ impl Kernel {
     /// a no-op on tmpfs (`noop_fsync`).
     pub fn fsync(&mut self, pid: Pid, fd: i32) -> SysResult<i32> {
         self.tick();
-        self.trace.enter("vfs_fsync_range", "fs/sync.c");
-        let r = self.fdget(pid, fd).map(|file| {
-            let ino = self.files[file].ino;
-            self.filemap_write_and_wait_range(ino, 0, u64::MAX);
-            0
-        });
-        self.trace.leave();
-        r
+        self.traced("vfs_fsync_range", "fs/sync.c", |k| {
+            k.fdget(pid, fd).map(|file| {
+                let ino = k.files[file].ino;
+                k.filemap_write_and_wait_range(ino, 0, u64::MAX);
+                0
+            })
+        })
     }
 
     /// `stat(2)`.

@@ -239,10 +239,9 @@ impl Kernel {
     /// `shmget(2)` -> `ipcget`.
     pub fn shmget(&mut self, pid: Pid, key: i32, size: u64, shmflg: i32) -> SysResult<i32> {
         self.tick();
-        self.trace.enter("sys_shmget", "ipc/shm.c");
-        let r = self.ipcget(pid, key, size, shmflg);
-        self.trace.leave();
-        r
+        self.traced("sys_shmget", "ipc/shm.c", |k| {
+            k.ipcget(pid, key, size, shmflg)
+        })
     }
 
     fn ipcget(&mut self, pid: Pid, key: i32, size: u64, shmflg: i32) -> SysResult<i32> {
@@ -280,9 +279,8 @@ impl Kernel {
     /// internal mount, and adds the segment at the lowest free index
     /// (`ipc_addid`).
     fn newseg(&mut self, pid: Pid, key: i32, size: u64, shmflg: i32) -> SysResult<i32> {
-        self.trace.enter("newseg", "ipc/shm.c");
-        let r = (|| {
-            let ids = &self.shm_ids;
+        self.traced("newseg", "ipc/shm.c", |k| {
+            let ids = &k.shm_ids;
             let numpages = size.div_ceil(PAGE_SIZE);
             if size < SHMMIN || size > ids.shm_ctlmax {
                 return Err(Errno::EINVAL);
@@ -295,7 +293,7 @@ impl Kernel {
                 return Err(Errno::ENOSPC);
             }
             if shmflg & SHM_HUGETLB != 0 {
-                return Err(self.hugetlb_file_setup(pid));
+                return Err(k.hugetlb_file_setup(pid));
             }
             // ipc_addid(): idr_alloc() from next_id's index (0 unset).
             let from = if ids.next_id < 0 {
@@ -307,14 +305,14 @@ impl Kernel {
                 .find(|i| !ids.entries.contains_key(i))
                 .ok_or(Errno::ENOSPC)?;
             let (uid, gid) = {
-                let t = self.task(pid)?;
+                let t = k.task(pid)?;
                 (t.uid, t.gid)
             };
             let name = format!("SYSV{:08x}", key as u32);
-            let file = self.shmem_kernel_file_setup(pid, &name, size);
-            let ino = self.files[file].ino;
-            self.trace.leaf("ipc_addid", "ipc/util.c");
-            let ids = &mut self.shm_ids;
+            let file = k.shmem_kernel_file_setup(pid, &name, size);
+            let ino = k.files[file].ino;
+            k.trace.leaf("ipc_addid", "ipc/util.c");
+            let ids = &mut k.shm_ids;
             let seq = if ids.next_id >= 0 {
                 // A set next_id gives its sequence number, once.
                 let seq = ipcid_to_seqx(ids.next_id as i32);
@@ -352,18 +350,16 @@ impl Kernel {
                     shm_segsz: size,
                     shm_atim: 0,
                     shm_dtim: 0,
-                    shm_ctim: self.now,
+                    shm_ctim: k.now,
                     shm_cprid: pid,
                     shm_lprid: 0,
                     shm_creator: Some(pid),
                     mlock_user: None,
                 },
             );
-            self.trace.touch(Touch::Shm { id });
+            k.trace.touch(Touch::Shm { id });
             Ok(id)
-        })();
-        self.trace.leave();
-        r
+        })
     }
 
     /// `hugetlb_file_setup` (fs/hugetlbfs/inode.c) for a `SHM_HUGETLB`
@@ -386,10 +382,9 @@ impl Kernel {
     /// (rounded down with `SHM_RND`) or at an address the kernel picks.
     pub fn shmat(&mut self, pid: Pid, shmid: i32, shmaddr: u64, shmflg: i32) -> SysResult<u64> {
         self.tick();
-        self.trace.enter("do_shmat", "ipc/shm.c");
-        let r = self.do_shmat(pid, shmid, shmaddr, shmflg);
-        self.trace.leave();
-        r
+        self.traced("do_shmat", "ipc/shm.c", |k| {
+            k.do_shmat(pid, shmid, shmaddr, shmflg)
+        })
     }
 
     fn do_shmat(&mut self, pid: Pid, shmid: i32, shmaddr: u64, shmflg: i32) -> SysResult<u64> {
@@ -536,8 +531,7 @@ impl Kernel {
     pub fn shmdt(&mut self, pid: Pid, shmaddr: u64) -> SysResult<i32> {
         self.tick();
         self.task(pid)?;
-        self.trace.enter("sys_shmdt", "ipc/shm.c");
-        let r = (|| {
+        self.traced("sys_shmdt", "ipc/shm.c", |k| {
             if !shmaddr.is_multiple_of(SHMLBA) {
                 return Err(Errno::EINVAL);
             }
@@ -548,7 +542,7 @@ impl Kernel {
             let matches = |v: &crate::kernel::Vma| {
                 v.shm.is_some() && (v.start - shmaddr) / PAGE_SIZE == v.pgoff
             };
-            let mm = &self.tasks[&pid].mm;
+            let mm = &k.tasks[&pid].mm;
             let Some(first) = mm
                 .vmas
                 .range(shmaddr..)
@@ -558,10 +552,10 @@ impl Kernel {
             else {
                 return Err(Errno::EINVAL);
             };
-            let ino = self.vma_inode(&first).expect("shm VMAs map a file");
-            let size = self.inodes[&ino].size.div_ceil(PAGE_SIZE) * PAGE_SIZE;
-            self.do_munmap(pid, first.start, first.end - first.start);
-            let pieces: Vec<(u64, u64)> = self.tasks[&pid]
+            let ino = k.vma_inode(&first).expect("shm VMAs map a file");
+            let size = k.inodes[&ino].size.div_ceil(PAGE_SIZE) * PAGE_SIZE;
+            k.do_munmap(pid, first.start, first.end - first.start);
+            let pieces: Vec<(u64, u64)> = k.tasks[&pid]
                 .mm
                 .vmas
                 .range(first.end..)
@@ -571,12 +565,10 @@ impl Kernel {
                 .map(|v| (v.start, v.end))
                 .collect();
             for (s, e) in pieces {
-                self.do_munmap(pid, s, e - s);
+                k.do_munmap(pid, s, e - s);
             }
             Ok(0)
-        })();
-        self.trace.leave();
-        r
+        })
     }
 
     /// `shmctl(2)`.
@@ -588,10 +580,9 @@ impl Kernel {
         set: Option<(u32, u32, u32)>,
     ) -> SysResult<ShmctlResult> {
         self.tick();
-        self.trace.enter("sys_shmctl", "ipc/shm.c");
-        let r = self.do_shmctl(pid, shmid, cmd, set);
-        self.trace.leave();
-        r
+        self.traced("sys_shmctl", "ipc/shm.c", |k| {
+            k.do_shmctl(pid, shmid, cmd, set)
+        })
     }
 
     fn do_shmctl(

@@ -104,10 +104,9 @@ impl Kernel {
     pub fn madvise(&mut self, pid: Pid, start: u64, len: u64, advice: i32) -> SysResult<i32> {
         self.tick();
         self.task(pid)?;
-        self.trace.enter("madvise", "mm/madvise.c");
-        let r = self.do_madvise(pid, start, len, advice);
-        self.trace.leave();
-        r
+        self.traced("madvise", "mm/madvise.c", |k| {
+            k.do_madvise(pid, start, len, advice)
+        })
     }
 
     /// `madvise_behavior_valid` of the scenario's release (see the module doc).

@@ -58,10 +58,9 @@ impl Kernel {
     pub fn memfd_create(&mut self, pid: Pid, name: &[u8], flags: u32) -> SysResult<i32> {
         self.tick();
         self.task(pid)?;
-        self.trace.enter("sys_memfd_create", "mm/shmem.c");
-        let r = (|| {
+        self.traced("sys_memfd_create", "mm/shmem.c", |k| {
             let mut known = mfd::CLOEXEC | mfd::ALLOW_SEALING;
-            if self.cfg.release.at_least(6, 3) {
+            if k.cfg.release.at_least(6, 3) {
                 known |= mfd::NOEXEC_SEAL | mfd::EXEC;
             }
             let both = mfd::NOEXEC_SEAL | mfd::EXEC;
@@ -72,23 +71,21 @@ impl Kernel {
             if end > MFD_NAME_MAX_LEN {
                 return Err(Errno::EINVAL);
             }
-            self.get_unused_fd_flags(pid)?;
+            k.get_unused_fd_flags(pid)?;
             let name = format!("memfd:{}", String::from_utf8_lossy(&name[..end]));
-            let file = self.shmem_kernel_file_setup(pid, &name, 0);
-            let ino = self.files[file].ino;
+            let file = k.shmem_kernel_file_setup(pid, &name, 0);
+            let ino = k.files[file].ino;
             if flags & (mfd::ALLOW_SEALING | mfd::NOEXEC_SEAL) != 0 {
-                self.shmem_info_mut(ino).seals &= !seal::SEAL;
+                k.shmem_info_mut(ino).seals &= !seal::SEAL;
             }
             if flags & mfd::NOEXEC_SEAL != 0 {
                 // memfd_create since 6.3: no exec bits, sealed so.
-                self.shmem_info_mut(ino).seals |= seal::EXEC;
-                let inode = self.inodes.get_mut(&ino).expect("new");
+                k.shmem_info_mut(ino).seals |= seal::EXEC;
+                let inode = k.inodes.get_mut(&ino).expect("new");
                 inode.mode &= !0o111;
             }
-            self.fd_install_flags(pid, file, flags & mfd::CLOEXEC != 0)
-        })();
-        self.trace.leave();
-        r
+            k.fd_install_flags(pid, file, flags & mfd::CLOEXEC != 0)
+        })
     }
 
     fn shmem_info_mut(&mut self, ino: u32) -> &mut crate::fs::vfs::ShmemInfo {

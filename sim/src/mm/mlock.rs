@@ -85,10 +85,7 @@ impl Kernel {
     pub fn mlock(&mut self, pid: Pid, start: u64, len: u64) -> SysResult<i32> {
         self.tick();
         self.task(pid)?;
-        self.trace.enter("do_mlock", "mm/mlock.c");
-        let r = self.do_mlock(pid, start, len);
-        self.trace.leave();
-        r
+        self.traced("do_mlock", "mm/mlock.c", |k| k.do_mlock(pid, start, len))
     }
 
     /// `do_mlock`: `EPERM` without `can_do_mlock`; `ENOMEM` when the locked
@@ -217,26 +214,23 @@ impl Kernel {
         use mcl::*;
         self.tick();
         self.task(pid)?;
-        self.trace.enter("sys_mlockall", "mm/mlock.c");
-        let r = (|| {
+        self.traced("sys_mlockall", "mm/mlock.c", |k| {
             if flags == 0 || flags & !(CURRENT | FUTURE | ONFAULT) != 0 || flags == ONFAULT {
                 return Err(Errno::EINVAL);
             }
-            if !self.can_do_mlock(pid)? {
+            if !k.can_do_mlock(pid)? {
                 return Err(Errno::EPERM);
             }
-            let total = self.task(pid)?.mm.total_vm();
-            if flags & CURRENT != 0 && !self.within_lock_limit(pid, total)? {
+            let total = k.task(pid)?.mm.total_vm();
+            if flags & CURRENT != 0 && !k.within_lock_limit(pid, total)? {
                 return Err(Errno::ENOMEM);
             }
-            self.apply_mlockall_flags(pid, flags);
+            k.apply_mlockall_flags(pid, flags);
             if flags & CURRENT != 0 {
-                self.mm_populate(pid, 0, u64::MAX, true)?;
+                k.mm_populate(pid, 0, u64::MAX, true)?;
             }
             Ok(0)
-        })();
-        self.trace.leave();
-        r
+        })
     }
 
     /// `munlockall(2)`: unlocks every VMA and stops locking new ones.

@@ -143,10 +143,9 @@ impl Kernel {
         off: i64,
     ) -> SysResult<u64> {
         self.tick();
-        self.trace.enter("sys_mmap_pgoff", "mm/mmap.c");
-        let r = self.do_mmap(pid, addr, len, prot, flags, fd, off);
-        self.trace.leave();
-        r
+        self.traced("sys_mmap_pgoff", "mm/mmap.c", |k| {
+            k.do_mmap(pid, addr, len, prot, flags, fd, off)
+        })
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -193,10 +192,9 @@ impl Kernel {
         if file.is_some() && off < 0 {
             return Err(Errno::EOVERFLOW);
         }
-        self.trace.enter("do_mmap", "mm/mmap.c");
-        let r = self.do_mmap_inner(pid, addr, len, prot, flags, file, off as u64 / PAGE_SIZE);
-        self.trace.leave();
-        r
+        self.traced("do_mmap", "mm/mmap.c", |k| {
+            k.do_mmap_inner(pid, addr, len, prot, flags, file, off as u64 / PAGE_SIZE)
+        })
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -652,10 +650,9 @@ impl Kernel {
     pub fn mprotect(&mut self, pid: Pid, start: u64, len: u64, prot: u32) -> SysResult<i32> {
         self.tick();
         self.task(pid)?;
-        self.trace.enter("do_mprotect_pkey", "mm/mprotect.c");
-        let r = self.do_mprotect(pid, start, len, prot);
-        self.trace.leave();
-        r
+        self.traced("do_mprotect_pkey", "mm/mprotect.c", |k| {
+            k.do_mprotect(pid, start, len, prot)
+        })
     }
 
     fn do_mprotect(&mut self, pid: Pid, start: u64, len: u64, prot: u32) -> SysResult<i32> {
@@ -753,10 +750,9 @@ impl Kernel {
     pub fn msync(&mut self, pid: Pid, start: u64, len: u64, flags: u32) -> SysResult<i32> {
         self.tick();
         self.task(pid)?;
-        self.trace.enter("msync", "mm/msync.c");
-        let r = self.do_msync(pid, start, len, flags);
-        self.trace.leave();
-        r
+        self.traced("msync", "mm/msync.c", |k| {
+            k.do_msync(pid, start, len, flags)
+        })
     }
 
     fn do_msync(&mut self, pid: Pid, start: u64, len: u64, flags: u32) -> SysResult<i32> {
@@ -857,9 +853,8 @@ impl Kernel {
         flags: u32,
         file: FileKey,
     ) -> SysResult<u64> {
-        self.trace.enter("do_mmap", "mm/mmap.c");
-        let r = self.do_mmap_inner(pid, addr, len, prot, flags, Some(file), 0);
-        self.trace.leave();
-        r
+        self.traced("do_mmap", "mm/mmap.c", |k| {
+            k.do_mmap_inner(pid, addr, len, prot, flags, Some(file), 0)
+        })
     }
 }

@@ -109,10 +109,7 @@ impl Kernel {
     /// it); `EINVAL` for a path that is not on.
     pub fn swapoff(&mut self, path: &str) -> SysResult<i32> {
         self.tick();
-        self.trace.enter("sys_swapoff", "mm/swapfile.c");
-        let r = self.do_swapoff(path);
-        self.trace.leave();
-        r
+        self.traced("sys_swapoff", "mm/swapfile.c", |k| k.do_swapoff(path))
     }
 
     fn do_swapoff(&mut self, path: &str) -> SysResult<i32> {
