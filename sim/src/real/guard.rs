@@ -7,10 +7,22 @@
 //! the signal again). Workers die with the driver (`PR_SET_PDEATHSIG`).
 //! A run folder left by a driver that was killed outright (SIGKILL) is swept
 //! by the next run: its manifest names the segments to remove.
+//!
+//! Processes (kill, getpgid, waitpid), the self-pipe and its reads go
+//! through `rustix`. Three things stay raw `libc` in `unsafe`, because no
+//! safe wrapper exists: `sigaction`/`signal`/`raise` (rustix offers signal
+//! dispositions only in its `runtime` module, unsafe and meant for libc-free
+//! programs), the handler's one `write` of a descriptor kept in an atomic
+//! (an async-signal-safe handler cannot borrow an `OwnedFd`), and
+//! `shmctl(IPC_RMID)` (rustix has no System V IPC).
 
-use super::host;
+use super::host::{self, pid_of};
+use rustix::process::{
+    getpgid, kill_process, kill_process_group, waitpgid, waitpid, Signal, WaitOptions,
+};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
+use std::os::fd::IntoRawFd;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Arc, Mutex, Once, Weak};
@@ -65,30 +77,27 @@ impl Guard {
         let live: Vec<i32> = self.workers.difference(&self.reaped).copied().collect();
         for &pgid in &self.pgids {
             // Only a group one of our live workers is still in is ours.
-            // SAFETY: getpgid/kill on pids this run started.
-            let ours = live.iter().any(|&p| unsafe { libc::getpgid(p) } == pgid);
+            let Some(group) = pid_of(pgid) else { continue };
+            let ours = live
+                .iter()
+                .any(|&p| pid_of(p).is_some_and(|p| getpgid(Some(p)) == Ok(group)));
             if ours {
-                unsafe { libc::kill(-pgid, libc::SIGKILL) };
+                let _ = kill_process_group(group, Signal::KILL);
             }
         }
-        for &p in &live {
-            // SAFETY: as above.
-            unsafe { libc::kill(p, libc::SIGKILL) };
+        for p in live.iter().filter_map(|&p| pid_of(p)) {
+            let _ = kill_process(p, Signal::KILL);
         }
         reap_killed(&live);
         self.reaped.extend(&live);
         // Children forked by a worker the driver never heard of are in the
         // group too: reap whatever of it is left.
-        for &pgid in &self.pgids {
+        for group in self.pgids.iter().filter_map(|&g| pid_of(g)) {
             for _ in 0..50 {
-                let mut st = 0;
-                // SAFETY: reaping our own children of that group.
-                let r = unsafe { libc::waitpid(-pgid, &mut st, libc::WNOHANG) };
-                if r < 0 {
-                    break;
-                }
-                if r == 0 {
-                    std::thread::sleep(std::time::Duration::from_millis(2));
+                match waitpgid(group, WaitOptions::NOHANG) {
+                    Err(_) => break,
+                    Ok(None) => std::thread::sleep(std::time::Duration::from_millis(2)),
+                    Ok(Some(_)) => {}
                 }
             }
         }
@@ -108,11 +117,10 @@ fn reap_killed(live: &[i32]) {
     let until = std::time::Instant::now() + REAP_WAIT;
     let mut left: Vec<i32> = live.to_vec();
     while !left.is_empty() {
+        // Still running: waitpid(p, WNOHANG) reaped nothing.
         left.retain(|&p| {
-            let mut st = 0;
-            // SAFETY: reaping our own children, without blocking.
-            let r = unsafe { libc::waitpid(p, &mut st, libc::WNOHANG) };
-            r == 0
+            pid_of(p)
+                .is_some_and(|p| waitpid(Some(p), WaitOptions::NOHANG).is_ok_and(|r| r.is_none()))
         });
         if left.is_empty() || std::time::Instant::now() >= until {
             return;
@@ -284,12 +292,13 @@ pub(crate) fn install_handlers() {
             cleanup_this_thread();
             prev(info);
         }));
-        let mut p = [0; 2];
-        // SAFETY: a pipe for the self-pipe trick.
-        if unsafe { libc::pipe2(p.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+        // The self-pipe: the handler writes the signal's number, the
+        // cleanup thread reads it. The write end lives as long as the
+        // process (the handler may run at any time).
+        let Ok((rfd, wfd)) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC) else {
             return;
-        }
-        PIPE_W.store(p[1], Ordering::Relaxed);
+        };
+        PIPE_W.store(wfd.into_raw_fd(), Ordering::Relaxed);
         let mut old = BTreeMap::new();
         for sig in SIGNALS {
             // SAFETY: reading and setting dispositions.
@@ -307,17 +316,13 @@ pub(crate) fn install_handlers() {
                 old.insert(sig, o);
             }
         }
-        let rfd = p[0];
         let spawned = std::thread::Builder::new()
             .name("shmsim-real-cleanup".into())
             .spawn(move || loop {
-                let mut b = 0u8;
-                // SAFETY: reading the self-pipe.
-                let n = unsafe { libc::read(rfd, (&mut b as *mut u8).cast(), 1) };
-                if n <= 0 {
-                    if n < 0
-                        && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted
-                    {
+                let mut b = [0u8; 1];
+                let n = rustix::io::read(&rfd, &mut b);
+                if n != Ok(1) {
+                    if n == Err(rustix::io::Errno::INTR) {
                         continue;
                     }
                     // The pipe is gone: the program's own dispositions back,
@@ -329,7 +334,7 @@ pub(crate) fn install_handlers() {
                     }
                     return;
                 }
-                let sig = b as libc::c_int;
+                let sig = libc::c_int::from(b[0]);
                 cleanup_all();
                 if let Some(o) = old.get(&sig) {
                     // SAFETY: the program's own disposition back, then the

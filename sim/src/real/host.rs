@@ -304,10 +304,23 @@ pub(crate) fn has_swap() -> bool {
 
 /// Does a process with this pid exist (as seen from here)?
 pub(crate) fn pid_exists(pid: i32) -> bool {
-    // SAFETY: signal 0 only checks.
-    unsafe {
-        libc::kill(pid, 0) == 0
-            || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+    let Some(pid) = pid_of(pid) else {
+        return false;
+    };
+    // kill(pid, 0): it exists if we may signal it, or if we may not (EPERM).
+    match rustix::process::test_kill_process(pid) {
+        Ok(()) => true,
+        Err(e) => e == rustix::io::Errno::PERM,
+    }
+}
+
+/// A host pid as rustix's `Pid` (`None` for 0 and negative values, which
+/// name groups or nothing).
+pub(crate) fn pid_of(pid: i32) -> Option<rustix::process::Pid> {
+    if pid > 0 {
+        rustix::process::Pid::from_raw(pid)
+    } else {
+        None
     }
 }
 
