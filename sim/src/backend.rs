@@ -125,10 +125,6 @@ pub trait Backend {
     /// A call the call table dispatches ([`crate::syscalls`]): `sys` with
     /// its evaluated arguments; its C return value.
     fn syscall(&mut self, pid: Pid, sys: Sys, args: &Args) -> SysResult<i64>;
-    /// `open(2)`.
-    fn open(&mut self, pid: Pid, path: &str, flags: u32, mode: u32) -> SysResult<i32>;
-    /// `ftruncate(2)`.
-    fn ftruncate(&mut self, pid: Pid, fd: i32, length: i64) -> SysResult<i32>;
     /// `read(2)`.
     fn read(&mut self, pid: Pid, fd: i32, n: u64) -> SysResult<Vec<u8>>;
     /// `pread(2)`.
@@ -139,10 +135,6 @@ pub trait Backend {
     fn pwrite(&mut self, pid: Pid, fd: i32, data: &[u8], off: i64) -> SysResult<u64>;
     /// `mkstemp(3)`: the descriptor and the file's name (as the scenario would write it).
     fn mkstemp(&mut self, pid: Pid, template: &str) -> SysResult<(i32, String)>;
-    /// `shm_open(3)`.
-    fn shm_open(&mut self, pid: Pid, name: &str, oflag: u32, mode: u32) -> SysResult<i32>;
-    /// `shm_unlink(3)`.
-    fn shm_unlink(&mut self, pid: Pid, name: &str) -> SysResult<i32>;
     /// `mmap(2)`.
     fn mmap(
         &mut self,
@@ -154,22 +146,12 @@ pub trait Backend {
         fd: i32,
         off: i64,
     ) -> SysResult<u64>;
-    /// `munmap(2)`.
-    fn munmap(&mut self, pid: Pid, addr: u64, len: u64) -> SysResult<i32>;
-    /// `ftok(3)`.
     /// `mincore(2)`: one byte per page, bit 0 set if resident.
     fn mincore(&mut self, pid: Pid, addr: u64, len: u64) -> SysResult<Vec<u8>>;
     /// `fstat(2)`.
     fn fstat(&mut self, pid: Pid, fd: i32) -> SysResult<Stat>;
     /// `stat(2)`.
     fn stat(&mut self, pid: Pid, path: &str) -> SysResult<Stat>;
-    fn ftok(&mut self, pid: Pid, path: &str, id: i32) -> SysResult<i32>;
-    /// `shmget(2)`.
-    fn shmget(&mut self, pid: Pid, key: i32, size: u64, flags: i32) -> SysResult<i32>;
-    /// `shmat(2)`.
-    fn shmat(&mut self, pid: Pid, id: i32, addr: u64, flags: i32) -> SysResult<u64>;
-    /// `shmdt(2)`.
-    fn shmdt(&mut self, pid: Pid, addr: u64) -> SysResult<i32>;
     /// `shmctl(2)`; `set` is `(uid, gid, mode)` for `IPC_SET`.
     fn shmctl(
         &mut self,
@@ -293,12 +275,6 @@ impl Backend for Kernel {
         sys.on_kernel(self, pid, args)
             .expect("the runner dispatches only table calls here")
     }
-    fn open(&mut self, pid: Pid, path: &str, flags: u32, mode: u32) -> SysResult<i32> {
-        Kernel::open(self, pid, path, flags, mode)
-    }
-    fn ftruncate(&mut self, pid: Pid, fd: i32, length: i64) -> SysResult<i32> {
-        Kernel::ftruncate(self, pid, fd, length)
-    }
     fn read(&mut self, pid: Pid, fd: i32, n: u64) -> SysResult<Vec<u8>> {
         Kernel::read(self, pid, fd, n)
     }
@@ -314,12 +290,6 @@ impl Backend for Kernel {
     fn mkstemp(&mut self, pid: Pid, template: &str) -> SysResult<(i32, String)> {
         crate::glibc::mkstemp(self, pid, template)
     }
-    fn shm_open(&mut self, pid: Pid, name: &str, oflag: u32, mode: u32) -> SysResult<i32> {
-        crate::glibc::shm_open(self, pid, name, oflag, mode)
-    }
-    fn shm_unlink(&mut self, pid: Pid, name: &str) -> SysResult<i32> {
-        crate::glibc::shm_unlink(self, pid, name)
-    }
     fn mmap(
         &mut self,
         pid: Pid,
@@ -331,9 +301,6 @@ impl Backend for Kernel {
         off: i64,
     ) -> SysResult<u64> {
         Kernel::mmap(self, pid, addr, len, prot, flags, fd, off)
-    }
-    fn munmap(&mut self, pid: Pid, addr: u64, len: u64) -> SysResult<i32> {
-        Kernel::munmap(self, pid, addr, len)
     }
     fn mincore(&mut self, pid: Pid, addr: u64, len: u64) -> SysResult<Vec<u8>> {
         self.tick();
@@ -349,18 +316,6 @@ impl Backend for Kernel {
         self.tick();
         self.trace.leaf("vfs_statx", "fs/stat.c");
         Kernel::stat(self, pid, path)
-    }
-    fn ftok(&mut self, pid: Pid, path: &str, id: i32) -> SysResult<i32> {
-        crate::glibc::ftok(self, pid, path, id)
-    }
-    fn shmget(&mut self, pid: Pid, key: i32, size: u64, flags: i32) -> SysResult<i32> {
-        Kernel::shmget(self, pid, key, size, flags)
-    }
-    fn shmat(&mut self, pid: Pid, id: i32, addr: u64, flags: i32) -> SysResult<u64> {
-        Kernel::shmat(self, pid, id, addr, flags)
-    }
-    fn shmdt(&mut self, pid: Pid, addr: u64) -> SysResult<i32> {
-        Kernel::shmdt(self, pid, addr)
     }
     fn shmctl(
         &mut self,

@@ -17,7 +17,7 @@
 use crate::backend::{Backend, FileRef, Reading};
 use crate::errno::{Errno, Fault, Signal};
 use crate::fs::proc as render;
-use crate::ipc::shm::{ShmInfo, ShmidDs, SHM_REMAP};
+use crate::ipc::shm::{ShmInfo, ShmidDs};
 use crate::ipc::util::{IPC_INFO, IPC_SET, IPC_STAT};
 use crate::kernel::{Config, Kernel, Pid};
 use crate::mm::swapops::{Encoding, Era};
@@ -28,7 +28,7 @@ use crate::scenario::{
     consts, ExpectValue, Expectation, IndexKind, MeminfoField, Observable, Scenario, ShmField,
     SmapsField, Step,
 };
-use crate::syscalls::{Args, Sys};
+use crate::syscalls::{Args, Len, Sys, Unmap};
 use crate::trace::{Counter, TouchKey, TouchRecord, Touches, TraceEvent};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -767,6 +767,28 @@ impl<'s, B: Backend> Run<'s, B> {
         Args { ints, strs }
     }
 
+    /// What a table call's success value `v` binds a name to, as its
+    /// declaration's result says.
+    fn bound_by(&mut self, sys: Sys, args: &Args, v: i64) -> Option<Value> {
+        use crate::scenario::calls::Returns;
+        match sys.sig().returns {
+            Returns::Fd => Some(Value::Fd(v as i32)),
+            Returns::Key => Some(Value::Key(v as i32)),
+            Returns::ShmId => Some(Value::ShmId(v as i32)),
+            Returns::Mapping => {
+                let len = match sys.maps()? {
+                    Len::Arg(i) => args.u64(i),
+                    Len::Segment(i) => self.backend.shm_row(args.i32(i)).map_or(0, |r| r.size),
+                };
+                Some(Value::Mapping {
+                    addr: v as u64,
+                    len,
+                })
+            }
+            _ => None,
+        }
+    }
+
     fn bytes_of(&self, proc_: Option<&str>, e: &Expr) -> Vec<u8> {
         match self.eval(proc_, e) {
             Value::Str(b) => b,
@@ -917,26 +939,9 @@ impl<'s, B: Backend> Run<'s, B> {
                 let sys = sys.expect("matched");
                 let args = self.args_of(p, sys, a, ints.clone());
                 let r = self.backend.syscall(pid, sys, &args);
-                if sys.sig().returns == crate::scenario::calls::Returns::Fd {
-                    bound = r.as_ref().ok().map(|&fd| Value::Fd(fd as i32));
-                }
-                if let Some(len) = sys.maps() {
-                    let len = args.u64(len);
-                    bound = r.as_ref().ok().map(|&at| Value::Mapping {
-                        addr: at as u64,
-                        len,
-                    });
-                }
+                bound = r.as_ref().ok().and_then(|&v| self.bound_by(sys, &args, v));
                 Self::sys(r, |v| v)
             }
-            "open" => {
-                let path = self.text_of(p, &a[0]);
-                let (flags, mode) = (int(1) as u32, int(2) as u32);
-                let r = self.backend.open(pid, &path, flags, mode);
-                bound = r.ok().map(Value::Fd);
-                Self::sys(r, |fd| fd as i64)
-            }
-            "ftruncate" => Self::sys(k.ftruncate(pid, int(0) as i32, int(1)), |v| v as i64),
             "mincore" => {
                 let r = self.backend.mincore(pid, int(0) as u64, int(1) as u64);
                 if let Ok(v) = &r {
@@ -992,16 +997,6 @@ impl<'s, B: Backend> Run<'s, B> {
                 bound = r.as_ref().ok().map(|(fd, _)| Value::Fd(*fd));
                 Self::sys(r, |(fd, _)| fd as i64)
             }
-            "shm_open" => {
-                let n = self.text_of(p, &a[0]);
-                let r = self.backend.shm_open(pid, &n, int(1) as u32, int(2) as u32);
-                bound = r.ok().map(Value::Fd);
-                Self::sys(r, |fd| fd as i64)
-            }
-            "shm_unlink" => {
-                let n = self.text_of(p, &a[0]);
-                Self::sys(self.backend.shm_unlink(pid, &n), |v| v as i64)
-            }
             "mmap" => {
                 let len = int(1) as u64;
                 let r = k.mmap(
@@ -1016,7 +1011,6 @@ impl<'s, B: Backend> Run<'s, B> {
                 bound = r.ok().map(|addr| Value::Mapping { addr, len });
                 Self::sys(r, |addr| addr as i64)
             }
-            "munmap" => Self::sys(k.munmap(pid, int(0) as u64, int(1) as u64), |v| v as i64),
             "fstat" | "stat" => {
                 let r = if name == "fstat" {
                     self.backend.fstat(pid, int(0) as i32)
@@ -1029,25 +1023,6 @@ impl<'s, B: Backend> Run<'s, B> {
                 }
                 Self::sys(r, |_| 0)
             }
-            "ftok" => {
-                let path = self.text_of(p, &a[0]);
-                let r = self.backend.ftok(pid, &path, int(1) as i32);
-                bound = r.ok().map(Value::Key);
-                Self::sys(r, |key| key as i64)
-            }
-            "shmget" => {
-                let r = k.shmget(pid, int(0) as i32, int(1) as u64, int(2) as i32);
-                bound = r.ok().map(Value::ShmId);
-                Self::sys(r, |id| id as i64)
-            }
-            "shmat" => {
-                let id = int(0) as i32;
-                let r = k.shmat(pid, id, int(1) as u64, int(2) as i32);
-                let len = self.backend.shm_row(id).map_or(0, |r| r.size);
-                bound = r.ok().map(|addr| Value::Mapping { addr, len });
-                Self::sys(r, |addr| addr as i64)
-            }
-            "shmdt" => Self::sys(k.shmdt(pid, int(0) as u64), |v| v as i64),
             "shmctl" => self.shmctl(pname, pid, call),
             "memcpy" => {
                 let dst = int(0) as u64;
@@ -1160,7 +1135,7 @@ impl<'s, B: Backend> Run<'s, B> {
             other => unreachable!("the checker admits only known calls, not {other}"),
         };
         if r.errno.is_none() {
-            self.forget_unmapped(pname, name, &ints, bound.as_ref());
+            self.forget_unmapped(pname, Sys::named(name), &ints, bound.as_ref());
         }
         if let Some(n) = bind {
             self.bind(pname, n, c_value(name, &r, bound));
@@ -1174,11 +1149,17 @@ impl<'s, B: Backend> Run<'s, B> {
     /// `p[0]` goes where the address goes, but `pte.p` and the other
     /// observables of the mapping read `"none"`, even once a new mapping
     /// takes the same addresses.
-    fn forget_unmapped(&mut self, pname: &str, call: &str, ints: &[i64], new: Option<&Value>) {
-        let Some(st) = self.procs.get_mut(pname) else {
+    fn forget_unmapped(
+        &mut self,
+        pname: &str,
+        sys: Option<Sys>,
+        ints: &[i64],
+        new: Option<&Value>,
+    ) {
+        let (Some(st), Some(how)) = (self.procs.get_mut(pname), sys.and_then(Sys::unmaps)) else {
             return;
         };
-        let gone = unmapped_by(call, ints, new, &st.names);
+        let gone = unmapped_by(how, ints, new, &st.names);
         for v in st.names.values_mut() {
             if let Value::Mapping { addr, len } = *v {
                 let (a, b) = page_range(addr, len);
@@ -1730,7 +1711,6 @@ impl<'s, B: Backend> Run<'s, B> {
     }
 }
 
-const MAP_FIXED: u32 = 0x10;
 const MREMAP_FIXED: u32 = crate::mm::mremap::mremap_flags::FIXED;
 const MREMAP_DONTUNMAP: u32 = crate::mm::mremap::mremap_flags::DONTUNMAP;
 
@@ -1759,28 +1739,29 @@ fn page_range(addr: u64, len: u64) -> (u64, u64) {
 
 /// The address ranges a successful call unmapped (`new` is what it bound).
 fn unmapped_by(
-    call: &str,
+    how: Unmap,
     ints: &[i64],
     new: Option<&Value>,
     names: &BTreeMap<String, Value>,
 ) -> Vec<(u64, u64)> {
     let int = |i: usize| ints.get(i).copied().unwrap_or(0) as u64;
-    match (call, new) {
-        ("munmap", _) => vec![page_range(int(0), int(1))],
-        ("mmap", _) if int(3) as u32 & MAP_FIXED != 0 => vec![page_range(int(0), int(1))],
-        ("shmat", Some(Value::Mapping { addr, len })) if int(2) as i32 & SHM_REMAP != 0 => {
+    match (how, new) {
+        (Unmap::Range(a, l), _) => vec![page_range(int(a), int(l))],
+        (Unmap::RangeIf(a, l, f, bit), _) if int(f) as u32 & bit != 0 => {
+            vec![page_range(int(a), int(l))]
+        }
+        (Unmap::NewIf(f, bit), Some(Value::Mapping { addr, len })) if int(f) as u32 & bit != 0 => {
             vec![page_range(*addr, *len)]
         }
-        // shmdt(addr) detaches the segment attached at addr.
-        ("shmdt", _) => names
+        (Unmap::StartingAt(a), _) => names
             .values()
             .find_map(|v| match v {
-                Value::Mapping { addr, len } if *addr == int(0) => Some(page_range(*addr, *len)),
+                Value::Mapping { addr, len } if *addr == int(a) => Some(page_range(*addr, *len)),
                 _ => None,
             })
             .into_iter()
             .collect(),
-        ("mremap", Some(Value::Mapping { addr: to, len })) => {
+        (Unmap::Remap, Some(Value::Mapping { addr: to, len })) => {
             let (from, old_len, flags) = (int(0), page_up(int(1)), int(3) as u32);
             let mut gone = Vec::new();
             if *to == from {

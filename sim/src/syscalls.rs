@@ -101,6 +101,83 @@ macro_rules! into_ret {
 }
 into_ret!(i32, i64, u32, u64);
 
+/// Where the length of the mapping a call returns comes from, so that the
+/// name it binds can be observed (`pte.NAME` over the whole mapping).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Len {
+    /// Argument `.0` is the length (`mmap`'s `length`, `mremap`'s `new_size`).
+    Arg(usize),
+    /// The System V segment whose id is argument `.0` (`shmat`): its size.
+    Segment(usize),
+}
+
+/// What a successful call takes away from the process's mappings: a name
+/// bound to a mapping inside it then names only the pointer it held
+/// (`runner::Run::forget_unmapped`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unmap {
+    /// `[arg .0, arg .0 + arg .1)` (`munmap`).
+    Range(usize, usize),
+    /// `[arg .0, arg .0 + arg .1)` when flags argument `.2` has bit `.3`
+    /// (`mmap` with `MAP_FIXED` replaces what was there).
+    RangeIf(usize, usize, usize, u32),
+    /// The new mapping's range when flags argument `.0` has bit `.1`
+    /// (`shmat` with `SHM_REMAP`).
+    NewIf(usize, u32),
+    /// The mapping that starts at argument `.0` (`shmdt` detaches the
+    /// segment attached there).
+    StartingAt(usize),
+    /// What `mremap` leaves: the tail of a mapping shrunk in place; the old
+    /// range of a moved one (unless `MREMAP_DONTUNMAP`, flags argument 3),
+    /// and what `MREMAP_FIXED` replaced at the new one.
+    Remap,
+}
+
+/// What a real run (`crate::real`) does around a call, beyond what the
+/// kinds of its parameters and its result already say. Derived from those,
+/// for every call: a `Path` parameter is made the run folder's; a `Key` is
+/// the model's key for the model and a host key of the run's for the host;
+/// a `ShmId` is the model's id for the model and must be a segment of the
+/// run's (else `EINVAL`, as if it did not exist); a `Key` result is learnt
+/// as standing for the model's; a `ShmId` result becomes the run's
+/// segment; and the `guard` range is kept off the worker's own memory.
+/// Each variant has one implementation in `RealBackend::syscall`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Real {
+    /// Argument `.0`, a `size_t`, above the run's memory cap: refused with
+    /// errno `.1` (and a note) before the model sees it.
+    Cap(usize, Errno),
+    /// As `Cap`, for an `off_t` (a negative one is the kernel's to refuse).
+    CapOff(usize, Errno),
+    /// Path argument `path` is opened with flags argument `flags`:
+    /// `/dev/zero` stays the host's (harmless to read, write and map), and
+    /// with `O_CREAT` a file the model did not have gets `O_EXCL`, so that
+    /// a file outside the run is never opened in its place.
+    Opens { path: usize, flags: usize },
+    /// Argument `.0` is a POSIX shm name: glibc's `__shm_get_name` makes it
+    /// the path `/dev/shm/NAME` (then the run folder's); a bad name fails
+    /// with errno `.1`, or with `__shm_get_name`'s own when `.1` is `None`.
+    ShmName(usize, Option<Errno>),
+    /// On success, `[arg .0, arg .0 + arg .1)` is no longer the run's.
+    Unmaps(usize, usize),
+    /// On success, the System V segment the host had attached at argument
+    /// `.0` is no longer the run's.
+    Detaches(usize),
+    /// A System V get of key argument `key` with flags argument `flags`: the
+    /// host's key is one no segment outside the run has (another is taken
+    /// if one does), `IPC_EXCL` is added to a create, and a get without
+    /// `IPC_CREAT` of a key the run never made is `ENOENT`.
+    IpcGet { key: usize, flags: usize },
+    /// A System V attach of segment argument `id` at argument `addr` with
+    /// flags argument `flags`: at the model's address, `SHM_REMAP` dropped
+    /// over the worker's own memory; the new range is the run's.
+    Attaches {
+        id: usize,
+        addr: usize,
+        flags: usize,
+    },
+}
+
 /// A worker's credentials changed: the kernel cleared its parent-death
 /// signal (`commit_creds`), which the worker needs to die with the driver.
 ///
@@ -111,6 +188,48 @@ unsafe fn after_credentials(r: libc::c_int) -> libc::c_int {
     // SAFETY: prctl on this process; it does not touch errno on success.
     unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong) };
     r
+}
+
+/// glibc's `shm_open(3)` after `__shm_get_name`: `open(2)` with
+/// `O_NOFOLLOW | O_CLOEXEC`; a directory is `EINVAL`, not `EISDIR`.
+///
+/// # Safety
+/// A plain `open(2)` in the calling worker.
+#[cfg(target_os = "linux")]
+unsafe fn host_shm_open(path: &std::ffi::CStr, oflag: i32, mode: u32) -> libc::c_int {
+    let flags = oflag | libc::O_NOFOLLOW | libc::O_CLOEXEC;
+    // SAFETY: a NUL-terminated path; the kernel checks the rest.
+    let fd = unsafe { libc::open(path.as_ptr(), flags, mode as libc::c_uint) };
+    if fd < 0 && errno() == libc::EISDIR {
+        set_errno(libc::EINVAL);
+    }
+    fd
+}
+
+/// glibc's `shm_unlink(3)` after `__shm_get_name`: `unlink(2)`, with
+/// `EPERM` (and a directory's `EISDIR`) reported as `EACCES`.
+///
+/// # Safety
+/// A plain `unlink(2)` in the calling worker.
+#[cfg(target_os = "linux")]
+unsafe fn host_shm_unlink(path: &std::ffi::CStr) -> libc::c_int {
+    // SAFETY: a NUL-terminated path.
+    let r = unsafe { libc::unlink(path.as_ptr()) };
+    if r < 0 && matches!(errno(), libc::EPERM | libc::EISDIR) {
+        set_errno(libc::EACCES);
+    }
+    r
+}
+
+#[cfg(target_os = "linux")]
+fn errno() -> i32 {
+    std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
+}
+
+#[cfg(target_os = "linux")]
+fn set_errno(e: i32) {
+    // SAFETY: glibc's thread-local errno, always valid on the calling thread.
+    unsafe { *libc::__errno_location() = e };
 }
 
 const fn p(name: &'static str, kind: K) -> Param {
@@ -156,10 +275,12 @@ macro_rules! syscalls {
         $(#[doc = $doc:literal])*
         $name:ident {
             group: $group:literal, by: $scope:ident, returns: $ret:ident,
-            $(maps: $maps:literal,)? required: $req:literal, $(variadic: $var:literal,)?
+            $(maps: $maps:expr,)? required: $req:literal, $(variadic: $var:literal,)?
             proto: $proto:literal,
             params: [$($pn:ident: $pk:expr),* $(,)?],
             errnos: [$($e:ident),* $(,)?],
+            $(real: [$($rp:expr),* $(,)?],)?
+            $(unmaps: $um:expr,)?
             dispatch: $d:tt $(,)?
         }
     )*) => {
@@ -207,10 +328,19 @@ macro_rules! syscalls {
             pub fn is_generic(self) -> bool {
                 match self { $(Sys::$name => decl::$name::GENERIC),* }
             }
-            /// For a call that returns a new mapping from the table (`mremap`):
-            /// the parameter that gives the mapping's length.
-            pub fn maps(self) -> Option<usize> {
+            /// For a call that returns a new mapping from the table: where
+            /// the mapping's length comes from.
+            pub fn maps(self) -> Option<Len> {
                 match self { $(Sys::$name => None $(.or(Some($maps)))?),* }
+            }
+            /// What a real run does around the call, beyond what its
+            /// parameters' kinds and its result say ([`Real`]).
+            pub fn real(self) -> &'static [Real] {
+                match self { $(Sys::$name => &[$($($rp),*)?]),* }
+            }
+            /// The mappings a successful call takes away ([`Unmap`]).
+            pub fn unmaps(self) -> Option<Unmap> {
+                match self { $(Sys::$name => None $(.or(Some($um)))?),* }
             }
             /// The `(addr, length)` parameters a real run keeps off the
             /// worker's own memory.
@@ -243,7 +373,12 @@ syscalls! {
         params: [path: K::Path, flags: K::Int(&[F::Open]), mode: K::Int(&[F::Mode])],
         errnos: [EACCES, EEXIST, EINVAL, EISDIR, EMFILE, ENAMETOOLONG, ENFILE, ENOENT,
                  ENOSPC, ENOTDIR, EROFS],
-        dispatch: custom,
+        real: [Real::Opens { path: 0, flags: 1 }],
+        dispatch: {
+            kernel: |k, pid, a| k.open(pid, &a.text(0), a.u32(1), a.u32(2)),
+            host: |a| libc::open(a.cstr(0).as_ptr(), a.i32(1), a.u32(2) as libc::c_uint),
+            guard: None,
+        },
     }
     close {
         group: "files", by: Process, returns: Int, required: 1,
@@ -261,7 +396,12 @@ syscalls! {
         proto: "int ftruncate(int fd, off_t length)",
         params: [fd: K::Fd, length: K::Int(&[])],
         errnos: [EBADF, EFBIG, EINVAL, EPERM],
-        dispatch: custom,
+        real: [Real::CapOff(1, Errno::EFBIG)],
+        dispatch: {
+            kernel: |k, pid, a| k.ftruncate(pid, a.i32(0), a.int(1)),
+            host: |a| libc::ftruncate(a.i32(0), a.int(1)),
+            guard: None,
+        },
     }
     read {
         group: "files", by: Process, returns: Int, required: 2,
@@ -384,7 +524,12 @@ syscalls! {
         proto: "int shm_open(const char *name, int oflag, mode_t mode)",
         params: [name: K::Path, oflag: K::Int(&[F::Open]), mode: K::Int(&[F::Mode])],
         errnos: [EACCES, EEXIST, EINVAL, EMFILE, ENAMETOOLONG, ENFILE, ENOENT, ENOSPC],
-        dispatch: custom,
+        real: [Real::ShmName(0, None), Real::Opens { path: 0, flags: 1 }],
+        dispatch: {
+            kernel: |k, pid, a| crate::glibc::shm_open(k, pid, &a.text(0), a.u32(1), a.u32(2)),
+            host: |a| host_shm_open(&a.cstr(0), a.i32(1), a.u32(2)),
+            guard: None,
+        },
     }
     memfd_create {
         group: "POSIX shm", by: Process, returns: Fd, required: 2,
@@ -402,7 +547,12 @@ syscalls! {
         proto: "int shm_unlink(const char *name)",
         params: [name: K::Path],
         errnos: [EACCES, ENAMETOOLONG, ENOENT],
-        dispatch: custom,
+        real: [Real::ShmName(0, Some(Errno::ENOENT))],
+        dispatch: {
+            kernel: |k, pid, a| crate::glibc::shm_unlink(k, pid, &a.text(0)),
+            host: |a| host_shm_unlink(&a.cstr(0)),
+            guard: None,
+        },
     }
     // ---- mappings --------------------------------------------------------
     mmap {
@@ -412,6 +562,7 @@ syscalls! {
                  flags: K::Int(&[F::Map]), fd: K::Fd, offset: K::Int(&[])],
         errnos: [EACCES, EAGAIN, EBADF, EEXIST, EINVAL, ENFILE, ENODEV, ENOMEM, EOPNOTSUPP,
                  EOVERFLOW, EPERM],
+        unmaps: Unmap::RangeIf(0, 1, 3, crate::mm::mmap::map::FIXED),
         dispatch: custom,
     }
     munmap {
@@ -419,7 +570,13 @@ syscalls! {
         proto: "int munmap(void *addr, size_t length)",
         params: [addr: K::Ptr, length: K::Int(&[])],
         errnos: [EINVAL],
-        dispatch: custom,
+        real: [Real::Unmaps(0, 1)],
+        unmaps: Unmap::Range(0, 1),
+        dispatch: {
+            kernel: |k, pid, a| k.munmap(pid, a.u64(0), a.u64(1)),
+            host: |a| libc::munmap(a.ptr(0), a.u64(1) as usize),
+            guard: Some((0, 1)),
+        },
     }
     msync {
         group: "mappings", by: Process, returns: Int, required: 3,
@@ -433,11 +590,12 @@ syscalls! {
         },
     }
     mremap {
-        group: "mappings", by: Process, returns: Mapping, maps: 2, required: 4,
+        group: "mappings", by: Process, returns: Mapping, maps: Len::Arg(2), required: 4,
         proto: "void *mremap(void *old_address, size_t old_size, size_t new_size, int flags, ... /* void *new_address */)",
         params: [old_address: K::Ptr, old_size: K::Int(&[]), new_size: K::Int(&[]),
                  flags: K::Int(&[F::Mremap]), new_address: K::Hint],
         errnos: [EAGAIN, EFAULT, EINVAL, ENOMEM],
+        unmaps: Unmap::Remap,
         dispatch: {
             kernel: |k, pid, a| k.mremap(pid, a.u64(0), a.u64(1), a.u64(2), a.u32(3), a.u64(4)),
             // The system call itself: glibc's wrapper reads new_address
@@ -525,28 +683,49 @@ syscalls! {
         proto: "key_t ftok(const char *path, int id)",
         params: [path: K::Path, id: K::Int(&[])],
         errnos: [EACCES, ENOENT, ENOTDIR],
-        dispatch: custom,
+        dispatch: {
+            kernel: |k, pid, a| crate::glibc::ftok(k, pid, &a.text(0), a.i32(1)),
+            host: |a| libc::ftok(a.cstr(0).as_ptr(), a.i32(1)),
+            guard: None,
+        },
     }
     shmget {
         group: "System V", by: Process, returns: ShmId, required: 3,
         proto: "int shmget(key_t key, size_t size, int shmflg)",
         params: [key: K::Key, size: K::Int(&[]), shmflg: K::Int(&[F::IpcFlag, F::Mode])],
         errnos: [EACCES, EEXIST, EINVAL, ENFILE, ENOENT, ENOMEM, ENOSPC, EPERM],
-        dispatch: custom,
+        real: [Real::Cap(1, Errno::ENOMEM), Real::IpcGet { key: 0, flags: 2 }],
+        dispatch: {
+            kernel: |k, pid, a| k.shmget(pid, a.i32(0), a.u64(1), a.i32(2)),
+            host: |a| libc::shmget(a.i32(0), a.u64(1) as usize, a.i32(2)),
+            guard: None,
+        },
     }
     shmat {
-        group: "System V", by: Process, returns: Mapping, required: 3,
+        group: "System V", by: Process, returns: Mapping, maps: Len::Segment(0), required: 3,
         proto: "void *shmat(int shmid, const void *addr, int shmflg)",
         params: [shmid: K::ShmId, addr: K::Hint, shmflg: K::Int(&[F::Shmat])],
         errnos: [EACCES, EIDRM, EINVAL, ENOMEM],
-        dispatch: custom,
+        real: [Real::Attaches { id: 0, addr: 1, flags: 2 }],
+        unmaps: Unmap::NewIf(2, crate::ipc::shm::SHM_REMAP as u32),
+        dispatch: {
+            kernel: |k, pid, a| k.shmat(pid, a.i32(0), a.u64(1), a.i32(2)),
+            host: |a| libc::shmat(a.i32(0), a.ptr(1), a.i32(2)),
+            guard: None,
+        },
     }
     shmdt {
         group: "System V", by: Process, returns: Int, required: 1,
         proto: "int shmdt(const void *addr)",
         params: [addr: K::Ptr],
         errnos: [EINVAL],
-        dispatch: custom,
+        real: [Real::Detaches(0)],
+        unmaps: Unmap::StartingAt(0),
+        dispatch: {
+            kernel: |k, pid, a| k.shmdt(pid, a.u64(0)),
+            host: |a| libc::shmdt(a.ptr(0)),
+            guard: None,
+        },
     }
     shmctl {
         group: "System V", by: Process, returns: Int, required: 3,
@@ -750,15 +929,19 @@ mod tests {
         }
     }
 
-    /// A table call only binds an integer (a count or a descriptor):
-    /// anything else needs a runner arm.
+    /// A table call binds what its result says it binds: a mapping needs
+    /// to say where its length comes from, and only a process calls.
     #[test]
-    fn generic_calls_return_integers_or_say_their_mapping_length() {
+    fn generic_calls_say_what_they_bind() {
         for c in CALLS.iter().filter(|c| c.sys.is_generic()) {
             let ok = match c.returns {
-                Returns::Int | Returns::Fd => c.sys.maps().is_none(),
-                // The name it binds needs the mapping's length.
-                Returns::Mapping => c.sys.maps().is_some_and(|i| i < c.params.len()),
+                Returns::Int | Returns::Fd | Returns::Key | Returns::ShmId => {
+                    c.sys.maps().is_none()
+                }
+                Returns::Mapping => match c.sys.maps() {
+                    Some(Len::Arg(i) | Len::Segment(i)) => i < c.params.len(),
+                    None => false,
+                },
                 _ => false,
             };
             assert!(ok, "{}", c.name);

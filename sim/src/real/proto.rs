@@ -37,15 +37,6 @@ pub(crate) enum Req {
         sys: Sys,
         args: Args,
     },
-    Open {
-        path: Vec<u8>,
-        flags: i32,
-        mode: u32,
-    },
-    Ftruncate {
-        fd: i32,
-        len: i64,
-    },
     Read {
         fd: i32,
         n: u64,
@@ -64,17 +55,9 @@ pub(crate) enum Req {
         data: Vec<u8>,
         off: i64,
     },
-    Unlink {
-        path: Vec<u8>,
-    },
     /// `mkstemp(3)` of glibc on a (rewritten) template; replies `Mkstemp`.
     Mkstemp {
         template: Vec<u8>,
-    },
-    /// `ftok(3)` as glibc computes it.
-    Ftok {
-        path: Vec<u8>,
-        id: i32,
     },
     Fstat {
         fd: i32,
@@ -90,26 +73,9 @@ pub(crate) enum Req {
         fd: i32,
         off: i64,
     },
-    Munmap {
-        addr: u64,
-        len: u64,
-    },
     Mincore {
         addr: u64,
         len: u64,
-    },
-    Shmget {
-        key: i32,
-        size: u64,
-        flags: i32,
-    },
-    Shmat {
-        id: i32,
-        addr: u64,
-        flags: i32,
-    },
-    Shmdt {
-        addr: u64,
     },
     /// `shmctl(2)`; `set` is `(uid, gid, mode)` for `IPC_SET`.
     Shmctl {

@@ -413,10 +413,6 @@ fn call(req: Req) -> Rep {
     unsafe {
         match req {
             Req::Sys { sys, args } => sys.on_host(&args).map_or(Rep::Err(libc::EINVAL), ret),
-            Req::Open { path, flags, mode } => {
-                ret(libc::open(cstr(&path).as_ptr(), flags, mode as libc::c_uint) as i64)
-            }
-            Req::Ftruncate { fd, len } => ret(libc::ftruncate(fd, len) as i64),
             Req::Read { fd, n } => {
                 let mut buf = vec![0u8; n.min(1 << 26) as usize];
                 let r = libc::read(fd, buf.as_mut_ptr().cast(), buf.len());
@@ -433,7 +429,6 @@ fn call(req: Req) -> Rep {
             Req::Pwrite { fd, data, off } => {
                 ret(libc::pwrite(fd, data.as_ptr().cast(), data.len(), off) as i64)
             }
-            Req::Unlink { path } => ret(libc::unlink(cstr(&path).as_ptr()) as i64),
             Req::Mkstemp { template } => {
                 let mut t = cstr(&template).into_bytes_with_nul();
                 let fd = libc::mkstemp(t.as_mut_ptr().cast());
@@ -458,17 +453,6 @@ fn call(req: Req) -> Rep {
                 }
                 stat_rep(&st)
             }
-            Req::Ftok { path, id } => {
-                let mut st: libc::stat = std::mem::zeroed();
-                if libc::stat(cstr(&path).as_ptr(), &mut st) != 0 {
-                    return Rep::Err(errno());
-                }
-                // glibc sysvipc/ftok.c.
-                let key = (st.st_ino & 0xffff) as u32
-                    | ((st.st_dev & 0xff) as u32) << 16
-                    | ((id as u32) & 0xff) << 24;
-                Rep::Int(key as i32 as i64)
-            }
             Req::Mmap {
                 addr,
                 len,
@@ -484,18 +468,7 @@ fn call(req: Req) -> Rep {
                     Rep::Int(p as i64)
                 }
             }
-            Req::Munmap { addr, len } => ret(libc::munmap(addr as *mut _, len as usize) as i64),
             Req::Mincore { addr, len } => mincore(addr, len),
-            Req::Shmget { key, size, flags } => ret(libc::shmget(key, size as usize, flags) as i64),
-            Req::Shmat { id, addr, flags } => {
-                let p = libc::shmat(id, addr as *const _, flags);
-                if p as isize == -1 {
-                    Rep::Err(errno())
-                } else {
-                    Rep::Int(p as i64)
-                }
-            }
-            Req::Shmdt { addr } => ret(libc::shmdt(addr as *const _) as i64),
             Req::Shmctl { id, cmd, set } => shmctl(id, cmd, set),
             Req::WriteUser { addr, data } => {
                 for (i, b) in data.iter().enumerate() {
