@@ -15,7 +15,7 @@ use crate::ipc::shm::ShmctlResult;
 use crate::kernel::{Kernel, Pid};
 use crate::observe::SmapsParts;
 use crate::scenario::expect::StatusField;
-use crate::syscalls::{Args, Sys};
+use crate::syscalls::{Args, Ret, Sys};
 use crate::trace::{Touches, TraceEvent};
 
 /// Per-page observables (`pte`, `core`, `data`, `cache`) show at most this
@@ -123,16 +123,8 @@ pub trait Backend {
     }
 
     /// A call the call table dispatches ([`crate::syscalls`]): `sys` with
-    /// its evaluated arguments; its C return value.
-    fn syscall(&mut self, pid: Pid, sys: Sys, args: &Args) -> SysResult<i64>;
-    /// `read(2)`.
-    fn read(&mut self, pid: Pid, fd: i32, n: u64) -> SysResult<Vec<u8>>;
-    /// `pread(2)`.
-    fn pread(&mut self, pid: Pid, fd: i32, n: u64, off: i64) -> SysResult<Vec<u8>>;
-    /// `write(2)`.
-    fn write(&mut self, pid: Pid, fd: i32, data: &[u8]) -> SysResult<u64>;
-    /// `pwrite(2)`.
-    fn pwrite(&mut self, pid: Pid, fd: i32, data: &[u8], off: i64) -> SysResult<u64>;
+    /// its evaluated arguments; its C return value, or the bytes it read.
+    fn syscall(&mut self, pid: Pid, sys: Sys, args: &Args) -> SysResult<Ret>;
     /// `mkstemp(3)`: the descriptor and the file's name (as the scenario would write it).
     fn mkstemp(&mut self, pid: Pid, template: &str) -> SysResult<(i32, String)>;
     /// `mmap(2)`.
@@ -146,8 +138,6 @@ pub trait Backend {
         fd: i32,
         off: i64,
     ) -> SysResult<u64>;
-    /// `mincore(2)`: one byte per page, bit 0 set if resident.
-    fn mincore(&mut self, pid: Pid, addr: u64, len: u64) -> SysResult<Vec<u8>>;
     /// `fstat(2)`.
     fn fstat(&mut self, pid: Pid, fd: i32) -> SysResult<Stat>;
     /// `stat(2)`.
@@ -271,21 +261,9 @@ impl Backend for Kernel {
         self.dmesg_read = self.dmesg.len();
         self.dmesg[start..].to_vec()
     }
-    fn syscall(&mut self, pid: Pid, sys: Sys, args: &Args) -> SysResult<i64> {
+    fn syscall(&mut self, pid: Pid, sys: Sys, args: &Args) -> SysResult<Ret> {
         sys.on_kernel(self, pid, args)
             .expect("the runner dispatches only table calls here")
-    }
-    fn read(&mut self, pid: Pid, fd: i32, n: u64) -> SysResult<Vec<u8>> {
-        Kernel::read(self, pid, fd, n)
-    }
-    fn pread(&mut self, pid: Pid, fd: i32, n: u64, off: i64) -> SysResult<Vec<u8>> {
-        Kernel::pread(self, pid, fd, n, off)
-    }
-    fn write(&mut self, pid: Pid, fd: i32, data: &[u8]) -> SysResult<u64> {
-        Kernel::write(self, pid, fd, data)
-    }
-    fn pwrite(&mut self, pid: Pid, fd: i32, data: &[u8], off: i64) -> SysResult<u64> {
-        Kernel::pwrite(self, pid, fd, data, off)
     }
     fn mkstemp(&mut self, pid: Pid, template: &str) -> SysResult<(i32, String)> {
         crate::glibc::mkstemp(self, pid, template)
@@ -301,11 +279,6 @@ impl Backend for Kernel {
         off: i64,
     ) -> SysResult<u64> {
         Kernel::mmap(self, pid, addr, len, prot, flags, fd, off)
-    }
-    fn mincore(&mut self, pid: Pid, addr: u64, len: u64) -> SysResult<Vec<u8>> {
-        self.tick();
-        self.trace.leaf("sys_mincore", "mm/mincore.c");
-        Kernel::mincore(self, pid, addr, len)
     }
     fn fstat(&mut self, pid: Pid, fd: i32) -> SysResult<Stat> {
         self.tick();

@@ -28,7 +28,7 @@ use crate::scenario::{
     consts, ExpectValue, Expectation, IndexKind, MeminfoField, Observable, Scenario, ShmField,
     SmapsField, Step,
 };
-use crate::syscalls::{Args, Len, Sys, Unmap};
+use crate::syscalls::{Args, Len, Out, Ret, Sys, Unmap};
 use crate::trace::{Counter, TouchKey, TouchRecord, Touches, TraceEvent};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -938,53 +938,16 @@ impl<'s, B: Backend> Run<'s, B> {
             _ if sys.is_some() => {
                 let sys = sys.expect("matched");
                 let args = self.args_of(p, sys, a, ints.clone());
-                let r = self.backend.syscall(pid, sys, &args);
-                bound = r.as_ref().ok().and_then(|&v| self.bound_by(sys, &args, v));
+                let r = match counted(sys, a.len(), args) {
+                    Ok(args) => {
+                        let r = self.backend.syscall(pid, sys, &args);
+                        let r = r.map(|ret| printed(sys, ret, out));
+                        bound = r.as_ref().ok().and_then(|&v| self.bound_by(sys, &args, v));
+                        r
+                    }
+                    Err(e) => Err(e),
+                };
                 Self::sys(r, |v| v)
-            }
-            "mincore" => {
-                let r = self.backend.mincore(pid, int(0) as u64, int(1) as u64);
-                if let Ok(v) = &r {
-                    out.extend(v.iter().map(|&b| if b & 1 != 0 { '1' } else { '0' }));
-                }
-                Self::sys(r, |_| 0)
-            }
-            "read" | "pread" => {
-                let r = if name == "read" {
-                    self.backend.read(pid, int(0) as i32, int(1) as u64)
-                } else {
-                    self.backend
-                        .pread(pid, int(0) as i32, int(1) as u64, int(2))
-                };
-                if let Ok(b) = &r {
-                    out.push_str(&show_bytes(b));
-                }
-                Self::sys(r, |b| b.len() as i64)
-            }
-            "write" | "pwrite" => {
-                let mut data = self.bytes_of(p, &a[1]);
-                let fd = int(0) as i32;
-                // write(fd, s, n): n bytes of the string and its NUL.
-                let mut past_end = false;
-                if name == "write" && a.len() > 2 {
-                    data.push(0);
-                    let n = int(2) as u64;
-                    past_end = n > data.len() as u64;
-                    data.truncate(n as usize);
-                } else if name == "write" {
-                    // write(fd, s): strlen(s) bytes, as its prototype says.
-                    let len = data.iter().position(|&c| c == 0).unwrap_or(data.len());
-                    data.truncate(len);
-                }
-                let r = if past_end {
-                    // Past the string's end: bytes the model does not have.
-                    Err(Errno::EFAULT)
-                } else if name == "write" {
-                    self.backend.write(pid, fd, &data)
-                } else {
-                    self.backend.pwrite(pid, fd, &data, int(2))
-                };
-                Self::sys(r, |n| n as i64)
             }
             "mkstemp" => {
                 let template = self.text_of(p, &a[0]);
@@ -1782,6 +1745,47 @@ fn unmapped_by(
             gone
         }
         _ => Vec::new(),
+    }
+}
+
+/// A table call's data argument counted by another (its declaration's
+/// `counts`, `write(fd, s, n)`): the first `n` bytes of the string and its
+/// NUL, `EFAULT` past them (bytes the model does not have); with `n` left
+/// out (`given` arguments), `strlen(s)` bytes.
+fn counted(sys: Sys, given: usize, mut args: Args) -> Result<Args, Errno> {
+    let Some((s, n)) = sys.counts() else {
+        return Ok(args);
+    };
+    let Some(Some(data)) = args.strs.get_mut(s) else {
+        return Ok(args);
+    };
+    if given > n {
+        data.push(0);
+        let n = args.ints.get(n).copied().unwrap_or(0) as u64;
+        if n > data.len() as u64 {
+            return Err(Errno::EFAULT);
+        }
+        data.truncate(n as usize);
+    } else {
+        let len = data.iter().position(|&c| c == 0).unwrap_or(data.len());
+        data.truncate(len);
+    }
+    Ok(args)
+}
+
+/// What a table call prints to `out` (its declaration's `out`), and its C
+/// return value.
+fn printed(sys: Sys, ret: Ret, out: &mut String) -> i64 {
+    match (sys.out(), ret) {
+        (Some(Out::Read), Ret::Bytes(b)) => {
+            out.push_str(&show_bytes(&b));
+            b.len() as i64
+        }
+        (Some(Out::Residency), Ret::Bytes(v)) => {
+            out.extend(v.iter().map(|&b| if b & 1 != 0 { '1' } else { '0' }));
+            0
+        }
+        (_, ret) => ret.int(),
     }
 }
 

@@ -92,14 +92,60 @@ impl Args {
     }
 }
 
-/// A kernel function's success value as the call's C return value.
+/// What a call gives back: its C return value, or bytes it read (`read`,
+/// `pread`, `mincore`'s vector), which its declaration's `out` prints.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Ret {
+    /// An integer: a count, a descriptor, an address (`-1` on the host
+    /// means the call failed with `errno`).
+    Int(i64),
+    /// Bytes.
+    Bytes(Vec<u8>),
+}
+
+impl Ret {
+    /// The C return value without an `out` (bytes count as their length).
+    pub fn int(&self) -> i64 {
+        match self {
+            Ret::Int(v) => *v,
+            Ret::Bytes(b) => b.len() as i64,
+        }
+    }
+}
+
+/// A kernel function's success value (or a worker's libc result) as a [`Ret`].
 pub trait IntoRet {
-    fn into_ret(self) -> i64;
+    fn into_ret(self) -> Ret;
 }
 macro_rules! into_ret {
-    ($($t:ty),*) => { $(impl IntoRet for $t { fn into_ret(self) -> i64 { self as i64 } })* };
+    ($($t:ty),*) => { $(impl IntoRet for $t { fn into_ret(self) -> Ret { Ret::Int(self as i64) } })* };
 }
-into_ret!(i32, i64, u32, u64);
+into_ret!(i32, i64, u32, u64, isize);
+impl IntoRet for *mut std::ffi::c_void {
+    fn into_ret(self) -> Ret {
+        Ret::Int(self as i64)
+    }
+}
+impl IntoRet for Vec<u8> {
+    fn into_ret(self) -> Ret {
+        Ret::Bytes(self)
+    }
+}
+impl IntoRet for Ret {
+    fn into_ret(self) -> Ret {
+        self
+    }
+}
+
+/// What a call prints to the step's `out`, from the bytes it gives back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Out {
+    /// The bytes it read, as `show_bytes` spells them; it returns their count.
+    Read,
+    /// `mincore`'s vector: `1` for a resident page, `0` for one that is not;
+    /// it returns 0.
+    Residency,
+}
 
 /// Where the length of the mapping a call returns comes from, so that the
 /// name it binds can be observed (`pte.NAME` over the whole mapping).
@@ -144,6 +190,13 @@ pub enum Unmap {
 /// Each variant has one implementation in `RealBackend::syscall`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Real {
+    /// The end of a write, offset argument `off` plus the length of data
+    /// argument `data`, above the run's memory cap: refused with `errno`.
+    CapEnd {
+        off: usize,
+        data: usize,
+        errno: Errno,
+    },
     /// Argument `.0`, a `size_t`, above the run's memory cap: refused with
     /// errno `.1` (and a note) before the model sees it.
     Cap(usize, Errno),
@@ -221,6 +274,22 @@ unsafe fn host_shm_unlink(path: &std::ffi::CStr) -> libc::c_int {
     r
 }
 
+/// A `read`-like call into a buffer of `n` bytes (at most 64 MiB): the
+/// bytes it read, or `-1` with its errno.
+///
+/// # Safety
+/// `f` makes the system call into the buffer it is given.
+#[cfg(target_os = "linux")]
+unsafe fn host_read(n: u64, f: impl FnOnce(&mut [u8]) -> isize) -> Ret {
+    let mut buf = vec![0u8; n.min(1 << 26) as usize];
+    let r = f(&mut buf);
+    if r < 0 {
+        return Ret::Int(-1);
+    }
+    buf.truncate(r as usize);
+    Ret::Bytes(buf)
+}
+
 #[cfg(target_os = "linux")]
 fn errno() -> i32 {
     std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
@@ -241,11 +310,11 @@ macro_rules! dispatch_fns {
     (custom) => {
         pub const GENERIC: bool = false;
         pub const GUARD: Option<(usize, usize)> = None;
-        pub fn kernel(_: &mut Kernel, _: Pid, _: &Args) -> Option<SysResult<i64>> {
+        pub fn kernel(_: &mut Kernel, _: Pid, _: &Args) -> Option<SysResult<Ret>> {
             None
         }
         #[cfg(target_os = "linux")]
-        pub unsafe fn host(_: &Args) -> Option<i64> {
+        pub unsafe fn host(_: &Args) -> Option<Ret> {
             None
         }
     };
@@ -253,7 +322,7 @@ macro_rules! dispatch_fns {
        host: |$ha:ident| $he:expr, guard: $g:expr $(,)? }) => {
         pub const GENERIC: bool = true;
         pub const GUARD: Option<(usize, usize)> = $g;
-        pub fn kernel($k: &mut Kernel, $pid: Pid, $a: &Args) -> Option<SysResult<i64>> {
+        pub fn kernel($k: &mut Kernel, $pid: Pid, $a: &Args) -> Option<SysResult<Ret>> {
             Some(($ke).map(IntoRet::into_ret))
         }
         /// The worker's libc call.
@@ -261,11 +330,11 @@ macro_rules! dispatch_fns {
         /// # Safety
         /// The real system call with the scenario's arguments, in a worker.
         #[cfg(target_os = "linux")]
-        pub unsafe fn host($ha: &Args) -> Option<i64> {
-            #[allow(clippy::unnecessary_cast)]
+        pub unsafe fn host($ha: &Args) -> Option<Ret> {
             // SAFETY: as the caller promises.
-            let r = unsafe { ($he) as i64 };
-            Some(r)
+            #[allow(unused_unsafe)]
+            let r = unsafe { $he };
+            Some(r.into_ret())
         }
     };
 }
@@ -281,6 +350,8 @@ macro_rules! syscalls {
             errnos: [$($e:ident),* $(,)?],
             $(real: [$($rp:expr),* $(,)?],)?
             $(unmaps: $um:expr,)?
+            $(out: $out:expr,)?
+            $(counts: $counts:expr,)?
             dispatch: $d:tt $(,)?
         }
     )*) => {
@@ -338,6 +409,16 @@ macro_rules! syscalls {
             pub fn real(self) -> &'static [Real] {
                 match self { $(Sys::$name => &[$($($rp),*)?]),* }
             }
+            /// What the call prints ([`Out`]).
+            pub fn out(self) -> Option<Out> {
+                match self { $(Sys::$name => None $(.or(Some($out)))?),* }
+            }
+            /// `(s, n)`: data argument `s` is counted by argument `n`: its
+            /// first `n` bytes with the string's NUL (`EFAULT` past them),
+            /// or, with `n` left out, `strlen(s)` bytes.
+            pub fn counts(self) -> Option<(usize, usize)> {
+                match self { $(Sys::$name => None $(.or(Some($counts)))?),* }
+            }
             /// The mappings a successful call takes away ([`Unmap`]).
             pub fn unmaps(self) -> Option<Unmap> {
                 match self { $(Sys::$name => None $(.or(Some($um)))?),* }
@@ -348,7 +429,7 @@ macro_rules! syscalls {
                 match self { $(Sys::$name => decl::$name::GUARD),* }
             }
             /// The call on the kernel model (`None`: a custom call).
-            pub fn on_kernel(self, k: &mut Kernel, pid: Pid, a: &Args) -> Option<SysResult<i64>> {
+            pub fn on_kernel(self, k: &mut Kernel, pid: Pid, a: &Args) -> Option<SysResult<Ret>> {
                 match self { $(Sys::$name => decl::$name::kernel(k, pid, a)),* }
             }
             /// The call in a real worker: what libc returns (`None`: a custom call).
@@ -357,7 +438,7 @@ macro_rules! syscalls {
             /// Makes the real system call with the scenario's arguments: only
             /// a worker may call it.
             #[cfg(target_os = "linux")]
-            pub unsafe fn on_host(self, a: &Args) -> Option<i64> {
+            pub unsafe fn on_host(self, a: &Args) -> Option<Ret> {
                 // SAFETY: the caller is a worker, whose memory is the scenario's.
                 unsafe { match self { $(Sys::$name => decl::$name::host(a)),* } }
             }
@@ -408,28 +489,50 @@ syscalls! {
         proto: "ssize_t read(int fd, size_t n) /* prints what it read to `out` */",
         params: [fd: K::Fd, n: K::Int(&[])],
         errnos: [EBADF, EINVAL, EISDIR],
-        dispatch: custom,
+        out: Out::Read,
+        dispatch: {
+            kernel: |k, pid, a| k.read(pid, a.i32(0), a.u64(1)),
+            host: |a| host_read(a.u64(1), |b| libc::read(a.i32(0), b.as_mut_ptr().cast(), b.len())),
+            guard: None,
+        },
     }
     pread {
         group: "files", by: Process, returns: Int, required: 3,
         proto: "ssize_t pread(int fd, size_t n, off_t offset) /* prints to `out` */",
         params: [fd: K::Fd, n: K::Int(&[]), offset: K::Int(&[])],
         errnos: [EBADF, EINVAL, EISDIR, ESPIPE],
-        dispatch: custom,
+        out: Out::Read,
+        dispatch: {
+            kernel: |k, pid, a| k.pread(pid, a.i32(0), a.u64(1), a.int(2)),
+            host: |a| host_read(a.u64(1), |b| {
+                libc::pread(a.i32(0), b.as_mut_ptr().cast(), b.len(), a.int(2))
+            }),
+            guard: None,
+        },
     }
     write {
         group: "files", by: Process, returns: Int, required: 2,
         proto: "ssize_t write(int fd, const void *s, size_t n) /* n left out: strlen(s) */",
         params: [fd: K::Fd, s: K::Data, n: K::Int(&[])],
         errnos: [EBADF, EFAULT, EFBIG, EINVAL, ENOSPC],
-        dispatch: custom,
+        counts: (1, 2),
+        dispatch: {
+            kernel: |k, pid, a| k.write(pid, a.i32(0), a.bytes(1)),
+            host: |a| libc::write(a.i32(0), a.bytes(1).as_ptr().cast(), a.bytes(1).len()),
+            guard: None,
+        },
     }
     pwrite {
         group: "files", by: Process, returns: Int, required: 3,
         proto: "ssize_t pwrite(int fd, const char *s, off_t offset)",
         params: [fd: K::Fd, s: K::Data, offset: K::Int(&[])],
         errnos: [EBADF, EFBIG, EINVAL, ENOSPC, ESPIPE],
-        dispatch: custom,
+        real: [Real::CapEnd { off: 2, data: 1, errno: Errno::EFBIG }],
+        dispatch: {
+            kernel: |k, pid, a| k.pwrite(pid, a.i32(0), a.bytes(1), a.int(2)),
+            host: |a| libc::pwrite(a.i32(0), a.bytes(1).as_ptr().cast(), a.bytes(1).len(), a.int(2)),
+            guard: None,
+        },
     }
     lseek {
         group: "files", by: Process, returns: Int, required: 3,
@@ -609,7 +712,22 @@ syscalls! {
         proto: "int mincore(void *addr, size_t length, unsigned char *vec) /* mincore(addr, length) prints vec to `out`: 1 resident, 0 not, per page */",
         params: [addr: K::Ptr, length: K::Int(&[])],
         errnos: [EINVAL, ENOMEM],
-        dispatch: custom,
+        out: Out::Residency,
+        dispatch: {
+            kernel: |k, pid, a| {
+                k.tick();
+                k.trace.leaf("sys_mincore", "mm/mincore.c");
+                k.mincore(pid, a.u64(0), a.u64(1))
+            },
+            host: |a| match crate::real::worker::mincore_vec(a.u64(0), a.u64(1)) {
+                Ok(v) => Ret::Bytes(v),
+                Err(e) => {
+                    set_errno(e);
+                    Ret::Int(-1)
+                }
+            },
+            guard: None,
+        },
     }
     madvise {
         group: "mappings", by: Process, returns: Int, required: 3,

@@ -17,14 +17,14 @@ use super::{IPC_CREAT, IPC_EXCL, O_CREAT, O_EXCL};
 use crate::errno::{Errno, SysResult};
 use crate::kernel::Pid;
 use crate::scenario::calls::{ArgKind, Returns};
-use crate::syscalls::{Args, Real, Sys};
+use crate::syscalls::{Args, Real, Ret, Sys};
 
 impl RealBackend {
     /// A call of the call table: the model first (its answer is the
     /// compare's other side), then the worker's libc call, with the
     /// scenario's paths made the run folder's, its keys and ids the run's,
     /// and the worker's own memory kept out of reach.
-    pub(super) fn table_call(&mut self, pid: Pid, sys: Sys, args: &Args) -> SysResult<i64> {
+    pub(super) fn table_call(&mut self, pid: Pid, sys: Sys, args: &Args) -> SysResult<Ret> {
         self.over_cap(sys, args)?;
         let named = self.shm_names(sys, args);
         let existed = self.existed(sys, &named);
@@ -32,21 +32,17 @@ impl RealBackend {
         let model = sys.on_kernel(&mut self.model, mp(&self.workers, pid), &model_args);
         self.refused(pid, sys, args)?;
         let mut args = named?;
-        self.host_args(
-            pid,
-            sys,
-            &mut args,
-            existed,
-            model.as_ref().and_then(|r| r.ok()),
-        )?;
+        let at = model.as_ref().and_then(|r| r.as_ref().ok()).map(Ret::int);
+        self.host_args(pid, sys, &mut args, existed, at)?;
         let detached = self.attached_at(pid, sys, &args);
         if sys == Sys::mremap {
-            return self.mremap(pid, model, args);
+            let model = model.map(|r| r.map(|m| m.int()));
+            return self.mremap(pid, model, args).map(Ret::Int);
         }
         let r = self.host_call(pid, sys, args.clone());
-        if let Ok(v) = r {
+        if let Ok(v) = r.as_ref().map(Ret::int) {
             self.owned_now(pid, sys, &args, v, detached);
-            self.learnt(sys, v, model.and_then(Result::ok));
+            self.learnt(sys, v, at);
         }
         r
     }
@@ -57,6 +53,10 @@ impl RealBackend {
             let (n, e) = match *r {
                 Real::Cap(i, e) => (args.u64(i), e),
                 Real::CapOff(i, e) => (args.int(i).max(0) as u64, e),
+                Real::CapEnd { off, data, errno } => {
+                    let end = args.int(off).max(0) as u64;
+                    (end.saturating_add(args.bytes(data).len() as u64), errno)
+                }
                 _ => continue,
             };
             if self.too_big(sys.name(), n) {
@@ -196,14 +196,16 @@ impl RealBackend {
     }
 
     /// The worker's libc call; `Real::IpcGet` finds the host key first.
-    fn host_call(&mut self, pid: Pid, sys: Sys, args: Args) -> SysResult<i64> {
+    fn host_call(&mut self, pid: Pid, sys: Sys, args: Args) -> SysResult<Ret> {
         let get = sys.real().iter().find_map(|r| match *r {
             Real::IpcGet { key, flags } => Some((key, flags)),
             _ => None,
         });
         match get {
-            Some((key, flags)) if args.i32(key) != 0 => self.ipc_get(pid, sys, args, key, flags),
-            _ => self.sys(pid, super::Req::Sys { sys, args }),
+            Some((key, flags)) if args.i32(key) != 0 => {
+                self.ipc_get(pid, sys, args, key, flags).map(Ret::Int)
+            }
+            _ => self.sys_ret(pid, super::Req::Sys { sys, args }),
         }
     }
 

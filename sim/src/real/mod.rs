@@ -80,7 +80,7 @@ mod dispatch;
 mod guard;
 mod host;
 mod proto;
-mod worker;
+pub(crate) mod worker;
 
 use crate::backend::{Backend, FileRef, Reading, ShmRow};
 use crate::errno::{Errno, Fault, SigCode, Signal, SysResult};
@@ -89,7 +89,7 @@ use crate::fs::vfs::Stat;
 use crate::ipc::shm::{ShmInfo, ShmctlResult, ShmidDs};
 use crate::kernel::{Config, ExitStatus, Kernel, Pid};
 use crate::scenario::expect::StatusField;
-use crate::syscalls::{Args, Sys};
+use crate::syscalls::{Args, Ret, Sys};
 use crate::trace::TraceEvent;
 use guard::Guard;
 use proto::{Rep, Req};
@@ -770,10 +770,16 @@ impl RealBackend {
     }
 
     fn sys(&mut self, pid: Pid, req: Req) -> SysResult<i64> {
+        self.sys_ret(pid, req).map(|r| r.int())
+    }
+
+    /// A system call in `pid`: its value, the bytes it read, or its errno.
+    fn sys_ret(&mut self, pid: Pid, req: Req) -> SysResult<Ret> {
         match self.request(pid, &req, None) {
-            Outcome::Rep(Rep::Int(v), _) => Ok(v),
+            Outcome::Rep(Rep::Bytes(b), _) => Ok(Ret::Bytes(b)),
+            Outcome::Rep(Rep::Int(v), _) => Ok(Ret::Int(v)),
             Outcome::Rep(Rep::Err(e), _) => Err(errno_of(e)),
-            Outcome::Rep(Rep::Mkstemp { fd, .. }, _) => Ok(fd as i64),
+            Outcome::Rep(Rep::Mkstemp { fd, .. }, _) => Ok(Ret::Int(fd as i64)),
             Outcome::Rep(..) => Err(Errno::EIO),
             Outcome::Fault(_) | Outcome::Gone => Err(Errno::ESRCH),
         }
@@ -1013,57 +1019,8 @@ impl Backend for RealBackend {
     }
 
     /// A call of the call table ([`dispatch`]).
-    fn syscall(&mut self, pid: Pid, sys: Sys, args: &Args) -> SysResult<i64> {
+    fn syscall(&mut self, pid: Pid, sys: Sys, args: &Args) -> SysResult<Ret> {
         self.table_call(pid, sys, args)
-    }
-
-    fn read(&mut self, pid: Pid, fd: i32, n: u64) -> SysResult<Vec<u8>> {
-        let _ = Backend::read(&mut self.model, mp(&self.workers, pid), fd, n);
-        match self.request(pid, &Req::Read { fd, n }, None) {
-            Outcome::Rep(Rep::Bytes(b), _) => Ok(b),
-            Outcome::Rep(Rep::Err(e), _) => Err(errno_of(e)),
-            _ => Err(Errno::ESRCH),
-        }
-    }
-
-    fn pread(&mut self, pid: Pid, fd: i32, n: u64, off: i64) -> SysResult<Vec<u8>> {
-        let _ = Backend::pread(&mut self.model, mp(&self.workers, pid), fd, n, off);
-        match self.request(pid, &Req::Pread { fd, n, off }, None) {
-            Outcome::Rep(Rep::Bytes(b), _) => Ok(b),
-            Outcome::Rep(Rep::Err(e), _) => Err(errno_of(e)),
-            _ => Err(Errno::ESRCH),
-        }
-    }
-
-    fn write(&mut self, pid: Pid, fd: i32, data: &[u8]) -> SysResult<u64> {
-        let _ = Backend::write(&mut self.model, mp(&self.workers, pid), fd, data);
-        self.sys(
-            pid,
-            Req::Write {
-                fd,
-                data: data.to_vec(),
-            },
-        )
-        .map(|v| v as u64)
-    }
-
-    fn pwrite(&mut self, pid: Pid, fd: i32, data: &[u8], off: i64) -> SysResult<u64> {
-        if self.too_big(
-            "pwrite",
-            (off.max(0) as u64).saturating_add(data.len() as u64),
-        ) {
-            return Err(Errno::EFBIG);
-        }
-        let _ = Backend::pwrite(&mut self.model, mp(&self.workers, pid), fd, data, off);
-        self.sys(
-            pid,
-            Req::Pwrite {
-                fd,
-                data: data.to_vec(),
-                off,
-            },
-        )
-        .map(|v| v as u64)
     }
 
     fn mkstemp(&mut self, pid: Pid, template: &str) -> SysResult<(i32, String)> {
@@ -1150,15 +1107,6 @@ impl Backend for RealBackend {
             self.own(pid, a as u64, len);
         }
         r.map(|a| a as u64)
-    }
-
-    fn mincore(&mut self, pid: Pid, addr: u64, len: u64) -> SysResult<Vec<u8>> {
-        let _ = Backend::mincore(&mut self.model, mp(&self.workers, pid), addr, len);
-        match self.request(pid, &Req::Mincore { addr, len }, None) {
-            Outcome::Rep(Rep::Bytes(v), _) => Ok(v),
-            Outcome::Rep(Rep::Err(e), _) => Err(errno_of(e)),
-            _ => Err(Errno::ESRCH),
-        }
     }
 
     fn fstat(&mut self, pid: Pid, fd: i32) -> SysResult<Stat> {

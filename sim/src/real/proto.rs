@@ -37,24 +37,6 @@ pub(crate) enum Req {
         sys: Sys,
         args: Args,
     },
-    Read {
-        fd: i32,
-        n: u64,
-    },
-    Pread {
-        fd: i32,
-        n: u64,
-        off: i64,
-    },
-    Write {
-        fd: i32,
-        data: Vec<u8>,
-    },
-    Pwrite {
-        fd: i32,
-        data: Vec<u8>,
-        off: i64,
-    },
     /// `mkstemp(3)` of glibc on a (rewritten) template; replies `Mkstemp`.
     Mkstemp {
         template: Vec<u8>,

@@ -14,6 +14,7 @@
 //! the driver (which can then `waitpid` it, and whose death kills it).
 
 use super::proto::{self, Ds, Rep, Req, CHAN_FD, TAG_FAULT, TAG_JSON, TAG_READY};
+use crate::syscalls::Ret;
 use std::ffi::CString;
 use std::os::fd::{AsRawFd, IntoRawFd, RawFd};
 
@@ -343,16 +344,6 @@ fn fork_with_room(name: &str, driver: libc::pid_t) {
     unsafe { libc::close(a) };
 }
 
-fn bytes_at(buf: Vec<u8>, n: isize) -> Rep {
-    if n < 0 {
-        Rep::Err(errno())
-    } else {
-        let mut b = buf;
-        b.truncate(n as usize);
-        Rep::Bytes(b)
-    }
-}
-
 fn stat_rep(st: &libc::stat) -> Rep {
     Rep::Stat([
         i64::from(libc::major(st.st_dev)),
@@ -372,7 +363,7 @@ fn stat_rep(st: &libc::stat) -> Rep {
 /// that the vector is never larger than what the kernel writes into it: a
 /// range past `TASK_SIZE` fails before a byte is written, and a bad page
 /// anywhere fails the whole call, as one call would.
-fn mincore(addr: u64, len: u64) -> Rep {
+pub(crate) fn mincore_vec(addr: u64, len: u64) -> Result<Vec<u8>, i32> {
     const CHUNK: u64 = 1 << 20;
     let pages = len.div_ceil(4096);
     let valid = addr
@@ -382,11 +373,7 @@ fn mincore(addr: u64, len: u64) -> Rep {
         let mut v = [0u8; 1];
         // SAFETY: the kernel rejects the range (ENOMEM) before writing.
         let r = unsafe { libc::mincore(addr as *mut _, len as usize, v.as_mut_ptr()) };
-        return if r != 0 {
-            Rep::Err(errno())
-        } else {
-            Rep::Err(libc::ENOMEM)
-        };
+        return Err(if r != 0 { errno() } else { libc::ENOMEM });
     }
     let mut out = Vec::new();
     let mut done = 0;
@@ -396,13 +383,13 @@ fn mincore(addr: u64, len: u64) -> Rep {
         let (a, l) = (addr + done * 4096, if pages == 0 { len } else { n * 4096 });
         // SAFETY: a vector of one byte per page of the chunk.
         if unsafe { libc::mincore(a as *mut _, l as usize, v.as_mut_ptr()) } != 0 {
-            return Rep::Err(errno());
+            return Err(errno());
         }
         v.truncate(n as usize);
         out.extend_from_slice(&v);
         done += n.max(1);
     }
-    Rep::Bytes(out)
+    Ok(out)
 }
 
 /// One system call or memory access.
@@ -412,23 +399,11 @@ fn call(req: Req) -> Rep {
     // address faults, which is the point.
     unsafe {
         match req {
-            Req::Sys { sys, args } => sys.on_host(&args).map_or(Rep::Err(libc::EINVAL), ret),
-            Req::Read { fd, n } => {
-                let mut buf = vec![0u8; n.min(1 << 26) as usize];
-                let r = libc::read(fd, buf.as_mut_ptr().cast(), buf.len());
-                bytes_at(buf, r)
-            }
-            Req::Pread { fd, n, off } => {
-                let mut buf = vec![0u8; n.min(1 << 26) as usize];
-                let r = libc::pread(fd, buf.as_mut_ptr().cast(), buf.len(), off);
-                bytes_at(buf, r)
-            }
-            Req::Write { fd, data } => {
-                ret(libc::write(fd, data.as_ptr().cast(), data.len()) as i64)
-            }
-            Req::Pwrite { fd, data, off } => {
-                ret(libc::pwrite(fd, data.as_ptr().cast(), data.len(), off) as i64)
-            }
+            Req::Sys { sys, args } => match sys.on_host(&args) {
+                Some(Ret::Int(r)) => ret(r),
+                Some(Ret::Bytes(b)) => Rep::Bytes(b),
+                None => Rep::Err(libc::EINVAL),
+            },
             Req::Mkstemp { template } => {
                 let mut t = cstr(&template).into_bytes_with_nul();
                 let fd = libc::mkstemp(t.as_mut_ptr().cast());
@@ -468,7 +443,7 @@ fn call(req: Req) -> Rep {
                     Rep::Int(p as i64)
                 }
             }
-            Req::Mincore { addr, len } => mincore(addr, len),
+            Req::Mincore { addr, len } => mincore_vec(addr, len).map_or_else(Rep::Err, Rep::Bytes),
             Req::Shmctl { id, cmd, set } => shmctl(id, cmd, set),
             Req::WriteUser { addr, data } => {
                 for (i, b) in data.iter().enumerate() {
