@@ -10,7 +10,6 @@
 
 use crate::errno::{Fault, SysResult};
 use crate::fs::proc::SmapsView;
-use crate::fs::vfs::Stat;
 use crate::ipc::shm::ShmctlResult;
 use crate::kernel::{Kernel, Pid};
 use crate::observe::SmapsParts;
@@ -138,10 +137,6 @@ pub trait Backend {
         fd: i32,
         off: i64,
     ) -> SysResult<u64>;
-    /// `fstat(2)`.
-    fn fstat(&mut self, pid: Pid, fd: i32) -> SysResult<Stat>;
-    /// `stat(2)`.
-    fn stat(&mut self, pid: Pid, path: &str) -> SysResult<Stat>;
     /// `shmctl(2)`; `set` is `(uid, gid, mode)` for `IPC_SET`.
     fn shmctl(
         &mut self,
@@ -279,16 +274,6 @@ impl Backend for Kernel {
         off: i64,
     ) -> SysResult<u64> {
         Kernel::mmap(self, pid, addr, len, prot, flags, fd, off)
-    }
-    fn fstat(&mut self, pid: Pid, fd: i32) -> SysResult<Stat> {
-        self.tick();
-        self.trace.leaf("vfs_fstat", "fs/stat.c");
-        Kernel::fstat(self, pid, fd)
-    }
-    fn stat(&mut self, pid: Pid, path: &str) -> SysResult<Stat> {
-        self.tick();
-        self.trace.leaf("vfs_statx", "fs/stat.c");
-        Kernel::stat(self, pid, path)
     }
     fn shmctl(
         &mut self,

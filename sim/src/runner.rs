@@ -767,6 +767,17 @@ impl<'s, B: Backend> Run<'s, B> {
         Args { ints, strs }
     }
 
+    /// A struct a table call filled: the `&name` given for its parameter
+    /// of kind `StatBuf` holds it.
+    fn fill(&mut self, pname: &str, sys: Sys, a: &[Expr], ret: &Ret) {
+        let Ret::Stat(st) = ret else { return };
+        for (e, prm) in a.iter().zip(sys.sig().params) {
+            if let (ArgKind::StatBuf, ExprKind::AddrOf(b)) = (prm.kind, &e.kind) {
+                self.bind(pname, &b.name, Value::Struct(stat_fields(st)));
+            }
+        }
+    }
+
     /// What a table call's success value `v` binds a name to, as its
     /// declaration's result says.
     fn bound_by(&mut self, sys: Sys, args: &Args, v: i64) -> Option<Value> {
@@ -941,7 +952,10 @@ impl<'s, B: Backend> Run<'s, B> {
                 let r = match counted(sys, a.len(), args) {
                     Ok(args) => {
                         let r = self.backend.syscall(pid, sys, &args);
-                        let r = r.map(|ret| printed(sys, ret, out));
+                        let r = r.map(|ret| {
+                            self.fill(pname, sys, a, &ret);
+                            printed(sys, ret, out)
+                        });
                         bound = r.as_ref().ok().and_then(|&v| self.bound_by(sys, &args, v));
                         r
                     }
@@ -973,18 +987,6 @@ impl<'s, B: Backend> Run<'s, B> {
                 );
                 bound = r.ok().map(|addr| Value::Mapping { addr, len });
                 Self::sys(r, |addr| addr as i64)
-            }
-            "fstat" | "stat" => {
-                let r = if name == "fstat" {
-                    self.backend.fstat(pid, int(0) as i32)
-                } else {
-                    let path = self.text_of(p, &a[0]);
-                    self.backend.stat(pid, &path)
-                };
-                if let (Ok(st), Some(ExprKind::AddrOf(b))) = (&r, a.get(1).map(|e| &e.kind)) {
-                    self.bind(pname, &b.name, Value::Struct(stat_fields(st)));
-                }
-                Self::sys(r, |_| 0)
             }
             "shmctl" => self.shmctl(pname, pid, call),
             "memcpy" => {

@@ -101,6 +101,9 @@ pub enum Ret {
     Int(i64),
     /// Bytes.
     Bytes(Vec<u8>),
+    /// A `struct stat`, for the parameter of kind `StatBuf` (`&st`); the
+    /// call returns 0.
+    Stat(crate::fs::vfs::Stat),
 }
 
 impl Ret {
@@ -109,6 +112,7 @@ impl Ret {
         match self {
             Ret::Int(v) => *v,
             Ret::Bytes(b) => b.len() as i64,
+            Ret::Stat(_) => 0,
         }
     }
 }
@@ -129,6 +133,11 @@ impl IntoRet for *mut std::ffi::c_void {
 impl IntoRet for Vec<u8> {
     fn into_ret(self) -> Ret {
         Ret::Bytes(self)
+    }
+}
+impl IntoRet for crate::fs::vfs::Stat {
+    fn into_ret(self) -> Ret {
+        Ret::Stat(self)
     }
 }
 impl IntoRet for Ret {
@@ -288,6 +297,31 @@ unsafe fn host_read(n: u64, f: impl FnOnce(&mut [u8]) -> isize) -> Ret {
     }
     buf.truncate(r as usize);
     Ret::Bytes(buf)
+}
+
+/// A `stat`-like call into a `struct stat`: the fields the model keeps,
+/// or `-1` with its errno.
+///
+/// # Safety
+/// `f` makes the system call into the buffer it is given.
+#[cfg(target_os = "linux")]
+unsafe fn host_stat(f: impl FnOnce(&mut libc::stat) -> libc::c_int) -> Ret {
+    // SAFETY: `struct stat` is plain integers; all zeroes is a valid value.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    if f(&mut st) != 0 {
+        return Ret::Int(-1);
+    }
+    Ret::Stat(crate::fs::vfs::Stat {
+        dev: (libc::major(st.st_dev), libc::minor(st.st_dev)),
+        ino: st.st_ino as u32,
+        mode: st.st_mode,
+        nlink: st.st_nlink as u32,
+        uid: st.st_uid,
+        gid: st.st_gid,
+        size: st.st_size as u64,
+        blocks: st.st_blocks as u64,
+        mtime: st.st_mtime,
+    })
 }
 
 #[cfg(target_os = "linux")]
@@ -572,14 +606,30 @@ syscalls! {
         proto: "int fstat(int fd, struct stat *st)",
         params: [fd: K::Fd, st: K::StatBuf],
         errnos: [EBADF],
-        dispatch: custom,
+        dispatch: {
+            kernel: |k, pid, a| {
+                k.tick();
+                k.trace.leaf("vfs_fstat", "fs/stat.c");
+                k.fstat(pid, a.i32(0))
+            },
+            host: |a| host_stat(|st| libc::fstat(a.i32(0), st)),
+            guard: None,
+        },
     }
     stat {
         group: "files", by: Process, returns: Int, required: 2,
         proto: "int stat(const char *path, struct stat *st)",
         params: [path: K::Path, st: K::StatBuf],
         errnos: [EACCES, ENAMETOOLONG, ENOENT, ENOTDIR],
-        dispatch: custom,
+        dispatch: {
+            kernel: |k, pid, a| {
+                k.tick();
+                k.trace.leaf("vfs_statx", "fs/stat.c");
+                k.stat(pid, &a.text(0))
+            },
+            host: |a| host_stat(|st| libc::stat(a.cstr(0).as_ptr(), st)),
+            guard: None,
+        },
     }
     mkstemp {
         group: "files", by: Process, returns: Fd, required: 1,

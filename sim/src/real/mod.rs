@@ -85,7 +85,6 @@ pub(crate) mod worker;
 use crate::backend::{Backend, FileRef, Reading, ShmRow};
 use crate::errno::{Errno, Fault, SigCode, Signal, SysResult};
 use crate::fs::proc::SmapsView;
-use crate::fs::vfs::Stat;
 use crate::ipc::shm::{ShmInfo, ShmctlResult, ShmidDs};
 use crate::kernel::{Config, ExitStatus, Kernel, Pid};
 use crate::scenario::expect::StatusField;
@@ -749,26 +748,6 @@ impl RealBackend {
     }
 
     /// A system call in `pid`: its value or errno.
-    /// A `struct stat` from the worker.
-    fn stat_request(&mut self, pid: Pid, req: Req) -> SysResult<Stat> {
-        match self.request(pid, &req, None) {
-            Outcome::Rep(Rep::Stat(v), _) => Ok(Stat {
-                dev: (v[0] as u32, v[1] as u32),
-                ino: v[2] as u32,
-                mode: v[3] as u32,
-                nlink: v[4] as u32,
-                uid: v[5] as u32,
-                gid: v[6] as u32,
-                size: v[7] as u64,
-                blocks: v[8] as u64,
-                mtime: v[9],
-            }),
-            Outcome::Rep(Rep::Err(e), _) => Err(errno_of(e)),
-            Outcome::Rep(..) => Err(Errno::EIO),
-            Outcome::Fault(_) | Outcome::Gone => Err(Errno::ESRCH),
-        }
-    }
-
     fn sys(&mut self, pid: Pid, req: Req) -> SysResult<i64> {
         self.sys_ret(pid, req).map(|r| r.int())
     }
@@ -777,6 +756,7 @@ impl RealBackend {
     fn sys_ret(&mut self, pid: Pid, req: Req) -> SysResult<Ret> {
         match self.request(pid, &req, None) {
             Outcome::Rep(Rep::Bytes(b), _) => Ok(Ret::Bytes(b)),
+            Outcome::Rep(Rep::Ret(r), _) => Ok(r),
             Outcome::Rep(Rep::Int(v), _) => Ok(Ret::Int(v)),
             Outcome::Rep(Rep::Err(e), _) => Err(errno_of(e)),
             Outcome::Rep(Rep::Mkstemp { fd, .. }, _) => Ok(Ret::Int(fd as i64)),
@@ -1107,17 +1087,6 @@ impl Backend for RealBackend {
             self.own(pid, a as u64, len);
         }
         r.map(|a| a as u64)
-    }
-
-    fn fstat(&mut self, pid: Pid, fd: i32) -> SysResult<Stat> {
-        let _ = Backend::fstat(&mut self.model, mp(&self.workers, pid), fd);
-        self.stat_request(pid, Req::Fstat { fd })
-    }
-
-    fn stat(&mut self, pid: Pid, path: &str) -> SysResult<Stat> {
-        let _ = Backend::stat(&mut self.model, mp(&self.workers, pid), path);
-        let hp = self.host_bytes(path)?;
-        self.stat_request(pid, Req::Stat { path: hp })
     }
 
     fn shmctl(

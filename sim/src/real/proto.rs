@@ -41,12 +41,6 @@ pub(crate) enum Req {
     Mkstemp {
         template: Vec<u8>,
     },
-    Fstat {
-        fd: i32,
-    },
-    Stat {
-        path: Vec<u8>,
-    },
     Mmap {
         addr: u64,
         len: u64,
@@ -138,9 +132,8 @@ pub(crate) enum Rep {
         ds: Option<Ds>,
         info: Option<[u64; 5]>,
     },
-    /// A `struct stat`: `st_dev`'s major and minor, `st_ino`, `st_mode`,
-    /// `st_nlink`, `st_uid`, `st_gid`, `st_size`, `st_blocks`, `st_mtime`.
-    Stat([i64; 10]),
+    /// What a call of the call table gave back, when it is not an integer.
+    Ret(crate::syscalls::Ret),
 }
 
 /// Sends one frame (and `pass`, if any, with its first byte).

@@ -344,21 +344,6 @@ fn fork_with_room(name: &str, driver: libc::pid_t) {
     unsafe { libc::close(a) };
 }
 
-fn stat_rep(st: &libc::stat) -> Rep {
-    Rep::Stat([
-        i64::from(libc::major(st.st_dev)),
-        i64::from(libc::minor(st.st_dev)),
-        st.st_ino as i64,
-        i64::from(st.st_mode),
-        st.st_nlink as i64,
-        i64::from(st.st_uid),
-        i64::from(st.st_gid),
-        st.st_size,
-        st.st_blocks,
-        st.st_mtime,
-    ])
-}
-
 /// `mincore(2)` of the scenario's range, a million pages at a time, so
 /// that the vector is never larger than what the kernel writes into it: a
 /// range past `TASK_SIZE` fails before a byte is written, and a bad page
@@ -401,7 +386,7 @@ fn call(req: Req) -> Rep {
         match req {
             Req::Sys { sys, args } => match sys.on_host(&args) {
                 Some(Ret::Int(r)) => ret(r),
-                Some(Ret::Bytes(b)) => Rep::Bytes(b),
+                Some(other) => Rep::Ret(other),
                 None => Rep::Err(libc::EINVAL),
             },
             Req::Mkstemp { template } => {
@@ -413,20 +398,6 @@ fn call(req: Req) -> Rep {
                     t.pop();
                     Rep::Mkstemp { fd, path: t }
                 }
-            }
-            Req::Fstat { fd } => {
-                let mut st: libc::stat = std::mem::zeroed();
-                if libc::fstat(fd, &mut st) != 0 {
-                    return Rep::Err(errno());
-                }
-                stat_rep(&st)
-            }
-            Req::Stat { path } => {
-                let mut st: libc::stat = std::mem::zeroed();
-                if libc::stat(cstr(&path).as_ptr(), &mut st) != 0 {
-                    return Rep::Err(errno());
-                }
-                stat_rep(&st)
             }
             Req::Mmap {
                 addr,
