@@ -8,20 +8,43 @@
 //! and kind, checked by `scenario::check`), the errnos its man page's ERRORS
 //! section documents and the model can give, and how it is dispatched:
 //!
-//! - `custom`: the runner (`runner::Run::call`) has an arm of its own for it,
-//!   because it binds something special (a mapping, a child, a struct) or
-//!   prints; [`crate::backend::Backend`] has a method of its own for it.
-//! - `{ kernel: .., host: .., guard: .. }`: a call whose arguments are
-//!   integers, descriptors, pointers or paths and whose result is an
-//!   integer. Its kernel function is `kernel`, its real worker's libc call is
-//!   `host`, and `guard` names the `(addr, length)` parameters a real run
-//!   must keep off the worker's own memory. The runner dispatches it through
+//! - `{ kernel: .., host: .., guard: .. }`: its kernel function is `kernel`,
+//!   its real worker's libc call is `host`, and `guard` names the
+//!   `(addr, length)` parameters a real run must keep off the worker's own
+//!   memory. The runner dispatches it through
 //!   [`Backend::syscall`](crate::backend::Backend::syscall), the real backend
-//!   sends it as [`Req::Sys`](crate::real) and the worker runs `host`: none of
-//!   them names the call.
+//!   sends it as the one `Req::Sys` (`crate::real`) and the worker runs
+//!   `host`: none of them names the call. Both return a [`Ret`]: an
+//!   integer, the bytes it read, or a `struct stat`.
+//! - `custom`: the runner (`runner::Run::call`) has an arm of its own for
+//!   it, and [`crate::backend::Backend`] a method. What is left custom, and
+//!   why (the test `only_what_cannot_be_declared_is_custom` keeps the list):
+//!   `mkstemp` (it rebinds a string name to the file's name, and a real run
+//!   opens the model's name), `mmap` (the host maps at the model's address,
+//!   with `MAP_FIXED` turned into `MAP_FIXED_NOREPLACE` over the worker's own
+//!   memory), `shmctl` (a struct read *and* written, `IPC_SET`'s fields from
+//!   a name, host keys and ids mapped back in `shmid_ds`), `memcpy`,
+//!   `memset` and `printf` (loads and stores of the process, faults that end
+//!   it, not system calls), `fork`, `exit`, `send_fd` and `recv_fd` (a
+//!   process, a worker and its channel, a descriptor in flight), and the
+//!   machine and look steps (run by `Run::machine_call`, no process).
 //!
-//! A call that returns a new mapping from the table says which parameter
-//! is its length (`maps: N`), so that the name it binds can be observed.
+//! What a declaration can say besides (each with one implementation that
+//! does not name the call: the runner's `bound_by`, `unmapped_by`,
+//! `counted`, `printed` and `fill`, and the real backend's
+//! `real/dispatch.rs`):
+//!
+//! - `maps: Len::Arg(N)` / `Len::Segment(N)`: it returns a new mapping, of
+//!   the length of parameter N, or of the segment parameter N names.
+//! - `real: [Real::..]`: what a real run does around it ([`Real`]: memory
+//!   caps, files it opens, POSIX shm names, ranges it unmaps or attaches,
+//!   System V gets). Path, key and shm id parameters, and key and shm id
+//!   results, need nothing: their kinds say it.
+//! - `unmaps: Unmap::..`: the mappings it takes away ([`Unmap`]), so that
+//!   names bound to them name pointers only.
+//! - `out: Out::..`: what it prints of the bytes it gives back ([`Out`]).
+//! - `counts: (s, n)`: data parameter `s` is counted by parameter `n`.
+//! - A parameter of kind `StatBuf` given as `&name` gets the `struct stat`.
 //!
 //! From the table come: the checker's signatures ([`CALLS`]), the runner's
 //! dispatch ([`Sys::on_kernel`]), the real worker's request and libc call
@@ -30,12 +53,14 @@
 //!
 //! # Adding a call
 //! 1. One declaration below, in the contract's order, with
-//!    `dispatch: { kernel: |k, pid, a| ..., host: |a| ..., guard: None }`.
+//!    `dispatch: { kernel: |k, pid, a| ..., host: |a| ..., guard: None }`
+//!    and whichever of `maps`, `real`, `unmaps`, `out`, `counts` it needs.
 //! 2. The kernel function it calls, in the file named after the kernel file
 //!    it mirrors (`mm/mlock.c` is `sim/src/mm/mlock.rs`), returning
 //!    `SysResult<_>` with the errno the kernel returns.
 //! 3. The worker's libc call: the `host` expression (it runs in the worker,
-//!    `unsafe`, and returns what libc returns: `-1` means errno).
+//!    `unsafe`, and returns what libc returns: `-1` means errno; or a
+//!    [`Ret`], as `host_read` and `host_stat` make).
 //!
 //! Then a named test per errno in `tests/errno_conformance.rs` and the
 //! call's section in SCENARIOS.md; `cargo run -- book` regenerates the
@@ -1114,6 +1139,101 @@ mod tests {
             };
             assert!(ok, "{}", c.name);
             assert_eq!(c.scope, Scope::Process, "{}", c.name);
+        }
+    }
+
+    /// The calls still `custom`, each with what it needs that a
+    /// declaration cannot say (the module's header says more).
+    const STILL_CUSTOM: &[(&str, &str)] = &[
+        ("mkstemp", "rebinds a string name to the file's name"),
+        (
+            "mmap",
+            "the host maps at the model's address, MAP_FIXED made safe",
+        ),
+        ("shmctl", "a struct read and written, host keys mapped back"),
+        ("memcpy", "loads and stores of the process: a fault ends it"),
+        ("memset", "stores of the process: a fault ends it"),
+        ("printf", "loads of the process (%s): a fault ends it"),
+        ("fork", "a new process and worker, named by the bound name"),
+        ("exit", "ends the process and its worker"),
+        ("send_fd", "a descriptor in flight to another process"),
+        ("recv_fd", "the descriptor in flight, passed on the channel"),
+        ("reclaim", "a machine step"),
+        ("sysctl", "a machine step"),
+        ("drop_caches", "a machine step"),
+        ("rm", "a machine step (the shell's, as root)"),
+        ("free", "a look step"),
+        ("ipcs", "a look step"),
+        ("df", "a look step"),
+        ("cat", "a look step"),
+        ("ls", "a look step"),
+        ("pmap", "a look step"),
+        ("smaps", "a look step"),
+    ];
+
+    /// A call is `custom` only if it is in [`STILL_CUSTOM`], with its
+    /// reason; one converted to the table must leave the list.
+    #[test]
+    fn only_what_cannot_be_declared_is_custom() {
+        for c in CALLS {
+            let listed = STILL_CUSTOM.iter().any(|(n, _)| *n == c.name);
+            assert_eq!(
+                !c.sys.is_generic(),
+                listed,
+                "{}: custom exactly when STILL_CUSTOM lists it",
+                c.name
+            );
+        }
+        for (n, _) in STILL_CUSTOM {
+            assert!(Sys::named(n).is_some(), "{n} is no call");
+        }
+    }
+
+    /// Every declared property names parameters the call has, of a kind
+    /// that fits it.
+    #[test]
+    fn declared_properties_name_parameters_of_their_kind() {
+        for c in CALLS {
+            let kind = |i: usize| c.params.get(i).map(|p| p.kind);
+            let int = |i: usize| matches!(kind(i), Some(K::Int(_)));
+            let addr = |i: usize| matches!(kind(i), Some(K::Ptr | K::Hint));
+            for r in c.sys.real() {
+                let ok = match *r {
+                    Real::Cap(i, _) | Real::CapOff(i, _) => int(i),
+                    Real::CapEnd { off, data, .. } => int(off) && kind(data) == Some(K::Data),
+                    Real::Opens { path, flags } | Real::IpcGet { key: path, flags } => {
+                        matches!(kind(path), Some(K::Path | K::Key)) && int(flags)
+                    }
+                    Real::ShmName(i, _) => kind(i) == Some(K::Path),
+                    Real::Unmaps(a, l) => addr(a) && int(l),
+                    Real::Detaches(a) => addr(a),
+                    Real::Attaches {
+                        id,
+                        addr: at,
+                        flags,
+                    } => kind(id) == Some(K::ShmId) && addr(at) && int(flags),
+                };
+                assert!(ok, "{}: {r:?}", c.name);
+            }
+            let ok = match c.sys.unmaps() {
+                Some(Unmap::Range(a, l)) => addr(a) && int(l),
+                Some(Unmap::RangeIf(a, l, f, _)) => addr(a) && int(l) && int(f),
+                Some(Unmap::NewIf(f, _)) => int(f) && c.returns == Returns::Mapping,
+                Some(Unmap::StartingAt(a)) => addr(a),
+                Some(Unmap::Remap) => c.params.len() == 5 && c.returns == Returns::Mapping,
+                None => true,
+            };
+            assert!(ok, "{}: unmaps", c.name);
+            if let Some((s, n)) = c.sys.counts() {
+                assert!(kind(s) == Some(K::Data) && int(n), "{}: counts", c.name);
+            }
+            if c.sys.out().is_some() {
+                assert!(
+                    c.sys.is_generic() && c.returns == Returns::Int,
+                    "{}",
+                    c.name
+                );
+            }
         }
     }
 }
