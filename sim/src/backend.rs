@@ -126,17 +126,6 @@ pub trait Backend {
     fn syscall(&mut self, pid: Pid, sys: Sys, args: &Args) -> SysResult<Ret>;
     /// `mkstemp(3)`: the descriptor and the file's name (as the scenario would write it).
     fn mkstemp(&mut self, pid: Pid, template: &str) -> SysResult<(i32, String)>;
-    /// `mmap(2)`.
-    fn mmap(
-        &mut self,
-        pid: Pid,
-        addr: u64,
-        len: u64,
-        prot: u32,
-        flags: u32,
-        fd: i32,
-        off: i64,
-    ) -> SysResult<u64>;
     /// `shmctl(2)`; `set` is `(uid, gid, mode)` for `IPC_SET`.
     fn shmctl(
         &mut self,
@@ -262,18 +251,6 @@ impl Backend for Kernel {
     }
     fn mkstemp(&mut self, pid: Pid, template: &str) -> SysResult<(i32, String)> {
         crate::glibc::mkstemp(self, pid, template)
-    }
-    fn mmap(
-        &mut self,
-        pid: Pid,
-        addr: u64,
-        len: u64,
-        prot: u32,
-        flags: u32,
-        fd: i32,
-        off: i64,
-    ) -> SysResult<u64> {
-        Kernel::mmap(self, pid, addr, len, prot, flags, fd, off)
     }
     fn shmctl(
         &mut self,

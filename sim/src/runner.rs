@@ -940,7 +940,6 @@ impl<'s, B: Backend> Run<'s, B> {
         let a = &call.args;
         let ints: Vec<i64> = a.iter().map(|e| self.eval(p, e).as_int()).collect();
         let int = |i: usize| -> i64 { ints.get(i).copied().unwrap_or(0) };
-        let k = &mut self.backend;
         let name = call.name.name.as_str();
         let mut bound: Option<Value> = None;
         let sys = Sys::named(name).filter(|s| s.is_generic());
@@ -973,20 +972,6 @@ impl<'s, B: Backend> Run<'s, B> {
                 }
                 bound = r.as_ref().ok().map(|(fd, _)| Value::Fd(*fd));
                 Self::sys(r, |(fd, _)| fd as i64)
-            }
-            "mmap" => {
-                let len = int(1) as u64;
-                let r = k.mmap(
-                    pid,
-                    int(0) as u64,
-                    len,
-                    int(2) as u32,
-                    int(3) as u32,
-                    int(4) as i32,
-                    int(5),
-                );
-                bound = r.ok().map(|addr| Value::Mapping { addr, len });
-                Self::sys(r, |addr| addr as i64)
             }
             "shmctl" => self.shmctl(pname, pid, call),
             "memcpy" => {

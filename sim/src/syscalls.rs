@@ -20,9 +20,7 @@
 //!   it, and [`crate::backend::Backend`] a method. What is left custom, and
 //!   why (the test `only_what_cannot_be_declared_is_custom` keeps the list):
 //!   `mkstemp` (it rebinds a string name to the file's name, and a real run
-//!   opens the model's name), `mmap` (the host maps at the model's address,
-//!   with `MAP_FIXED` turned into `MAP_FIXED_NOREPLACE` over the worker's own
-//!   memory), `shmctl` (a struct read *and* written, `IPC_SET`'s fields from
+//!   opens the model's name), `shmctl` (a struct read *and* written, `IPC_SET`'s fields from
 //!   a name, host keys and ids mapped back in `shmid_ds`), `memcpy`,
 //!   `memset` and `printf` (loads and stores of the process, faults that end
 //!   it, not system calls), `fork`, `exit`, `send_fd` and `recv_fd` (a
@@ -37,7 +35,8 @@
 //! - `maps: Len::Arg(N)` / `Len::Segment(N)`: it returns a new mapping, of
 //!   the length of parameter N, or of the segment parameter N names.
 //! - `real: [Real::..]`: what a real run does around it ([`Real`]: memory
-//!   caps, files it opens, POSIX shm names, ranges it unmaps or attaches,
+//!   caps, files it opens, POSIX shm names, ranges it maps, moves, unmaps
+//!   or attaches,
 //!   System V gets). Path, key and shm id parameters, and key and shm id
 //!   results, need nothing: their kinds say it.
 //! - `unmaps: Unmap::..`: the mappings it takes away ([`Unmap`]), so that
@@ -255,6 +254,19 @@ pub enum Real {
     /// if one does), `IPC_EXCL` is added to a create, and a get without
     /// `IPC_CREAT` of a key the run never made is `ENOENT`.
     IpcGet { key: usize, flags: usize },
+    /// A new mapping of `[arg addr, + arg len)` with flags argument `flags`:
+    /// at the model's address (`MAP_FIXED_NOREPLACE` added, or the address
+    /// as a hint for `MAP_SHARED_VALIDATE`, which refuses it), `MAP_FIXED`
+    /// only over what the run itself mapped; the new range is the run's.
+    MapsAt {
+        addr: usize,
+        len: usize,
+        flags: usize,
+    },
+    /// `mremap`: where the model moved the mapping the host moves it too
+    /// (`MREMAP_FIXED` at the model's address, not over the worker's own
+    /// memory), and the run's ranges follow the move.
+    Remaps,
     /// A System V attach of segment argument `id` at argument `addr` with
     /// flags argument `flags`: at the model's address, `SHM_REMAP` dropped
     /// over the worker's own memory; the new range is the run's.
@@ -734,14 +746,19 @@ syscalls! {
     }
     // ---- mappings --------------------------------------------------------
     mmap {
-        group: "mappings", by: Process, returns: Mapping, required: 6,
+        group: "mappings", by: Process, returns: Mapping, maps: Len::Arg(1), required: 6,
         proto: "void *mmap(void *addr, size_t length, int prot, int flags, int fd, off_t offset)",
         params: [addr: K::Hint, length: K::Int(&[]), prot: K::Int(&[F::Prot]),
                  flags: K::Int(&[F::Map]), fd: K::Fd, offset: K::Int(&[])],
         errnos: [EACCES, EAGAIN, EBADF, EEXIST, EINVAL, ENFILE, ENODEV, ENOMEM, EOPNOTSUPP,
                  EOVERFLOW, EPERM],
+        real: [Real::Cap(1, Errno::ENOMEM), Real::MapsAt { addr: 0, len: 1, flags: 3 }],
         unmaps: Unmap::RangeIf(0, 1, 3, crate::mm::mmap::map::FIXED),
-        dispatch: custom,
+        dispatch: {
+            kernel: |k, pid, a| k.mmap(pid, a.u64(0), a.u64(1), a.u32(2), a.u32(3), a.i32(4), a.int(5)),
+            host: |a| libc::mmap(a.ptr(0), a.u64(1) as usize, a.i32(2), a.i32(3), a.i32(4), a.int(5)),
+            guard: None,
+        },
     }
     munmap {
         group: "mappings", by: Process, returns: Int, required: 2,
@@ -773,6 +790,7 @@ syscalls! {
         params: [old_address: K::Ptr, old_size: K::Int(&[]), new_size: K::Int(&[]),
                  flags: K::Int(&[F::Mremap]), new_address: K::Hint],
         errnos: [EAGAIN, EFAULT, EINVAL, ENOMEM],
+        real: [Real::Remaps],
         unmaps: Unmap::Remap,
         dispatch: {
             kernel: |k, pid, a| k.mremap(pid, a.u64(0), a.u64(1), a.u64(2), a.u32(3), a.u64(4)),
@@ -1146,10 +1164,6 @@ mod tests {
     /// declaration cannot say (the module's header says more).
     const STILL_CUSTOM: &[(&str, &str)] = &[
         ("mkstemp", "rebinds a string name to the file's name"),
-        (
-            "mmap",
-            "the host maps at the model's address, MAP_FIXED made safe",
-        ),
         ("shmctl", "a struct read and written, host keys mapped back"),
         ("memcpy", "loads and stores of the process: a fault ends it"),
         ("memset", "stores of the process: a fault ends it"),
@@ -1207,6 +1221,12 @@ mod tests {
                     Real::ShmName(i, _) => kind(i) == Some(K::Path),
                     Real::Unmaps(a, l) => addr(a) && int(l),
                     Real::Detaches(a) => addr(a),
+                    Real::MapsAt {
+                        addr: at,
+                        len,
+                        flags,
+                    } => addr(at) && int(len) && int(flags),
+                    Real::Remaps => c.sys.unmaps() == Some(Unmap::Remap),
                     Real::Attaches {
                         id,
                         addr: at,

@@ -13,7 +13,8 @@
 //! ```
 
 use super::{host, mp, page_up, remove_range, RealBackend, PAGE};
-use super::{IPC_CREAT, IPC_EXCL, O_CREAT, O_EXCL};
+use super::{IPC_CREAT, IPC_EXCL, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_SHARED_VALIDATE, MAP_TYPE};
+use super::{O_CREAT, O_EXCL};
 use crate::errno::{Errno, SysResult};
 use crate::kernel::Pid;
 use crate::scenario::calls::{ArgKind, Returns};
@@ -35,7 +36,7 @@ impl RealBackend {
         let at = model.as_ref().and_then(|r| r.as_ref().ok()).map(Ret::int);
         self.host_args(pid, sys, &mut args, existed, at)?;
         let detached = self.attached_at(pid, sys, &args);
-        if sys == Sys::mremap {
+        if sys.real().contains(&Real::Remaps) {
             let model = model.map(|r| r.map(|m| m.int()));
             return self.mremap(pid, model, args).map(Ret::Int);
         }
@@ -169,6 +170,13 @@ impl RealBackend {
                 Real::Opens { flags, .. } if !existed && args.u32(flags) & O_CREAT != 0 => {
                     args.ints[flags] |= i64::from(O_EXCL);
                 }
+                Real::MapsAt { addr, len, flags } => {
+                    let at = model.map_or(args.u64(addr), |a| a as u64);
+                    let fl =
+                        self.map_flags(pid, at, args.u64(len), args.u32(flags), model.is_some());
+                    args.ints[addr] = at as i64;
+                    args.ints[flags] = i64::from(fl);
+                }
                 Real::Attaches { id, addr, flags } => {
                     let at = model.map_or(args.u64(addr), |a| a as u64);
                     args.ints.resize(args.ints.len().max(3), 0);
@@ -180,6 +188,28 @@ impl RealBackend {
             }
         }
         Ok(())
+    }
+
+    /// `Real::MapsAt`: the flags of a real mmap at `at`, the model's address
+    /// when it `mapped`. `MAP_SHARED_VALIDATE` refuses `MAP_FIXED_NOREPLACE`
+    /// (it is not in `LEGACY_MAP_MASK`): the address goes as a hint, which
+    /// the host takes when it is free. `MAP_FIXED` may only replace what
+    /// the scenario itself mapped.
+    fn map_flags(&self, pid: Pid, at: u64, len: u64, flags: u32, mapped: bool) -> u32 {
+        let mut fl = if mapped && flags & MAP_TYPE != MAP_SHARED_VALIDATE {
+            flags | MAP_FIXED_NOREPLACE
+        } else {
+            flags
+        };
+        if fl & MAP_FIXED != 0 {
+            fl &= !MAP_FIXED;
+            if self.foreign(pid, at, len).is_none() {
+                fl = (fl & !MAP_FIXED_NOREPLACE) | MAP_FIXED;
+            } else {
+                fl |= MAP_FIXED_NOREPLACE;
+            }
+        }
+        fl
     }
 
     /// `Real::Detaches`: the range of the segment the host attached at the
@@ -272,6 +302,7 @@ impl RealBackend {
                         remove_range(&mut w.owned, a, b);
                     }
                 }
+                Real::MapsAt { len, .. } => self.own(pid, v as u64, args.u64(len)),
                 Real::Attaches { id, .. } => {
                     let size = host::sysvipc_rows()
                         .into_iter()

@@ -1032,63 +1032,6 @@ impl Backend for RealBackend {
         }
     }
 
-    fn mmap(
-        &mut self,
-        pid: Pid,
-        addr: u64,
-        len: u64,
-        prot: u32,
-        flags: u32,
-        fd: i32,
-        off: i64,
-    ) -> SysResult<u64> {
-        if self.too_big("mmap", len) {
-            return Err(Errno::ENOMEM);
-        }
-        let m = Backend::mmap(
-            &mut self.model,
-            mp(&self.workers, pid),
-            addr,
-            len,
-            prot,
-            flags,
-            fd,
-            off,
-        );
-        let (at, mut fl) = match m {
-            // MAP_SHARED_VALIDATE refuses MAP_FIXED_NOREPLACE (it is not in
-            // LEGACY_MAP_MASK): the model's address goes as a hint, which
-            // the host takes when it is free.
-            Ok(a) if flags & MAP_TYPE == MAP_SHARED_VALIDATE => (a, flags),
-            Ok(a) => (a, flags | MAP_FIXED_NOREPLACE),
-            Err(_) => (addr, flags),
-        };
-        if fl & MAP_FIXED != 0 {
-            // MAP_FIXED may only replace what the scenario itself mapped.
-            fl &= !MAP_FIXED;
-            if self.foreign(pid, at, len).is_none() {
-                fl = (fl & !MAP_FIXED_NOREPLACE) | MAP_FIXED;
-            } else {
-                fl |= MAP_FIXED_NOREPLACE;
-            }
-        }
-        let r = self.sys(
-            pid,
-            Req::Mmap {
-                addr: at,
-                len,
-                prot: prot as i32,
-                flags: fl as i32,
-                fd,
-                off,
-            },
-        );
-        if let Ok(a) = r {
-            self.own(pid, a as u64, len);
-        }
-        r.map(|a| a as u64)
-    }
-
     fn shmctl(
         &mut self,
         pid: Pid,

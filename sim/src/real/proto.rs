@@ -41,14 +41,6 @@ pub(crate) enum Req {
     Mkstemp {
         template: Vec<u8>,
     },
-    Mmap {
-        addr: u64,
-        len: u64,
-        prot: i32,
-        flags: i32,
-        fd: i32,
-        off: i64,
-    },
     Mincore {
         addr: u64,
         len: u64,

@@ -399,21 +399,6 @@ fn call(req: Req) -> Rep {
                     Rep::Mkstemp { fd, path: t }
                 }
             }
-            Req::Mmap {
-                addr,
-                len,
-                prot,
-                flags,
-                fd,
-                off,
-            } => {
-                let p = libc::mmap(addr as *mut _, len as usize, prot, flags, fd, off);
-                if p == libc::MAP_FAILED {
-                    Rep::Err(errno())
-                } else {
-                    Rep::Int(p as i64)
-                }
-            }
             Req::Mincore { addr, len } => mincore_vec(addr, len).map_or_else(Rep::Err, Rep::Bytes),
             Req::Shmctl { id, cmd, set } => shmctl(id, cmd, set),
             Req::WriteUser { addr, data } => {
