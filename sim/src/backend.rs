@@ -10,12 +10,11 @@
 
 use crate::errno::{Fault, SysResult};
 use crate::fs::proc::SmapsView;
-use crate::fs::vfs::Stat;
 use crate::ipc::shm::ShmctlResult;
 use crate::kernel::{Kernel, Pid};
 use crate::observe::SmapsParts;
 use crate::scenario::expect::StatusField;
-use crate::syscalls::{Args, Sys};
+use crate::syscalls::{Args, Ret, Sys};
 use crate::trace::{Touches, TraceEvent};
 
 /// Per-page observables (`pte`, `core`, `data`, `cache`) show at most this
@@ -123,53 +122,10 @@ pub trait Backend {
     }
 
     /// A call the call table dispatches ([`crate::syscalls`]): `sys` with
-    /// its evaluated arguments; its C return value.
-    fn syscall(&mut self, pid: Pid, sys: Sys, args: &Args) -> SysResult<i64>;
-    /// `open(2)`.
-    fn open(&mut self, pid: Pid, path: &str, flags: u32, mode: u32) -> SysResult<i32>;
-    /// `ftruncate(2)`.
-    fn ftruncate(&mut self, pid: Pid, fd: i32, length: i64) -> SysResult<i32>;
-    /// `read(2)`.
-    fn read(&mut self, pid: Pid, fd: i32, n: u64) -> SysResult<Vec<u8>>;
-    /// `pread(2)`.
-    fn pread(&mut self, pid: Pid, fd: i32, n: u64, off: i64) -> SysResult<Vec<u8>>;
-    /// `write(2)`.
-    fn write(&mut self, pid: Pid, fd: i32, data: &[u8]) -> SysResult<u64>;
-    /// `pwrite(2)`.
-    fn pwrite(&mut self, pid: Pid, fd: i32, data: &[u8], off: i64) -> SysResult<u64>;
+    /// its evaluated arguments; its C return value, or the bytes it read.
+    fn syscall(&mut self, pid: Pid, sys: Sys, args: &Args) -> SysResult<Ret>;
     /// `mkstemp(3)`: the descriptor and the file's name (as the scenario would write it).
     fn mkstemp(&mut self, pid: Pid, template: &str) -> SysResult<(i32, String)>;
-    /// `shm_open(3)`.
-    fn shm_open(&mut self, pid: Pid, name: &str, oflag: u32, mode: u32) -> SysResult<i32>;
-    /// `shm_unlink(3)`.
-    fn shm_unlink(&mut self, pid: Pid, name: &str) -> SysResult<i32>;
-    /// `mmap(2)`.
-    fn mmap(
-        &mut self,
-        pid: Pid,
-        addr: u64,
-        len: u64,
-        prot: u32,
-        flags: u32,
-        fd: i32,
-        off: i64,
-    ) -> SysResult<u64>;
-    /// `munmap(2)`.
-    fn munmap(&mut self, pid: Pid, addr: u64, len: u64) -> SysResult<i32>;
-    /// `ftok(3)`.
-    /// `mincore(2)`: one byte per page, bit 0 set if resident.
-    fn mincore(&mut self, pid: Pid, addr: u64, len: u64) -> SysResult<Vec<u8>>;
-    /// `fstat(2)`.
-    fn fstat(&mut self, pid: Pid, fd: i32) -> SysResult<Stat>;
-    /// `stat(2)`.
-    fn stat(&mut self, pid: Pid, path: &str) -> SysResult<Stat>;
-    fn ftok(&mut self, pid: Pid, path: &str, id: i32) -> SysResult<i32>;
-    /// `shmget(2)`.
-    fn shmget(&mut self, pid: Pid, key: i32, size: u64, flags: i32) -> SysResult<i32>;
-    /// `shmat(2)`.
-    fn shmat(&mut self, pid: Pid, id: i32, addr: u64, flags: i32) -> SysResult<u64>;
-    /// `shmdt(2)`.
-    fn shmdt(&mut self, pid: Pid, addr: u64) -> SysResult<i32>;
     /// `shmctl(2)`; `set` is `(uid, gid, mode)` for `IPC_SET`.
     fn shmctl(
         &mut self,
@@ -289,78 +245,12 @@ impl Backend for Kernel {
         self.dmesg_read = self.dmesg.len();
         self.dmesg[start..].to_vec()
     }
-    fn syscall(&mut self, pid: Pid, sys: Sys, args: &Args) -> SysResult<i64> {
+    fn syscall(&mut self, pid: Pid, sys: Sys, args: &Args) -> SysResult<Ret> {
         sys.on_kernel(self, pid, args)
             .expect("the runner dispatches only table calls here")
     }
-    fn open(&mut self, pid: Pid, path: &str, flags: u32, mode: u32) -> SysResult<i32> {
-        Kernel::open(self, pid, path, flags, mode)
-    }
-    fn ftruncate(&mut self, pid: Pid, fd: i32, length: i64) -> SysResult<i32> {
-        Kernel::ftruncate(self, pid, fd, length)
-    }
-    fn read(&mut self, pid: Pid, fd: i32, n: u64) -> SysResult<Vec<u8>> {
-        Kernel::read(self, pid, fd, n)
-    }
-    fn pread(&mut self, pid: Pid, fd: i32, n: u64, off: i64) -> SysResult<Vec<u8>> {
-        Kernel::pread(self, pid, fd, n, off)
-    }
-    fn write(&mut self, pid: Pid, fd: i32, data: &[u8]) -> SysResult<u64> {
-        Kernel::write(self, pid, fd, data)
-    }
-    fn pwrite(&mut self, pid: Pid, fd: i32, data: &[u8], off: i64) -> SysResult<u64> {
-        Kernel::pwrite(self, pid, fd, data, off)
-    }
     fn mkstemp(&mut self, pid: Pid, template: &str) -> SysResult<(i32, String)> {
         crate::glibc::mkstemp(self, pid, template)
-    }
-    fn shm_open(&mut self, pid: Pid, name: &str, oflag: u32, mode: u32) -> SysResult<i32> {
-        crate::glibc::shm_open(self, pid, name, oflag, mode)
-    }
-    fn shm_unlink(&mut self, pid: Pid, name: &str) -> SysResult<i32> {
-        crate::glibc::shm_unlink(self, pid, name)
-    }
-    fn mmap(
-        &mut self,
-        pid: Pid,
-        addr: u64,
-        len: u64,
-        prot: u32,
-        flags: u32,
-        fd: i32,
-        off: i64,
-    ) -> SysResult<u64> {
-        Kernel::mmap(self, pid, addr, len, prot, flags, fd, off)
-    }
-    fn munmap(&mut self, pid: Pid, addr: u64, len: u64) -> SysResult<i32> {
-        Kernel::munmap(self, pid, addr, len)
-    }
-    fn mincore(&mut self, pid: Pid, addr: u64, len: u64) -> SysResult<Vec<u8>> {
-        self.tick();
-        self.trace.leaf("sys_mincore", "mm/mincore.c");
-        Kernel::mincore(self, pid, addr, len)
-    }
-    fn fstat(&mut self, pid: Pid, fd: i32) -> SysResult<Stat> {
-        self.tick();
-        self.trace.leaf("vfs_fstat", "fs/stat.c");
-        Kernel::fstat(self, pid, fd)
-    }
-    fn stat(&mut self, pid: Pid, path: &str) -> SysResult<Stat> {
-        self.tick();
-        self.trace.leaf("vfs_statx", "fs/stat.c");
-        Kernel::stat(self, pid, path)
-    }
-    fn ftok(&mut self, pid: Pid, path: &str, id: i32) -> SysResult<i32> {
-        crate::glibc::ftok(self, pid, path, id)
-    }
-    fn shmget(&mut self, pid: Pid, key: i32, size: u64, flags: i32) -> SysResult<i32> {
-        Kernel::shmget(self, pid, key, size, flags)
-    }
-    fn shmat(&mut self, pid: Pid, id: i32, addr: u64, flags: i32) -> SysResult<u64> {
-        Kernel::shmat(self, pid, id, addr, flags)
-    }
-    fn shmdt(&mut self, pid: Pid, addr: u64) -> SysResult<i32> {
-        Kernel::shmdt(self, pid, addr)
     }
     fn shmctl(
         &mut self,

@@ -17,7 +17,7 @@
 use crate::backend::{Backend, FileRef, Reading};
 use crate::errno::{Errno, Fault, Signal};
 use crate::fs::proc as render;
-use crate::ipc::shm::{ShmInfo, ShmidDs, SHM_REMAP};
+use crate::ipc::shm::{ShmInfo, ShmidDs};
 use crate::ipc::util::{IPC_INFO, IPC_SET, IPC_STAT};
 use crate::kernel::{Config, Kernel, Pid};
 use crate::mm::swapops::{Encoding, Era};
@@ -28,7 +28,7 @@ use crate::scenario::{
     consts, ExpectValue, Expectation, IndexKind, MeminfoField, Observable, Scenario, ShmField,
     SmapsField, Step,
 };
-use crate::syscalls::{Args, Sys};
+use crate::syscalls::{Args, Len, Out, Ret, Sys, Unmap};
 use crate::trace::{Counter, TouchKey, TouchRecord, Touches, TraceEvent};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -767,6 +767,39 @@ impl<'s, B: Backend> Run<'s, B> {
         Args { ints, strs }
     }
 
+    /// A struct a table call filled: the `&name` given for its parameter
+    /// of kind `StatBuf` holds it.
+    fn fill(&mut self, pname: &str, sys: Sys, a: &[Expr], ret: &Ret) {
+        let Ret::Stat(st) = ret else { return };
+        for (e, prm) in a.iter().zip(sys.sig().params) {
+            if let (ArgKind::StatBuf, ExprKind::AddrOf(b)) = (prm.kind, &e.kind) {
+                self.bind(pname, &b.name, Value::Struct(stat_fields(st)));
+            }
+        }
+    }
+
+    /// What a table call's success value `v` binds a name to, as its
+    /// declaration's result says.
+    fn bound_by(&mut self, sys: Sys, args: &Args, v: i64) -> Option<Value> {
+        use crate::scenario::calls::Returns;
+        match sys.sig().returns {
+            Returns::Fd => Some(Value::Fd(v as i32)),
+            Returns::Key => Some(Value::Key(v as i32)),
+            Returns::ShmId => Some(Value::ShmId(v as i32)),
+            Returns::Mapping => {
+                let len = match sys.maps()? {
+                    Len::Arg(i) => args.u64(i),
+                    Len::Segment(i) => self.backend.shm_row(args.i32(i)).map_or(0, |r| r.size),
+                };
+                Some(Value::Mapping {
+                    addr: v as u64,
+                    len,
+                })
+            }
+            _ => None,
+        }
+    }
+
     fn bytes_of(&self, proc_: Option<&str>, e: &Expr) -> Vec<u8> {
         match self.eval(proc_, e) {
             Value::Str(b) => b,
@@ -907,7 +940,6 @@ impl<'s, B: Backend> Run<'s, B> {
         let a = &call.args;
         let ints: Vec<i64> = a.iter().map(|e| self.eval(p, e).as_int()).collect();
         let int = |i: usize| -> i64 { ints.get(i).copied().unwrap_or(0) };
-        let k = &mut self.backend;
         let name = call.name.name.as_str();
         let mut bound: Option<Value> = None;
         let sys = Sys::named(name).filter(|s| s.is_generic());
@@ -916,70 +948,19 @@ impl<'s, B: Backend> Run<'s, B> {
             _ if sys.is_some() => {
                 let sys = sys.expect("matched");
                 let args = self.args_of(p, sys, a, ints.clone());
-                let r = self.backend.syscall(pid, sys, &args);
-                if sys.sig().returns == crate::scenario::calls::Returns::Fd {
-                    bound = r.as_ref().ok().map(|&fd| Value::Fd(fd as i32));
-                }
-                if let Some(len) = sys.maps() {
-                    let len = args.u64(len);
-                    bound = r.as_ref().ok().map(|&at| Value::Mapping {
-                        addr: at as u64,
-                        len,
-                    });
-                }
+                let r = match counted(sys, a.len(), args) {
+                    Ok(args) => {
+                        let r = self.backend.syscall(pid, sys, &args);
+                        let r = r.map(|ret| {
+                            self.fill(pname, sys, a, &ret);
+                            printed(sys, ret, out)
+                        });
+                        bound = r.as_ref().ok().and_then(|&v| self.bound_by(sys, &args, v));
+                        r
+                    }
+                    Err(e) => Err(e),
+                };
                 Self::sys(r, |v| v)
-            }
-            "open" => {
-                let path = self.text_of(p, &a[0]);
-                let (flags, mode) = (int(1) as u32, int(2) as u32);
-                let r = self.backend.open(pid, &path, flags, mode);
-                bound = r.ok().map(Value::Fd);
-                Self::sys(r, |fd| fd as i64)
-            }
-            "ftruncate" => Self::sys(k.ftruncate(pid, int(0) as i32, int(1)), |v| v as i64),
-            "mincore" => {
-                let r = self.backend.mincore(pid, int(0) as u64, int(1) as u64);
-                if let Ok(v) = &r {
-                    out.extend(v.iter().map(|&b| if b & 1 != 0 { '1' } else { '0' }));
-                }
-                Self::sys(r, |_| 0)
-            }
-            "read" | "pread" => {
-                let r = if name == "read" {
-                    self.backend.read(pid, int(0) as i32, int(1) as u64)
-                } else {
-                    self.backend
-                        .pread(pid, int(0) as i32, int(1) as u64, int(2))
-                };
-                if let Ok(b) = &r {
-                    out.push_str(&show_bytes(b));
-                }
-                Self::sys(r, |b| b.len() as i64)
-            }
-            "write" | "pwrite" => {
-                let mut data = self.bytes_of(p, &a[1]);
-                let fd = int(0) as i32;
-                // write(fd, s, n): n bytes of the string and its NUL.
-                let mut past_end = false;
-                if name == "write" && a.len() > 2 {
-                    data.push(0);
-                    let n = int(2) as u64;
-                    past_end = n > data.len() as u64;
-                    data.truncate(n as usize);
-                } else if name == "write" {
-                    // write(fd, s): strlen(s) bytes, as its prototype says.
-                    let len = data.iter().position(|&c| c == 0).unwrap_or(data.len());
-                    data.truncate(len);
-                }
-                let r = if past_end {
-                    // Past the string's end: bytes the model does not have.
-                    Err(Errno::EFAULT)
-                } else if name == "write" {
-                    self.backend.write(pid, fd, &data)
-                } else {
-                    self.backend.pwrite(pid, fd, &data, int(2))
-                };
-                Self::sys(r, |n| n as i64)
             }
             "mkstemp" => {
                 let template = self.text_of(p, &a[0]);
@@ -992,62 +973,6 @@ impl<'s, B: Backend> Run<'s, B> {
                 bound = r.as_ref().ok().map(|(fd, _)| Value::Fd(*fd));
                 Self::sys(r, |(fd, _)| fd as i64)
             }
-            "shm_open" => {
-                let n = self.text_of(p, &a[0]);
-                let r = self.backend.shm_open(pid, &n, int(1) as u32, int(2) as u32);
-                bound = r.ok().map(Value::Fd);
-                Self::sys(r, |fd| fd as i64)
-            }
-            "shm_unlink" => {
-                let n = self.text_of(p, &a[0]);
-                Self::sys(self.backend.shm_unlink(pid, &n), |v| v as i64)
-            }
-            "mmap" => {
-                let len = int(1) as u64;
-                let r = k.mmap(
-                    pid,
-                    int(0) as u64,
-                    len,
-                    int(2) as u32,
-                    int(3) as u32,
-                    int(4) as i32,
-                    int(5),
-                );
-                bound = r.ok().map(|addr| Value::Mapping { addr, len });
-                Self::sys(r, |addr| addr as i64)
-            }
-            "munmap" => Self::sys(k.munmap(pid, int(0) as u64, int(1) as u64), |v| v as i64),
-            "fstat" | "stat" => {
-                let r = if name == "fstat" {
-                    self.backend.fstat(pid, int(0) as i32)
-                } else {
-                    let path = self.text_of(p, &a[0]);
-                    self.backend.stat(pid, &path)
-                };
-                if let (Ok(st), Some(ExprKind::AddrOf(b))) = (&r, a.get(1).map(|e| &e.kind)) {
-                    self.bind(pname, &b.name, Value::Struct(stat_fields(st)));
-                }
-                Self::sys(r, |_| 0)
-            }
-            "ftok" => {
-                let path = self.text_of(p, &a[0]);
-                let r = self.backend.ftok(pid, &path, int(1) as i32);
-                bound = r.ok().map(Value::Key);
-                Self::sys(r, |key| key as i64)
-            }
-            "shmget" => {
-                let r = k.shmget(pid, int(0) as i32, int(1) as u64, int(2) as i32);
-                bound = r.ok().map(Value::ShmId);
-                Self::sys(r, |id| id as i64)
-            }
-            "shmat" => {
-                let id = int(0) as i32;
-                let r = k.shmat(pid, id, int(1) as u64, int(2) as i32);
-                let len = self.backend.shm_row(id).map_or(0, |r| r.size);
-                bound = r.ok().map(|addr| Value::Mapping { addr, len });
-                Self::sys(r, |addr| addr as i64)
-            }
-            "shmdt" => Self::sys(k.shmdt(pid, int(0) as u64), |v| v as i64),
             "shmctl" => self.shmctl(pname, pid, call),
             "memcpy" => {
                 let dst = int(0) as u64;
@@ -1160,7 +1085,7 @@ impl<'s, B: Backend> Run<'s, B> {
             other => unreachable!("the checker admits only known calls, not {other}"),
         };
         if r.errno.is_none() {
-            self.forget_unmapped(pname, name, &ints, bound.as_ref());
+            self.forget_unmapped(pname, Sys::named(name), &ints, bound.as_ref());
         }
         if let Some(n) = bind {
             self.bind(pname, n, c_value(name, &r, bound));
@@ -1174,11 +1099,17 @@ impl<'s, B: Backend> Run<'s, B> {
     /// `p[0]` goes where the address goes, but `pte.p` and the other
     /// observables of the mapping read `"none"`, even once a new mapping
     /// takes the same addresses.
-    fn forget_unmapped(&mut self, pname: &str, call: &str, ints: &[i64], new: Option<&Value>) {
-        let Some(st) = self.procs.get_mut(pname) else {
+    fn forget_unmapped(
+        &mut self,
+        pname: &str,
+        sys: Option<Sys>,
+        ints: &[i64],
+        new: Option<&Value>,
+    ) {
+        let (Some(st), Some(how)) = (self.procs.get_mut(pname), sys.and_then(Sys::unmaps)) else {
             return;
         };
-        let gone = unmapped_by(call, ints, new, &st.names);
+        let gone = unmapped_by(how, ints, new, &st.names);
         for v in st.names.values_mut() {
             if let Value::Mapping { addr, len } = *v {
                 let (a, b) = page_range(addr, len);
@@ -1730,7 +1661,6 @@ impl<'s, B: Backend> Run<'s, B> {
     }
 }
 
-const MAP_FIXED: u32 = 0x10;
 const MREMAP_FIXED: u32 = crate::mm::mremap::mremap_flags::FIXED;
 const MREMAP_DONTUNMAP: u32 = crate::mm::mremap::mremap_flags::DONTUNMAP;
 
@@ -1759,28 +1689,29 @@ fn page_range(addr: u64, len: u64) -> (u64, u64) {
 
 /// The address ranges a successful call unmapped (`new` is what it bound).
 fn unmapped_by(
-    call: &str,
+    how: Unmap,
     ints: &[i64],
     new: Option<&Value>,
     names: &BTreeMap<String, Value>,
 ) -> Vec<(u64, u64)> {
     let int = |i: usize| ints.get(i).copied().unwrap_or(0) as u64;
-    match (call, new) {
-        ("munmap", _) => vec![page_range(int(0), int(1))],
-        ("mmap", _) if int(3) as u32 & MAP_FIXED != 0 => vec![page_range(int(0), int(1))],
-        ("shmat", Some(Value::Mapping { addr, len })) if int(2) as i32 & SHM_REMAP != 0 => {
+    match (how, new) {
+        (Unmap::Range(a, l), _) => vec![page_range(int(a), int(l))],
+        (Unmap::RangeIf(a, l, f, bit), _) if int(f) as u32 & bit != 0 => {
+            vec![page_range(int(a), int(l))]
+        }
+        (Unmap::NewIf(f, bit), Some(Value::Mapping { addr, len })) if int(f) as u32 & bit != 0 => {
             vec![page_range(*addr, *len)]
         }
-        // shmdt(addr) detaches the segment attached at addr.
-        ("shmdt", _) => names
+        (Unmap::StartingAt(a), _) => names
             .values()
             .find_map(|v| match v {
-                Value::Mapping { addr, len } if *addr == int(0) => Some(page_range(*addr, *len)),
+                Value::Mapping { addr, len } if *addr == int(a) => Some(page_range(*addr, *len)),
                 _ => None,
             })
             .into_iter()
             .collect(),
-        ("mremap", Some(Value::Mapping { addr: to, len })) => {
+        (Unmap::Remap, Some(Value::Mapping { addr: to, len })) => {
             let (from, old_len, flags) = (int(0), page_up(int(1)), int(3) as u32);
             let mut gone = Vec::new();
             if *to == from {
@@ -1801,6 +1732,47 @@ fn unmapped_by(
             gone
         }
         _ => Vec::new(),
+    }
+}
+
+/// A table call's data argument counted by another (its declaration's
+/// `counts`, `write(fd, s, n)`): the first `n` bytes of the string and its
+/// NUL, `EFAULT` past them (bytes the model does not have); with `n` left
+/// out (`given` arguments), `strlen(s)` bytes.
+fn counted(sys: Sys, given: usize, mut args: Args) -> Result<Args, Errno> {
+    let Some((s, n)) = sys.counts() else {
+        return Ok(args);
+    };
+    let Some(Some(data)) = args.strs.get_mut(s) else {
+        return Ok(args);
+    };
+    if given > n {
+        data.push(0);
+        let n = args.ints.get(n).copied().unwrap_or(0) as u64;
+        if n > data.len() as u64 {
+            return Err(Errno::EFAULT);
+        }
+        data.truncate(n as usize);
+    } else {
+        let len = data.iter().position(|&c| c == 0).unwrap_or(data.len());
+        data.truncate(len);
+    }
+    Ok(args)
+}
+
+/// What a table call prints to `out` (its declaration's `out`), and its C
+/// return value.
+fn printed(sys: Sys, ret: Ret, out: &mut String) -> i64 {
+    match (sys.out(), ret) {
+        (Some(Out::Read), Ret::Bytes(b)) => {
+            out.push_str(&show_bytes(&b));
+            b.len() as i64
+        }
+        (Some(Out::Residency), Ret::Bytes(v)) => {
+            out.extend(v.iter().map(|&b| if b & 1 != 0 { '1' } else { '0' }));
+            0
+        }
+        (_, ret) => ret.int(),
     }
 }
 

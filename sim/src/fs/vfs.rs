@@ -268,7 +268,7 @@ impl File {
 }
 
 /// What `stat(2)` returns (the fields the model keeps).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Stat {
     /// `st_dev` as (major, minor).
     pub dev: (u32, u32),

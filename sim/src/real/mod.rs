@@ -76,20 +76,19 @@
 //! its own with [`arm::RealArm`], step by step as the user advances.
 
 pub mod arm;
+mod dispatch;
 mod guard;
 mod host;
 mod proto;
-mod worker;
+pub(crate) mod worker;
 
 use crate::backend::{Backend, FileRef, Reading, ShmRow};
 use crate::errno::{Errno, Fault, SigCode, Signal, SysResult};
 use crate::fs::proc::SmapsView;
-use crate::fs::vfs::Stat;
 use crate::ipc::shm::{ShmInfo, ShmctlResult, ShmidDs};
 use crate::kernel::{Config, ExitStatus, Kernel, Pid};
-use crate::scenario::calls::ArgKind;
 use crate::scenario::expect::StatusField;
-use crate::syscalls::{Args, Sys};
+use crate::syscalls::{Args, Ret, Sys};
 use crate::trace::TraceEvent;
 use guard::Guard;
 use proto::{Rep, Req};
@@ -137,8 +136,6 @@ const MAP_SHARED_VALIDATE: u32 = 0x03;
 const MAP_FIXED_NOREPLACE: u32 = 0x10_0000;
 const O_CREAT: u32 = 0o100;
 const O_EXCL: u32 = 0o200;
-const O_NOFOLLOW: u32 = 0o400000;
-const O_CLOEXEC: u32 = 0o2000000;
 
 /// One real process.
 #[derive(Debug)]
@@ -751,31 +748,18 @@ impl RealBackend {
     }
 
     /// A system call in `pid`: its value or errno.
-    /// A `struct stat` from the worker.
-    fn stat_request(&mut self, pid: Pid, req: Req) -> SysResult<Stat> {
-        match self.request(pid, &req, None) {
-            Outcome::Rep(Rep::Stat(v), _) => Ok(Stat {
-                dev: (v[0] as u32, v[1] as u32),
-                ino: v[2] as u32,
-                mode: v[3] as u32,
-                nlink: v[4] as u32,
-                uid: v[5] as u32,
-                gid: v[6] as u32,
-                size: v[7] as u64,
-                blocks: v[8] as u64,
-                mtime: v[9],
-            }),
-            Outcome::Rep(Rep::Err(e), _) => Err(errno_of(e)),
-            Outcome::Rep(..) => Err(Errno::EIO),
-            Outcome::Fault(_) | Outcome::Gone => Err(Errno::ESRCH),
-        }
+    fn sys(&mut self, pid: Pid, req: Req) -> SysResult<i64> {
+        self.sys_ret(pid, req).map(|r| r.int())
     }
 
-    fn sys(&mut self, pid: Pid, req: Req) -> SysResult<i64> {
+    /// A system call in `pid`: its value, the bytes it read, or its errno.
+    fn sys_ret(&mut self, pid: Pid, req: Req) -> SysResult<Ret> {
         match self.request(pid, &req, None) {
-            Outcome::Rep(Rep::Int(v), _) => Ok(v),
+            Outcome::Rep(Rep::Bytes(b), _) => Ok(Ret::Bytes(b)),
+            Outcome::Rep(Rep::Ret(r), _) => Ok(r),
+            Outcome::Rep(Rep::Int(v), _) => Ok(Ret::Int(v)),
             Outcome::Rep(Rep::Err(e), _) => Err(errno_of(e)),
-            Outcome::Rep(Rep::Mkstemp { fd, .. }, _) => Ok(fd as i64),
+            Outcome::Rep(Rep::Mkstemp { fd, .. }, _) => Ok(Ret::Int(fd as i64)),
             Outcome::Rep(..) => Err(Errno::EIO),
             Outcome::Fault(_) | Outcome::Gone => Err(Errno::ESRCH),
         }
@@ -920,39 +904,6 @@ impl RealBackend {
         crate::fs::vfs::normalize_path(path).is_ok_and(|p| self.model.dentries.contains_key(&p))
     }
 
-    /// The real open(2) of a scenario path. A file the model did not have is
-    /// one the run makes: `O_EXCL` is added, so that an existing file is
-    /// never opened in its place.
-    fn real_open(
-        &mut self,
-        pid: Pid,
-        path: &str,
-        flags: u32,
-        mode: u32,
-        existed: bool,
-    ) -> SysResult<i32> {
-        // /dev/zero is the host's own (harmless to read, write and map); every
-        // other path is the run folder's.
-        let hp = match crate::fs::vfs::normalize_path(path) {
-            Ok(n) if n == "/dev/zero" => b"/dev/zero".to_vec(),
-            _ => self.host_bytes(path)?,
-        };
-        let flags = if flags & O_CREAT != 0 && !existed {
-            flags | O_EXCL
-        } else {
-            flags
-        };
-        self.sys(
-            pid,
-            Req::Open {
-                path: hp,
-                flags: flags as i32,
-                mode,
-            },
-        )
-        .map(|v| v as i32)
-    }
-
     fn too_big(&mut self, what: &str, n: u64) -> bool {
         if n > self.opts.memory_cap {
             self.note(format!(
@@ -1047,99 +998,9 @@ impl Backend for RealBackend {
         Vec::new()
     }
 
-    /// A call of the call table: the model first (its answer is the
-    /// compare's other side), then the worker's libc call, with the
-    /// scenario's paths made the run folder's and the worker's own memory
-    /// kept out of reach.
-    fn syscall(&mut self, pid: Pid, sys: Sys, args: &Args) -> SysResult<i64> {
-        let model = sys.on_kernel(&mut self.model, mp(&self.workers, pid), args);
-        if let Some((at, len)) = sys.guard() {
-            let (addr, len) = (args.u64(at), args.u64(len));
-            if len > 0 && self.foreign(pid, addr, len).is_some() {
-                self.note(format!(
-                    "{}({addr:#x}, {len}) refused: the worker's own memory",
-                    sys.name()
-                ));
-                return Err(Errno::EPERM);
-            }
-        }
-        let mut args = args.clone();
-        for (i, prm) in sys.sig().params.iter().enumerate() {
-            if prm.kind == ArgKind::Path {
-                let path = args.text(i);
-                if let Some(s) = args.strs.get_mut(i) {
-                    *s = Some(self.host_bytes(&path)?);
-                }
-            }
-        }
-        if sys == Sys::mremap {
-            return self.mremap(pid, model, args);
-        }
-        self.sys(pid, Req::Sys { sys, args })
-    }
-
-    fn open(&mut self, pid: Pid, path: &str, flags: u32, mode: u32) -> SysResult<i32> {
-        let existed = self.model_has(path);
-        let _ = Backend::open(&mut self.model, mp(&self.workers, pid), path, flags, mode);
-        self.real_open(pid, path, flags, mode, existed)
-    }
-
-    fn ftruncate(&mut self, pid: Pid, fd: i32, length: i64) -> SysResult<i32> {
-        if self.too_big("ftruncate", length.max(0) as u64) {
-            return Err(Errno::EFBIG);
-        }
-        let _ = Backend::ftruncate(&mut self.model, mp(&self.workers, pid), fd, length);
-        self.sys(pid, Req::Ftruncate { fd, len: length })
-            .map(|v| v as i32)
-    }
-
-    fn read(&mut self, pid: Pid, fd: i32, n: u64) -> SysResult<Vec<u8>> {
-        let _ = Backend::read(&mut self.model, mp(&self.workers, pid), fd, n);
-        match self.request(pid, &Req::Read { fd, n }, None) {
-            Outcome::Rep(Rep::Bytes(b), _) => Ok(b),
-            Outcome::Rep(Rep::Err(e), _) => Err(errno_of(e)),
-            _ => Err(Errno::ESRCH),
-        }
-    }
-
-    fn pread(&mut self, pid: Pid, fd: i32, n: u64, off: i64) -> SysResult<Vec<u8>> {
-        let _ = Backend::pread(&mut self.model, mp(&self.workers, pid), fd, n, off);
-        match self.request(pid, &Req::Pread { fd, n, off }, None) {
-            Outcome::Rep(Rep::Bytes(b), _) => Ok(b),
-            Outcome::Rep(Rep::Err(e), _) => Err(errno_of(e)),
-            _ => Err(Errno::ESRCH),
-        }
-    }
-
-    fn write(&mut self, pid: Pid, fd: i32, data: &[u8]) -> SysResult<u64> {
-        let _ = Backend::write(&mut self.model, mp(&self.workers, pid), fd, data);
-        self.sys(
-            pid,
-            Req::Write {
-                fd,
-                data: data.to_vec(),
-            },
-        )
-        .map(|v| v as u64)
-    }
-
-    fn pwrite(&mut self, pid: Pid, fd: i32, data: &[u8], off: i64) -> SysResult<u64> {
-        if self.too_big(
-            "pwrite",
-            (off.max(0) as u64).saturating_add(data.len() as u64),
-        ) {
-            return Err(Errno::EFBIG);
-        }
-        let _ = Backend::pwrite(&mut self.model, mp(&self.workers, pid), fd, data, off);
-        self.sys(
-            pid,
-            Req::Pwrite {
-                fd,
-                data: data.to_vec(),
-                off,
-            },
-        )
-        .map(|v| v as u64)
+    /// A call of the call table ([`dispatch`]).
+    fn syscall(&mut self, pid: Pid, sys: Sys, args: &Args) -> SysResult<Ret> {
+        self.table_call(pid, sys, args)
     }
 
     fn mkstemp(&mut self, pid: Pid, template: &str) -> SysResult<(i32, String)> {
@@ -1150,10 +1011,12 @@ impl Backend for RealBackend {
             return self
                 .sys(
                     pid,
-                    Req::Open {
-                        path: hp,
-                        flags: (0o2 | O_CREAT | O_EXCL) as i32,
-                        mode: 0o600,
+                    Req::Sys {
+                        sys: Sys::open,
+                        args: Args {
+                            ints: vec![0, i64::from(0o2 | O_CREAT | O_EXCL), 0o600],
+                            strs: vec![Some(hp), None, None],
+                        },
                     },
                 )
                 .map(|fd| (fd as i32, name.clone()));
@@ -1167,265 +1030,6 @@ impl Backend for RealBackend {
             Outcome::Rep(Rep::Err(e), _) => Err(errno_of(e)),
             _ => Err(Errno::ESRCH),
         }
-    }
-
-    fn shm_open(&mut self, pid: Pid, name: &str, oflag: u32, mode: u32) -> SysResult<i32> {
-        // glibc's name checks (2.38), then its open(2) of the rewritten path.
-        let path = crate::glibc::shm_get_name(name);
-        let existed = path.as_ref().is_ok_and(|p| self.model_has(p));
-        let _ = Backend::shm_open(&mut self.model, mp(&self.workers, pid), name, oflag, mode);
-        match self.real_open(pid, &path?, oflag | O_NOFOLLOW | O_CLOEXEC, mode, existed) {
-            Err(Errno::EISDIR) => Err(Errno::EINVAL),
-            r => r,
-        }
-    }
-
-    fn shm_unlink(&mut self, pid: Pid, name: &str) -> SysResult<i32> {
-        let _ = Backend::shm_unlink(&mut self.model, mp(&self.workers, pid), name);
-        let path = crate::glibc::shm_get_name(name).map_err(|_| Errno::ENOENT)?;
-        let hp = self.host_bytes(&path)?;
-        match self.sys(pid, Req::Unlink { path: hp }) {
-            Err(Errno::EPERM) | Err(Errno::EISDIR) => Err(Errno::EACCES),
-            r => r.map(|v| v as i32),
-        }
-    }
-
-    fn mmap(
-        &mut self,
-        pid: Pid,
-        addr: u64,
-        len: u64,
-        prot: u32,
-        flags: u32,
-        fd: i32,
-        off: i64,
-    ) -> SysResult<u64> {
-        if self.too_big("mmap", len) {
-            return Err(Errno::ENOMEM);
-        }
-        let m = Backend::mmap(
-            &mut self.model,
-            mp(&self.workers, pid),
-            addr,
-            len,
-            prot,
-            flags,
-            fd,
-            off,
-        );
-        let (at, mut fl) = match m {
-            // MAP_SHARED_VALIDATE refuses MAP_FIXED_NOREPLACE (it is not in
-            // LEGACY_MAP_MASK): the model's address goes as a hint, which
-            // the host takes when it is free.
-            Ok(a) if flags & MAP_TYPE == MAP_SHARED_VALIDATE => (a, flags),
-            Ok(a) => (a, flags | MAP_FIXED_NOREPLACE),
-            Err(_) => (addr, flags),
-        };
-        if fl & MAP_FIXED != 0 {
-            // MAP_FIXED may only replace what the scenario itself mapped.
-            fl &= !MAP_FIXED;
-            if self.foreign(pid, at, len).is_none() {
-                fl = (fl & !MAP_FIXED_NOREPLACE) | MAP_FIXED;
-            } else {
-                fl |= MAP_FIXED_NOREPLACE;
-            }
-        }
-        let r = self.sys(
-            pid,
-            Req::Mmap {
-                addr: at,
-                len,
-                prot: prot as i32,
-                flags: fl as i32,
-                fd,
-                off,
-            },
-        );
-        if let Ok(a) = r {
-            self.own(pid, a as u64, len);
-        }
-        r.map(|a| a as u64)
-    }
-
-    fn munmap(&mut self, pid: Pid, addr: u64, len: u64) -> SysResult<i32> {
-        let _ = Backend::munmap(&mut self.model, mp(&self.workers, pid), addr, len);
-        if len > 0 && self.foreign(pid, addr, len).is_some() {
-            self.note(format!(
-                "munmap({addr:#x}, {len}) refused: it would unmap the worker's own memory"
-            ));
-            return Err(Errno::EPERM);
-        }
-        let r = self.sys(pid, Req::Munmap { addr, len });
-        if r.is_ok() {
-            if let Some(w) = self.workers.get_mut(&pid) {
-                remove_range(&mut w.owned, addr, addr.saturating_add(page_up(len)));
-            }
-        }
-        r.map(|v| v as i32)
-    }
-
-    fn mincore(&mut self, pid: Pid, addr: u64, len: u64) -> SysResult<Vec<u8>> {
-        let _ = Backend::mincore(&mut self.model, mp(&self.workers, pid), addr, len);
-        match self.request(pid, &Req::Mincore { addr, len }, None) {
-            Outcome::Rep(Rep::Bytes(v), _) => Ok(v),
-            Outcome::Rep(Rep::Err(e), _) => Err(errno_of(e)),
-            _ => Err(Errno::ESRCH),
-        }
-    }
-
-    fn fstat(&mut self, pid: Pid, fd: i32) -> SysResult<Stat> {
-        let _ = Backend::fstat(&mut self.model, mp(&self.workers, pid), fd);
-        self.stat_request(pid, Req::Fstat { fd })
-    }
-
-    fn stat(&mut self, pid: Pid, path: &str) -> SysResult<Stat> {
-        let _ = Backend::stat(&mut self.model, mp(&self.workers, pid), path);
-        let hp = self.host_bytes(path)?;
-        self.stat_request(pid, Req::Stat { path: hp })
-    }
-
-    fn ftok(&mut self, pid: Pid, path: &str, id: i32) -> SysResult<i32> {
-        let m = Backend::ftok(&mut self.model, mp(&self.workers, pid), path, id);
-        let hp = self.host_bytes(path)?;
-        let r = self.sys(pid, Req::Ftok { path: hp, id }).map(|k| k as i32);
-        if let (Ok(k), Ok(mk)) = (r, m) {
-            self.key_model.insert(k, mk);
-        }
-        r
-    }
-
-    fn shmget(&mut self, pid: Pid, key: i32, size: u64, flags: i32) -> SysResult<i32> {
-        if self.too_big("shmget", size) {
-            return Err(Errno::ENOMEM);
-        }
-        let mk = if key == 0 {
-            0
-        } else {
-            self.key_model.get(&key).copied().unwrap_or(key)
-        };
-        let m = Backend::shmget(&mut self.model, mp(&self.workers, pid), mk, size, flags);
-        let r = if key == 0 {
-            self.sys(
-                pid,
-                Req::Shmget {
-                    key: 0,
-                    size,
-                    flags,
-                },
-            )
-        } else {
-            let mut r = Err(Errno::ENOSPC);
-            for _ in 0..8 {
-                let hk = self.host_key(key);
-                let row = host::sysvipc_rows().into_iter().find(|r| r.key == hk);
-                match row {
-                    Some(row) if self.ours(row.id) => {
-                        r = self.sys(
-                            pid,
-                            Req::Shmget {
-                                key: hk,
-                                size,
-                                flags,
-                            },
-                        );
-                        break;
-                    }
-                    Some(_) => {
-                        // Someone else's segment has that key: take another.
-                        self.fresh_key(key);
-                    }
-                    None if flags & IPC_CREAT == 0 => {
-                        // No segment of the run has it: the host says ENOENT
-                        // too, and nothing outside the run is looked up.
-                        r = Err(Errno::ENOENT);
-                        break;
-                    }
-                    None => match self.sys(
-                        pid,
-                        Req::Shmget {
-                            key: hk,
-                            size,
-                            flags: flags | IPC_EXCL,
-                        },
-                    ) {
-                        Err(Errno::EEXIST) => {
-                            self.fresh_key(key);
-                        }
-                        other => {
-                            r = other;
-                            break;
-                        }
-                    },
-                }
-            }
-            r
-        };
-        let r = r.map(|id| id as i32);
-        if let Ok(id) = r {
-            if !self.ours(id) {
-                let row = host::sysvipc_rows().into_iter().find(|x| x.id == id);
-                let mine = row
-                    .as_ref()
-                    .is_some_and(|x| self.workers.contains_key(&(x.cpid as Pid)));
-                if mine {
-                    let k = row.map_or(0, |x| x.key);
-                    let g = &mut *self.guard();
-                    g.segments.insert(id, k);
-                    g.note(&format!("seg {id} {k}"));
-                }
-            }
-            if let Ok(mid) = m {
-                self.ids.insert(id, mid);
-            }
-        }
-        r
-    }
-
-    fn shmat(&mut self, pid: Pid, id: i32, addr: u64, flags: i32) -> SysResult<u64> {
-        let m = Backend::shmat(
-            &mut self.model,
-            mp(&self.workers, pid),
-            model_id(&self.ids, id),
-            addr,
-            flags,
-        );
-        if !self.ours(id) {
-            // Not a segment of this run: as if it did not exist.
-            return Err(Errno::EINVAL);
-        }
-        let at = m.unwrap_or(addr);
-        let flags = self.shmat_flags(pid, id, at, flags);
-        let r = self.sys(
-            pid,
-            Req::Shmat {
-                id,
-                addr: at,
-                flags,
-            },
-        );
-        if let Ok(a) = r {
-            let size = host::sysvipc_rows()
-                .into_iter()
-                .find(|x| x.id == id)
-                .map_or(PAGE, |x| x.size);
-            self.own(pid, a as u64, size);
-        }
-        r.map(|a| a as u64)
-    }
-
-    fn shmdt(&mut self, pid: Pid, addr: u64) -> SysResult<i32> {
-        let _ = Backend::shmdt(&mut self.model, mp(&self.workers, pid), addr);
-        let range = host::maps(pid as i32)
-            .into_iter()
-            .find(|m| m.start == addr && m.path.starts_with("/SYSV"))
-            .map(|m| (m.start, m.end));
-        let r = self.sys(pid, Req::Shmdt { addr });
-        if let (Ok(_), Some((a, b))) = (r, range) {
-            if let Some(w) = self.workers.get_mut(&pid) {
-                remove_range(&mut w.owned, a, b);
-            }
-        }
-        r.map(|v| v as i32)
     }
 
     fn shmctl(

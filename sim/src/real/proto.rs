@@ -37,79 +37,13 @@ pub(crate) enum Req {
         sys: Sys,
         args: Args,
     },
-    Open {
-        path: Vec<u8>,
-        flags: i32,
-        mode: u32,
-    },
-    Ftruncate {
-        fd: i32,
-        len: i64,
-    },
-    Read {
-        fd: i32,
-        n: u64,
-    },
-    Pread {
-        fd: i32,
-        n: u64,
-        off: i64,
-    },
-    Write {
-        fd: i32,
-        data: Vec<u8>,
-    },
-    Pwrite {
-        fd: i32,
-        data: Vec<u8>,
-        off: i64,
-    },
-    Unlink {
-        path: Vec<u8>,
-    },
     /// `mkstemp(3)` of glibc on a (rewritten) template; replies `Mkstemp`.
     Mkstemp {
         template: Vec<u8>,
     },
-    /// `ftok(3)` as glibc computes it.
-    Ftok {
-        path: Vec<u8>,
-        id: i32,
-    },
-    Fstat {
-        fd: i32,
-    },
-    Stat {
-        path: Vec<u8>,
-    },
-    Mmap {
-        addr: u64,
-        len: u64,
-        prot: i32,
-        flags: i32,
-        fd: i32,
-        off: i64,
-    },
-    Munmap {
-        addr: u64,
-        len: u64,
-    },
     Mincore {
         addr: u64,
         len: u64,
-    },
-    Shmget {
-        key: i32,
-        size: u64,
-        flags: i32,
-    },
-    Shmat {
-        id: i32,
-        addr: u64,
-        flags: i32,
-    },
-    Shmdt {
-        addr: u64,
     },
     /// `shmctl(2)`; `set` is `(uid, gid, mode)` for `IPC_SET`.
     Shmctl {
@@ -190,9 +124,8 @@ pub(crate) enum Rep {
         ds: Option<Ds>,
         info: Option<[u64; 5]>,
     },
-    /// A `struct stat`: `st_dev`'s major and minor, `st_ino`, `st_mode`,
-    /// `st_nlink`, `st_uid`, `st_gid`, `st_size`, `st_blocks`, `st_mtime`.
-    Stat([i64; 10]),
+    /// What a call of the call table gave back, when it is not an integer.
+    Ret(crate::syscalls::Ret),
 }
 
 /// Sends one frame (and `pass`, if any, with its first byte).

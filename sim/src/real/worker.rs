@@ -14,6 +14,7 @@
 //! the driver (which can then `waitpid` it, and whose death kills it).
 
 use super::proto::{self, Ds, Rep, Req, CHAN_FD, TAG_FAULT, TAG_JSON, TAG_READY};
+use crate::syscalls::Ret;
 use std::ffi::CString;
 use std::os::fd::{AsRawFd, IntoRawFd, RawFd};
 
@@ -343,36 +344,11 @@ fn fork_with_room(name: &str, driver: libc::pid_t) {
     unsafe { libc::close(a) };
 }
 
-fn bytes_at(buf: Vec<u8>, n: isize) -> Rep {
-    if n < 0 {
-        Rep::Err(errno())
-    } else {
-        let mut b = buf;
-        b.truncate(n as usize);
-        Rep::Bytes(b)
-    }
-}
-
-fn stat_rep(st: &libc::stat) -> Rep {
-    Rep::Stat([
-        i64::from(libc::major(st.st_dev)),
-        i64::from(libc::minor(st.st_dev)),
-        st.st_ino as i64,
-        i64::from(st.st_mode),
-        st.st_nlink as i64,
-        i64::from(st.st_uid),
-        i64::from(st.st_gid),
-        st.st_size,
-        st.st_blocks,
-        st.st_mtime,
-    ])
-}
-
 /// `mincore(2)` of the scenario's range, a million pages at a time, so
 /// that the vector is never larger than what the kernel writes into it: a
 /// range past `TASK_SIZE` fails before a byte is written, and a bad page
 /// anywhere fails the whole call, as one call would.
-fn mincore(addr: u64, len: u64) -> Rep {
+pub(crate) fn mincore_vec(addr: u64, len: u64) -> Result<Vec<u8>, i32> {
     const CHUNK: u64 = 1 << 20;
     let pages = len.div_ceil(4096);
     let valid = addr
@@ -382,11 +358,7 @@ fn mincore(addr: u64, len: u64) -> Rep {
         let mut v = [0u8; 1];
         // SAFETY: the kernel rejects the range (ENOMEM) before writing.
         let r = unsafe { libc::mincore(addr as *mut _, len as usize, v.as_mut_ptr()) };
-        return if r != 0 {
-            Rep::Err(errno())
-        } else {
-            Rep::Err(libc::ENOMEM)
-        };
+        return Err(if r != 0 { errno() } else { libc::ENOMEM });
     }
     let mut out = Vec::new();
     let mut done = 0;
@@ -396,13 +368,13 @@ fn mincore(addr: u64, len: u64) -> Rep {
         let (a, l) = (addr + done * 4096, if pages == 0 { len } else { n * 4096 });
         // SAFETY: a vector of one byte per page of the chunk.
         if unsafe { libc::mincore(a as *mut _, l as usize, v.as_mut_ptr()) } != 0 {
-            return Rep::Err(errno());
+            return Err(errno());
         }
         v.truncate(n as usize);
         out.extend_from_slice(&v);
         done += n.max(1);
     }
-    Rep::Bytes(out)
+    Ok(out)
 }
 
 /// One system call or memory access.
@@ -412,28 +384,11 @@ fn call(req: Req) -> Rep {
     // address faults, which is the point.
     unsafe {
         match req {
-            Req::Sys { sys, args } => sys.on_host(&args).map_or(Rep::Err(libc::EINVAL), ret),
-            Req::Open { path, flags, mode } => {
-                ret(libc::open(cstr(&path).as_ptr(), flags, mode as libc::c_uint) as i64)
-            }
-            Req::Ftruncate { fd, len } => ret(libc::ftruncate(fd, len) as i64),
-            Req::Read { fd, n } => {
-                let mut buf = vec![0u8; n.min(1 << 26) as usize];
-                let r = libc::read(fd, buf.as_mut_ptr().cast(), buf.len());
-                bytes_at(buf, r)
-            }
-            Req::Pread { fd, n, off } => {
-                let mut buf = vec![0u8; n.min(1 << 26) as usize];
-                let r = libc::pread(fd, buf.as_mut_ptr().cast(), buf.len(), off);
-                bytes_at(buf, r)
-            }
-            Req::Write { fd, data } => {
-                ret(libc::write(fd, data.as_ptr().cast(), data.len()) as i64)
-            }
-            Req::Pwrite { fd, data, off } => {
-                ret(libc::pwrite(fd, data.as_ptr().cast(), data.len(), off) as i64)
-            }
-            Req::Unlink { path } => ret(libc::unlink(cstr(&path).as_ptr()) as i64),
+            Req::Sys { sys, args } => match sys.on_host(&args) {
+                Some(Ret::Int(r)) => ret(r),
+                Some(other) => Rep::Ret(other),
+                None => Rep::Err(libc::EINVAL),
+            },
             Req::Mkstemp { template } => {
                 let mut t = cstr(&template).into_bytes_with_nul();
                 let fd = libc::mkstemp(t.as_mut_ptr().cast());
@@ -444,58 +399,7 @@ fn call(req: Req) -> Rep {
                     Rep::Mkstemp { fd, path: t }
                 }
             }
-            Req::Fstat { fd } => {
-                let mut st: libc::stat = std::mem::zeroed();
-                if libc::fstat(fd, &mut st) != 0 {
-                    return Rep::Err(errno());
-                }
-                stat_rep(&st)
-            }
-            Req::Stat { path } => {
-                let mut st: libc::stat = std::mem::zeroed();
-                if libc::stat(cstr(&path).as_ptr(), &mut st) != 0 {
-                    return Rep::Err(errno());
-                }
-                stat_rep(&st)
-            }
-            Req::Ftok { path, id } => {
-                let mut st: libc::stat = std::mem::zeroed();
-                if libc::stat(cstr(&path).as_ptr(), &mut st) != 0 {
-                    return Rep::Err(errno());
-                }
-                // glibc sysvipc/ftok.c.
-                let key = (st.st_ino & 0xffff) as u32
-                    | ((st.st_dev & 0xff) as u32) << 16
-                    | ((id as u32) & 0xff) << 24;
-                Rep::Int(key as i32 as i64)
-            }
-            Req::Mmap {
-                addr,
-                len,
-                prot,
-                flags,
-                fd,
-                off,
-            } => {
-                let p = libc::mmap(addr as *mut _, len as usize, prot, flags, fd, off);
-                if p == libc::MAP_FAILED {
-                    Rep::Err(errno())
-                } else {
-                    Rep::Int(p as i64)
-                }
-            }
-            Req::Munmap { addr, len } => ret(libc::munmap(addr as *mut _, len as usize) as i64),
-            Req::Mincore { addr, len } => mincore(addr, len),
-            Req::Shmget { key, size, flags } => ret(libc::shmget(key, size as usize, flags) as i64),
-            Req::Shmat { id, addr, flags } => {
-                let p = libc::shmat(id, addr as *const _, flags);
-                if p as isize == -1 {
-                    Rep::Err(errno())
-                } else {
-                    Rep::Int(p as i64)
-                }
-            }
-            Req::Shmdt { addr } => ret(libc::shmdt(addr as *const _) as i64),
+            Req::Mincore { addr, len } => mincore_vec(addr, len).map_or_else(Rep::Err, Rep::Bytes),
             Req::Shmctl { id, cmd, set } => shmctl(id, cmd, set),
             Req::WriteUser { addr, data } => {
                 for (i, b) in data.iter().enumerate() {
