@@ -589,3 +589,193 @@ impl SmapsParts {
         s
     }
 }
+
+/// A run of at least this many pages of one kind folds in a per-page
+/// string (`P x 786432`); shorter runs print page by page, so a string of
+/// a few pages (every bundled scenario's, 32 at most) reads as it always
+/// has.
+pub const FOLDED_RUN: usize = 64;
+
+/// The characters of per-page strings (`pte`, `core`, `data`, `cache`).
+const PAGE_CHARS: &str = "Ps-01dx";
+
+/// A per-page string with its long runs folded: `PP-` stays `PP-`, a
+/// mapping of 786,432 present pages reads `P x 786432`, and pieces join
+/// with `, ` (`PP-, P x 4096, -`). What follows the pages (` (+N pages)`)
+/// and a reading that is not a page string (`none`, `(sim only)`) are
+/// left as they are.
+pub fn fold_pages(s: &str) -> String {
+    let head = s.find(|c: char| !PAGE_CHARS.contains(c)).unwrap_or(s.len());
+    let (pages, tail) = s.split_at(head);
+    let bytes = pages.as_bytes();
+    let mut pieces: Vec<String> = Vec::new();
+    let mut literal = String::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let run = bytes[i..].iter().take_while(|&&b| b == bytes[i]).count();
+        if run >= FOLDED_RUN {
+            if !literal.is_empty() {
+                pieces.push(std::mem::take(&mut literal));
+            }
+            pieces.push(format!("{} x {run}", bytes[i] as char));
+        } else {
+            literal.push_str(&pages[i..i + run]);
+        }
+        i += run;
+    }
+    if !literal.is_empty() {
+        pieces.push(literal);
+    }
+    pieces.join(", ") + tail
+}
+
+/// The runs of a per-page string, folded or not or a mix (`"P x 3, -"`
+/// and `"PPP-"` are both `[(P, 3), (-, 1)]`), adjacent runs of one kind
+/// joined, and what follows the pages (` (+N pages)`). `None` when `s` is
+/// not a page string. Costs what the string holds, not the pages it names.
+pub fn page_runs(s: &str) -> Option<(Vec<(u8, u64)>, &str)> {
+    let (pages, tail) = match s.find(" (+") {
+        Some(i) => s.split_at(i),
+        None => (s, ""),
+    };
+    let mut runs: Vec<(u8, u64)> = Vec::new();
+    let mut add = |c: u8, n: u64| match runs.last_mut() {
+        Some((last, m)) if *last == c => *m = m.saturating_add(n),
+        _ => runs.push((c, n)),
+    };
+    if pages.is_empty() {
+        return Some((runs, tail));
+    }
+    for piece in pages.split(", ") {
+        match piece.split_once(" x ") {
+            Some((c, n)) if c.len() == 1 && PAGE_CHARS.contains(c) => {
+                let n: u64 = n.parse().ok().filter(|&n| n > 0)?;
+                add(c.as_bytes()[0], n);
+            }
+            Some(_) => return None,
+            None if !piece.is_empty() && piece.chars().all(|c| PAGE_CHARS.contains(c)) => {
+                for b in piece.bytes() {
+                    add(b, 1);
+                }
+            }
+            None => return None,
+        }
+    }
+    Some((runs, tail))
+}
+
+/// Does `s` spell pages of `alphabet` only, folded or not?
+pub fn is_page_string(s: &str, alphabet: &str) -> bool {
+    page_runs(s).is_some_and(|(runs, tail)| {
+        tail.is_empty() && runs.iter().all(|&(c, _)| alphabet.as_bytes().contains(&c))
+    })
+}
+
+/// A per-page string as one character a page again: the inverse of
+/// [`fold_pages`], for any mix of folded and unfolded pieces (`"P x 3, -"`
+/// is `"PPP-"`). `None` when `s` is not a page string or names more than
+/// 2^32 pages.
+pub fn unfold_pages(s: &str) -> Option<String> {
+    let (runs, tail) = page_runs(s)?;
+    if runs.iter().map(|&(_, n)| n).sum::<u64>() > 1 << 32 {
+        return None;
+    }
+    let mut out = String::new();
+    for (c, n) in runs {
+        out.extend(std::iter::repeat_n(c as char, n as usize));
+    }
+    Some(out + tail)
+}
+
+/// Page `n` of a per-page string, folded or not: its one character.
+pub fn nth_page(s: &str, n: u64) -> Option<char> {
+    let (runs, _) = page_runs(s)?;
+    let mut first = 0u64;
+    for (c, len) in runs {
+        if n < first + len {
+            return Some(c as char);
+        }
+        first += len;
+    }
+    None
+}
+
+/// Do two spellings of a per-page string name the same pages, folded or
+/// not (`"P x 64"` and sixty-four `P`s)? Compared run by run, without
+/// spelling either out.
+pub fn same_pages(a: &str, b: &str) -> bool {
+    a == b || matches!((page_runs(a), page_runs(b)), (Some(x), Some(y)) if x == y)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Page strings with long runs: runs of one page kind, of any length.
+    fn pages() -> impl Strategy<Value = String> {
+        prop::collection::vec((0usize..7, 1usize..200), 0..12).prop_map(|runs| {
+            runs.into_iter()
+                .map(|(c, n)| PAGE_CHARS[c..=c].repeat(n))
+                .collect()
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn fold_then_unfold_is_the_string(s in pages(), more in prop::option::of(1u64..1_000_000)) {
+            let s = match more {
+                Some(n) => format!("{s} (+{n} pages)"),
+                None => s,
+            };
+            let folded = fold_pages(&s);
+            prop_assert!(folded.len() <= s.len() + 2 * s.len() / FOLDED_RUN + 2);
+            prop_assert_eq!(unfold_pages(&folded), Some(s.clone()));
+            prop_assert!(same_pages(&folded, &s));
+        }
+
+        #[test]
+        fn a_folded_and_an_unfolded_expectation_agree(s in pages(), cut in 0usize..2000) {
+            // Any mix of pieces, folded or not, names the same pages.
+            let cut = cut.min(s.len());
+            let mixed = [fold_pages(&s[..cut]), s[cut..].to_string()]
+                .into_iter()
+                .filter(|p| !p.is_empty())
+                .collect::<Vec<_>>()
+                .join(", ");
+            prop_assert!(same_pages(&mixed, &s));
+            prop_assert!(same_pages(&mixed, &fold_pages(&s)));
+            if !s.is_empty() {
+                let other = s.replacen(&s[..1], if &s[..1] == "P" { "-" } else { "P" }, 1);
+                prop_assert!(!same_pages(&fold_pages(&other), &s));
+            }
+        }
+    }
+
+    #[test]
+    fn short_strings_stay_as_they_are() {
+        for s in [
+            "",
+            "P",
+            "PP-s",
+            "none",
+            "(sim only)",
+            &"d".repeat(FOLDED_RUN - 1),
+        ] {
+            assert_eq!(fold_pages(s), s);
+        }
+        let six_gib = "P".repeat(786_432);
+        assert_eq!(fold_pages(&six_gib), "P x 786432");
+        let mixed = format!("PP-{}-{} (+5 pages)", "1".repeat(100), "0".repeat(64));
+        assert_eq!(fold_pages(&mixed), "PP-, 1 x 100, -, 0 x 64 (+5 pages)");
+        assert_eq!(unfold_pages("P x 2, s"), Some("PPs".into()));
+        assert_eq!(unfold_pages("Q x 2"), None);
+        assert_eq!(unfold_pages("none"), None);
+        assert_eq!(nth_page("PP-, 1 x 100", 50), Some('1'));
+        assert_eq!(nth_page("PP-, 1 x 100", 103), None);
+        assert!(is_page_string("P x 18446744073709551615", "Ps-"));
+        assert!(!same_pages("P x 18446744073709551615", "P"));
+        assert!(!is_page_string("P x 0", "Ps-"));
+        assert!(!is_page_string("1 x 2", "Ps-"));
+    }
+}

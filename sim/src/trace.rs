@@ -163,6 +163,82 @@ impl Iterator for Expanded<'_> {
     }
 }
 
+/// Up to this many identical calls in a row are listed one by one when a
+/// trace is printed (as the bundled scenarios' transcripts list a 16-page
+/// `memset`); a longer run of a call with calls under it prints once, in
+/// brackets, with its count: `[__delete_from_page_cache (mm/filemap.c) ->
+/// radix_tree_delete (lib/radix-tree.c)] x786432`.
+pub const LISTED_REPEATS: u64 = 16;
+
+/// What a printer of a folded trace meets, in order (see [`printed`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Printed {
+    /// A call with nothing under it, made `times` times in a row.
+    Call(TraceEvent, u64),
+    /// A run of `times` identical calls with calls under them begins here;
+    /// one of them follows, up to the matching [`Printed::End`].
+    Begin(u16, u64),
+    /// The run begun by the last open [`Printed::Begin`] ends.
+    End(u16, u64),
+}
+
+/// The trace as a printer walks it: runs of a call with calls under it
+/// listed one by one up to [`LISTED_REPEATS`] (and at depth 0, where each
+/// call is a line of its own, never), longer ones once between
+/// [`Printed::Begin`] and [`Printed::End`]; a call with nothing under it
+/// comes with its count. The cost is what the folded trace holds, never
+/// the number of calls it stands for.
+pub fn printed(trace: &[TraceEvent]) -> Vec<Printed> {
+    let mut out = Vec::new();
+    print_range(trace, &mut out);
+    out
+}
+
+/// The end of the call that begins at `i`: the first event after it that
+/// is not deeper.
+fn call_end(trace: &[TraceEvent], i: usize) -> usize {
+    let d = trace[i].depth;
+    i + 1 + trace[i + 1..].iter().take_while(|x| x.depth > d).count()
+}
+
+fn print_range(trace: &[TraceEvent], out: &mut Vec<Printed>) {
+    let mut i = 0;
+    while i < trace.len() {
+        let e = trace[i];
+        let end = call_end(trace, i);
+        let times = u64::from(e.repeat) + 1;
+        let once = TraceEvent { repeat: 0, ..e };
+        if end == i + 1 {
+            out.push(Printed::Call(once, times));
+        } else if times == 1 {
+            out.push(Printed::Call(once, 1));
+            print_range(&trace[i + 1..end], out);
+        } else if e.depth > 0 && times <= LISTED_REPEATS {
+            let mut body = vec![once];
+            body.extend_from_slice(&trace[i + 1..end]);
+            for _ in 0..times {
+                print_range(&body, out);
+            }
+        } else {
+            // An entry point right after a call of the same function with
+            // nothing under it: a printer joins the first run to that call
+            // (`f x2 -> ...`), so it is listed on its own.
+            let joins = i > 0 && same_call(&trace[i - 1], &once);
+            let mut times = times;
+            if joins {
+                out.push(Printed::Call(once, 1));
+                print_range(&trace[i + 1..end], out);
+                times -= 1;
+            }
+            out.push(Printed::Begin(e.depth, times));
+            out.push(Printed::Call(once, 1));
+            print_range(&trace[i + 1..end], out);
+            out.push(Printed::End(e.depth, times));
+        }
+        i = end;
+    }
+}
+
 /// A recorder of kernel functions, drained after each operation.
 #[derive(Clone, Debug, Default)]
 pub struct Trace {
@@ -503,6 +579,93 @@ mod tests {
             let unfolded: Vec<TraceEvent> = expanded(&folded).collect();
             prop_assert_eq!(unfolded, flat.events);
         }
+    }
+
+    /// A trace recorded from random enter/leave/leaf operations, folded.
+    fn recorded(ops: &[(u8, usize)]) -> Vec<TraceEvent> {
+        let (mut t, mut depth) = (Trace::default(), 0);
+        for &(op, f) in ops {
+            match op {
+                0 => {
+                    t.enter(FUNCS[f], "mm/x.c");
+                    depth += 1;
+                }
+                1 if depth > 0 => {
+                    t.leave();
+                    depth -= 1;
+                }
+                _ => t.leaf(FUNCS[f], "mm/x.c"),
+            }
+        }
+        t.take()
+    }
+
+    /// [`printed`] unfolded: each counted call and each bracketed run
+    /// played as many times as it says.
+    fn unprinted(p: &[Printed]) -> Vec<TraceEvent> {
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < p.len() {
+            match p[i] {
+                Printed::Call(e, n) => out.extend((0..n).map(|_| e)),
+                Printed::Begin(..) => {
+                    let mut level = 0;
+                    let end = (i..p.len())
+                        .find(|&j| {
+                            match p[j] {
+                                Printed::Begin(..) => level += 1,
+                                Printed::End(..) => level -= 1,
+                                Printed::Call(..) => {}
+                            }
+                            level == 0
+                        })
+                        .expect("every Begin has its End");
+                    let Printed::Begin(_, n) = p[i] else {
+                        unreachable!()
+                    };
+                    let body = unprinted(&p[i + 1..end]);
+                    for _ in 0..n {
+                        out.extend_from_slice(&body);
+                    }
+                    i = end;
+                }
+                Printed::End(..) => {}
+            }
+            i += 1;
+        }
+        out
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn printed_unfolds_to_every_call(
+            ops in prop::collection::vec((0u8..3, 0usize..3), 0..300),
+            reps in 1usize..40,
+        ) {
+            // Repeat the whole pattern so that long runs occur.
+            let ops: Vec<_> = std::iter::repeat_n(ops, reps).flatten().collect();
+            let folded = recorded(&ops);
+            let p = printed(&folded);
+            prop_assert!(p.iter().all(|x| !matches!(x, Printed::Begin(d, n) if *d > 0 && *n <= LISTED_REPEATS)));
+            prop_assert_eq!(unprinted(&p), expanded(&folded).collect::<Vec<_>>());
+        }
+    }
+
+    #[test]
+    fn a_long_run_of_calls_with_callees_prints_once() {
+        let mut t = Trace::default();
+        t.enter("shmem_undo_range", "mm/shmem.c");
+        for _ in 0..786_432 {
+            t.enter("__delete_from_page_cache", "mm/filemap.c");
+            t.leaf("radix_tree_delete", "lib/radix-tree.c");
+            t.leave();
+        }
+        t.leave();
+        let p = printed(&t.take());
+        assert_eq!(p.len(), 5, "{p:?}");
+        assert_eq!(p[1], Printed::Begin(1, 786_432));
     }
 
     #[test]

@@ -10,7 +10,7 @@ use crate::mm::filemap::CacheEntry;
 use crate::mm::page::PAGE_SIZE;
 use crate::runner::StepOutcome;
 use crate::scenario::Scenario;
-use crate::trace::TraceEvent;
+use crate::trace::{Printed, TraceEvent};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -99,44 +99,123 @@ pub fn header(s: &Scenario, st: Style) -> String {
 }
 
 /// The kernel functions of a step, one call chain per line, nested calls
-/// joined with `->` and each file named where it changes.
+/// joined with `->` and each file named where it changes. A call made
+/// again and again prints once with its count: `zap_pte_range
+/// (mm/memory.c) x2` for a call with nothing under it, a line ending
+/// `(x1572864)` for an entry point (a fault per page), and, past
+/// [`crate::trace::LISTED_REPEATS`], `[a (f) -> b (g)] x786432` for a call
+/// with calls under it (unlink's truncate loop). Walks the folded trace:
+/// the cost is what the trace holds, not how many calls it stands for.
 pub fn trace_lines(trace: &[TraceEvent]) -> Vec<String> {
-    let mut lines: Vec<String> = Vec::new();
-    let mut file = "";
-    let mut last: Option<(&str, u16)> = None;
-    let mut repeat = 0;
-    let mut cur = String::new();
-    let flush_repeat = |cur: &mut String, repeat: usize| {
-        if repeat > 1 {
-            let _ = write!(cur, " x{repeat}");
+    let mut lines = ChainLines::default();
+    for p in crate::trace::printed(trace) {
+        match p {
+            Printed::Call(e, n) => lines.call(&e, n),
+            Printed::Begin(0, n) => lines.line_begin(n),
+            Printed::End(0, _) => lines.line_end(),
+            Printed::Begin(..) => lines.bracket("["),
+            Printed::End(_, n) => lines.bracket(&format!("] x{n}")),
         }
-    };
-    for e in crate::trace::expanded(trace) {
-        if last == Some((e.func, e.depth)) {
-            repeat += 1;
-            continue;
-        }
-        flush_repeat(&mut cur, repeat);
-        repeat = 1;
-        if e.depth == 0 && !cur.is_empty() {
-            lines.push(std::mem::take(&mut cur));
-            file = "";
-        }
-        if !cur.is_empty() {
-            cur.push_str(" -> ");
-        }
-        cur.push_str(e.func);
-        if e.file != file {
-            let _ = write!(cur, " ({})", e.file);
-            file = e.file;
-        }
-        last = Some((e.func, e.depth));
     }
-    flush_repeat(&mut cur, repeat);
-    if !cur.is_empty() {
-        lines.push(cur);
+    lines.finish()
+}
+
+/// The lines [`trace_lines`] builds, with how many times each ran.
+#[derive(Default)]
+struct ChainLines {
+    done: Vec<(String, u64)>,
+    cur: String,
+    /// Times the line being built ran.
+    times: u64,
+    /// The file named last on the line.
+    file: &'static str,
+    /// The last call printed, while the next may add to its count.
+    last: Option<(&'static str, u16)>,
+    /// Calls of `last` in a row so far.
+    repeat: u64,
+    /// A `[` was just written: the next call needs no arrow.
+    opened: bool,
+}
+
+impl ChainLines {
+    fn flush_repeat(&mut self) {
+        if self.repeat > 1 {
+            let _ = write!(self.cur, " x{}", self.repeat);
+        }
+        self.repeat = 0;
     }
-    lines
+
+    fn call(&mut self, e: &TraceEvent, n: u64) {
+        if self.last == Some((e.func, e.depth)) {
+            self.repeat += n;
+            return;
+        }
+        self.flush_repeat();
+        self.repeat = n;
+        if e.depth == 0 && !self.cur.is_empty() {
+            self.push_line();
+        }
+        if !self.cur.is_empty() && !self.opened {
+            self.cur.push_str(" -> ");
+        }
+        self.opened = false;
+        self.cur.push_str(e.func);
+        if e.file != self.file {
+            let _ = write!(self.cur, " ({})", e.file);
+            self.file = e.file;
+        }
+        self.last = Some((e.func, e.depth));
+    }
+
+    /// An entry point run `n` times: a line of its own, counted.
+    fn line_begin(&mut self, n: u64) {
+        self.flush_repeat();
+        if !self.cur.is_empty() {
+            self.push_line();
+        }
+        self.last = None;
+        self.times = n;
+    }
+
+    fn line_end(&mut self) {
+        self.flush_repeat();
+        self.push_line();
+    }
+
+    fn bracket(&mut self, s: &str) {
+        self.flush_repeat();
+        if s == "[" {
+            if !self.cur.is_empty() {
+                self.cur.push_str(" -> ");
+            }
+            self.opened = true;
+        }
+        self.cur.push_str(s);
+        self.last = None;
+    }
+
+    fn push_line(&mut self) {
+        let line = std::mem::take(&mut self.cur);
+        let times = std::mem::replace(&mut self.times, 1).max(1);
+        self.file = "";
+        self.last = None;
+        match self.done.last_mut() {
+            Some((last, n)) if *last == line => *n += times,
+            _ if line.is_empty() => {}
+            _ => self.done.push((line, times)),
+        }
+    }
+
+    /// The lines, a line run again and again (a `memset` faulting page
+    /// after page) once with its count.
+    fn finish(mut self) -> Vec<String> {
+        self.flush_repeat();
+        self.push_line();
+        self.done
+            .into_iter()
+            .map(|(l, n)| if n > 1 { format!("{l}  (x{n})") } else { l })
+            .collect()
+    }
 }
 
 /// One step as text.
@@ -189,7 +268,7 @@ pub fn step_text(o: &StepOutcome, st: Style) -> String {
             let _ = writeln!(out, "    {}", st.dim(line));
         }
     }
-    for line in collapse_repeats(trace_lines(&o.trace)) {
+    for line in trace_lines(&o.trace) {
         for (i, piece) in wrap_chain(&line, 96).iter().enumerate() {
             let lead = if i == 0 {
                 st.dim("kernel:")
@@ -285,21 +364,6 @@ fn ended_of(c: &crate::runner::Change) -> Option<&str> {
     } else {
         None
     }
-}
-
-/// Runs of the same call chain (a `memset` faulting page after page) as
-/// one line with a count.
-fn collapse_repeats(lines: Vec<String>) -> Vec<String> {
-    let mut out: Vec<(String, usize)> = Vec::new();
-    for l in lines {
-        match out.last_mut() {
-            Some((last, n)) if *last == l => *n += 1,
-            _ => out.push((l, 1)),
-        }
-    }
-    out.into_iter()
-        .map(|(l, n)| if n > 1 { format!("{l}  (x{n})") } else { l })
-        .collect()
 }
 
 /// A value that says "nothing yet" (a new mapping's smaps fields).
@@ -437,6 +501,56 @@ pub struct SlotDump {
     pub swap_type: Option<u32>,
     /// Swap offset, for an exceptional entry.
     pub swap_offset: Option<u64>,
+    /// Slots in this run: this one and the next `run - 1` indices, each
+    /// holding the next pfn (or swap offset) and the next word. Runs of
+    /// [`crate::observe::FOLDED_RUN`] slots or more fold; 1 otherwise.
+    #[serde(skip_serializing_if = "is_one")]
+    pub run: u64,
+}
+
+fn is_one(n: &u64) -> bool {
+    *n == 1
+}
+
+/// Runs of `(index, number, what)` where each item is the next index, with
+/// the next number and the same `what` (a page after a page of a `memset`):
+/// `(first item, run length)`, a run shorter than
+/// [`crate::observe::FOLDED_RUN`] as runs of 1, so that a small state
+/// dump lists every item as it always has.
+fn runs_of<T: PartialEq>(items: impl Iterator<Item = (u64, u64, T)>) -> Vec<((u64, u64, T), u64)> {
+    let items: Vec<(u64, u64, T)> = items.collect();
+    let mut out = Vec::new();
+    let mut it = items.into_iter().peekable();
+    while let Some(first) = it.next() {
+        let mut run = vec![];
+        let mut len = 1u64;
+        while let Some(next) = it.next_if(|(i, n, w)| {
+            first.0.checked_add(len) == Some(*i)
+                && first.1.checked_add(len) == Some(*n)
+                && *w == first.2
+        }) {
+            run.push(next);
+            len += 1;
+        }
+        if len >= crate::observe::FOLDED_RUN as u64 {
+            out.push((first, len));
+        } else {
+            out.push((first, 1));
+            out.extend(run.into_iter().map(|x| (x, 1)));
+        }
+    }
+    out
+}
+
+/// A value every other one equals: what a run of slots carries along
+/// without comparing it (the first slot's entry).
+#[derive(Clone, Copy, Debug)]
+struct Along<T>(T);
+
+impl<T> PartialEq for Along<T> {
+    fn eq(&self, _: &Along<T>) -> bool {
+        true
+    }
 }
 
 /// A swap area.
@@ -496,36 +610,15 @@ pub fn dump(k: &Kernel) -> StateDump {
                         let maps = crate::fs::proc::render_maps(std::slice::from_ref(view))
                             .trim_end()
                             .to_string();
-                        let mut pages = BTreeMap::new();
-                        for (vpn, pte) in t.mm.ptes.range(v.start / PAGE_SIZE..v.end / PAGE_SIZE) {
-                            let d = match pte {
-                                Pte::Present {
-                                    pfn,
-                                    write,
-                                    dirty,
-                                    young,
-                                } => format!(
-                                    "pfn {pfn:#x}{}{}{}{}",
-                                    if pfn == k.mem.zero_pfn {
-                                        " (zero page)"
-                                    } else {
-                                        ""
-                                    },
-                                    if write { " rw" } else { " ro" },
-                                    if dirty { " dirty" } else { "" },
-                                    if young { " young" } else { "" }
-                                ),
-                                Pte::Swap(e) => format!(
-                                    "swap type {} offset {:#x}",
-                                    enc.swp_type(e),
-                                    enc.swp_offset(e)
-                                ),
-                            };
-                            pages.insert(format!("{:#x}", vpn * PAGE_SIZE), d);
-                        }
+                        let ptes = t.mm.ptes.range(v.start / PAGE_SIZE..v.end / PAGE_SIZE);
+                        let pages = pte_dump(k, ptes);
                         VmaDump {
                             maps,
-                            ptes: k.pte_string(t.pid, v.start, v.end - v.start),
+                            ptes: crate::observe::fold_pages(&k.pte_string(
+                                t.pid,
+                                v.start,
+                                v.end - v.start,
+                            )),
                             pages,
                         }
                     })
@@ -553,35 +646,7 @@ pub fn dump(k: &Kernel) -> StateDump {
             size: i.size,
             nlink: i.nlink,
             shmem: i.shmem().map(|s| (s.alloced, s.swapped)),
-            slots: i
-                .mapping
-                .i_pages
-                .iter()
-                .map(|(index, e)| {
-                    let word = format!(
-                        "{:#x}",
-                        crate::klib::radix_tree::RadixItem::raw_word(&e, enc)
-                    );
-                    match e {
-                        CacheEntry::Page(pfn) => SlotDump {
-                            index,
-                            kind: "page",
-                            word,
-                            pfn: Some(pfn),
-                            swap_type: None,
-                            swap_offset: None,
-                        },
-                        CacheEntry::Swap(s) => SlotDump {
-                            index,
-                            kind: "swap",
-                            word,
-                            pfn: None,
-                            swap_type: Some(enc.swp_type(s)),
-                            swap_offset: Some(enc.swp_offset(s)),
-                        },
-                    }
-                })
-                .collect(),
+            slots: slot_dump(k, i),
         })
         .collect();
     let swap = k
@@ -652,6 +717,87 @@ pub fn dump(k: &Kernel) -> StateDump {
     }
 }
 
+/// The present and swap PTEs of a VMA, address -> description; a run of
+/// pages mapping the next frame (or swap slot) each, alike otherwise, is
+/// one entry `"0xSTART-0xLAST"` -> `"pfn 0xA-0xB rw dirty young"`.
+fn pte_dump(k: &Kernel, ptes: impl Iterator<Item = (u64, Pte)>) -> BTreeMap<String, String> {
+    let enc = k.cfg.encoding;
+    let items = ptes.map(|(vpn, pte)| match pte {
+        Pte::Present {
+            pfn,
+            write,
+            dirty,
+            young,
+        } => {
+            let flags = format!(
+                "{}{}{}{}",
+                if pfn == k.mem.zero_pfn {
+                    " (zero page)"
+                } else {
+                    ""
+                },
+                if write { " rw" } else { " ro" },
+                if dirty { " dirty" } else { "" },
+                if young { " young" } else { "" }
+            );
+            (vpn, u64::from(pfn), ("pfn ".to_string(), flags))
+        }
+        Pte::Swap(e) => (
+            vpn,
+            enc.swp_offset(e),
+            (
+                format!("swap type {} offset ", enc.swp_type(e)),
+                String::new(),
+            ),
+        ),
+    });
+    runs_of(items)
+        .into_iter()
+        .map(|((vpn, n, (what, flags)), len)| {
+            if len == 1 {
+                (
+                    format!("{:#x}", vpn * PAGE_SIZE),
+                    format!("{what}{n:#x}{flags}"),
+                )
+            } else {
+                (
+                    format!("{:#x}-{:#x}", vpn * PAGE_SIZE, (vpn + len - 1) * PAGE_SIZE),
+                    format!("{what}{n:#x}-{:#x}{flags}", n + len - 1),
+                )
+            }
+        })
+        .collect()
+}
+
+/// The page-cache slots of a file that hold something; a run of slots
+/// holding the next pfn (or swap offset) each is one [`SlotDump`] with its
+/// `run`.
+fn slot_dump(k: &Kernel, i: &crate::fs::vfs::Inode) -> Vec<SlotDump> {
+    let enc = k.cfg.encoding;
+    let items = i.mapping.i_pages.iter().map(|(index, e)| match e {
+        CacheEntry::Page(pfn) => (index, u64::from(pfn), (None, Along(e))),
+        CacheEntry::Swap(s) => (index, enc.swp_offset(s), (Some(enc.swp_type(s)), Along(e))),
+    });
+    runs_of(items)
+        .into_iter()
+        .map(|((index, n, (swap_type, Along(e))), run)| {
+            let word = format!(
+                "{:#x}",
+                crate::klib::radix_tree::RadixItem::raw_word(&e, enc)
+            );
+            SlotDump {
+                index,
+                kind: if swap_type.is_none() { "page" } else { "swap" },
+                word,
+                pfn: swap_type.is_none().then_some(n as u32),
+                swap_type,
+                swap_offset: swap_type.map(|_| n),
+                run,
+            }
+        })
+        .collect()
+}
+
 /// The state dump as text.
 pub fn state_text(d: &StateDump) -> String {
     let mut out = String::new();
@@ -688,7 +834,16 @@ pub fn state_text(d: &StateDump) -> String {
                     s.swap_offset.unwrap_or(0)
                 ),
             };
-            let _ = writeln!(out, "  slot {:>4}: {:>18}  {what}", s.index, s.word);
+            if s.run > 1 {
+                let last = s.index + s.run - 1;
+                let _ = writeln!(
+                    out,
+                    "  slots {}-{last}: {:>18}  {what}, then each the next ({} slots)",
+                    s.index, s.word, s.run
+                );
+            } else {
+                let _ = writeln!(out, "  slot {:>4}: {:>18}  {what}", s.index, s.word);
+            }
         }
     }
     for s in &d.swap {
@@ -746,5 +901,134 @@ impl<'a> JsonStep<'a> {
             outcome,
             state: dump(k),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::{expanded, Trace};
+    use proptest::prelude::*;
+
+    /// The transcript's lines as they were printed before the trace was
+    /// printed folded: every call listed, then identical calls in a row
+    /// and identical lines in a row counted. The oracle for traces whose
+    /// runs are short.
+    fn listed(trace: &[TraceEvent]) -> Vec<String> {
+        let (mut lines, mut cur, mut file) = (Vec::<(String, u64)>::new(), String::new(), "");
+        let (mut last, mut repeat): (Option<(&str, u16)>, u64) = (None, 0);
+        let flush = |cur: &mut String, repeat: u64| {
+            if repeat > 1 {
+                let _ = write!(cur, " x{repeat}");
+            }
+        };
+        let push = |lines: &mut Vec<(String, u64)>, l: String| match lines.last_mut() {
+            Some((last, n)) if *last == l => *n += 1,
+            _ => lines.push((l, 1)),
+        };
+        for e in expanded(trace) {
+            if last == Some((e.func, e.depth)) {
+                repeat += 1;
+                continue;
+            }
+            flush(&mut cur, repeat);
+            repeat = 1;
+            if e.depth == 0 && !cur.is_empty() {
+                push(&mut lines, std::mem::take(&mut cur));
+                file = "";
+            }
+            if !cur.is_empty() {
+                cur.push_str(" -> ");
+            }
+            cur.push_str(e.func);
+            if e.file != file {
+                let _ = write!(cur, " ({})", e.file);
+                file = e.file;
+            }
+            last = Some((e.func, e.depth));
+        }
+        flush(&mut cur, repeat);
+        if !cur.is_empty() {
+            push(&mut lines, cur);
+        }
+        lines
+            .into_iter()
+            .map(|(l, n)| if n > 1 { format!("{l}  (x{n})") } else { l })
+            .collect()
+    }
+
+    const FUNCS: [(&str, &str); 3] = [
+        ("shmem_fault", "mm/shmem.c"),
+        ("radix_tree_insert", "lib/radix-tree.c"),
+        ("set_page_dirty", "mm/page-writeback.c"),
+    ];
+
+    fn record(ops: &[(u8, usize)], reps: usize) -> Vec<TraceEvent> {
+        let (mut t, mut depth) = (Trace::default(), 0);
+        for _ in 0..reps {
+            for &(op, f) in ops {
+                let (func, file) = FUNCS[f];
+                match op {
+                    0 => {
+                        t.enter(func, file);
+                        depth += 1;
+                    }
+                    1 if depth > 0 => {
+                        t.leave();
+                        depth -= 1;
+                    }
+                    _ => t.leaf(func, file),
+                }
+            }
+        }
+        t.take()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// Where no call with callees runs more than `LISTED_REPEATS` times
+        /// in a row below an entry point, the folded printing is the
+        /// listed one, byte for byte (the golden transcripts rely on it).
+        #[test]
+        fn short_runs_print_as_listed(
+            ops in prop::collection::vec((0u8..3, 0usize..3), 0..60),
+            reps in 1usize..4,
+        ) {
+            let trace = record(&ops, reps);
+            let long = trace.iter().enumerate().any(|(i, e)| {
+                let callees = trace.get(i + 1).is_some_and(|n| n.depth > e.depth);
+                e.depth > 0 && callees && u64::from(e.repeat) + 1 > crate::trace::LISTED_REPEATS
+            });
+            prop_assume!(!long);
+            prop_assert_eq!(trace_lines(&trace), listed(&trace));
+        }
+    }
+
+    #[test]
+    fn unlinks_truncate_loop_prints_in_one_line() {
+        let mut t = Trace::default();
+        t.enter("do_unlinkat", "fs/namei.c");
+        t.enter("shmem_undo_range", "mm/shmem.c");
+        for _ in 0..786_432 {
+            t.enter("__delete_from_page_cache", "mm/filemap.c");
+            t.leaf("radix_tree_delete", "lib/radix-tree.c");
+            t.leave();
+        }
+        t.leave();
+        t.leave();
+        for _ in 0..3 {
+            t.enter("__do_page_fault", "arch/x86/mm/fault.c");
+            t.leaf("shmem_fault", "mm/shmem.c");
+            t.leave();
+        }
+        assert_eq!(
+            trace_lines(&t.take()),
+            [
+                "do_unlinkat (fs/namei.c) -> shmem_undo_range (mm/shmem.c) -> \
+                 [__delete_from_page_cache (mm/filemap.c) -> radix_tree_delete (lib/radix-tree.c)] x786432",
+                "__do_page_fault (arch/x86/mm/fault.c) -> shmem_fault (mm/shmem.c)  (x3)",
+            ]
+        );
     }
 }

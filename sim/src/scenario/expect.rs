@@ -754,7 +754,7 @@ fn read_value(cx: &mut Cx, o: &Observable, v: &Node, span: Span) -> Option<Expec
                 Observable::Data(_) => ("d-", "one letter per page: d data, - hole (e.g. \"dd-d\")"),
                 _ => ("Px-", "one letter per page index: P page, x exceptional (swap) entry, - empty"),
             };
-            if pages(s, alphabet) {
+            if pages(s, alphabet) || crate::observe::is_page_string(s, alphabet) {
                 Some(ExpectValue::Text(s.clone()))
             } else {
                 cx.error(span, format!("`{o}` cannot read `{s}`"), "not a page string", Some(format!("{help}; or \"none\"")));

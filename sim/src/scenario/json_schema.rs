@@ -46,8 +46,11 @@ fn expect_schema() -> Value {
     let size =
         json!({ "type": "string", "pattern": r"^(?:(?:[<>]=?|[=!]=) ?)?[+-]?[0-9]+ kB$|^none$" });
     let size_or_int = json!({ "anyOf": [ { "type": "integer" }, size ] });
-    let pages =
-        |chars: &str| json!({ "type": "string", "pattern": format!("^[{chars}]*$|^none$") });
+    // Page by page, or with runs folded (`"PP-, P x 4096"`).
+    let pages = |chars: &str| {
+        let piece = format!("(?:[{chars}]+|[{chars}] x [1-9][0-9]*)");
+        json!({ "type": "string", "pattern": format!("^(?:{piece}(?:, {piece})*)?$|^none$") })
+    };
     let mut p = Map::new();
     for k in KINDS {
         let v = match *k {

@@ -125,6 +125,28 @@ pub fn ls_visible(name: &str) -> bool {
 /// as given: leave out the dot files plain `ls` hides (see [`ls_visible`]).
 /// Names are printed literally, as `ls` does when writing to a pipe.
 pub fn render_ls_l(entries: &[LsEntry], total_blocks_kib: u64, now: i64) -> String {
+    render_ls(entries, total_blocks_kib, now, false)
+}
+
+/// `ls -l`, or with `human` `ls -lh`: `-h` sets `human_autoscale |
+/// human_SI | human_base_1024` and a block size of 1 for both the sizes and
+/// the `total` line (ls.c), so a 6 GiB file's size reads `6.0G` and a
+/// page `4.0K`; below 1024 bytes the size is the plain number.
+pub fn render_ls(entries: &[LsEntry], total_blocks_kib: u64, now: i64, human: bool) -> String {
+    use crate::tools::human::{human_readable, Human};
+    let h = Human {
+        autoscale: true,
+        si: true,
+        base_1024: true,
+        ..Human::default()
+    };
+    let size_of = |e: &LsEntry| {
+        if human {
+            human_readable(e.size, h, 1, 1)
+        } else {
+            e.size.to_string()
+        }
+    };
     let mut sorted: Vec<&LsEntry> = entries.iter().collect();
     sorted.sort_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes()));
     let nlink_w = sorted
@@ -134,11 +156,7 @@ pub fn render_ls_l(entries: &[LsEntry], total_blocks_kib: u64, now: i64) -> Stri
         .unwrap_or(0);
     let user_w = sorted.iter().map(|e| e.user.len()).max().unwrap_or(0);
     let group_w = sorted.iter().map(|e| e.group.len()).max().unwrap_or(0);
-    let size_w = sorted
-        .iter()
-        .map(|e| e.size.to_string().len())
-        .max()
-        .unwrap_or(0);
+    let size_w = sorted.iter().map(|e| size_of(e).len()).max().unwrap_or(0);
     let is_id = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     let owner = |s: &str, w: usize| {
         if is_id(s) {
@@ -148,7 +166,12 @@ pub fn render_ls_l(entries: &[LsEntry], total_blocks_kib: u64, now: i64) -> Stri
         }
     };
 
-    let mut out = format!("total {total_blocks_kib}\n");
+    let total = if human {
+        human_readable(total_blocks_kib, h, 1024, 1)
+    } else {
+        total_blocks_kib.to_string()
+    };
+    let mut out = format!("total {total}\n");
     for e in sorted {
         let _ = writeln!(
             out,
@@ -157,7 +180,7 @@ pub fn render_ls_l(entries: &[LsEntry], total_blocks_kib: u64, now: i64) -> Stri
             pad_left(&e.nlink.to_string(), nlink_w),
             owner(&e.user, user_w),
             owner(&e.group, group_w),
-            pad_left(&e.size.to_string(), size_w),
+            pad_left(&size_of(e), size_w),
             ls_time(e.mtime, now),
             e.name
         );
@@ -223,6 +246,42 @@ drwxrwxrwt 2 root   root         4096 Nov 14  2023 sticky
 -rwsr-xr-x 1 root   root           10 May 23 12:51 suid
 ";
         assert_eq!(render_ls_l(&entries, 16, now), expected);
+    }
+
+    /// `ls -lh` of a 6 GiB file, a page and a 100-byte file, as coreutils
+    /// 9.1 prints them (`truncate -s 6G big; truncate -s 4096 page;
+    /// truncate -s 100 small` on tmpfs, the big file written).
+    #[test]
+    fn ls_lh_prints_sizes_as_coreutils() {
+        let e = |name: &str, size: u64| LsEntry {
+            mode: 0o100644,
+            nlink: 1,
+            user: "student".into(),
+            group: "student".into(),
+            size,
+            mtime: 0,
+            name: name.into(),
+        };
+        let entries = [e("big", 6 << 30), e("page", 4096), e("small", 100)];
+        let out = render_ls(&entries, 6 << 20, 0, true);
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines[0], "total 6.0G");
+        assert!(
+            lines[1].contains(" 6.0G ") && lines[1].ends_with(" big"),
+            "{out}"
+        );
+        assert!(
+            lines[2].contains(" 4.0K ") && lines[2].ends_with(" page"),
+            "{out}"
+        );
+        assert!(
+            lines[3].contains("  100 ") && lines[3].ends_with(" small"),
+            "{out}"
+        );
+        assert_eq!(
+            render_ls(&entries, 6 << 20, 0, false),
+            render_ls_l(&entries, 6 << 20, 0)
+        );
     }
 
     #[test]

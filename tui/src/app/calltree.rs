@@ -46,30 +46,30 @@ fn push_folded(siblings: &mut Vec<CallNode>, node: CallNode) {
     }
 }
 
-/// The trace as a forest of calls (the entry points at the top).
+/// The trace as a forest of calls (the entry points at the top), built
+/// from the folded trace: a call the trace stores once with its repeat
+/// count is one node with that count, so a huge step costs what the
+/// trace holds, not the calls it stands for.
 pub fn build(trace: &[TraceEvent]) -> Vec<CallNode> {
-    // The chain of open calls, outermost first; each is folded into its
-    // parent when a call at its depth or above begins.
-    let mut open: Vec<CallNode> = Vec::new();
-    let mut roots: Vec<CallNode> = Vec::new();
-    for e in sim::trace::expanded(trace) {
-        let depth = usize::from(e.depth).min(open.len());
-        close_to(&mut open, &mut roots, depth);
-        open.push(CallNode::new(&e));
+    let mut nodes = Vec::new();
+    let mut i = 0;
+    while i < trace.len() {
+        let e = &trace[i];
+        let end = i
+            + 1
+            + trace[i + 1..]
+                .iter()
+                .take_while(|x| x.depth > e.depth)
+                .count();
+        let node = CallNode {
+            count: u64::from(e.repeat) + 1,
+            children: build(&trace[i + 1..end]),
+            ..CallNode::new(e)
+        };
+        push_folded(&mut nodes, node);
+        i = end;
     }
-    close_to(&mut open, &mut roots, 0);
-    roots
-}
-
-/// Closes open calls until `depth` remain.
-fn close_to(open: &mut Vec<CallNode>, roots: &mut Vec<CallNode>, depth: usize) {
-    while open.len() > depth {
-        let done = open.pop().expect("len > depth >= 0");
-        match open.last_mut() {
-            Some(parent) => push_folded(&mut parent.children, done),
-            None => push_folded(roots, done),
-        }
-    }
+    nodes
 }
 
 /// One line of the drawn tree.
