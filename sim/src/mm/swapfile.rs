@@ -47,6 +47,10 @@ pub struct SwapInfo {
     pub slots: BTreeMap<u64, PageData>,
     /// `SWP_WRITEOK`: the area is on and takes new pages (off after `swapoff`).
     pub writeok: bool,
+    /// `lowest_bit`: no slot below it is free, so `get_swap_page` starts
+    /// its search there instead of at offset 1 (`scan_swap_map_slots`).
+    #[serde(skip)]
+    pub lowest_bit: usize,
 }
 
 impl SwapInfo {
@@ -85,6 +89,7 @@ impl Kernel {
                     inuse_pages: 0,
                     slots: BTreeMap::new(),
                     writeok: false,
+                    lowest_bit: 1,
                 });
                 self.swap.len() - 1
             }
@@ -98,6 +103,7 @@ impl Kernel {
             inuse_pages: 0,
             slots: BTreeMap::new(),
             writeok: true,
+            lowest_bit: 1,
         };
         Ok(type_ as u32)
     }
@@ -275,8 +281,10 @@ impl Kernel {
         self.trace.leaf("get_swap_page", "mm/swapfile.c");
         let enc = self.cfg.encoding;
         for si in self.swap.iter_mut().filter(|s| s.writeok) {
-            if let Some(off) = (1..si.max as usize).find(|&o| si.swap_map[o] == 0) {
+            let from = si.lowest_bit.max(1);
+            if let Some(off) = (from..si.max as usize).find(|&o| si.swap_map[o] == 0) {
                 si.swap_map[off] = SWAP_HAS_CACHE;
+                si.lowest_bit = off + 1;
                 si.inuse_pages += 1;
                 self.trace.touch(Touch::Counter(Counter::SwapSlots));
                 return Some(
@@ -314,6 +322,7 @@ impl Kernel {
     fn swap_entry_maybe_free(&mut self, entry: SwpEntry) {
         let (si, off) = self.swap_slot(entry);
         if si.swap_map[off] == 0 {
+            si.lowest_bit = si.lowest_bit.min(off);
             si.inuse_pages -= 1;
             si.slots.remove(&(off as u64));
             self.trace.touch(Touch::Counter(Counter::SwapSlots));
