@@ -13,7 +13,7 @@ use crate::kernel::{rss, Kernel, Pte};
 use crate::klib::radix_tree::Tag;
 use crate::mm::filemap::CacheEntry;
 use crate::mm::page::{pg, Mapping, PAGE_SIZE};
-use crate::mm::swapfile::SWAP_HAS_CACHE;
+use crate::mm::swapfile::{SwapInfo, SWAP_HAS_CACHE};
 use crate::mm::swapops::SwpEntry;
 use crate::mm::vmscan::Lru;
 use std::collections::{BTreeMap, BTreeSet};
@@ -394,18 +394,18 @@ impl Kernel {
                 ));
             }
         }
-        let enc = self.cfg.encoding;
         for si in &self.swap {
             if si.max == 0 {
                 continue; // an area swapped off
             }
             let mut inuse = 0;
-            for off in 1..si.max {
-                let count = si.swap_map[off as usize];
-                let val = enc
+            for off in self.swap_offsets_to_check(si, c) {
+                let count = si.swap_map.get(off as usize).copied().unwrap_or(0);
+                let val = self
+                    .cfg
+                    .encoding
                     .swp_entry(si.type_, off)
-                    .map(|e: SwpEntry| e.val)
-                    .unwrap_or(u64::MAX);
+                    .map_or(u64::MAX, |e| e.val);
                 let refs = c.swap_refs.get(&val).copied().unwrap_or(0);
                 let cached = self.swap_cache.contains_key(&val);
                 if (count & !SWAP_HAS_CACHE) as u64 != refs
@@ -434,6 +434,33 @@ impl Kernel {
             }
         }
         c.errs.extend(errs);
+    }
+
+    /// The slots of a swap area (1..max) that [`Check::Swap`] has anything to
+    /// compare at, in order: the used ones in `swap_map`, the ones an entry
+    /// in a page table, a page cache or the swap cache names, and the ones
+    /// holding data. Every other slot is free, unnamed and empty, which is
+    /// consistent; skipping them keeps the check proportional to what is in
+    /// swap, not to the area's size (a 1 GiB area has 262,144 slots).
+    fn swap_offsets_to_check(&self, si: &SwapInfo, c: &Census) -> BTreeSet<u64> {
+        let enc = self.cfg.encoding;
+        let of_area = |val: u64| {
+            let e = SwpEntry { val };
+            let off = enc.swp_offset(e);
+            let same = enc
+                .swp_entry(si.type_, off)
+                .is_ok_and(|back| back.val == val);
+            same.then_some(off)
+        };
+        let used = si.swap_map.iter().enumerate().filter(|(_, &n)| n != 0);
+        let used = used.map(|(off, _)| off as u64);
+        let named = c.swap_refs.keys().chain(self.swap_cache.keys());
+        let named = named.filter_map(|&val| of_area(val));
+        let held = si.slots.keys().copied();
+        used.chain(named)
+            .chain(held)
+            .filter(|&off| off >= 1 && off < si.max)
+            .collect()
     }
 
     /// [`Check::Counters`].

@@ -18,6 +18,7 @@ use crate::scenario::expect::StatusField;
 use crate::tools::df::StatfsView;
 use crate::tools::ls::LsEntry;
 use crate::trace::{TouchKey, Touches};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The name `ls -l` shows for a uid or gid.
 pub fn user_name(id: u32) -> String {
@@ -262,17 +263,35 @@ impl Kernel {
             let touched = self.smaps_tables_touched(pid, vma, touches)?;
             (parts.vma == (vma.start, vma.end)).then_some((parts, touched))
         });
+        // Only the page tables that hold a PTE of the VMA have a part: a
+        // VMA of 64 TiB reserved with PROT_NONE has 33 million page tables'
+        // worth of address and none of them (a part for each was 3 GiB).
+        let put = |parts: &mut BTreeMap<u64, SmapsView>, t: u64| match read(t) {
+            v if v == SmapsView::default() => parts.remove(&t),
+            v => parts.insert(t, v),
+        };
         let tables = match kept {
             Some((parts, touched)) => {
-                let mut tables = parts.tables.clone();
+                let mut kept = parts.tables.clone();
                 for t in touched {
-                    if let Some(slot) = tables.get_mut((t - first_table) as usize) {
-                        *slot = read(t - first_table);
+                    if (first_table..first_table + tables).contains(&t) {
+                        put(&mut kept, t - first_table);
                     }
                 }
-                tables
+                kept
             }
-            None => (0..tables).map(read).collect(),
+            None => {
+                let (start, end) = (vma.start / PAGE_SIZE, vma.end / PAGE_SIZE);
+                let ptes = self.tasks[&pid].mm.ptes.range(start..end);
+                let used: BTreeSet<u64> = ptes
+                    .map(|(vpn, _)| vpn / PTRS_PER_PTE - first_table)
+                    .collect();
+                let mut all = BTreeMap::new();
+                for t in used {
+                    put(&mut all, t);
+                }
+                all
+            }
         };
         SmapsParts {
             vma: (vma.start, vma.end),
@@ -570,8 +589,9 @@ pub const PTRS_PER_PTE: u64 = 512;
 pub struct SmapsParts {
     /// The VMA read (`vm_start`, `vm_end`).
     vma: (u64, u64),
-    /// What each page table's part of the VMA adds, in address order.
-    tables: Vec<SmapsView>,
+    /// What each page table's part of the VMA adds, by the table's index
+    /// from the VMA's first; a table that adds nothing has no entry.
+    tables: BTreeMap<u64, SmapsView>,
     /// `shmem_swap_usage`, in kB.
     swap_kb: u64,
 }
@@ -583,7 +603,7 @@ impl SmapsParts {
             swap_kb: self.swap_kb,
             ..SmapsView::default()
         };
-        for t in &self.tables {
+        for t in self.tables.values() {
             s.add(t);
         }
         s

@@ -286,13 +286,18 @@ where
     {
         return Some(c.to_string());
     }
-    let limit = (word.chars().count() / 3).max(1);
+    let len = word.chars().count();
+    let limit = (len / 3).max(1);
+    let lower = word.to_ascii_lowercase();
     let mut best: Option<(usize, &str)> = None;
     for c in cands {
-        if c == word {
+        // The distance is at least the difference in length: a candidate
+        // that cannot come within the limit is not measured (measuring is
+        // quadratic, and a fuzzer's 4,000-letter name met every constant).
+        if c == word || c.chars().count().abs_diff(len) > limit {
             continue;
         }
-        let d = strsim::osa_distance(&word.to_ascii_lowercase(), &c.to_ascii_lowercase());
+        let d = strsim::osa_distance(&lower, &c.to_ascii_lowercase());
         if d <= limit && best.is_none_or(|(bd, _)| d < bd) {
             best = Some((d, c));
         }
@@ -303,6 +308,51 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `did_you_mean` without skipping the candidates too long or too short.
+    fn did_you_mean_measuring_all(word: &str, cands: &[&str]) -> Option<String> {
+        if let Some(c) = cands
+            .iter()
+            .find(|c| **c != word && c.eq_ignore_ascii_case(word))
+        {
+            return Some(c.to_string());
+        }
+        let limit = (word.chars().count() / 3).max(1);
+        let mut best: Option<(usize, &str)> = None;
+        for &c in cands {
+            let d = strsim::osa_distance(&word.to_ascii_lowercase(), &c.to_ascii_lowercase());
+            if c != word && d <= limit && best.is_none_or(|(bd, _)| d < bd) {
+                best = Some((d, c));
+            }
+        }
+        best.map(|(_, c)| c.to_string())
+    }
+
+    #[test]
+    fn skipping_by_length_suggests_what_measuring_all_does() {
+        let cands: Vec<&str> = crate::scenario::consts::CONSTANTS
+            .iter()
+            .map(|c| c.name)
+            .collect();
+        let mut words = vec![String::new(), "x".repeat(500), "é".repeat(40)];
+        for c in &cands {
+            let mut w = c.to_string();
+            w.pop();
+            words.push(w.clone());
+            w.push_str("XY");
+            words.push(w.clone());
+            words.push(format!("{w}{w}"));
+            words.push(c.to_lowercase());
+            words.push(c.chars().rev().collect());
+        }
+        for w in &words {
+            assert_eq!(
+                did_you_mean(w, cands.iter().copied()),
+                did_you_mean_measuring_all(w, &cands),
+                "{w}"
+            );
+        }
+    }
 
     #[test]
     fn lines_agree_with_a_diagnostic_at_every_offset() {
