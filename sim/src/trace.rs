@@ -534,6 +534,30 @@ impl Trace {
     }
 }
 
+/// A trace recorded from generated operations, for the property tests of
+/// the trace and of its printing: `(0, f, file)` enters `f`, `(1, ..)`
+/// leaves the innermost open call (if any), anything else is a leaf call.
+#[cfg(test)]
+pub(crate) fn played(
+    ops: impl IntoIterator<Item = (u8, &'static str, &'static str)>,
+) -> Vec<TraceEvent> {
+    let (mut t, mut depth) = (Trace::default(), 0);
+    for (op, func, file) in ops {
+        match op {
+            0 => {
+                t.enter(func, file);
+                depth += 1;
+            }
+            1 if depth > 0 => {
+                t.leave();
+                depth -= 1;
+            }
+            _ => t.leaf(func, file),
+        }
+    }
+    t.take()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -583,21 +607,7 @@ mod tests {
 
     /// A trace recorded from random enter/leave/leaf operations, folded.
     fn recorded(ops: &[(u8, usize)]) -> Vec<TraceEvent> {
-        let (mut t, mut depth) = (Trace::default(), 0);
-        for &(op, f) in ops {
-            match op {
-                0 => {
-                    t.enter(FUNCS[f], "mm/x.c");
-                    depth += 1;
-                }
-                1 if depth > 0 => {
-                    t.leave();
-                    depth -= 1;
-                }
-                _ => t.leaf(FUNCS[f], "mm/x.c"),
-            }
-        }
-        t.take()
+        played(ops.iter().map(|&(op, f)| (op, FUNCS[f], "mm/x.c")))
     }
 
     /// [`printed`] unfolded: each counted call and each bracketed run

@@ -964,24 +964,8 @@ mod tests {
     ];
 
     fn record(ops: &[(u8, usize)], reps: usize) -> Vec<TraceEvent> {
-        let (mut t, mut depth) = (Trace::default(), 0);
-        for _ in 0..reps {
-            for &(op, f) in ops {
-                let (func, file) = FUNCS[f];
-                match op {
-                    0 => {
-                        t.enter(func, file);
-                        depth += 1;
-                    }
-                    1 if depth > 0 => {
-                        t.leave();
-                        depth -= 1;
-                    }
-                    _ => t.leaf(func, file),
-                }
-            }
-        }
-        t.take()
+        let once = ops.iter().map(|&(op, f)| (op, FUNCS[f].0, FUNCS[f].1));
+        crate::trace::played(once.cycle().take(ops.len() * reps))
     }
 
     proptest! {
