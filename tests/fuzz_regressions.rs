@@ -1,8 +1,10 @@
 //! Every input `cargo fuzz` (fuzz/, issue #13) found to break the model, as
 //! a named test that failed before its fix.
 
+mod common;
+
+use common::cases::load;
 use sim::runner::Run;
-use sim::scenario::load_str;
 
 /// Found by `play` (an out-of-memory, 4 GiB and growing): the smaps
 /// observables kept one part per page table of each VMA's address range,
@@ -30,8 +32,7 @@ do = "memcpy(q, \"x\", 1)"
 proc = "a"
 do = "munmap(p, 0x400000000000)"
 "#;
-    let s = load_str("reserve.toml", src).unwrap_or_else(|d| panic!("{d:?}"));
-    let mut run = Run::new(&s);
+    let mut run = Run::new(load("reserve", src));
     let mut steps = 0;
     while let Some(out) = run.step() {
         assert_eq!(
