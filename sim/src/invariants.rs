@@ -344,7 +344,7 @@ impl Kernel {
                     _ => c.file_mapped += 1,
                 }
             }
-            if in_swapcache && self.swap_cache.get(&p.private) != Some(&pfn) {
+            if in_swapcache && self.swap_cache.get(&self.mem.private(pfn)) != Some(&pfn) {
                 err(format!(
                     "pfn {pfn} says PG_swapcache but the swap cache disagrees"
                 ));
@@ -388,7 +388,7 @@ impl Kernel {
         let mut err = |s: String| errs.push(s);
         for (&val, &pfn) in &self.swap_cache {
             let p = self.mem.page(pfn);
-            if !p.test(pg::SWAPCACHE) || p.private != val {
+            if !p.test(pg::SWAPCACHE) || self.mem.private(pfn) != val {
                 err(format!(
                     "swap cache entry {val:#x} -> pfn {pfn} which does not point back"
                 ));

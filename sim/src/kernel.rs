@@ -378,6 +378,8 @@ pub struct Kernel {
     pub max_map_count: u64,
     /// How much of `dmesg` a backend reader has taken.
     pub(crate) dmesg_read: usize,
+    /// Every fast path off (see [`Kernel::set_plain`]).
+    pub(crate) plain: bool,
 }
 
 /// Where the model's clock starts: 2024-01-01 00:00:00 UTC.
@@ -394,6 +396,15 @@ pub const FIRST_PID: Pid = 1000;
 pub const MMAP_BASE: u64 = 0x7e00_0000_0000;
 
 impl Kernel {
+    /// Turns every fast path off: loads and stores fault-check every page
+    /// the way a first touch does, and the trace finds each touch's record
+    /// by its hash map. The results must be the same byte for byte (the
+    /// property tests in `tests/fast_path_props.rs` play scenarios both ways).
+    pub fn set_plain(&mut self, plain: bool) {
+        self.plain = plain;
+        self.trace.set_plain(plain);
+    }
+
     /// Runs `body` as the kernel function `func` of `file`: the trace
     /// enters it, `body` runs (its own calls nested under it), and the trace
     /// leaves it whatever `body` returns, so that an early `return` or `?`
@@ -431,6 +442,7 @@ impl Kernel {
             shm_ids: Default::default(),
             dmesg: Vec::new(),
             trace: Trace::default(),
+            plain: false,
             now: EPOCH,
             next_pid: FIRST_PID,
             next_ino: 2,

@@ -227,6 +227,9 @@ pub struct Run<'s, B: Backend = Kernel> {
     /// The per-page observables of the last step, kept until a step touches
     /// what they are made of (see [`Kept`]).
     kept: BTreeMap<String, Kept>,
+    /// Every observable read afresh after every step, none kept (see
+    /// [`Run::plain`]).
+    plain: bool,
 }
 
 /// A group of observables read together (`pte.p@app`, the `smaps.p.*@app`
@@ -287,6 +290,18 @@ impl<'s> Run<'s, Kernel> {
     /// Boots the scenario's machine in the model and starts its processes.
     pub fn new(scenario: &'s Scenario) -> Run<'s, Kernel> {
         Run::with_backend(scenario, Kernel::new(config_of(scenario)))
+    }
+
+    /// A run with every fast path off: the kernel's ([`Kernel::set_plain`])
+    /// and the runner's (every observable read afresh after every step,
+    /// none kept from the last). It must print what [`Run::new`] prints,
+    /// byte for byte: only slower.
+    pub fn plain(scenario: &'s Scenario) -> Run<'s, Kernel> {
+        let mut k = Kernel::new(config_of(scenario));
+        k.set_plain(true);
+        let mut run = Run::with_backend(scenario, k);
+        run.plain = true;
+        run
     }
 
     /// The kernel model the scenario runs on.
@@ -378,6 +393,7 @@ impl<'s, B: Backend> Run<'s, B> {
             prev: BTreeMap::new(),
             inos: BTreeMap::new(),
             kept: BTreeMap::new(),
+            plain: false,
         };
         run.prev = run.observables(None);
         run.learn_inodes();
@@ -410,7 +426,7 @@ impl<'s, B: Backend> Run<'s, B> {
             self.backend.touches_complete() && trace.is_empty() && touches.records.is_empty();
         let dmesg = self.backend.take_dmesg();
         self.reap();
-        let complete = self.backend.touches_complete().then_some(&touches);
+        let complete = (self.backend.touches_complete() && !self.plain).then_some(&touches);
         let observables = self.observables(complete);
         let mut changes = diff(&self.prev, &observables);
         self.prev = observables.clone();

@@ -12,8 +12,9 @@ use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
 
 /// A multiply-and-rotate hasher (the Firefox/rustc "Fx" hash) for the
-/// trace's small integer keys: SipHash, the standard one, cost a fifth of a
-/// fault's time there. Keys come from the model, never from an adversary.
+/// model's small integer keys (the trace's records, `page->private` by pfn):
+/// SipHash, the standard one, cost a fifth of a fault's time in the trace.
+/// Keys come from the model, never from an adversary.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct FxHasher(u64);
 
@@ -255,6 +256,24 @@ pub struct Trace {
     /// The last record of each (function, file, key), by the addresses of
     /// the function's and file's names.
     last_record: FxHashMap<(usize, usize, TouchKey), usize>,
+    /// Per record, the record the touch after it went to last time, and
+    /// whether a newer record of its (function, file, key) has replaced it:
+    /// a fault over the next page touches the same records in the same
+    /// order as the fault before it, so the next record is predicted without
+    /// hashing (see [`Trace::touch`]).
+    next_touch: Vec<Follow>,
+    /// The record the last touch went to.
+    last_touched: Option<usize>,
+    /// No prediction: every touch looks its record up (see
+    /// [`Trace::set_plain`]).
+    plain: bool,
+}
+
+/// What [`Trace::touch`] learned about one record.
+#[derive(Clone, Copy, Debug, Default)]
+struct Follow {
+    next: Option<usize>,
+    replaced: bool,
 }
 
 /// A machine-wide counter an observable is made of.
@@ -474,6 +493,8 @@ impl Trace {
         self.open.clear();
         self.touches.clear();
         self.last_record.clear();
+        self.next_touch.clear();
+        self.last_touched = None;
         self.last_call.clear();
         std::mem::take(&mut self.events)
     }
@@ -496,8 +517,15 @@ impl Trace {
             Some(ev) => (ev.func, ev.file),
             None => ("the MMU", "hardware"),
         };
-        let id = (func.as_ptr() as usize, file.as_ptr() as usize, key);
-        if let Some(&i) = self.last_record.get(&id) {
+        let last = self.predicted(func, file, key).or_else(|| {
+            let id = (func.as_ptr() as usize, file.as_ptr() as usize, key);
+            self.last_record.get(&id).copied()
+        });
+        if let Some(i) = last {
+            if let Some(prev) = self.last_touched {
+                self.next_touch[prev].next = Some(i);
+            }
+            self.last_touched = Some(i);
             // One record per run of pages next to each other (a fault after
             // a fault over a mapping), so that a record's range names no
             // page the function did not touch in between.
@@ -508,8 +536,16 @@ impl Trace {
                 r.hi = r.hi.max(hi);
                 return;
             }
+            self.next_touch[i].replaced = true;
         }
-        self.last_record.insert(id, self.touches.len());
+        let id = (func.as_ptr() as usize, file.as_ptr() as usize, key);
+        let new = self.touches.len();
+        self.last_record.insert(id, new);
+        if let Some(prev) = self.last_touched {
+            self.next_touch[prev].next = Some(new);
+        }
+        self.last_touched = Some(new);
+        self.next_touch.push(Follow::default());
         self.touches.push(TouchRecord {
             key,
             func,
@@ -520,9 +556,33 @@ impl Trace {
         });
     }
 
+    /// Turns the prediction of [`Trace::touch`] off (on: `false`), for the
+    /// property tests that it changes nothing.
+    pub fn set_plain(&mut self, plain: bool) {
+        self.plain = plain;
+    }
+
+    /// The last record of (`func`, `file`, `key`), if it is the one the
+    /// touch after the last one went to last time: what the hash map would
+    /// say, found by comparing one record.
+    fn predicted(&self, func: &'static str, file: &'static str, key: TouchKey) -> Option<usize> {
+        if self.plain {
+            return None;
+        }
+        let i = self.next_touch[self.last_touched?].next?;
+        let (r, f) = (&self.touches[i], self.next_touch[i]);
+        let same = !f.replaced
+            && r.key == key
+            && std::ptr::eq(r.func.as_ptr(), func.as_ptr())
+            && std::ptr::eq(r.file.as_ptr(), file.as_ptr());
+        same.then_some(i)
+    }
+
     /// Takes the touches recorded so far.
     pub fn take_touches(&mut self) -> Touches {
         self.last_record.clear();
+        self.next_touch.clear();
+        self.last_touched = None;
         Touches {
             records: std::mem::take(&mut self.touches),
         }
@@ -733,5 +793,80 @@ mod tests {
         t.touch(Touch::Pte { pid: 1, vpn: 2 });
         let r = t.take_touches().records;
         assert_eq!((r[0].func, r[0].file), ("the MMU", "hardware"));
+    }
+
+    /// What [`Trace::touch`] records, found the slow way: the last record
+    /// of the same (function, file, key), by a scan from the end.
+    fn touched_by_scan(ops: &[(usize, u8, u64)]) -> Vec<TouchRecord> {
+        let mut out: Vec<TouchRecord> = Vec::new();
+        for &(f, k, page) in ops {
+            let (func, file) = TOUCHERS[f];
+            let (key, lo, hi) = touch_of(k, page).key();
+            let last = out
+                .iter_mut()
+                .rev()
+                .find(|r| r.key == key && r.func == func && r.file == file);
+            match last {
+                Some(r) if lo <= r.hi.saturating_add(1) && r.lo <= hi.saturating_add(1) => {
+                    r.count += 1;
+                    r.lo = r.lo.min(lo);
+                    r.hi = r.hi.max(hi);
+                }
+                _ => out.push(TouchRecord {
+                    key,
+                    func,
+                    file,
+                    count: 1,
+                    lo,
+                    hi,
+                }),
+            }
+        }
+        out
+    }
+
+    const TOUCHERS: [(&str, &str); 3] = [
+        ("shmem_fault", "mm/shmem.c"),
+        ("radix_tree_insert", "lib/radix-tree.c"),
+        ("zap_pte_range", "mm/memory.c"),
+    ];
+
+    fn touch_of(k: u8, page: u64) -> Touch {
+        match k % 4 {
+            0 => Touch::Counter(Counter::Shmem),
+            1 => Touch::Counter(Counter::FilePages),
+            2 => Touch::Pte { pid: 1, vpn: page },
+            _ => Touch::Cache {
+                ino: 2,
+                index: page,
+            },
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// The predicted record of a touch is the one the hash map (and a
+        /// scan) would find: loops of identical faults, broken loops, pages
+        /// out of order.
+        #[test]
+        fn touches_are_recorded_as_a_scan_would(
+            body in prop::collection::vec((0usize..3, any::<u8>(), 0u64..4), 1..6),
+            rounds in 1u64..40,
+            noise in prop::collection::vec((0usize..3, any::<u8>(), 0u64..200), 0..20),
+        ) {
+            // A loop over pages (each round the next page), then noise.
+            let mut ops = Vec::new();
+            for r in 0..rounds {
+                ops.extend(body.iter().map(|&(f, k, d)| (f, k, r * 4 + d)));
+            }
+            ops.extend(noise);
+            let mut t = Trace::default();
+            for &(f, k, page) in &ops {
+                t.leaf(TOUCHERS[f].0, TOUCHERS[f].1);
+                t.touch(touch_of(k, page));
+            }
+            prop_assert_eq!(t.take_touches().records, touched_by_scan(&ops));
+        }
     }
 }

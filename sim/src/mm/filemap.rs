@@ -52,6 +52,10 @@ impl RadixItem for CacheEntry {
 /// `read_ahead_kb` / `VM_READAHEAD_PAGES`: 128 KiB = 32 pages.
 pub const RA_PAGES: u64 = 32;
 
+/// `PAGEVEC_SIZE` (`include/linux/pagevec.h`, 4.14): the entries a
+/// truncation looks up at a time.
+const PAGEVEC_SIZE: usize = 15;
+
 impl Kernel {
     /// The entry at `index` of a file's cache (`find_get_entry`).
     pub fn find_get_entry(&self, ino: u32, index: u64) -> Option<CacheEntry> {
@@ -470,31 +474,44 @@ impl Kernel {
         if final_ {
             self.unmap_mapping_range(ino, first, last, true);
         }
-        let entries: Vec<(u64, CacheEntry)> = self.inodes[&ino]
-            .mapping
-            .i_pages
-            .iter()
-            .filter(|&(i, _)| i >= first && i < last)
-            .collect();
-        for (index, entry) in entries {
-            match entry {
-                CacheEntry::Page(pfn) => {
-                    assert_eq!(
-                        self.mem.page(pfn).mapcount,
-                        0,
-                        "invariant: truncated pages are unmapped"
-                    );
-                    self.delete_from_page_cache(pfn);
-                    if shmem {
-                        self.shmem_uncharge(ino, 1);
-                    }
-                }
-                CacheEntry::Swap(entry) => {
-                    self.shmem_free_swap(ino, index, entry);
-                }
+        // A pagevec at a time (`pagevec_lookup_entries`), from where the
+        // last one ended: never a list of every page of a 90 GiB file.
+        let mut from = first;
+        while from < last {
+            let batch = self.inodes[&ino]
+                .mapping
+                .i_pages
+                .gang_lookup(from, PAGEVEC_SIZE);
+            let batch: Vec<(u64, CacheEntry)> =
+                batch.into_iter().take_while(|&(i, _)| i < last).collect();
+            let Some(&(end, _)) = batch.last() else { break };
+            for (index, entry) in batch {
+                self.truncate_entry(ino, index, entry, shmem);
             }
+            from = end.saturating_add(1);
         }
         self.trace.leave();
+    }
+
+    /// One entry of [`Kernel::truncate_inode_pages_range`]: a page leaves the
+    /// page cache, a swap entry frees its slot.
+    fn truncate_entry(&mut self, ino: u32, index: u64, entry: CacheEntry, shmem: bool) {
+        match entry {
+            CacheEntry::Page(pfn) => {
+                assert_eq!(
+                    self.mem.page(pfn).mapcount,
+                    0,
+                    "invariant: truncated pages are unmapped"
+                );
+                self.delete_from_page_cache(pfn);
+                if shmem {
+                    self.shmem_uncharge(ino, 1);
+                }
+            }
+            CacheEntry::Swap(entry) => {
+                self.shmem_free_swap(ino, index, entry);
+            }
+        }
     }
 
     /// Zeroes the tail of a partial last page after a truncation

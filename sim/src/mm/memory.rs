@@ -532,7 +532,9 @@ impl Kernel {
         let page = self.mem.page(pfn);
         let mut count = page.mapcount as u64;
         if count <= 1 && page.test(pg::SWAPCACHE) {
-            let entry = SwpEntry { val: page.private };
+            let entry = SwpEntry {
+                val: self.mem.private(pfn),
+            };
             count += self.swap_count(entry);
             if count != 1 {
                 return false;
@@ -589,14 +591,22 @@ impl Kernel {
     /// `zap_page_range`: removes every PTE in `[start, end)` of one process.
     pub(crate) fn zap_page_range(&mut self, pid: Pid, start: u64, end: u64) {
         self.trace.enter("zap_pte_range", "mm/memory.c");
-        let addrs: Vec<u64> = self.tasks[&pid]
-            .mm
-            .ptes
-            .range(start / PAGE_SIZE..end.div_ceil(PAGE_SIZE))
-            .map(|(vpn, _)| vpn * PAGE_SIZE)
-            .collect();
-        for addr in addrs {
-            self.zap_one(pid, addr);
+        // A page table's worth at a time, as zap_pte_range walks one table
+        // per call: never a list of every PTE of a 90 GiB mapping.
+        let (mut vpn, end) = (start / PAGE_SIZE, end.div_ceil(PAGE_SIZE));
+        loop {
+            let batch: Vec<u64> = self.tasks[&pid]
+                .mm
+                .ptes
+                .range(vpn..end)
+                .take(PTRS_PER_PTE as usize)
+                .map(|(v, _)| v)
+                .collect();
+            let Some(&last) = batch.last() else { break };
+            for v in batch {
+                self.zap_one(pid, v * PAGE_SIZE);
+            }
+            vpn = last + 1;
         }
         self.trace.leave();
     }
@@ -761,21 +771,65 @@ impl Kernel {
         mut f: impl FnMut(&mut PageData, usize, usize, usize),
     ) -> Result<(), Fault> {
         let mut done = 0u64;
+        // The VMA last found readable: a load from a page mapped already
+        // needs no other check while it lasts (nothing but a fault, which
+        // clears it, changes the VMAs under a load or store).
+        let mut readable = 0..0;
         while done < len {
             let at = addr.wrapping_add(done);
             let off = (at % PAGE_SIZE) as usize;
             let n = ((PAGE_SIZE - off as u64).min(len - done)) as usize;
-            match self.get_user_page(pid, at & !(PAGE_SIZE - 1), write) {
-                Ok(pfn) => self.mem.with_data(pfn, |d| f(d, off, n, done as usize)),
-                Err(fault) => {
-                    let fault = Fault { addr: at, ..fault };
-                    self.force_sig_fault(pid, fault);
-                    return Err(fault);
-                }
-            }
+            let page = at & !(PAGE_SIZE - 1);
+            let fast = (write || readable.contains(&page))
+                .then(|| self.mapped_pfn(pid, page, write))
+                .flatten();
+            let pfn = match fast {
+                Some(pfn) => pfn,
+                None => match self.get_user_page(pid, page, write) {
+                    Ok(pfn) => {
+                        readable = self.readable_vma(pid, page);
+                        pfn
+                    }
+                    Err(fault) => {
+                        let fault = Fault { addr: at, ..fault };
+                        self.force_sig_fault(pid, fault);
+                        return Err(fault);
+                    }
+                },
+            };
+            self.mem.with_data(pfn, |d| f(d, off, n, done as usize));
             done += n as u64;
         }
         Ok(())
+    }
+
+    /// The fast path of a load or store (off when [`Kernel::set_plain`]):
+    /// the frame at `page` when the MMU has nothing to do, its PTE present,
+    /// accessed, and for a store writable and dirty already: what
+    /// [`Kernel::get_user_page`] returns at once for such a page, without
+    /// its VMA lookup (a load's caller has checked the VMA is readable).
+    fn mapped_pfn(&self, pid: Pid, page: u64, write: bool) -> Option<Pfn> {
+        if self.plain {
+            return None;
+        }
+        match self.tasks.get(&pid)?.mm.ptes.get(page / PAGE_SIZE)? {
+            Pte::Present {
+                pfn,
+                write: w,
+                dirty,
+                young: true,
+            } if !write || (w && dirty) => Some(pfn),
+            _ => None,
+        }
+    }
+
+    /// The range of the VMA at `addr`, if a load may read it.
+    fn readable_vma(&self, pid: Pid, addr: u64) -> std::ops::Range<u64> {
+        self.tasks
+            .get(&pid)
+            .and_then(|t| t.mm.vma_at(addr))
+            .filter(|v| v.flags & (vm::READ | vm::WRITE | vm::EXEC) != 0)
+            .map_or(0..0, |v| v.start..v.end)
     }
 
     /// A store of `data` at `addr` by `pid` (`memcpy`, `p[i] = c`).

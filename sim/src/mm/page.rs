@@ -19,6 +19,7 @@
 //! that nobody wrote or that was filled with one byte (`memset`), and a
 //! 4 KiB buffer only for a frame written in detail ([`PageData`]).
 
+use crate::trace::FxHashMap;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -206,8 +207,6 @@ pub struct Page {
     /// `page->index`: offset in pages within the file (or the anonymous
     /// region's linear page index).
     pub index: u64,
-    /// `page->private`: the swap entry (`swp_entry_t.val`) while `PG_swapcache`.
-    pub private: u64,
     /// LRU list links (pfn + 1; 0 = none): the kernel's `page->lru`.
     pub lru_prev: u32,
     /// See [`Page::lru_prev`].
@@ -282,6 +281,11 @@ pub struct PhysMem {
     fills: Vec<Vec<u16>>,
     /// The contents of the frames written in detail.
     written: BTreeMap<Pfn, Box<[u8; PAGE_SIZE as usize]>>,
+    /// `page->private` of the frames that have one: the swap entry
+    /// (`swp_entry_t.val`) of a page in the swap cache. Kept beside the
+    /// frames, not in each [`Page`], because few frames have one at a time
+    /// (only the swap cache's), while every frame would pay its 8 bytes.
+    private: FxHashMap<Pfn, u64>,
     /// Frames used at least once: pfns `0..populated`.
     populated: u32,
     /// Frames in the machine.
@@ -317,6 +321,7 @@ impl PhysMem {
             sections: vec![first],
             fills: vec![fills],
             written: BTreeMap::new(),
+            private: FxHashMap::default(),
             populated: 1,
             nr_pages,
             free: Vec::new(),
@@ -392,6 +397,7 @@ impl PhysMem {
         assert!(pfn != zero_pfn, "invariant: the zero page is never freed");
         *page = Page::default();
         self.set_data(pfn, PageData::Zero);
+        self.private.remove(&pfn);
         self.free.push(pfn);
     }
 
@@ -406,6 +412,20 @@ impl PhysMem {
     /// The frame `pfn`, mutably: a frame the allocator handed out.
     pub fn page_mut(&mut self, pfn: Pfn) -> &mut Page {
         &mut self.sections[(pfn / PAGES_PER_SECTION) as usize][(pfn % PAGES_PER_SECTION) as usize]
+    }
+
+    /// `page_private(page)`: 0 when the frame has none.
+    pub fn private(&self, pfn: Pfn) -> u64 {
+        self.private.get(&pfn).copied().unwrap_or(0)
+    }
+
+    /// `set_page_private(page, val)`; 0 clears it.
+    pub fn set_private(&mut self, pfn: Pfn, val: u64) {
+        if val == 0 {
+            self.private.remove(&pfn);
+        } else {
+            self.private.insert(pfn, val);
+        }
     }
 
     fn fill_mut(&mut self, pfn: Pfn) -> &mut u16 {
@@ -476,6 +496,7 @@ impl PhysMem {
             + self.fills.iter().map(|s| s.capacity() * 2).sum::<usize>()
             + self.written.len() * (PAGE_SIZE as usize + 3 * std::mem::size_of::<u64>())
             + self.free.capacity() * std::mem::size_of::<Pfn>()
+            + self.private.capacity() * 2 * std::mem::size_of::<u64>()
     }
 }
 

@@ -1,18 +1,20 @@
-//! A process's page tables, stored as the hardware stores them: one table of
-//! 512 eight-byte entries per 2 MiB of address space that has any.
+//! A process's page tables, stored as the hardware stores them: x86_64's
+//! four levels (PGD, PUD, PMD, PTE table), each a 4 KiB table of 512
+//! eight-byte entries, walked by nine bits of the virtual page number each.
 //!
 //! Mirrors `arch/x86/include/asm/pgtable.h` and `pgtable_types.h` (x86_64):
 //! a PTE is one word, `_PAGE_PRESENT` (bit 0), `_PAGE_RW` (1),
 //! `_PAGE_ACCESSED` (5), `_PAGE_DIRTY` (6) and the pfn from bit 12; 0 is
-//! `pte_none`. The upper levels (PGD, PUD, PMD) are one ordered map from the
-//! 2 MiB region to its table: a table is allocated when its first PTE is set
-//! (`__pte_alloc`) and freed when its last is cleared (the kernel frees it
-//! later, in `free_pgtables`; the model sooner, so that no empty table costs
-//! memory).
+//! `pte_none`. A table is allocated when its first entry is set
+//! (`__pte_alloc`, `__pmd_alloc`, `__pud_alloc`) and freed when its last is
+//! cleared (the kernel frees them later, in `free_pgtables`; the model
+//! sooner, so that no empty table costs memory). A lookup is four indexed
+//! loads, as the MMU's page walk is (`pgd_offset`, `pud_offset`,
+//! `pmd_offset`, `pte_offset_map`).
 //!
 //! ```text
-//!   vpn = addr >> 12:   [ table number: vpn >> 9 | index: vpn & 511 ]
-//!   tables: 0x3f000 -> [ 0, 0x1234_063, 0x1235_063, 0, ... ]   512 words
+//!   vpn = addr >> 12 (36 bits): [ pgd: 9 | pud: 9 | pmd: 9 | pte: 9 ]
+//!   pgd[0] -> pud[0] -> pmd[0x1f8] -> [ 0, 0x1234_063, 0x1235_063, 0, ... ]
 //! ```
 //!
 //! A swap PTE holds the whole `swp_entry_t` in the model (its type in the top
@@ -30,10 +32,18 @@ use crate::mm::page::Pfn;
 use crate::mm::swapops::SwpEntry;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use std::collections::BTreeMap;
-use std::ops::{Bound, Range};
+use std::ops::Range;
 
 /// `PTRS_PER_PTE`: entries in one page table (2 MiB of address space).
 pub const PTRS_PER_PTE: u64 = 512;
+/// Entries in each upper level (`PTRS_PER_PMD`, `PTRS_PER_PUD`,
+/// `PTRS_PER_PGD` on x86_64 with four levels).
+const PTRS: usize = 512;
+/// Bits of the virtual page number each level takes.
+const LEVEL_BITS: u32 = 9;
+/// Virtual page numbers the four levels map: 2^36 pages, 256 TiB, above
+/// `TASK_SIZE` (128 TiB) as on x86_64.
+const VPN_LIMIT: u64 = 1 << (4 * LEVEL_BITS);
 
 /// `_PAGE_PRESENT`.
 pub const PAGE_PRESENT: u64 = 1 << 0;
@@ -55,15 +65,62 @@ struct PteTable {
     words: [u64; PTRS_PER_PTE as usize],
 }
 
+/// One upper-level table (`pmd_t[512]`, `pud_t[512]`, `pgd_t[512]`): 512
+/// entries, each none or the table below, with the count in use.
+#[derive(Clone)]
+struct Upper<T> {
+    used: u32,
+    entries: [Option<Box<T>>; PTRS],
+}
+
+impl<T> Upper<T> {
+    fn new() -> Box<Upper<T>> {
+        Box::new(Upper {
+            used: 0,
+            entries: [const { None }; PTRS],
+        })
+    }
+
+    /// The table below entry `i`, allocated if none (`__pmd_alloc` ...).
+    fn alloc(&mut self, i: usize, new: impl FnOnce() -> Box<T>) -> (&mut T, bool) {
+        let fresh = self.entries[i].is_none();
+        if fresh {
+            self.used += 1;
+        }
+        (self.entries[i].get_or_insert_with(new), fresh)
+    }
+
+    /// Frees the table below entry `i` (`pmd_free` ...).
+    fn free(&mut self, i: usize) {
+        if self.entries[i].take().is_some() {
+            self.used -= 1;
+        }
+    }
+
+    /// The present entries among `lo..=hi`, in order.
+    fn present(&self, lo: usize, hi: usize) -> impl Iterator<Item = (usize, &T)> + '_ {
+        self.entries[lo..=hi]
+            .iter()
+            .enumerate()
+            .filter_map(move |(i, e)| e.as_deref().map(|t| (lo + i, t)))
+    }
+}
+
+type Pmd = Upper<PteTable>;
+type Pud = Upper<Pmd>;
+type Pgd = Upper<Pud>;
+
 /// The page tables of one address space.
 #[derive(Clone, Default)]
 pub struct PageTables {
-    /// 2 MiB region (`vpn >> 9`) -> its page table.
-    tables: BTreeMap<u64, Box<PteTable>>,
+    /// The top level (`mm->pgd`), allocated with the first PTE.
+    pgd: Option<Box<Pgd>>,
     /// The swap entries of the swap PTEs, by virtual page number.
     swap: BTreeMap<u64, SwpEntry>,
     /// PTEs that are not none.
     len: usize,
+    /// PTE tables allocated.
+    nr_tables: usize,
 }
 
 /// A PTE as its hardware word (`pfn_pte` with the bits set).
@@ -81,15 +138,27 @@ fn present_word(pfn: Pfn, write: bool, dirty: bool, young: bool) -> u64 {
     w
 }
 
-fn split(vpn: u64) -> (u64, usize) {
-    (vpn / PTRS_PER_PTE, (vpn % PTRS_PER_PTE) as usize)
+/// The index of `vpn` at each level: PGD, PUD, PMD, PTE (`pgd_index` ...).
+fn split(vpn: u64) -> [usize; 4] {
+    let at = |level: u32| ((vpn >> (level * LEVEL_BITS)) as usize) & (PTRS - 1);
+    [at(3), at(2), at(1), at(0)]
 }
 
 impl PageTables {
+    /// The PTE table of `vpn`, if allocated: the page walk.
+    fn table(&self, vpn: u64) -> Option<(&PteTable, usize)> {
+        if vpn >= VPN_LIMIT {
+            return None;
+        }
+        let [g, u, m, i] = split(vpn);
+        let pud = self.pgd.as_deref()?.entries[g].as_deref()?;
+        let pmd = pud.entries[u].as_deref()?;
+        Some((pmd.entries[m].as_deref()?, i))
+    }
+
     /// The hardware word of the PTE of page `vpn` (0: `pte_none`).
     pub fn word(&self, vpn: u64) -> u64 {
-        let (t, i) = split(vpn);
-        self.tables.get(&t).map_or(0, |table| table.words[i])
+        self.table(vpn).map_or(0, |(t, i)| t.words[i])
     }
 
     fn decode(&self, vpn: u64, w: u64) -> Pte {
@@ -115,6 +184,10 @@ impl PageTables {
 
     /// Sets the PTE of page `vpn` (`set_pte_at`); returns the one it replaced.
     pub fn insert(&mut self, vpn: u64, pte: Pte) -> Option<Pte> {
+        assert!(
+            vpn < VPN_LIMIT,
+            "invariant: a PTE maps a user page below the page tables' reach (vpn {vpn:#x})"
+        );
         let old = self.remove(vpn);
         let word = match pte {
             Pte::Present {
@@ -128,8 +201,11 @@ impl PageTables {
                 SWAP_PTE
             }
         };
-        let (t, i) = split(vpn);
-        let table = self.tables.entry(t).or_insert_with(|| {
+        let [g, u, m, i] = split(vpn);
+        let pgd = self.pgd.get_or_insert_with(Pgd::new);
+        let (pud, _) = pgd.alloc(g, Pud::new);
+        let (pmd, _) = pud.alloc(u, Pmd::new);
+        let (table, fresh) = pmd.alloc(m, || {
             Box::new(PteTable {
                 used: 0,
                 words: [0; PTRS_PER_PTE as usize],
@@ -137,21 +213,36 @@ impl PageTables {
         });
         table.words[i] = word;
         table.used += 1;
+        self.nr_tables += usize::from(fresh);
         self.len += 1;
         old
     }
 
-    /// Clears the PTE of page `vpn` (`pte_clear`); returns it.
+    /// Clears the PTE of page `vpn` (`pte_clear`); returns it. A table left
+    /// empty is freed, and each level above it left empty too.
     pub fn remove(&mut self, vpn: u64) -> Option<Pte> {
-        let (t, i) = split(vpn);
-        let table = self.tables.get_mut(&t)?;
+        if vpn >= VPN_LIMIT {
+            return None;
+        }
+        let [g, u, m, i] = split(vpn);
+        let pgd = self.pgd.as_deref_mut()?;
+        let pud = pgd.entries[g].as_deref_mut()?;
+        let pmd = pud.entries[u].as_deref_mut()?;
+        let table = pmd.entries[m].as_deref_mut()?;
         let w = std::mem::take(&mut table.words[i]);
         if w == 0 {
             return None;
         }
         table.used -= 1;
         if table.used == 0 {
-            self.tables.remove(&t);
+            pmd.free(m);
+            self.nr_tables -= 1;
+            if pmd.used == 0 {
+                pud.free(u);
+                if pud.used == 0 {
+                    pgd.free(g);
+                }
+            }
         }
         self.len -= 1;
         Some(if w & PAGE_PRESENT != 0 {
@@ -161,19 +252,48 @@ impl PageTables {
         })
     }
 
+    /// The PTE tables covering pages `lo..=hi`, in order, with the number
+    /// of their first page.
+    fn tables_in(&self, lo: u64, hi: u64) -> impl Iterator<Item = (u64, &PteTable)> + '_ {
+        let hi = hi.min(VPN_LIMIT - 1);
+        let (l, h) = (split(lo), split(hi));
+        // At each level, the first and last entries are bounded by `lo` and
+        // `hi` only along their own paths.
+        let bounds = move |level: usize, path_lo: bool, path_hi: bool| {
+            let a = if path_lo { l[level] } else { 0 };
+            let b = if path_hi { h[level] } else { PTRS - 1 };
+            (a, b)
+        };
+        let span = move |level: usize| 1u64 << ((3 - level) as u32 * LEVEL_BITS);
+        let empty = lo > hi;
+        self.pgd
+            .as_deref()
+            .filter(move |_| !empty)
+            .into_iter()
+            .flat_map(move |pgd| {
+                let (a, b) = bounds(0, true, true);
+                pgd.present(a, b)
+                    .map(move |(g, pud)| (g, pud, g == l[0], g == h[0]))
+            })
+            .flat_map(move |(g, pud, pl, ph)| {
+                let (a, b) = bounds(1, pl, ph);
+                pud.present(a, b).map(move |(u, pmd)| {
+                    let base = g as u64 * span(0) + u as u64 * span(1);
+                    (base, pmd, pl && u == l[1], ph && u == h[1])
+                })
+            })
+            .flat_map(move |(base, pmd, pl, ph)| {
+                let (a, b) = bounds(2, pl, ph);
+                pmd.present(a, b)
+                    .map(move |(m, t)| (base + m as u64 * span(2), t))
+            })
+    }
+
     /// The PTEs that are not none among pages `vpns`, in order.
     pub fn range(&self, vpns: Range<u64>) -> impl Iterator<Item = (u64, Pte)> + '_ {
         let (lo, hi) = (vpns.start, vpns.end);
-        let bounds = if lo < hi {
-            (
-                Bound::Included(lo / PTRS_PER_PTE),
-                Bound::Included((hi - 1) / PTRS_PER_PTE),
-            )
-        } else {
-            (Bound::Included(0), Bound::Excluded(0))
-        };
-        self.tables.range(bounds).flat_map(move |(&t, table)| {
-            let base = t * PTRS_PER_PTE;
+        let (first, last) = if lo < hi { (lo, hi - 1) } else { (1, 0) };
+        self.tables_in(first, last).flat_map(move |(base, table)| {
             let a = lo.max(base) - base;
             let b = hi.min(base + PTRS_PER_PTE) - base;
             (a..b).filter_map(move |i| match table.words[i as usize] {
@@ -200,7 +320,7 @@ impl PageTables {
 
     /// Page tables allocated (each 4 KiB in the kernel and in the model).
     pub fn nr_tables(&self) -> usize {
-        self.tables.len()
+        self.nr_tables
     }
 }
 
@@ -245,9 +365,14 @@ mod tests {
     proptest! {
         /// The tables hold exactly what one map entry per PTE held.
         #[test]
-        fn page_tables_agree_with_a_map(ops in prop::collection::vec((0u64..3000, any::<u8>(), any::<bool>()), 0..300), lo in 0u64..3000, n in 0u64..1500) {
+        fn page_tables_agree_with_a_map(ops in prop::collection::vec((0u64..3000, any::<u8>(), any::<bool>(), 0usize..4), 0..300), lo in 0u64..3000, n in 0u64..1500, far in 0usize..4) {
+            // Pages near the start of the address space, or near one of the
+            // upper levels' boundaries (a PMD's, a PUD's, the top of TASK_SIZE).
+            let bases = [0u64, (1 << 18) - 1500, (1 << 27) - 1500, (1 << 35) - 1500];
             let (mut t, mut m) = (PageTables::default(), BTreeMap::new());
-            for (vpn, v, set) in ops {
+            let lo = bases[far] + lo;
+            for (vpn, v, set, b) in ops {
+                let vpn = bases[b] + vpn;
                 if set {
                     prop_assert_eq!(t.insert(vpn, pte(v)), m.insert(vpn, pte(v)));
                 } else {

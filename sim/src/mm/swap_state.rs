@@ -21,7 +21,7 @@ impl Kernel {
         let page = self.mem.page_mut(pfn);
         page.refcount += 1;
         page.set(pg::SWAPCACHE | pg::SWAPBACKED);
-        page.private = entry.val;
+        self.mem.set_private(pfn, entry.val);
         self.mod_node_page_state(Counter::FilePages, 1);
         self.mod_node_page_state(Counter::SwapCache, 1);
     }
@@ -36,9 +36,11 @@ impl Kernel {
             page.test(pg::SWAPCACHE),
             "invariant: page is in the swap cache (pfn {pfn})"
         );
-        let entry = SwpEntry { val: page.private };
         page.clear(pg::SWAPCACHE);
-        page.private = 0;
+        let entry = SwpEntry {
+            val: self.mem.private(pfn),
+        };
+        self.mem.set_private(pfn, 0);
         self.swap_cache.remove(&entry.val);
         self.mod_node_page_state(Counter::FilePages, -1);
         self.mod_node_page_state(Counter::SwapCache, -1);

@@ -390,7 +390,9 @@ impl Kernel {
         if !page.test(pg::SWAPCACHE) || page.test(pg::WRITEBACK) {
             return false;
         }
-        let entry = SwpEntry { val: page.private };
+        let entry = SwpEntry {
+            val: self.mem.private(pfn),
+        };
         if self.swap_count(entry) != 0 {
             return false;
         }

@@ -568,7 +568,7 @@ impl Kernel {
             let mm = &mut self.tasks.get_mut(&pid).expect("live").mm;
             if anon && self.mem.page(pfn).test(pg::SWAPCACHE) {
                 let entry = SwpEntry {
-                    val: self.mem.page(pfn).private,
+                    val: self.mem.private(pfn),
                 };
                 mm.ptes.insert(addr / PAGE_SIZE, Pte::Swap(entry));
                 self.trace.touch(Touch::Pte {
@@ -602,7 +602,9 @@ impl Kernel {
         self.trace.enter("pageout", "mm/vmscan.c");
         let page = self.mem.page(pfn);
         let fate = if page.test(pg::SWAPCACHE) {
-            let entry = SwpEntry { val: page.private };
+            let entry = SwpEntry {
+                val: self.mem.private(pfn),
+            };
             self.mem.page_mut(pfn).clear(pg::DIRTY);
             self.swap_writepage(pfn, entry);
             Fate::Rotate
