@@ -15,6 +15,7 @@ mod linux {
     use sim::real::{RealBackend, RealOptions};
     use sim::runner::{config_of, Run, StepOutcome};
     use sim::scenario::{load_str, Scenario};
+    use sim::syscalls::{ShellArgs, ShellOut, Sys};
 
     fn scenario(src: &str) -> Scenario {
         load_str("test.toml", src).unwrap_or_else(|d| panic!("scenario does not load: {d:?}"))
@@ -421,10 +422,22 @@ do = 'fd = shm_open("/obs", O_CREAT | O_RDWR, 0600)'
             b.cache(&sim::backend::FileRef::Path("/dev/shm/x".into())),
             Reading::SimOnly
         );
-        assert!(
-            b.reclaim(1).is_none()
-                && b.drop_caches().is_none()
-                && b.sysctl("kernel.shmmax", 1).is_none()
+        let shell = |b: &mut RealBackend, sys: Sys, texts: &[&str], ints: &[i64]| {
+            let a = ShellArgs {
+                texts: texts.iter().map(|t| t.to_string()).collect(),
+                ints: ints.to_vec(),
+                proc_: None,
+            };
+            b.shell(sys, &a)
+        };
+        assert_eq!(shell(&mut b, Sys::reclaim, &["1"], &[1]), ShellOut::SimOnly);
+        assert_eq!(
+            shell(&mut b, Sys::drop_caches, &["1"], &[1]),
+            ShellOut::SimOnly
+        );
+        assert_eq!(
+            shell(&mut b, Sys::sysctl, &["kernel.shmmax", "1"], &[0, 1]),
+            ShellOut::SimOnly
         );
         assert!(b
             .meminfo("Shmem")

@@ -170,6 +170,70 @@ impl IntoRet for Ret {
     }
 }
 
+/// The evaluated arguments of a shell step (a machine or look step: no
+/// process makes it), derived from its parameters' kinds by the runner
+/// (`runner::Run::shell_args`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ShellArgs {
+    /// Every argument as text: a string's text, an integer's digits.
+    pub texts: Vec<String>,
+    /// Every argument's integer value; one of kind `ProcPtr` is evaluated
+    /// in the scope of the process the `Proc` argument names.
+    pub ints: Vec<i64>,
+    /// The process a `Proc` argument names: its pid and its name.
+    pub proc_: Option<(Pid, String)>,
+}
+
+impl ShellArgs {
+    /// Argument `i` as text (empty when left out).
+    pub fn text(&self, i: usize) -> &str {
+        self.texts.get(i).map_or("", String::as_str)
+    }
+    /// Argument `i` as C's `long` (0 when left out).
+    pub fn int(&self, i: usize) -> i64 {
+        self.ints.get(i).copied().unwrap_or(0)
+    }
+    /// Argument `i` as an unsigned 64-bit value (a count, an address).
+    pub fn u64(&self, i: usize) -> u64 {
+        self.int(i) as u64
+    }
+    /// The process the `Proc` argument names, and its name.
+    pub fn proc_(&self) -> Option<(Pid, &str)> {
+        self.proc_.as_ref().map(|(pid, who)| (*pid, who.as_str()))
+    }
+}
+
+/// What a shell step gives back, for the runner to make the step's result.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ShellOut {
+    /// It returned `.0` and printed nothing (`reclaim`'s pages, 0).
+    Ret(i64),
+    /// It failed with an errno (`sysctl`'s `EINVAL`): the step returns -1.
+    Errno(Errno),
+    /// It printed `text` and exited with `status`: a tool's output (0), its
+    /// error message (1), `rm`'s coreutils message (1).
+    Printed { text: String, status: i64 },
+    /// This backend cannot do it: sim only, never done on a shared host.
+    SimOnly,
+}
+
+impl ShellOut {
+    /// A kernel function's result: its value, or its errno.
+    pub fn of<T: IntoRet>(r: SysResult<T>) -> ShellOut {
+        match r {
+            Ok(v) => ShellOut::Ret(v.into_ret().int()),
+            Err(e) => ShellOut::Errno(e),
+        }
+    }
+    /// What a tool printed: its output (status 0) or its error (status 1).
+    pub fn printed(r: Result<String, String>) -> ShellOut {
+        match r {
+            Ok(text) => ShellOut::Printed { text, status: 0 },
+            Err(text) => ShellOut::Printed { text, status: 1 },
+        }
+    }
+}
+
 /// What a call prints to the step's `out`, from the bytes it gives back.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Out {
@@ -376,10 +440,11 @@ const fn p(name: &'static str, kind: K) -> Param {
     Param { name, kind }
 }
 
-/// The functions one declaration's `dispatch` derives.
+/// The functions one declaration's `dispatch` derives: a table call has a
+/// `kernel` and a `host` function, a shell step a `shell_kernel` and a
+/// `shell_host`, a custom call none (each `None` where it has none).
 macro_rules! dispatch_fns {
-    (custom) => {
-        pub const GENERIC: bool = false;
+    (@none_process) => {
         pub const GUARD: Option<(usize, usize)> = None;
         pub fn kernel(_: &mut Kernel, _: Pid, _: &Args) -> Option<SysResult<Ret>> {
             None
@@ -389,9 +454,34 @@ macro_rules! dispatch_fns {
             None
         }
     };
+    (@none_shell) => {
+        pub fn shell_kernel(_: &mut Kernel, _: &ShellArgs) -> Option<ShellOut> {
+            None
+        }
+        #[cfg(target_os = "linux")]
+        pub fn shell_host(_: &mut crate::real::RealBackend, _: &ShellArgs) -> Option<ShellOut> {
+            None
+        }
+    };
+    (custom) => {
+        pub const DISPATCH: Dispatch = Dispatch::Custom;
+        dispatch_fns!(@none_process);
+        dispatch_fns!(@none_shell);
+    };
+    (shell { kernel: $k:path, host: $h:path $(,)? }) => {
+        pub const DISPATCH: Dispatch = Dispatch::Shell;
+        dispatch_fns!(@none_process);
+        pub fn shell_kernel(k: &mut Kernel, a: &ShellArgs) -> Option<ShellOut> {
+            Some($k(k, a))
+        }
+        #[cfg(target_os = "linux")]
+        pub fn shell_host(r: &mut crate::real::RealBackend, a: &ShellArgs) -> Option<ShellOut> {
+            Some($h(r, a))
+        }
+    };
     ({ kernel: |$k:ident, $pid:ident, $a:ident| $ke:expr,
        host: |$ha:ident| $he:expr, guard: $g:expr $(,)? }) => {
-        pub const GENERIC: bool = true;
+        pub const DISPATCH: Dispatch = Dispatch::Table;
         pub const GUARD: Option<(usize, usize)> = $g;
         pub fn kernel($k: &mut Kernel, $pid: Pid, $a: &Args) -> Option<SysResult<Ret>> {
             Some(($ke).map(IntoRet::into_ret))
@@ -407,7 +497,21 @@ macro_rules! dispatch_fns {
             let r = unsafe { $he };
             Some(r.into_ret())
         }
+        dispatch_fns!(@none_shell);
     };
+}
+
+/// How a call is dispatched (its declaration's `dispatch`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dispatch {
+    /// `{ kernel, host, guard }`: a process's system call, through
+    /// [`Backend::syscall`](crate::backend::Backend::syscall).
+    Table,
+    /// `shell { kernel, host }`: a machine or look step, through
+    /// [`Backend::shell`](crate::backend::Backend::shell).
+    Shell,
+    /// `custom`: an arm of its own in the runner.
+    Custom,
 }
 
 macro_rules! syscalls {
@@ -423,7 +527,7 @@ macro_rules! syscalls {
             $(unmaps: $um:expr,)?
             $(out: $out:expr,)?
             $(counts: $counts:expr,)?
-            dispatch: $d:tt $(,)?
+            dispatch: $($dk:ident)? $({ $($db:tt)* })? $(,)?
         }
     )*) => {
         /// Every call of the statement language, by name.
@@ -435,7 +539,7 @@ macro_rules! syscalls {
         mod decl {
             $(pub mod $name {
                 use super::super::*;
-                dispatch_fns!($d);
+                dispatch_fns!($($dk)? $({ $($db)* })?);
             })*
         }
 
@@ -466,9 +570,18 @@ macro_rules! syscalls {
             pub fn named(name: &str) -> Option<Sys> {
                 match name { $(stringify!($name) => Some(Sys::$name),)* _ => None }
             }
-            /// Is it dispatched from the table (not a runner arm of its own)?
+            /// How it is dispatched ([`Dispatch`]).
+            pub fn dispatch(self) -> Dispatch {
+                match self { $(Sys::$name => decl::$name::DISPATCH),* }
+            }
+            /// Is it a process's call dispatched from the table (not a
+            /// runner arm of its own)?
             pub fn is_generic(self) -> bool {
-                match self { $(Sys::$name => decl::$name::GENERIC),* }
+                self.dispatch() == Dispatch::Table
+            }
+            /// Is it a shell step dispatched from the table?
+            pub fn is_shell(self) -> bool {
+                self.dispatch() == Dispatch::Shell
             }
             /// For a call that returns a new mapping from the table: where
             /// the mapping's length comes from.
@@ -502,6 +615,20 @@ macro_rules! syscalls {
             /// The call on the kernel model (`None`: a custom call).
             pub fn on_kernel(self, k: &mut Kernel, pid: Pid, a: &Args) -> Option<SysResult<Ret>> {
                 match self { $(Sys::$name => decl::$name::kernel(k, pid, a)),* }
+            }
+            /// The shell step on the kernel model (`None`: not a shell step).
+            pub fn shell_on_kernel(self, k: &mut Kernel, a: &ShellArgs) -> Option<ShellOut> {
+                match self { $(Sys::$name => decl::$name::shell_kernel(k, a)),* }
+            }
+            /// The shell step on the host, made by the real backend's driver
+            /// (`None`: not a shell step).
+            #[cfg(target_os = "linux")]
+            pub fn shell_on_host(
+                self,
+                r: &mut crate::real::RealBackend,
+                a: &ShellArgs,
+            ) -> Option<ShellOut> {
+                match self { $(Sys::$name => decl::$name::shell_host(r, a)),* }
             }
             /// The call in a real worker: what libc returns (`None`: a custom call).
             ///
@@ -1050,28 +1177,40 @@ syscalls! {
         proto: "reclaim(long pages) /* global LRU reclaim, as kswapd */",
         params: [pages: K::Int(&[])],
         errnos: [],
-        dispatch: custom,
+        dispatch: shell {
+            kernel: crate::mm::vmscan::reclaim,
+            host: crate::real::shell::reclaim,
+        },
     }
     sysctl {
         group: "machine-wide", by: Machine, returns: Nothing, required: 2,
         proto: "sysctl(const char *name, long value) /* sysctl -w name=value */",
         params: [name: K::Sysctl, value: K::Int(&[])],
         errnos: [EINVAL],
-        dispatch: custom,
+        dispatch: shell {
+            kernel: crate::ipc::shm::sysctl,
+            host: crate::real::shell::sysctl,
+        },
     }
     drop_caches {
         group: "machine-wide", by: Machine, returns: Nothing, required: 1,
         proto: "drop_caches(int what) /* echo what > /proc/sys/vm/drop_caches */",
         params: [what: K::Int(&[])],
         errnos: [],
-        dispatch: custom,
+        dispatch: shell {
+            kernel: crate::mm::vmscan::drop_caches,
+            host: crate::real::shell::drop_caches,
+        },
     }
     rm {
         group: "machine-wide", by: Machine, returns: Nothing, required: 1,
         proto: "rm PATH (coreutils, as root: unlink(2); prints rm's error)",
         params: [path: K::Path],
         errnos: [],
-        dispatch: custom,
+        dispatch: shell {
+            kernel: crate::fs::namei::rm,
+            host: crate::real::shell::rm,
+        },
     }
     // ---- look steps ------------------------------------------------------
     free {
@@ -1079,49 +1218,70 @@ syscalls! {
         proto: "free [OPTIONS] (procps-ng)",
         params: [options: K::ToolArgs],
         errnos: [],
-        dispatch: custom,
+        dispatch: shell {
+            kernel: crate::tools::free::on_kernel,
+            host: crate::real::shell::free,
+        },
     }
     ipcs {
         group: "look", by: Look, returns: Nothing, required: 1,
         proto: "ipcs -m | -u | -a | -m -i ID",
         params: [options: K::ToolArgs],
         errnos: [],
-        dispatch: custom,
+        dispatch: shell {
+            kernel: crate::ipc::proc::ipcs,
+            host: crate::real::shell::ipcs,
+        },
     }
     df {
         group: "look", by: Look, returns: Nothing, required: 1,
         proto: "df [OPTIONS] [PATH...] (coreutils)",
         params: [args: K::ToolArgs],
         errnos: [],
-        dispatch: custom,
+        dispatch: shell {
+            kernel: crate::tools::df::on_kernel,
+            host: crate::real::shell::df,
+        },
     }
     cat {
         group: "look", by: Look, returns: Nothing, required: 1,
         proto: "cat PATH",
         params: [path: K::Path],
         errnos: [],
-        dispatch: custom,
+        dispatch: shell {
+            kernel: crate::fs::proc::cat,
+            host: crate::real::shell::cat,
+        },
     }
     ls {
         group: "look", by: Look, returns: Nothing, required: 1,
         proto: "ls [OPTIONS] PATH (shown as ls -l)",
         params: [args: K::ToolArgs],
         errnos: [],
-        dispatch: custom,
+        dispatch: shell {
+            kernel: crate::tools::ls::on_kernel,
+            host: crate::real::shell::ls,
+        },
     }
     pmap {
         group: "look", by: Look, returns: Nothing, required: 1,
         proto: "pmap PID",
         params: [proc: K::Proc],
         errnos: [],
-        dispatch: custom,
+        dispatch: shell {
+            kernel: crate::tools::pmap::on_kernel,
+            host: crate::real::shell::pmap,
+        },
     }
     smaps {
         group: "look", by: Look, returns: Nothing, required: 2,
         proto: "the /proc/PID/smaps entry of one mapping",
         params: [proc: K::Proc, mapping: K::ProcPtr],
         errnos: [],
-        dispatch: custom,
+        dispatch: shell {
+            kernel: crate::fs::proc::smaps,
+            host: crate::real::shell::smaps,
+        },
     }
 }
 
@@ -1172,17 +1332,6 @@ mod tests {
         ("exit", "ends the process and its worker"),
         ("send_fd", "a descriptor in flight to another process"),
         ("recv_fd", "the descriptor in flight, passed on the channel"),
-        ("reclaim", "a machine step"),
-        ("sysctl", "a machine step"),
-        ("drop_caches", "a machine step"),
-        ("rm", "a machine step (the shell's, as root)"),
-        ("free", "a look step"),
-        ("ipcs", "a look step"),
-        ("df", "a look step"),
-        ("cat", "a look step"),
-        ("ls", "a look step"),
-        ("pmap", "a look step"),
-        ("smaps", "a look step"),
     ];
 
     /// A call is `custom` only if it is in [`STILL_CUSTOM`], with its
@@ -1192,7 +1341,7 @@ mod tests {
         for c in CALLS {
             let listed = STILL_CUSTOM.iter().any(|(n, _)| *n == c.name);
             assert_eq!(
-                !c.sys.is_generic(),
+                c.sys.dispatch() == Dispatch::Custom,
                 listed,
                 "{}: custom exactly when STILL_CUSTOM lists it",
                 c.name

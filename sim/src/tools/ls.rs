@@ -2,7 +2,8 @@
 //! `format_user_or_group`, the time format) and gnulib `lib/filemode.c`
 //! (`filemodestring`), in the C locale.
 
-use super::util::{pad_left, pad_right};
+use super::util::{pad_left, pad_right, split_opts};
+use crate::syscalls::{ShellArgs, ShellOut};
 use serde::Serialize;
 use std::fmt::Write as _;
 
@@ -186,6 +187,23 @@ pub fn render_ls(entries: &[LsEntry], total_blocks_kib: u64, now: i64, human: bo
         );
     }
     out
+}
+
+/// The look step `ls(ARGS)` on the kernel model: `ls -l` of the directory
+/// (`/dev/shm` when none is given), `-h` sizing it for humans.
+pub fn on_kernel(k: &mut crate::kernel::Kernel, a: &ShellArgs) -> ShellOut {
+    let (opts, dir) = split_opts(a.text(0));
+    let dir = if dir.is_empty() { "/dev/shm" } else { dir };
+    ShellOut::printed(
+        k.ls_view(dir)
+            .map_err(|e| format!("ls: cannot access '{dir}': {}\n", e.strerror()))
+            .map(|(entries, total)| {
+                let human = opts
+                    .split_whitespace()
+                    .any(|w| !w.starts_with("--") && w.contains('h'));
+                render_ls(&entries, total, k.now, human)
+            }),
+    )
 }
 
 #[cfg(test)]

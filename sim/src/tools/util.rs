@@ -31,3 +31,18 @@ pub(crate) fn match_long<'a>(given: &str, names: &[&'a str]) -> Result<&'a str, 
         _ => Err(format!("option '--{given}' is ambiguous")),
     }
 }
+
+/// A look step's command line as its options and the operand after them:
+/// `"-h /dev/shm"` is `("-h", "/dev/shm")`.
+pub(crate) fn split_opts(arg: &str) -> (&str, &str) {
+    let arg = arg.trim();
+    let mut opts_end = 0;
+    for w in arg.split_whitespace() {
+        if w.starts_with('-') {
+            opts_end = arg.find(w).map_or(opts_end, |i| i + w.len());
+        } else {
+            break;
+        }
+    }
+    (arg[..opts_end].trim(), arg[opts_end..].trim())
+}
