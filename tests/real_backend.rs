@@ -406,6 +406,40 @@ do = "exit(0)"
         assert!(!std::path::Path::new(&format!("/proc/{child}")).exists());
     }
 
+    /// A shell step on the real backend is the host function its
+    /// declaration names, and it says what the model's kernel function
+    /// says where both can see the same thing: `rm` of a file neither has
+    /// prints coreutils' message and exits 1 on both backends.
+    #[test]
+    fn shell_steps_run_their_declared_functions_on_both_backends() {
+        let src = r#"
+title = "shell"
+procs = ["p"]
+[[step]]
+do = 'rm("/dev/shm/none")'
+"#;
+        let s = scenario(src);
+        let mut b = backend(&s);
+        let mut k = sim::kernel::Kernel::new(config_of(&s));
+        let a = ShellArgs {
+            texts: vec!["/dev/shm/none".into()],
+            ints: vec![0],
+            proc_: None,
+        };
+        let text = "rm: cannot remove '/dev/shm/none': No such file or directory\n";
+        let want = ShellOut::Printed {
+            text: text.into(),
+            status: 1,
+        };
+        assert_eq!(Sys::rm.shell_on_host(&mut b, &a).as_ref(), Some(&want));
+        assert_eq!(b.shell(Sys::rm, &a), want);
+        assert_eq!(Sys::rm.shell_on_kernel(&mut k, &a).as_ref(), Some(&want));
+        assert_eq!(k.shell(Sys::rm, &a), want);
+        // Played by the runner, the step prints the same on the host.
+        let (out, _) = play(src);
+        assert_eq!((out[0].result.ret, out[0].out.as_str()), (Some(1), text));
+    }
+
     #[test]
     fn observables_speak_the_contract() {
         let s = scenario(

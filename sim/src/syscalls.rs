@@ -16,6 +16,17 @@
 //!   sends it as the one `Req::Sys` (`crate::real`) and the worker runs
 //!   `host`: none of them names the call. Both return a [`Ret`]: an
 //!   integer, the bytes it read, or a `struct stat`.
+//! - `shell { kernel: .., host: .. }`: a step the shell makes, no process
+//!   (the machine-wide steps and the look steps: `by: Machine | Look`). Its
+//!   kernel function `fn(&mut Kernel, &ShellArgs) -> ShellOut` runs it on
+//!   the model, its host function `fn(&mut RealBackend, &ShellArgs) ->
+//!   ShellOut` (in `real/shell.rs`) on the host. The runner
+//!   (`Run::machine_call`) evaluates the arguments as their kinds say
+//!   ([`ShellArgs`]: a `Proc` resolved to its process, a `ProcPtr` in that
+//!   process's scope) and dispatches through
+//!   [`Backend::shell`](crate::backend::Backend::shell); the [`ShellOut`]
+//!   is the step's result: a return value, an errno, printed text with an
+//!   exit status, or sim only.
 //! - `custom`: the runner (`runner::Run::call`) has an arm of its own for
 //!   it, and [`crate::backend::Backend`] a method. What is left custom, and
 //!   why (the test `only_what_cannot_be_declared_is_custom` keeps the list):
@@ -23,9 +34,8 @@
 //!   opens the model's name), `shmctl` (a struct read *and* written, `IPC_SET`'s fields from
 //!   a name, host keys and ids mapped back in `shmid_ds`), `memcpy`,
 //!   `memset` and `printf` (loads and stores of the process, faults that end
-//!   it, not system calls), `fork`, `exit`, `send_fd` and `recv_fd` (a
-//!   process, a worker and its channel, a descriptor in flight), and the
-//!   machine and look steps (run by `Run::machine_call`, no process).
+//!   it, not system calls), and `fork`, `exit`, `send_fd` and `recv_fd` (a
+//!   process, a worker and its channel, a descriptor in flight).
 //!
 //! What a declaration can say besides (each with one implementation that
 //! does not name the call: the runner's `bound_by`, `unmapped_by`,
@@ -46,8 +56,9 @@
 //! - A parameter of kind `StatBuf` given as `&name` gets the `struct stat`.
 //!
 //! From the table come: the checker's signatures ([`CALLS`]), the runner's
-//! dispatch ([`Sys::on_kernel`]), the real worker's request and libc call
-//! ([`Sys::on_host`]), and the book's language reference (`shmsim book`,
+//! dispatch ([`Sys::on_kernel`], [`Sys::shell_on_kernel`]), the real
+//! worker's request and libc call ([`Sys::on_host`]), the real driver's
+//! shell steps (`Sys::shell_on_host`), and the book's language reference (`shmsim book`,
 //! `tui/src/book/tables.rs`, which prints every call with its errnos).
 //!
 //! # Adding a call
@@ -64,6 +75,18 @@
 //! Then a named test per errno in `tests/errno_conformance.rs` and the
 //! call's section in SCENARIOS.md; `cargo run -- book` regenerates the
 //! reference. New constants go in `scenario/consts.rs`.
+//!
+//! # Adding a shell step
+//! A machine step (`sync`) or a look step (`vmstat`) is one declaration
+//! with `by: Machine` or `by: Look`, its parameters' kinds (`K::ToolArgs`
+//! for a tool's command line, `K::Proc` and `K::ProcPtr` for a process and
+//! one of its mappings), and `dispatch: shell { kernel: crate::tools::vmstat::on_kernel,
+//! host: crate::real::shell::vmstat }`. The kernel function goes in the file
+//! named after the tool or kernel file it mirrors (`tools/vmstat.rs`,
+//! rendering from the model's views); the host function in `real/shell.rs`
+//! runs the host's tool (`run_tool`) or returns `ShellOut::SimOnly` for a
+//! step a shared host must not see. Neither the runner nor the `Backend`
+//! trait changes.
 
 use crate::errno::{Errno, SysResult};
 use crate::kernel::{Kernel, Pid};
@@ -1349,6 +1372,20 @@ mod tests {
         }
         for (n, _) in STILL_CUSTOM {
             assert!(Sys::named(n).is_some(), "{n} is no call");
+        }
+    }
+
+    /// The shell makes exactly the steps no process makes, and each has its
+    /// kernel function (its host one is `real/shell.rs`'s, checked by
+    /// `tests/real_backend.rs`); no other call has one.
+    #[test]
+    fn shell_steps_are_the_machine_and_look_steps() {
+        let mut k = Kernel::new(crate::kernel::Config::default());
+        for c in CALLS {
+            let shell = matches!(c.scope, Scope::Machine | Scope::Look);
+            assert_eq!(c.sys.is_shell(), shell, "{}", c.name);
+            let ran = c.sys.shell_on_kernel(&mut k, &ShellArgs::default());
+            assert_eq!(ran.is_some(), shell, "{}", c.name);
         }
     }
 
