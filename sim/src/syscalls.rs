@@ -53,6 +53,9 @@
 //!   names bound to them name pointers only.
 //! - `out: Out::..`: what it prints of the bytes it gives back ([`Out`]).
 //! - `counts: (s, n)`: data parameter `s` is counted by parameter `n`.
+//! - `check: ToolCheck { arg, example }`: a look step's argument is checked
+//!   the way its tool parses it ([`ToolCheck`]; `scenario::check` calls
+//!   `arg` and names no tool).
 //! - A parameter of kind `StatBuf` given as `&name` gets the `struct stat`.
 //!
 //! From the table come: the checker's signatures ([`CALLS`]), the runner's
@@ -86,7 +89,9 @@
 //! rendering from the model's views); the host function in `real/shell.rs`
 //! runs the host's tool (`run_tool`) or returns `ShellOut::SimOnly` for a
 //! step a shared host must not see. Neither the runner nor the `Backend`
-//! trait changes.
+//! trait changes. A tool whose command line the model parses declares
+//! `check: ToolCheck { arg: crate::tools::vmstat::check_arg, example: "-s" }`
+//! as well, so that the checker refuses what the tool would.
 
 use crate::errno::{Errno, SysResult};
 use crate::kernel::{Kernel, Pid};
@@ -255,6 +260,26 @@ impl ShellOut {
             Err(text) => ShellOut::Printed { text, status: 1 },
         }
     }
+}
+
+/// How the checker checks a look step's argument beyond its kind, the way
+/// the tool parses it (its declaration's `check`).
+#[derive(Clone, Copy, Debug)]
+pub struct ToolCheck {
+    /// The argument's text: `Err` for one the tool refuses, or the model
+    /// does not show.
+    pub arg: fn(&str) -> Result<(), ToolRefusal>,
+    /// An argument the tool takes, for the checker's help (`"-k"`).
+    pub example: &'static str,
+}
+
+/// Why a look step's tool refuses its argument: the diagnostic's message,
+/// its label at the argument, and its help.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ToolRefusal {
+    pub message: String,
+    pub label: String,
+    pub help: String,
 }
 
 /// What a call prints to the step's `out`, from the bytes it gives back.
@@ -550,6 +575,7 @@ macro_rules! syscalls {
             $(unmaps: $um:expr,)?
             $(out: $out:expr,)?
             $(counts: $counts:expr,)?
+            $(check: $check:expr,)?
             dispatch: $($dk:ident)? $({ $($db:tt)* })? $(,)?
         }
     )*) => {
@@ -625,6 +651,10 @@ macro_rules! syscalls {
             /// or, with `n` left out, `strlen(s)` bytes.
             pub fn counts(self) -> Option<(usize, usize)> {
                 match self { $(Sys::$name => None $(.or(Some($counts)))?),* }
+            }
+            /// How the checker checks a look step's argument ([`ToolCheck`]).
+            pub fn check(self) -> Option<ToolCheck> {
+                match self { $(Sys::$name => None $(.or(Some($check)))?),* }
             }
             /// The mappings a successful call takes away ([`Unmap`]).
             pub fn unmaps(self) -> Option<Unmap> {
@@ -1241,6 +1271,7 @@ syscalls! {
         proto: "free [OPTIONS] (procps-ng)",
         params: [options: K::ToolArgs],
         errnos: [],
+        check: ToolCheck { arg: crate::tools::free::check_arg, example: "-k" },
         dispatch: shell {
             kernel: crate::tools::free::on_kernel,
             host: crate::real::shell::free,
@@ -1251,6 +1282,7 @@ syscalls! {
         proto: "ipcs -m | -u | -a | -m -i ID",
         params: [options: K::ToolArgs],
         errnos: [],
+        check: ToolCheck { arg: crate::ipc::proc::check_ipcs_arg, example: "-m" },
         dispatch: shell {
             kernel: crate::ipc::proc::ipcs,
             host: crate::real::shell::ipcs,
@@ -1261,6 +1293,7 @@ syscalls! {
         proto: "df [OPTIONS] [PATH...] (coreutils)",
         params: [args: K::ToolArgs],
         errnos: [],
+        check: ToolCheck { arg: crate::tools::df::check_arg, example: "/dev/shm" },
         dispatch: shell {
             kernel: crate::tools::df::on_kernel,
             host: crate::real::shell::df,
@@ -1271,6 +1304,7 @@ syscalls! {
         proto: "cat PATH",
         params: [path: K::Path],
         errnos: [],
+        check: ToolCheck { arg: crate::fs::proc::check_cat_path, example: "/proc/meminfo" },
         dispatch: shell {
             kernel: crate::fs::proc::cat,
             host: crate::real::shell::cat,
@@ -1281,6 +1315,7 @@ syscalls! {
         proto: "ls [OPTIONS] PATH (shown as ls -l)",
         params: [args: K::ToolArgs],
         errnos: [],
+        check: ToolCheck { arg: crate::tools::ls::check_arg, example: "/dev/shm" },
         dispatch: shell {
             kernel: crate::tools::ls::on_kernel,
             host: crate::real::shell::ls,

@@ -24,4 +24,4 @@ pub mod human;
 pub mod ls;
 pub mod page_types;
 pub mod pmap;
-mod util;
+pub(crate) mod util;

@@ -49,6 +49,24 @@ pub fn cat(k: &mut Kernel, a: &ShellArgs) -> ShellOut {
     })
 }
 
+/// The checker's check of `cat`'s path: a `/proc` file must be one the
+/// model renders (any other absolute path is a file whose bytes it prints).
+pub fn check_cat_path(t: &str) -> Result<(), crate::syscalls::ToolRefusal> {
+    use crate::scenario::calls::PROC_FILES;
+    if !t.starts_with("/proc/") || PROC_FILES.contains(&t) {
+        return Ok(());
+    }
+    let help = match crate::scenario::diag::did_you_mean(t, PROC_FILES.iter().copied()) {
+        Some(d) => format!("did you mean \"{d}\"?"),
+        None => format!("the simulator renders {}", PROC_FILES.join(", ")),
+    };
+    Err(crate::syscalls::ToolRefusal {
+        message: format!("`cat` cannot show `{t}`"),
+        label: "not a /proc file the simulator renders".into(),
+        help,
+    })
+}
+
 /// `/proc/swaps` (`swap_show`, `mm/swapfile.c`): the swap files in use.
 fn proc_swaps(k: &Kernel) -> String {
     let mut s = String::from("Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n");

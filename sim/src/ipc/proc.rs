@@ -792,6 +792,14 @@ pub fn render_ipcs(k: &Kernel, args: &str) -> Result<String, String> {
     }
 }
 
+/// The checker's check of `ipcs`'s command line: the views the model shows.
+pub fn check_ipcs_arg(arg: &str) -> Result<(), crate::syscalls::ToolRefusal> {
+    let words: Vec<&str> = arg.split_whitespace().collect();
+    IpcsView::parse(&words.join(" "))
+        .map(|_| ())
+        .map_err(|why| crate::tools::util::cannot_take("ipcs", arg, why))
+}
+
 /// The look step `ipcs(OPTIONS)`.
 pub fn ipcs(k: &mut Kernel, a: &ShellArgs) -> ShellOut {
     ShellOut::printed(render_ipcs(k, a.text(0)))

@@ -366,6 +366,19 @@ fn df_on_kernel(k: &crate::kernel::Kernel, arg: &str) -> Result<String, String> 
     Ok(render_df(&[k.statfs_view(&sb)], &DfOpts::parse(opts)?))
 }
 
+/// The checker's check of `df`'s command line: coreutils' options, then
+/// absolute paths.
+pub fn check_arg(arg: &str) -> Result<(), crate::syscalls::ToolRefusal> {
+    let help = "for example `df(\"/dev/shm\")`, `df(\"-h /dev/shm\")`";
+    DfOpts::parse(arg)
+        .map_err(|e| (e, help.to_string()))
+        .and_then(|o| {
+            let paths: Vec<&str> = o.paths.iter().map(String::as_str).collect();
+            super::util::absolute_paths("df", &paths)
+        })
+        .map_err(|why| super::util::cannot_take("df", arg, why))
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;

@@ -275,6 +275,14 @@ pub fn on_kernel(k: &mut crate::kernel::Kernel, a: &ShellArgs) -> ShellOut {
     ShellOut::printed(FreeOpts::parse(a.text(0)).map(|o| render_free(&k.meminfo_view(), &o)))
 }
 
+/// The checker's check of `free`'s command line: the options procps takes.
+pub fn check_arg(arg: &str) -> Result<(), crate::syscalls::ToolRefusal> {
+    FreeOpts::parse(arg).map(|_| ()).map_err(|e| {
+        let help = "for example `free(\"-k\")`, `free(\"-h -w\")`, `free(\"--mebi\")`";
+        super::util::cannot_take("free", arg, (e, help.into()))
+    })
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;

@@ -206,9 +206,38 @@ pub fn on_kernel(k: &mut crate::kernel::Kernel, a: &ShellArgs) -> ShellOut {
     )
 }
 
+/// The checker's check of `ls`'s command line: options, then one absolute
+/// path.
+pub fn check_arg(arg: &str) -> Result<(), crate::syscalls::ToolRefusal> {
+    let paths: Vec<&str> = arg
+        .split_whitespace()
+        .filter(|w| !w.starts_with('-'))
+        .collect();
+    let why = if paths.len() > 1 {
+        Err((
+            "more than one path".into(),
+            "`ls` shows one directory per step".into(),
+        ))
+    } else {
+        super::util::absolute_paths("ls", &paths)
+    };
+    why.map_err(|why| super::util::cannot_take("ls", arg, why))
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+
+    #[test]
+    fn the_checker_takes_options_and_one_absolute_path() {
+        assert_eq!(check_arg("-lh /dev/shm"), Ok(()));
+        let two = check_arg("/dev/shm /tmp").unwrap_err();
+        assert_eq!(two.message, "`ls` cannot take `/dev/shm /tmp`");
+        assert_eq!(two.label, "more than one path");
+        let relative = check_arg("dev/shm").unwrap_err();
+        assert_eq!(relative.label, "`dev/shm` is not an absolute path");
+        assert_eq!(relative.help, "write `ls(\"/dev/shm\")`");
+    }
 
     /// `ls -l` of files made with chosen sizes, modes and times
     /// (`truncate -s`, `chmod`, `chown`, `ln`, `touch -d @T`) and listed with

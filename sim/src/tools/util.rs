@@ -46,3 +46,29 @@ pub(crate) fn split_opts(arg: &str) -> (&str, &str) {
     }
     (arg[..opts_end].trim(), arg[opts_end..].trim())
 }
+
+/// The look step `tool`'s operands must be absolute paths: the label and
+/// help for the first that is not.
+pub(crate) fn absolute_paths(tool: &str, paths: &[&str]) -> Result<(), (String, String)> {
+    match paths.iter().find(|p| !p.starts_with('/')) {
+        Some(p) => Err((
+            format!("`{p}` is not an absolute path"),
+            format!("write `{tool}(\"/dev/shm\")`"),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// A refusal of look step `tool`'s command line `arg`, with the checker's
+/// message.
+pub(crate) fn cannot_take(
+    tool: &str,
+    arg: &str,
+    (label, help): (String, String),
+) -> crate::syscalls::ToolRefusal {
+    crate::syscalls::ToolRefusal {
+        message: format!("`{tool}` cannot take `{}`", arg.escape_debug()),
+        label,
+        help,
+    }
+}
