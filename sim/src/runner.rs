@@ -1246,7 +1246,9 @@ impl<'s, B: Backend> Run<'s, B> {
         };
         Ok(ShellArgs {
             texts: args.iter().map(|e| self.text_of(None, e)).collect(),
-            ints: (args.iter().enumerate())
+            ints: args
+                .iter()
+                .enumerate()
                 .map(|(i, e)| self.eval(scope(i), e).as_int())
                 .collect(),
             proc_,
