@@ -15,6 +15,7 @@ mod linux {
     use sim::real::{RealBackend, RealOptions};
     use sim::runner::{config_of, Run, StepOutcome};
     use sim::scenario::{load_str, Scenario};
+    use sim::syscalls::{ShellArgs, ShellOut, Sys};
 
     fn scenario(src: &str) -> Scenario {
         load_str("test.toml", src).unwrap_or_else(|d| panic!("scenario does not load: {d:?}"))
@@ -405,6 +406,40 @@ do = "exit(0)"
         assert!(!std::path::Path::new(&format!("/proc/{child}")).exists());
     }
 
+    /// A shell step on the real backend is the host function its
+    /// declaration names, and it says what the model's kernel function
+    /// says where both can see the same thing: `rm` of a file neither has
+    /// prints coreutils' message and exits 1 on both backends.
+    #[test]
+    fn shell_steps_run_their_declared_functions_on_both_backends() {
+        let src = r#"
+title = "shell"
+procs = ["p"]
+[[step]]
+do = 'rm("/dev/shm/none")'
+"#;
+        let s = scenario(src);
+        let mut b = backend(&s);
+        let mut k = sim::kernel::Kernel::new(config_of(&s));
+        let a = ShellArgs {
+            texts: vec!["/dev/shm/none".into()],
+            ints: vec![0],
+            proc_: None,
+        };
+        let text = "rm: cannot remove '/dev/shm/none': No such file or directory\n";
+        let want = ShellOut::Printed {
+            text: text.into(),
+            status: 1,
+        };
+        assert_eq!(Sys::rm.shell_on_host(&mut b, &a).as_ref(), Some(&want));
+        assert_eq!(b.shell(Sys::rm, &a), want);
+        assert_eq!(Sys::rm.shell_on_kernel(&mut k, &a).as_ref(), Some(&want));
+        assert_eq!(k.shell(Sys::rm, &a), want);
+        // Played by the runner, the step prints the same on the host.
+        let (out, _) = play(src);
+        assert_eq!((out[0].result.ret, out[0].out.as_str()), (Some(1), text));
+    }
+
     #[test]
     fn observables_speak_the_contract() {
         let s = scenario(
@@ -421,10 +456,22 @@ do = 'fd = shm_open("/obs", O_CREAT | O_RDWR, 0600)'
             b.cache(&sim::backend::FileRef::Path("/dev/shm/x".into())),
             Reading::SimOnly
         );
-        assert!(
-            b.reclaim(1).is_none()
-                && b.drop_caches().is_none()
-                && b.sysctl("kernel.shmmax", 1).is_none()
+        let shell = |b: &mut RealBackend, sys: Sys, texts: &[&str], ints: &[i64]| {
+            let a = ShellArgs {
+                texts: texts.iter().map(|t| t.to_string()).collect(),
+                ints: ints.to_vec(),
+                proc_: None,
+            };
+            b.shell(sys, &a)
+        };
+        assert_eq!(shell(&mut b, Sys::reclaim, &["1"], &[1]), ShellOut::SimOnly);
+        assert_eq!(
+            shell(&mut b, Sys::drop_caches, &["1"], &[1]),
+            ShellOut::SimOnly
+        );
+        assert_eq!(
+            shell(&mut b, Sys::sysctl, &["kernel.shmmax", "1"], &[0, 1]),
+            ShellOut::SimOnly
         );
         assert!(b
             .meminfo("Shmem")

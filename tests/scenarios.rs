@@ -272,3 +272,93 @@ fn playing_twice_gives_the_same_run() {
         }
     }
 }
+
+/// The literal arguments of a shell step as the runner evaluates them: a
+/// string is its text, an integer its digits; a `Proc` argument names a
+/// live process of `k` by its `comm`. `None` when an argument is not a
+/// literal (a name bound earlier: the runner's own evaluation, which the
+/// golden snapshots cover).
+fn literal_shell_args(
+    k: &sim::kernel::Kernel,
+    sys: sim::syscalls::Sys,
+    args: &[sim::scenario::ast::Expr],
+) -> Option<sim::syscalls::ShellArgs> {
+    use sim::scenario::ast::ExprKind;
+    use sim::scenario::calls::ArgKind;
+    let mut a = sim::syscalls::ShellArgs::default();
+    for (i, e) in args.iter().enumerate() {
+        let (text, int) = match &e.kind {
+            ExprKind::Str(s) => (s.text(), 0),
+            ExprKind::Int(n) => (n.to_string(), *n),
+            _ => return None,
+        };
+        if sys.sig().params.get(i).map(|p| p.kind) == Some(ArgKind::Proc) {
+            let pid = k
+                .tasks
+                .iter()
+                .find(|(_, t)| t.comm == text)
+                .map(|(p, _)| *p)?;
+            a.proc_ = Some((pid, text.clone()));
+        }
+        a.texts.push(text);
+        a.ints.push(int);
+    }
+    Some(a)
+}
+
+/// Every machine-wide and look step is a shell step, run by the kernel
+/// function its declaration names: called on the machine as it stood
+/// before the step, that function gives the step's result and prints what
+/// the step printed in the transcript (`| ...` lines of the snapshots), for
+/// every such step of the bundled scenarios whose arguments are literals.
+#[test]
+fn shell_steps_print_what_their_declared_kernel_function_prints() {
+    use sim::scenario::calls::Scope;
+    use sim::syscalls::{ShellOut, Sys, CALLS};
+    for c in CALLS {
+        let shell = matches!(c.scope, Scope::Machine | Scope::Look);
+        assert_eq!(
+            c.sys.is_shell(),
+            shell,
+            "{}: a shell step exactly when no process makes it",
+            c.name
+        );
+    }
+    let mut seen = BTreeSet::new();
+    for path in scenario_files() {
+        let s = load(&path);
+        let mut run = Run::new(&s);
+        loop {
+            let step = s.steps.get(run.done());
+            let call = step
+                .filter(|st| st.proc.is_none())
+                .and_then(|st| st.stmt.kind.call());
+            let direct = call.and_then(|call| {
+                let sys = Sys::named(&call.name.name).expect("a call of the table");
+                let a = literal_shell_args(run.kernel(), sys, &call.args)?;
+                let mut k = run.kernel().clone();
+                Some((sys, sys.shell_on_kernel(&mut k, &a).expect("declared")))
+            });
+            let Some(o) = run.step() else { break };
+            let Some((sys, done)) = direct else { continue };
+            let (ret, errno, out) = match done {
+                ShellOut::Ret(r) => (r, None, String::new()),
+                ShellOut::Errno(e) => (-1, Some(e), String::new()),
+                ShellOut::Printed { text, status } => (status, None, text),
+                ShellOut::SimOnly => panic!("{}: the model does every shell step", s.file),
+            };
+            let at = format!("{} step {} `{}`", s.file, o.step, o.do_);
+            assert_eq!(o.result.ret, Some(ret), "{at}: ret");
+            assert_eq!(o.result.errno, errno, "{at}: errno");
+            assert_eq!(o.out, out, "{at}: what it printed");
+            seen.insert(sys.name());
+        }
+    }
+    // The bundled scenarios show these through their declared functions.
+    for tool in ["free", "df", "ipcs", "cat", "ls", "pmap", "sysctl"] {
+        assert!(
+            seen.contains(tool),
+            "no bundled scenario runs `{tool}` with literal arguments"
+        );
+    }
+}

@@ -14,7 +14,7 @@ use crate::ipc::shm::ShmctlResult;
 use crate::kernel::{Kernel, Pid};
 use crate::observe::SmapsParts;
 use crate::scenario::expect::StatusField;
-use crate::syscalls::{Args, Ret, Sys};
+use crate::syscalls::{Args, Ret, ShellArgs, ShellOut, Sys};
 use crate::trace::{Touches, TraceEvent};
 
 /// Per-page observables (`pte`, `core`, `data`, `cache`) show at most this
@@ -154,14 +154,10 @@ pub trait Backend {
     /// Receives the oldest descriptor sent to `pid`.
     fn recv_fd(&mut self, pid: Pid) -> SysResult<i32>;
 
-    /// `reclaim(N)`: `None` where it cannot be done (sim only).
-    fn reclaim(&mut self, nr: u64) -> Option<u64>;
-    /// `sysctl(name, value)`: `None` where it cannot be done (sim only).
-    fn sysctl(&mut self, name: &str, value: u64) -> Option<SysResult<i32>>;
-    /// `drop_caches(1)`: `None` where it cannot be done (sim only).
-    fn drop_caches(&mut self) -> Option<()>;
-    /// The shell's `rm PATH` as root (`unlink(2)`, no process).
-    fn rm(&mut self, path: &str) -> SysResult<i32>;
+    /// A shell step (a machine or look step, [`crate::syscalls::Dispatch::Shell`]):
+    /// `sys` with its evaluated arguments, run by the function its
+    /// declaration names for this backend.
+    fn shell(&mut self, sys: Sys, args: &ShellArgs) -> ShellOut;
 
     /// `pte.NAME` over `[addr, addr + len)`.
     fn pte(&mut self, pid: Pid, addr: u64, len: u64) -> Reading;
@@ -208,14 +204,6 @@ pub trait Backend {
     fn shmem_files(&mut self) -> Vec<String>;
     /// The keys of the System V segments that exist now.
     fn segment_keys(&mut self) -> Vec<i32>;
-    /// A look step: what the real tool prints (`tool` is `free`, `df`, `cat`,
-    /// `ipcs`, `ls`, `pmap`, `smaps`; `pid`/`addr` for `pmap` and `smaps`).
-    fn look(
-        &mut self,
-        tool: &str,
-        arg: &str,
-        target: Option<(Pid, &str, u64)>,
-    ) -> Result<String, String>;
 }
 
 impl Backend for Kernel {
@@ -290,18 +278,9 @@ impl Backend for Kernel {
             self.force_sig_fault(pid, fault);
         }
     }
-    fn reclaim(&mut self, nr: u64) -> Option<u64> {
-        Some(Kernel::reclaim(self, nr))
-    }
-    fn sysctl(&mut self, name: &str, value: u64) -> Option<SysResult<i32>> {
-        Some(Kernel::sysctl(self, name, value))
-    }
-    fn drop_caches(&mut self) -> Option<()> {
-        Kernel::drop_caches(self);
-        Some(())
-    }
-    fn rm(&mut self, path: &str) -> SysResult<i32> {
-        Kernel::rm(self, path)
+    fn shell(&mut self, sys: Sys, args: &ShellArgs) -> ShellOut {
+        sys.shell_on_kernel(self, args)
+            .expect("the runner dispatches only shell steps here")
     }
     fn pte(&mut self, pid: Pid, addr: u64, len: u64) -> Reading {
         Reading::Value(self.pte_string(pid, addr, len))
@@ -404,14 +383,6 @@ impl Backend for Kernel {
             .values()
             .filter_map(|s| segment_file_key(&self.inodes[&s.ino].name))
             .collect()
-    }
-    fn look(
-        &mut self,
-        tool: &str,
-        arg: &str,
-        target: Option<(Pid, &str, u64)>,
-    ) -> Result<String, String> {
-        crate::runner::look_on_kernel(self, tool, arg, target)
     }
 }
 

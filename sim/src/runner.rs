@@ -28,7 +28,7 @@ use crate::scenario::{
     consts, ExpectValue, Expectation, IndexKind, MeminfoField, Observable, Scenario, ShmField,
     SmapsField, Step,
 };
-use crate::syscalls::{Args, Len, Out, Ret, Sys, Unmap};
+use crate::syscalls::{Args, Len, Out, Ret, ShellArgs, ShellOut, Sys, Unmap};
 use crate::trace::{Counter, TouchKey, TouchRecord, Touches, TraceEvent};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -1218,82 +1218,57 @@ impl<'s, B: Backend> Run<'s, B> {
         Ok(s)
     }
 
+    /// A machine or look step: the call's declared shell functions on the
+    /// backend ([`Backend::shell`]), with the arguments its parameters'
+    /// kinds say how to evaluate.
     fn machine_call(&mut self, call: &Call, out: &mut String) -> CallResult {
-        let a = &call.args;
-        let ints: Vec<i64> = a.iter().map(|e| self.eval(None, e).as_int()).collect();
-        let texts: Vec<String> = a.iter().map(|e| self.text_of(None, e)).collect();
-        let int = |i: usize| -> i64 { ints.get(i).copied().unwrap_or(0) };
-        let text = |i: usize| -> String { texts.get(i).cloned().unwrap_or_default() };
-        let ok = |ret: i64| CallResult {
-            ret: Some(ret),
-            ..CallResult::default()
+        let sys = Sys::named(&call.name.name)
+            .filter(|s| s.is_shell())
+            .expect("the checker gives machine steps a shell step's call");
+        let done = match self.shell_args(sys, &call.args) {
+            Ok(a) => self.backend.shell(sys, &a),
+            Err(text) => ShellOut::Printed { text, status: 1 },
         };
-        match call.name.name.as_str() {
-            "reclaim" => match self.backend.reclaim(int(0) as u64) {
-                Some(n) => ok(n as i64),
-                None => sim_only(out),
-            },
-            "sysctl" => {
-                let (n, v) = (text(0), int(1));
-                match self.backend.sysctl(&n, v as u64) {
-                    Some(r) => Self::sys(r, |r| r as i64),
-                    None => sim_only(out),
-                }
+        match done {
+            ShellOut::Ret(r) => Self::sys(Ok(r), |r| r),
+            ShellOut::Errno(e) => Self::sys(Err::<i64, _>(e), |r| r),
+            ShellOut::Printed { text, status } => {
+                out.push_str(&text);
+                Self::sys(Ok(status), |r| r)
             }
-            "drop_caches" => match self.backend.drop_caches() {
-                Some(()) => ok(0),
-                None => sim_only(out),
-            },
-            "rm" => {
-                let path = text(0);
-                match self.backend.rm(&path) {
-                    Ok(_) => ok(0),
-                    Err(e) => {
-                        // rm prints the error and exits 1 (coreutils).
-                        out.push_str(&crate::fs::namei::rm_message(&path, e));
-                        ok(1)
-                    }
-                }
-            }
-            look => {
-                let printed = self.look(look, &text(0), a);
-                match printed {
-                    Ok(t) => {
-                        out.push_str(&t);
-                        ok(0)
-                    }
-                    Err(e) => {
-                        out.push_str(&e);
-                        CallResult {
-                            ret: Some(1),
-                            ..CallResult::default()
-                        }
-                    }
-                }
-            }
+            ShellOut::SimOnly => sim_only(out),
         }
     }
 
-    /// A look step: what the real tool prints.
-    fn look(&mut self, tool: &str, arg: &str, args: &[Expr]) -> Result<String, String> {
-        let target = match tool {
-            "pmap" | "smaps" => {
-                let who = arg.to_string();
+    /// A shell step's arguments: every one as text and as an integer; a
+    /// `Proc` argument resolved to its process (a tool's "no such process"
+    /// when it has none) and a `ProcPtr` evaluated in that process's scope.
+    fn shell_args(&self, sys: Sys, args: &[Expr]) -> Result<ShellArgs, String> {
+        let kinds: Vec<ArgKind> = sys.sig().params.iter().map(|p| p.kind).collect();
+        let kind = |i: usize| kinds.get(i).copied();
+        let mut proc_ = None;
+        for (i, e) in args.iter().enumerate() {
+            if kind(i) == Some(ArgKind::Proc) {
+                let who = self.text_of(None, e);
                 let pid = self
                     .pid_of(&who)
-                    .ok_or_else(|| format!("{tool}: {who}: no such process\n"))?;
-                let at = args
-                    .get(1)
-                    .map_or(0, |e| self.eval(Some(&who), e).as_int() as u64);
-                Some((pid, who, at))
+                    .ok_or_else(|| format!("{}: {who}: no such process\n", sys.name()))?;
+                proc_ = Some((pid, who));
             }
+        }
+        let scope = |i: usize| match kind(i) {
+            Some(ArgKind::ProcPtr) => proc_.as_ref().map(|(_, who): &(Pid, String)| who.as_str()),
             _ => None,
         };
-        self.backend.look(
-            tool,
-            arg,
-            target.as_ref().map(|(p, w, a)| (*p, w.as_str(), *a)),
-        )
+        Ok(ShellArgs {
+            texts: args.iter().map(|e| self.text_of(None, e)).collect(),
+            ints: args
+                .iter()
+                .enumerate()
+                .map(|(i, e)| self.eval(scope(i), e).as_int())
+                .collect(),
+            proc_,
+        })
     }
 
     /// Every observable now: per-process ones as `KIND.NAME@proc`. With the
@@ -1811,94 +1786,6 @@ fn c_value(call: &str, r: &CallResult, bound: Option<Value>) -> Value {
         Some(Returns::Key) => Value::Key(ret as i32),
         _ => Value::Int(ret),
     }
-}
-
-/// A look step on the kernel model: what the real tool would print.
-pub fn look_on_kernel(
-    k: &Kernel,
-    tool: &str,
-    arg: &str,
-    target: Option<(Pid, &str, u64)>,
-) -> Result<String, String> {
-    match tool {
-        "free" => Ok(crate::tools::free::render_free(
-            &k.meminfo_view(),
-            &crate::tools::free::FreeOpts::parse(arg)?,
-        )),
-        "df" => {
-            let (opts, path) = split_opts(arg);
-            let path = if path.is_empty() { "/dev/shm" } else { path };
-            let p = crate::fs::vfs::normalize_path(path)
-                .map_err(|e| format!("df: {path}: {}\n", e.strerror()))?;
-            let sb = k.sbs[k.sb_of_path(&p)].clone();
-            Ok(crate::tools::df::render_df(
-                &[k.statfs_view(&sb)],
-                &crate::tools::df::DfOpts::parse(opts)?,
-            ))
-        }
-        "cat" => match arg {
-            "/proc/meminfo" => Ok(render::render_meminfo(&k.meminfo_view())),
-            "/proc/sys/kernel/shmmax" => Ok(format!("{}\n", k.shm_ids.shm_ctlmax)),
-            "/proc/sys/kernel/shmall" => Ok(format!("{}\n", k.shm_ids.shm_ctlall)),
-            "/proc/sys/kernel/shmmni" => Ok(format!("{}\n", k.shm_ids.shm_ctlmni)),
-            "/proc/sys/kernel/shm_next_id" => Ok(format!("{}\n", k.shm_ids.next_id)),
-            "/proc/sys/vm/max_map_count" => Ok(format!("{}\n", k.max_map_count)),
-            "/proc/swaps" => Ok(proc_swaps(k)),
-            "/proc/sysvipc/shm" => Ok(crate::ipc::proc::render_proc_sysvipc_shm(k)),
-            other => Err(format!("cat: {other}: not modelled\n")),
-        },
-        "ipcs" => crate::ipc::proc::render_ipcs(k, arg),
-        "ls" => {
-            let (opts, dir) = split_opts(arg);
-            let dir = if dir.is_empty() { "/dev/shm" } else { dir };
-            let (entries, total) = k
-                .ls_view(dir)
-                .map_err(|e| format!("ls: cannot access '{dir}': {}\n", e.strerror()))?;
-            let human = opts
-                .split_whitespace()
-                .any(|w| !w.starts_with("--") && w.contains('h'));
-            Ok(crate::tools::ls::render_ls(&entries, total, k.now, human))
-        }
-        "pmap" | "smaps" => {
-            let (pid, who, at) = target.ok_or_else(|| format!("{tool}: which process?\n"))?;
-            let vmas = k.vma_views(pid).map_err(|e| e.strerror().to_string())?;
-            if tool == "pmap" {
-                return Ok(crate::tools::pmap::render_pmap(pid, who, &vmas));
-            }
-            let one: Vec<_> = vmas
-                .into_iter()
-                .filter(|v| v.start <= at && at < v.end)
-                .collect();
-            Ok(render::render_smaps(&one))
-        }
-        other => Err(format!("{other}: not a look step\n")),
-    }
-}
-
-fn split_opts(arg: &str) -> (&str, &str) {
-    let arg = arg.trim();
-    let mut opts_end = 0;
-    for w in arg.split_whitespace() {
-        if w.starts_with('-') {
-            opts_end = arg.find(w).map_or(opts_end, |i| i + w.len());
-        } else {
-            break;
-        }
-    }
-    (arg[..opts_end].trim(), arg[opts_end..].trim())
-}
-
-fn proc_swaps(k: &Kernel) -> String {
-    let mut s = String::from("Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n");
-    for si in k.swap.iter().filter(|s| s.writeok) {
-        s.push_str(&format!(
-            "{:<40}file\t\t{}\t\t{}\t\t-2\n",
-            si.path,
-            si.pages() * 4,
-            si.inuse_pages * 4
-        ));
-    }
-    s
 }
 
 fn smaps_field(s: &render::SmapsView, f: SmapsField) -> u64 {

@@ -16,6 +16,17 @@
 //!   sends it as the one `Req::Sys` (`crate::real`) and the worker runs
 //!   `host`: none of them names the call. Both return a [`Ret`]: an
 //!   integer, the bytes it read, or a `struct stat`.
+//! - `shell { kernel: .., host: .. }`: a step the shell makes, no process
+//!   (the machine-wide steps and the look steps: `by: Machine | Look`). Its
+//!   kernel function `fn(&mut Kernel, &ShellArgs) -> ShellOut` runs it on
+//!   the model, its host function `fn(&mut RealBackend, &ShellArgs) ->
+//!   ShellOut` (in `real/shell.rs`) on the host. The runner
+//!   (`Run::machine_call`) evaluates the arguments as their kinds say
+//!   ([`ShellArgs`]: a `Proc` resolved to its process, a `ProcPtr` in that
+//!   process's scope) and dispatches through
+//!   [`Backend::shell`](crate::backend::Backend::shell); the [`ShellOut`]
+//!   is the step's result: a return value, an errno, printed text with an
+//!   exit status, or sim only.
 //! - `custom`: the runner (`runner::Run::call`) has an arm of its own for
 //!   it, and [`crate::backend::Backend`] a method. What is left custom, and
 //!   why (the test `only_what_cannot_be_declared_is_custom` keeps the list):
@@ -23,9 +34,8 @@
 //!   opens the model's name), `shmctl` (a struct read *and* written, `IPC_SET`'s fields from
 //!   a name, host keys and ids mapped back in `shmid_ds`), `memcpy`,
 //!   `memset` and `printf` (loads and stores of the process, faults that end
-//!   it, not system calls), `fork`, `exit`, `send_fd` and `recv_fd` (a
-//!   process, a worker and its channel, a descriptor in flight), and the
-//!   machine and look steps (run by `Run::machine_call`, no process).
+//!   it, not system calls), and `fork`, `exit`, `send_fd` and `recv_fd` (a
+//!   process, a worker and its channel, a descriptor in flight).
 //!
 //! What a declaration can say besides (each with one implementation that
 //! does not name the call: the runner's `bound_by`, `unmapped_by`,
@@ -43,11 +53,15 @@
 //!   names bound to them name pointers only.
 //! - `out: Out::..`: what it prints of the bytes it gives back ([`Out`]).
 //! - `counts: (s, n)`: data parameter `s` is counted by parameter `n`.
+//! - `check: ToolCheck { arg, example }`: a look step's argument is checked
+//!   the way its tool parses it ([`ToolCheck`]; `scenario::check` calls
+//!   `arg` and names no tool).
 //! - A parameter of kind `StatBuf` given as `&name` gets the `struct stat`.
 //!
 //! From the table come: the checker's signatures ([`CALLS`]), the runner's
-//! dispatch ([`Sys::on_kernel`]), the real worker's request and libc call
-//! ([`Sys::on_host`]), and the book's language reference (`shmsim book`,
+//! dispatch ([`Sys::on_kernel`], [`Sys::shell_on_kernel`]), the real
+//! worker's request and libc call ([`Sys::on_host`]), the real driver's
+//! shell steps (`Sys::shell_on_host`), and the book's language reference (`shmsim book`,
 //! `tui/src/book/tables.rs`, which prints every call with its errnos).
 //!
 //! # Adding a call
@@ -64,6 +78,20 @@
 //! Then a named test per errno in `tests/errno_conformance.rs` and the
 //! call's section in SCENARIOS.md; `cargo run -- book` regenerates the
 //! reference. New constants go in `scenario/consts.rs`.
+//!
+//! # Adding a shell step
+//! A machine step (`sync`) or a look step (`vmstat`) is one declaration
+//! with `by: Machine` or `by: Look`, its parameters' kinds (`K::ToolArgs`
+//! for a tool's command line, `K::Proc` and `K::ProcPtr` for a process and
+//! one of its mappings), and `dispatch: shell { kernel: crate::tools::vmstat::on_kernel,
+//! host: crate::real::shell::vmstat }`. The kernel function goes in the file
+//! named after the tool or kernel file it mirrors (`tools/vmstat.rs`,
+//! rendering from the model's views); the host function in `real/shell.rs`
+//! runs the host's tool (`run_tool`) or returns `ShellOut::SimOnly` for a
+//! step a shared host must not see. Neither the runner nor the `Backend`
+//! trait changes. A tool whose command line the model parses declares
+//! `check: ToolCheck { arg: crate::tools::vmstat::check_arg, example: "-s" }`
+//! as well, so that the checker refuses what the tool would.
 
 use crate::errno::{Errno, SysResult};
 use crate::kernel::{Kernel, Pid};
@@ -168,6 +196,90 @@ impl IntoRet for Ret {
     fn into_ret(self) -> Ret {
         self
     }
+}
+
+/// The evaluated arguments of a shell step (a machine or look step: no
+/// process makes it), derived from its parameters' kinds by the runner
+/// (`runner::Run::shell_args`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ShellArgs {
+    /// Every argument as text: a string's text, an integer's digits.
+    pub texts: Vec<String>,
+    /// Every argument's integer value; one of kind `ProcPtr` is evaluated
+    /// in the scope of the process the `Proc` argument names.
+    pub ints: Vec<i64>,
+    /// The process a `Proc` argument names: its pid and its name.
+    pub proc_: Option<(Pid, String)>,
+}
+
+impl ShellArgs {
+    /// Argument `i` as text (empty when left out).
+    pub fn text(&self, i: usize) -> &str {
+        self.texts.get(i).map_or("", String::as_str)
+    }
+    /// Argument `i` as C's `long` (0 when left out).
+    pub fn int(&self, i: usize) -> i64 {
+        self.ints.get(i).copied().unwrap_or(0)
+    }
+    /// Argument `i` as an unsigned 64-bit value (a count, an address).
+    pub fn u64(&self, i: usize) -> u64 {
+        self.int(i) as u64
+    }
+    /// The process the `Proc` argument names, and its name.
+    pub fn proc_(&self) -> Option<(Pid, &str)> {
+        self.proc_.as_ref().map(|(pid, who)| (*pid, who.as_str()))
+    }
+}
+
+/// What a shell step gives back, for the runner to make the step's result.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ShellOut {
+    /// It returned `.0` and printed nothing (`reclaim`'s pages, 0).
+    Ret(i64),
+    /// It failed with an errno (`sysctl`'s `EINVAL`): the step returns -1.
+    Errno(Errno),
+    /// It printed `text` and exited with `status`: a tool's output (0), its
+    /// error message (1), `rm`'s coreutils message (1).
+    Printed { text: String, status: i64 },
+    /// This backend cannot do it: sim only, never done on a shared host.
+    SimOnly,
+}
+
+impl ShellOut {
+    /// A kernel function's result: its value, or its errno.
+    pub fn of<T: IntoRet>(r: SysResult<T>) -> ShellOut {
+        match r {
+            Ok(v) => ShellOut::Ret(v.into_ret().int()),
+            Err(e) => ShellOut::Errno(e),
+        }
+    }
+    /// What a tool printed: its output (status 0) or its error (status 1).
+    pub fn printed(r: Result<String, String>) -> ShellOut {
+        match r {
+            Ok(text) => ShellOut::Printed { text, status: 0 },
+            Err(text) => ShellOut::Printed { text, status: 1 },
+        }
+    }
+}
+
+/// How the checker checks a look step's argument beyond its kind, the way
+/// the tool parses it (its declaration's `check`).
+#[derive(Clone, Copy, Debug)]
+pub struct ToolCheck {
+    /// The argument's text: `Err` for one the tool refuses, or the model
+    /// does not show.
+    pub arg: fn(&str) -> Result<(), ToolRefusal>,
+    /// An argument the tool takes, for the checker's help (`"-k"`).
+    pub example: &'static str,
+}
+
+/// Why a look step's tool refuses its argument: the diagnostic's message,
+/// its label at the argument, and its help.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ToolRefusal {
+    pub message: String,
+    pub label: String,
+    pub help: String,
 }
 
 /// What a call prints to the step's `out`, from the bytes it gives back.
@@ -376,10 +488,11 @@ const fn p(name: &'static str, kind: K) -> Param {
     Param { name, kind }
 }
 
-/// The functions one declaration's `dispatch` derives.
+/// The functions one declaration's `dispatch` derives: a table call has a
+/// `kernel` and a `host` function, a shell step a `shell_kernel` and a
+/// `shell_host`, a custom call none (each `None` where it has none).
 macro_rules! dispatch_fns {
-    (custom) => {
-        pub const GENERIC: bool = false;
+    (@none_process) => {
         pub const GUARD: Option<(usize, usize)> = None;
         pub fn kernel(_: &mut Kernel, _: Pid, _: &Args) -> Option<SysResult<Ret>> {
             None
@@ -389,9 +502,34 @@ macro_rules! dispatch_fns {
             None
         }
     };
+    (@none_shell) => {
+        pub fn shell_kernel(_: &mut Kernel, _: &ShellArgs) -> Option<ShellOut> {
+            None
+        }
+        #[cfg(target_os = "linux")]
+        pub fn shell_host(_: &mut crate::real::RealBackend, _: &ShellArgs) -> Option<ShellOut> {
+            None
+        }
+    };
+    (custom) => {
+        pub const DISPATCH: Dispatch = Dispatch::Custom;
+        dispatch_fns!(@none_process);
+        dispatch_fns!(@none_shell);
+    };
+    (shell { kernel: $k:path, host: $h:path $(,)? }) => {
+        pub const DISPATCH: Dispatch = Dispatch::Shell;
+        dispatch_fns!(@none_process);
+        pub fn shell_kernel(k: &mut Kernel, a: &ShellArgs) -> Option<ShellOut> {
+            Some($k(k, a))
+        }
+        #[cfg(target_os = "linux")]
+        pub fn shell_host(r: &mut crate::real::RealBackend, a: &ShellArgs) -> Option<ShellOut> {
+            Some($h(r, a))
+        }
+    };
     ({ kernel: |$k:ident, $pid:ident, $a:ident| $ke:expr,
        host: |$ha:ident| $he:expr, guard: $g:expr $(,)? }) => {
-        pub const GENERIC: bool = true;
+        pub const DISPATCH: Dispatch = Dispatch::Table;
         pub const GUARD: Option<(usize, usize)> = $g;
         pub fn kernel($k: &mut Kernel, $pid: Pid, $a: &Args) -> Option<SysResult<Ret>> {
             Some(($ke).map(IntoRet::into_ret))
@@ -407,7 +545,21 @@ macro_rules! dispatch_fns {
             let r = unsafe { $he };
             Some(r.into_ret())
         }
+        dispatch_fns!(@none_shell);
     };
+}
+
+/// How a call is dispatched (its declaration's `dispatch`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dispatch {
+    /// `{ kernel, host, guard }`: a process's system call, through
+    /// [`Backend::syscall`](crate::backend::Backend::syscall).
+    Table,
+    /// `shell { kernel, host }`: a machine or look step, through
+    /// [`Backend::shell`](crate::backend::Backend::shell).
+    Shell,
+    /// `custom`: an arm of its own in the runner.
+    Custom,
 }
 
 macro_rules! syscalls {
@@ -423,7 +575,8 @@ macro_rules! syscalls {
             $(unmaps: $um:expr,)?
             $(out: $out:expr,)?
             $(counts: $counts:expr,)?
-            dispatch: $d:tt $(,)?
+            $(check: $check:expr,)?
+            dispatch: $($dk:ident)? $({ $($db:tt)* })? $(,)?
         }
     )*) => {
         /// Every call of the statement language, by name.
@@ -435,7 +588,7 @@ macro_rules! syscalls {
         mod decl {
             $(pub mod $name {
                 use super::super::*;
-                dispatch_fns!($d);
+                dispatch_fns!($($dk)? $({ $($db)* })?);
             })*
         }
 
@@ -466,9 +619,18 @@ macro_rules! syscalls {
             pub fn named(name: &str) -> Option<Sys> {
                 match name { $(stringify!($name) => Some(Sys::$name),)* _ => None }
             }
-            /// Is it dispatched from the table (not a runner arm of its own)?
+            /// How it is dispatched ([`Dispatch`]).
+            pub fn dispatch(self) -> Dispatch {
+                match self { $(Sys::$name => decl::$name::DISPATCH),* }
+            }
+            /// Is it a process's call dispatched from the table (not a
+            /// runner arm of its own)?
             pub fn is_generic(self) -> bool {
-                match self { $(Sys::$name => decl::$name::GENERIC),* }
+                self.dispatch() == Dispatch::Table
+            }
+            /// Is it a shell step dispatched from the table?
+            pub fn is_shell(self) -> bool {
+                self.dispatch() == Dispatch::Shell
             }
             /// For a call that returns a new mapping from the table: where
             /// the mapping's length comes from.
@@ -490,6 +652,10 @@ macro_rules! syscalls {
             pub fn counts(self) -> Option<(usize, usize)> {
                 match self { $(Sys::$name => None $(.or(Some($counts)))?),* }
             }
+            /// How the checker checks a look step's argument ([`ToolCheck`]).
+            pub fn check(self) -> Option<ToolCheck> {
+                match self { $(Sys::$name => None $(.or(Some($check)))?),* }
+            }
             /// The mappings a successful call takes away ([`Unmap`]).
             pub fn unmaps(self) -> Option<Unmap> {
                 match self { $(Sys::$name => None $(.or(Some($um)))?),* }
@@ -502,6 +668,20 @@ macro_rules! syscalls {
             /// The call on the kernel model (`None`: a custom call).
             pub fn on_kernel(self, k: &mut Kernel, pid: Pid, a: &Args) -> Option<SysResult<Ret>> {
                 match self { $(Sys::$name => decl::$name::kernel(k, pid, a)),* }
+            }
+            /// The shell step on the kernel model (`None`: not a shell step).
+            pub fn shell_on_kernel(self, k: &mut Kernel, a: &ShellArgs) -> Option<ShellOut> {
+                match self { $(Sys::$name => decl::$name::shell_kernel(k, a)),* }
+            }
+            /// The shell step on the host, made by the real backend's driver
+            /// (`None`: not a shell step).
+            #[cfg(target_os = "linux")]
+            pub fn shell_on_host(
+                self,
+                r: &mut crate::real::RealBackend,
+                a: &ShellArgs,
+            ) -> Option<ShellOut> {
+                match self { $(Sys::$name => decl::$name::shell_host(r, a)),* }
             }
             /// The call in a real worker: what libc returns (`None`: a custom call).
             ///
@@ -1050,28 +1230,40 @@ syscalls! {
         proto: "reclaim(long pages) /* global LRU reclaim, as kswapd */",
         params: [pages: K::Int(&[])],
         errnos: [],
-        dispatch: custom,
+        dispatch: shell {
+            kernel: crate::mm::vmscan::reclaim,
+            host: crate::real::shell::reclaim,
+        },
     }
     sysctl {
         group: "machine-wide", by: Machine, returns: Nothing, required: 2,
         proto: "sysctl(const char *name, long value) /* sysctl -w name=value */",
         params: [name: K::Sysctl, value: K::Int(&[])],
         errnos: [EINVAL],
-        dispatch: custom,
+        dispatch: shell {
+            kernel: crate::ipc::shm::sysctl,
+            host: crate::real::shell::sysctl,
+        },
     }
     drop_caches {
         group: "machine-wide", by: Machine, returns: Nothing, required: 1,
         proto: "drop_caches(int what) /* echo what > /proc/sys/vm/drop_caches */",
         params: [what: K::Int(&[])],
         errnos: [],
-        dispatch: custom,
+        dispatch: shell {
+            kernel: crate::mm::vmscan::drop_caches,
+            host: crate::real::shell::drop_caches,
+        },
     }
     rm {
         group: "machine-wide", by: Machine, returns: Nothing, required: 1,
         proto: "rm PATH (coreutils, as root: unlink(2); prints rm's error)",
         params: [path: K::Path],
         errnos: [],
-        dispatch: custom,
+        dispatch: shell {
+            kernel: crate::fs::namei::rm,
+            host: crate::real::shell::rm,
+        },
     }
     // ---- look steps ------------------------------------------------------
     free {
@@ -1079,49 +1271,75 @@ syscalls! {
         proto: "free [OPTIONS] (procps-ng)",
         params: [options: K::ToolArgs],
         errnos: [],
-        dispatch: custom,
+        check: ToolCheck { arg: crate::tools::free::check_arg, example: "-k" },
+        dispatch: shell {
+            kernel: crate::tools::free::on_kernel,
+            host: crate::real::shell::free,
+        },
     }
     ipcs {
         group: "look", by: Look, returns: Nothing, required: 1,
         proto: "ipcs -m | -u | -a | -m -i ID",
         params: [options: K::ToolArgs],
         errnos: [],
-        dispatch: custom,
+        check: ToolCheck { arg: crate::ipc::proc::check_ipcs_arg, example: "-m" },
+        dispatch: shell {
+            kernel: crate::ipc::proc::ipcs,
+            host: crate::real::shell::ipcs,
+        },
     }
     df {
         group: "look", by: Look, returns: Nothing, required: 1,
         proto: "df [OPTIONS] [PATH...] (coreutils)",
         params: [args: K::ToolArgs],
         errnos: [],
-        dispatch: custom,
+        check: ToolCheck { arg: crate::tools::df::check_arg, example: "/dev/shm" },
+        dispatch: shell {
+            kernel: crate::tools::df::on_kernel,
+            host: crate::real::shell::df,
+        },
     }
     cat {
         group: "look", by: Look, returns: Nothing, required: 1,
         proto: "cat PATH",
         params: [path: K::Path],
         errnos: [],
-        dispatch: custom,
+        check: ToolCheck { arg: crate::fs::proc::check_cat_path, example: "/proc/meminfo" },
+        dispatch: shell {
+            kernel: crate::fs::proc::cat,
+            host: crate::real::shell::cat,
+        },
     }
     ls {
         group: "look", by: Look, returns: Nothing, required: 1,
         proto: "ls [OPTIONS] PATH (shown as ls -l)",
         params: [args: K::ToolArgs],
         errnos: [],
-        dispatch: custom,
+        check: ToolCheck { arg: crate::tools::ls::check_arg, example: "/dev/shm" },
+        dispatch: shell {
+            kernel: crate::tools::ls::on_kernel,
+            host: crate::real::shell::ls,
+        },
     }
     pmap {
         group: "look", by: Look, returns: Nothing, required: 1,
         proto: "pmap PID",
         params: [proc: K::Proc],
         errnos: [],
-        dispatch: custom,
+        dispatch: shell {
+            kernel: crate::tools::pmap::on_kernel,
+            host: crate::real::shell::pmap,
+        },
     }
     smaps {
         group: "look", by: Look, returns: Nothing, required: 2,
         proto: "the /proc/PID/smaps entry of one mapping",
         params: [proc: K::Proc, mapping: K::ProcPtr],
         errnos: [],
-        dispatch: custom,
+        dispatch: shell {
+            kernel: crate::fs::proc::smaps,
+            host: crate::real::shell::smaps,
+        },
     }
 }
 
@@ -1172,17 +1390,6 @@ mod tests {
         ("exit", "ends the process and its worker"),
         ("send_fd", "a descriptor in flight to another process"),
         ("recv_fd", "the descriptor in flight, passed on the channel"),
-        ("reclaim", "a machine step"),
-        ("sysctl", "a machine step"),
-        ("drop_caches", "a machine step"),
-        ("rm", "a machine step (the shell's, as root)"),
-        ("free", "a look step"),
-        ("ipcs", "a look step"),
-        ("df", "a look step"),
-        ("cat", "a look step"),
-        ("ls", "a look step"),
-        ("pmap", "a look step"),
-        ("smaps", "a look step"),
     ];
 
     /// A call is `custom` only if it is in [`STILL_CUSTOM`], with its
@@ -1192,7 +1399,7 @@ mod tests {
         for c in CALLS {
             let listed = STILL_CUSTOM.iter().any(|(n, _)| *n == c.name);
             assert_eq!(
-                !c.sys.is_generic(),
+                c.sys.dispatch() == Dispatch::Custom,
                 listed,
                 "{}: custom exactly when STILL_CUSTOM lists it",
                 c.name
@@ -1200,6 +1407,20 @@ mod tests {
         }
         for (n, _) in STILL_CUSTOM {
             assert!(Sys::named(n).is_some(), "{n} is no call");
+        }
+    }
+
+    /// The shell makes exactly the steps no process makes, and each has its
+    /// kernel function (its host one is `real/shell.rs`'s, checked by
+    /// `tests/real_backend.rs`); no other call has one.
+    #[test]
+    fn shell_steps_are_the_machine_and_look_steps() {
+        let mut k = Kernel::new(crate::kernel::Config::default());
+        for c in CALLS {
+            let shell = matches!(c.scope, Scope::Machine | Scope::Look);
+            assert_eq!(c.sys.is_shell(), shell, "{}", c.name);
+            let ran = c.sys.shell_on_kernel(&mut k, &ShellArgs::default());
+            assert_eq!(ran.is_some(), shell, "{}", c.name);
         }
     }
 

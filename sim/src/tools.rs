@@ -1,7 +1,10 @@
 //! Not in the kernel: the user-space tools whose output students compare, one
 //! module per source file. Each reproduces the real tool's bytes from plain
 //! view structs (the `/proc` files they read are in [`crate::fs::proc`]), and
-//! none reads a clock (times come in the views and print in UTC).
+//! none reads a clock (times come in the views and print in UTC). A tool a
+//! look step runs also has its `on_kernel`, the kernel function its
+//! declaration in [`crate::syscalls`] names: it fills the views from the
+//! model and renders them.
 //!
 //! | module | real source it follows |
 //! | --- | --- |
@@ -21,4 +24,4 @@ pub mod human;
 pub mod ls;
 pub mod page_types;
 pub mod pmap;
-mod util;
+pub(crate) mod util;

@@ -10,6 +10,7 @@
 use crate::errno::{Errno, SysResult};
 use crate::fs::vfs::normalize_path;
 use crate::kernel::Kernel;
+use crate::syscalls::{ShellArgs, ShellOut};
 
 impl Kernel {
     /// `rm PATH` as root: `unlink(2)` without a process.
@@ -40,4 +41,16 @@ impl Kernel {
 /// What `rm` prints for a failed unlink (`rm: cannot remove 'PATH': ...`).
 pub fn rm_message(path: &str, e: Errno) -> String {
     format!("rm: cannot remove '{path}': {}\n", e.strerror())
+}
+
+/// The machine step `rm(PATH)`: 0, or `rm`'s message and exit status 1.
+pub fn rm(k: &mut Kernel, a: &ShellArgs) -> ShellOut {
+    let path = a.text(0);
+    match k.rm(path) {
+        Ok(_) => ShellOut::Ret(0),
+        Err(e) => ShellOut::Printed {
+            text: rm_message(path, e),
+            status: 1,
+        },
+    }
 }

@@ -26,6 +26,7 @@
 use crate::ipc::shm::{ShmidKernel, SHMMIN, SHM_DEST, SHM_LOCKED};
 use crate::kernel::Kernel;
 use crate::mm::page::PAGE_SIZE;
+use crate::syscalls::{ShellArgs, ShellOut};
 use std::fmt::Write as _;
 
 /// The header line of `/proc/sysvipc/shm` on a 64-bit kernel (`shm_init`).
@@ -789,4 +790,17 @@ pub fn render_ipcs(k: &Kernel, args: &str) -> Result<String, String> {
         IpcsView::SegmentUsage => Ok(render_ipcs_m_u(k)),
         IpcsView::Segment(id) => render_ipcs_m_i(k, id),
     }
+}
+
+/// The checker's check of `ipcs`'s command line: the views the model shows.
+pub fn check_ipcs_arg(arg: &str) -> Result<(), crate::syscalls::ToolRefusal> {
+    let words: Vec<&str> = arg.split_whitespace().collect();
+    IpcsView::parse(&words.join(" "))
+        .map(|_| ())
+        .map_err(|why| crate::tools::util::cannot_take("ipcs", arg, why))
+}
+
+/// The look step `ipcs(OPTIONS)`.
+pub fn ipcs(k: &mut Kernel, a: &ShellArgs) -> ShellOut {
+    ShellOut::printed(render_ipcs(k, a.text(0)))
 }

@@ -22,6 +22,7 @@ use crate::ipc::util::*;
 use crate::kernel::{Kernel, Pid, ShmAttach};
 use crate::mm::filemap::CacheEntry;
 use crate::mm::page::PAGE_SIZE;
+use crate::syscalls::{ShellArgs, ShellOut};
 use crate::trace::Touch;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -881,4 +882,10 @@ impl Kernel {
         }
         Ok(0)
     }
+}
+
+/// The machine step `sysctl(name, value)` (`sysctl -w name=value`): 0, or
+/// the errno a write to the `/proc/sys` file gives ([`Kernel::sysctl`]).
+pub fn sysctl(k: &mut Kernel, a: &ShellArgs) -> ShellOut {
+    ShellOut::of(k.sysctl(a.text(0), a.u64(1)))
 }

@@ -34,6 +34,7 @@ use crate::kernel::{rss, vm, ExitStatus, Kernel, Pid, Pte, Vma};
 use crate::mm::filemap::CacheEntry;
 use crate::mm::page::{pg, Mapping, Pfn, PAGE_SIZE};
 use crate::mm::swapops::SwpEntry;
+use crate::syscalls::{ShellArgs, ShellOut};
 use crate::trace::{Counter, Touch};
 use serde::Serialize;
 
@@ -877,4 +878,17 @@ impl Kernel {
             None
         }
     }
+}
+
+/// The machine step `reclaim(N)` (kswapd's global LRU reclaim of `N`
+/// pages): it returns the pages freed.
+pub fn reclaim(k: &mut Kernel, a: &ShellArgs) -> ShellOut {
+    ShellOut::Ret(k.reclaim(a.u64(0)) as i64)
+}
+
+/// The machine step `drop_caches(1)` (`echo 1 > /proc/sys/vm/drop_caches`,
+/// `fs/drop_caches.c`): it returns 0, as the shell's `echo` does.
+pub fn drop_caches(k: &mut Kernel, _: &ShellArgs) -> ShellOut {
+    k.drop_caches();
+    ShellOut::Ret(0)
 }

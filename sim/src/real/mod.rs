@@ -80,6 +80,7 @@ mod dispatch;
 mod guard;
 mod host;
 mod proto;
+pub(crate) mod shell;
 pub(crate) mod worker;
 
 use crate::backend::{Backend, FileRef, Reading, ShmRow};
@@ -88,7 +89,7 @@ use crate::fs::proc::SmapsView;
 use crate::ipc::shm::{ShmInfo, ShmctlResult, ShmidDs};
 use crate::kernel::{Config, ExitStatus, Kernel, Pid};
 use crate::scenario::expect::StatusField;
-use crate::syscalls::{Args, Ret, Sys};
+use crate::syscalls::{Args, Ret, ShellArgs, ShellOut, Sys};
 use crate::trace::TraceEvent;
 use guard::Guard;
 use proto::{Rep, Req};
@@ -1217,31 +1218,9 @@ impl Backend for RealBackend {
         r
     }
 
-    /// Sim only: never done on a shared host (and not mirrored either, so
-    /// that the shadow model keeps following the host).
-    fn reclaim(&mut self, _nr: u64) -> Option<u64> {
-        None
-    }
-
-    /// Sim only (see `reclaim`).
-    fn sysctl(&mut self, _name: &str, _value: u64) -> Option<SysResult<i32>> {
-        None
-    }
-
-    /// Sim only (see `reclaim`).
-    fn drop_caches(&mut self) -> Option<()> {
-        None
-    }
-
-    /// The shadow model first, then the host's own `unlink(2)` of the run's
-    /// path (this driver runs as root, as the shell's `rm` would).
-    fn rm(&mut self, path: &str) -> SysResult<i32> {
-        let _ = self.model.rm(path);
-        let hp = self.host_path(path)?;
-        match std::fs::remove_file(&hp) {
-            Ok(()) => Ok(0),
-            Err(e) => Err(e.raw_os_error().map_or(Errno::EIO, errno_of)),
-        }
+    fn shell(&mut self, sys: Sys, args: &ShellArgs) -> ShellOut {
+        sys.shell_on_host(self, args)
+            .expect("the runner dispatches only shell steps here")
     }
 
     fn pte(&mut self, pid: Pid, addr: u64, len: u64) -> Reading {
@@ -1412,175 +1391,5 @@ impl Backend for RealBackend {
             .filter(|r| ours.contains(&r.id))
             .map(|r| self.scenario_key(r.key))
             .collect()
-    }
-
-    fn look(
-        &mut self,
-        tool: &str,
-        arg: &str,
-        target: Option<(Pid, &str, u64)>,
-    ) -> Result<String, String> {
-        self.look_real(tool, arg, target)
-    }
-}
-
-impl RealBackend {
-    fn run_tool(&self, prog: &str, args: &[String]) -> Result<String, String> {
-        let out = std::process::Command::new(prog)
-            .args(args)
-            .env("LC_ALL", "C")
-            .env("COLUMNS", "200")
-            .stdin(std::process::Stdio::null())
-            .output()
-            .map_err(|e| format!("{prog}: {e}\n"))?;
-        let text = String::from_utf8_lossy(&out.stdout).into_owned();
-        if out.status.success() {
-            Ok(self.rewrite_out(&text))
-        } else {
-            let err = String::from_utf8_lossy(&out.stderr);
-            Err(self.rewrite_out(&format!("{text}{err}")))
-        }
-    }
-
-    /// Splits a look step's argument into options and operands; operands are
-    /// rewritten into the run.
-    fn tool_args(&self, arg: &str) -> Result<Vec<String>, String> {
-        arg.split_whitespace()
-            .map(|w| {
-                if w.starts_with('-') {
-                    Ok(w.to_string())
-                } else {
-                    self.host_path(w)
-                        .map(|p| p.display().to_string())
-                        .map_err(|e| format!("{w}: {}\n", e.strerror()))
-                }
-            })
-            .collect()
-    }
-
-    fn look_real(
-        &mut self,
-        tool: &str,
-        arg: &str,
-        target: Option<(Pid, &str, u64)>,
-    ) -> Result<String, String> {
-        match tool {
-            "free" => self.run_tool("free", &self.tool_args(arg)?),
-            "df" => {
-                let mut a = self.tool_args(arg)?;
-                if !a.iter().any(|w| !w.starts_with('-')) {
-                    a.push(self.shm_dir.display().to_string());
-                }
-                self.run_tool("df", &a)
-            }
-            "ls" => {
-                let mut a = self.tool_args(arg)?;
-                if !a.iter().any(|w| w.starts_with("-l")) && !a.iter().any(|w| w.starts_with('-')) {
-                    a.insert(0, "-l".into());
-                }
-                if !a.iter().any(|w| !w.starts_with('-')) {
-                    a.push(self.shm_dir.display().to_string());
-                }
-                self.run_tool("ls", &a)
-            }
-            "cat" => self.cat(arg.trim()),
-            "ipcs" => self.ipcs(arg),
-            "pmap" => {
-                let (pid, who, _) = target.ok_or("pmap: which process?\n")?;
-                let out = self.run_tool("pmap", &[pid.to_string()])?;
-                // The first line names the command: the scenario's process.
-                let rest = out.split_once('\n').map_or("", |(_, r)| r);
-                Ok(format!("{pid}:   {who}\n{rest}"))
-            }
-            "smaps" => {
-                let (pid, _, at) = target.ok_or("smaps: which process?\n")?;
-                host::smaps_block(pid as i32, at)
-                    .map(|b| self.rewrite_out(&b))
-                    .ok_or_else(|| format!("smaps: no mapping at {at:#x}\n"))
-            }
-            other => Err(format!("{other}: not a look step\n")),
-        }
-    }
-
-    fn cat(&self, path: &str) -> Result<String, String> {
-        match path {
-            "/proc/sysvipc/shm" => {
-                let text =
-                    std::fs::read_to_string(path).map_err(|e| format!("cat: {path}: {e}\n"))?;
-                let ours: BTreeSet<i32> = self.guard().segments.keys().copied().collect();
-                let mut out = String::new();
-                for (i, l) in text.lines().enumerate() {
-                    match host::parse_sysvipc_line(l) {
-                        Some(r) if ours.contains(&r.id) => {
-                            // The key column, as the scenario names it, same width.
-                            let key = format!("{:>10}", self.scenario_key(r.key));
-                            let rest = &l[l.len().min(10)..];
-                            out.push_str(&key);
-                            out.push_str(rest);
-                            out.push('\n');
-                        }
-                        None if i == 0 => {
-                            out.push_str(l);
-                            out.push('\n');
-                        }
-                        _ => {}
-                    }
-                }
-                Ok(out)
-            }
-            p if p.starts_with("/proc/") => std::fs::read_to_string(p)
-                .map(|t| self.rewrite_out(&t))
-                .map_err(|e| format!("cat: {p}: {e}\n")),
-            p => {
-                let hp = self
-                    .host_path(p)
-                    .map_err(|e| format!("cat: {p}: {}\n", e.strerror()))?;
-                std::fs::read(&hp)
-                    .map(|b| String::from_utf8_lossy(&b).into_owned())
-                    .map_err(|e| format!("cat: {p}: {e}\n"))
-            }
-        }
-    }
-
-    fn ipcs(&self, arg: &str) -> Result<String, String> {
-        let words: Vec<&str> = arg.split_whitespace().collect();
-        let ours: BTreeSet<i32> = self.guard().segments.keys().copied().collect();
-        if let Some(i) = words.iter().position(|&w| w == "-i") {
-            let id: i32 = words
-                .get(i + 1)
-                .and_then(|w| w.parse().ok())
-                .ok_or("ipcs: option requires an argument -- 'i'\n")?;
-            if !ours.contains(&id) {
-                return Err(format!("ipcs: id {id} not found\n"));
-            }
-            return self.run_tool("ipcs", &["-m".into(), "-i".into(), id.to_string()]);
-        }
-        let args: Vec<String> = words.iter().map(|w| w.to_string()).collect();
-        let out = self.run_tool("ipcs", &args)?;
-        if words.contains(&"-u") {
-            return Ok(out); // Machine-wide totals.
-        }
-        // Only the run's segments (and headers); keys as the scenario names them.
-        let mut section_shm = false;
-        let mut s = String::new();
-        for l in out.lines() {
-            if l.starts_with("------") {
-                section_shm = l.contains("Shared Memory");
-            }
-            let w: Vec<&str> = l.split_whitespace().collect();
-            let row_id = w
-                .first()
-                .filter(|k| k.starts_with("0x"))
-                .and_then(|_| w.get(1))
-                .and_then(|id| id.parse::<i32>().ok());
-            match row_id {
-                Some(id) if section_shm && !ours.contains(&id) => continue,
-                Some(_) if !section_shm => continue,
-                _ => {}
-            }
-            s.push_str(l);
-            s.push('\n');
-        }
-        Ok(s)
     }
 }

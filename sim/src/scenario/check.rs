@@ -4,7 +4,7 @@
 //! is collected.
 
 use super::ast::*;
-use super::calls::{self, ArgKind, CallSig, Param, Returns, Scope, PROC_FILES, SYSCTLS};
+use super::calls::{self, ArgKind, CallSig, Param, Returns, Scope, SYSCTLS};
 use super::consts::{constant, Constant, Family, CONSTANTS};
 use super::diag::{did_you_mean, Lines, Span};
 use super::expect::{ExpectValue, Expectation, Observable, ShmField};
@@ -1153,17 +1153,7 @@ impl Checker<'_, '_> {
                 ),
             },
             ArgKind::ToolArgs => match &e.kind {
-                ExprKind::Str(s) => {
-                    if let Err((label, help)) = tool_args(sig.name, &s.text()) {
-                        self.err(
-                            at,
-                            e.span,
-                            format!("`{}` cannot take `{}`", sig.name, s.text().escape_debug()),
-                            label,
-                            Some(help),
-                        );
-                    }
-                }
+                ExprKind::Str(s) => self.tool_check(at, sig, &s.text(), e.span),
                 _ => {
                     let t = self.ty(at, e);
                     let found = self.found(at, e, t);
@@ -1172,11 +1162,7 @@ impl Checker<'_, '_> {
                         e.span,
                         format!("`{}` takes its command line as a string literal", sig.name),
                         found,
-                        Some(format!(
-                            "write `{}(\"{}\")`",
-                            sig.name,
-                            tool_example(sig.name)
-                        )),
+                        Some(format!("write `{}(\"{}\")`", sig.name, tool_example(sig))),
                     );
                 }
             },
@@ -1191,30 +1177,18 @@ impl Checker<'_, '_> {
                 span,
                 format!("`{}` takes an absolute path", sig.name),
                 "not starting with `/`",
-                Some(format!(
-                    "write `{}(\"{}\")`",
-                    sig.name,
-                    if sig.name == "cat" {
-                        "/proc/meminfo"
-                    } else {
-                        "/dev/shm"
-                    }
-                )),
+                Some(format!("write `{}(\"{}\")`", sig.name, tool_example(sig))),
             );
             return;
         }
-        if sig.name == "cat" && t.starts_with("/proc/") && !PROC_FILES.contains(&t.as_str()) {
-            let help = match did_you_mean(&t, PROC_FILES.iter().copied()) {
-                Some(d) => format!("did you mean \"{d}\"?"),
-                None => format!("the simulator renders {}", PROC_FILES.join(", ")),
-            };
-            self.err(
-                at,
-                span,
-                format!("`cat` cannot show `{t}`"),
-                "not a /proc file the simulator renders",
-                Some(help),
-            );
+        self.tool_check(at, sig, &t, span);
+    }
+
+    /// A look step's argument, checked the way its tool parses it (the
+    /// declaration's [`ToolCheck`](crate::syscalls::ToolCheck)).
+    fn tool_check(&mut self, at: &At, sig: &CallSig, arg: &str, span: Span) {
+        if let Some(Err(r)) = sig.sys.check().map(|c| (c.arg)(arg)) {
+            self.err(at, span, r.message, r.label, Some(r.help));
         }
     }
 
@@ -2153,63 +2127,9 @@ impl Checker<'_, '_> {
     }
 }
 
-fn tool_example(tool: &str) -> &'static str {
-    match tool {
-        "free" => "-k",
-        "ipcs" => "-m",
-        _ => "/dev/shm",
-    }
-}
-
-/// Checks a look step's command line the way its tool parses it; on error,
-/// the label and the help.
-fn tool_args(tool: &str, args: &str) -> Result<(), (String, String)> {
-    let words: Vec<&str> = args.split_whitespace().collect();
-    let absolute = |paths: &[&str]| -> Result<(), (String, String)> {
-        match paths.iter().find(|p| !p.starts_with('/')) {
-            Some(p) => Err((
-                format!("`{p}` is not an absolute path"),
-                format!("write `{tool}(\"/dev/shm\")`"),
-            )),
-            None => Ok(()),
-        }
-    };
-    match tool {
-        "free" => crate::tools::free::FreeOpts::parse(args)
-            .map(|_| ())
-            .map_err(|e| {
-                (
-                    e,
-                    "for example `free(\"-k\")`, `free(\"-h -w\")`, `free(\"--mebi\")`".into(),
-                )
-            }),
-        "df" => {
-            let o = crate::tools::df::DfOpts::parse(args).map_err(|e| {
-                (
-                    e,
-                    "for example `df(\"/dev/shm\")`, `df(\"-h /dev/shm\")`".to_string(),
-                )
-            })?;
-            let paths: Vec<&str> = o.paths.iter().map(String::as_str).collect();
-            absolute(&paths)
-        }
-        "ipcs" => crate::ipc::proc::IpcsView::parse(&words.join(" ")).map(|_| ()),
-        _ => {
-            // ls: options, then one path.
-            let paths: Vec<&str> = words
-                .iter()
-                .copied()
-                .filter(|w| !w.starts_with('-'))
-                .collect();
-            if paths.len() > 1 {
-                return Err((
-                    "more than one path".into(),
-                    "`ls` shows one directory per step".into(),
-                ));
-            }
-            absolute(&paths)
-        }
-    }
+/// An argument a look step's tool takes, for the help.
+fn tool_example(sig: &CallSig) -> &'static str {
+    sig.sys.check().map_or("/dev/shm", |c| c.example)
 }
 
 /// The name a statement that did not parse seems to bind: `name = ...`.

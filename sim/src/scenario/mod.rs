@@ -114,7 +114,7 @@ pub mod ast;
 pub mod calls;
 mod check;
 pub mod consts;
-mod diag;
+pub(crate) mod diag;
 pub mod expect;
 pub mod json_schema;
 pub mod lexer;

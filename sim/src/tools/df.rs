@@ -2,7 +2,8 @@
 //! its sizes go through gnulib `human.c` ([`super::human`]).
 
 use super::human::{human_readable, Human};
-use super::util::{match_long, pad_left, pad_right, split_args};
+use super::util::{match_long, pad_left, pad_right, split_args, split_opts};
+use crate::syscalls::{ShellArgs, ShellOut};
 use serde::Serialize;
 
 /// What `statfs(2)` says about one mounted file system, and its mount entry.
@@ -348,6 +349,34 @@ pub fn render_df(fs: &[StatfsView], o: &DfOpts) -> String {
         out.push('\n');
     }
     out
+}
+
+/// The look step `df(ARGS)` on the kernel model: the file system that
+/// holds the path (`/dev/shm` when none is given).
+pub fn on_kernel(k: &mut crate::kernel::Kernel, a: &ShellArgs) -> ShellOut {
+    ShellOut::printed(df_on_kernel(k, a.text(0)))
+}
+
+fn df_on_kernel(k: &crate::kernel::Kernel, arg: &str) -> Result<String, String> {
+    let (opts, path) = split_opts(arg);
+    let path = if path.is_empty() { "/dev/shm" } else { path };
+    let p = crate::fs::vfs::normalize_path(path)
+        .map_err(|e| format!("df: {path}: {}\n", e.strerror()))?;
+    let sb = k.sbs[k.sb_of_path(&p)].clone();
+    Ok(render_df(&[k.statfs_view(&sb)], &DfOpts::parse(opts)?))
+}
+
+/// The checker's check of `df`'s command line: coreutils' options, then
+/// absolute paths.
+pub fn check_arg(arg: &str) -> Result<(), crate::syscalls::ToolRefusal> {
+    let help = "for example `df(\"/dev/shm\")`, `df(\"-h /dev/shm\")`";
+    DfOpts::parse(arg)
+        .map_err(|e| (e, help.to_string()))
+        .and_then(|o| {
+            let paths: Vec<&str> = o.paths.iter().map(String::as_str).collect();
+            super::util::absolute_paths("df", &paths)
+        })
+        .map_err(|why| super::util::cannot_take("df", arg, why))
 }
 
 #[cfg(test)]

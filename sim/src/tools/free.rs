@@ -3,6 +3,7 @@
 
 use super::util::{match_long, pad_left, pad_right, split_args};
 use crate::fs::proc::MeminfoView;
+use crate::syscalls::{ShellArgs, ShellOut};
 use serde::Serialize;
 
 /// The options of `free` that change what it prints once.
@@ -267,6 +268,19 @@ pub fn render_free(m: &MeminfoView, o: &FreeOpts) -> String {
         free_row(&mut out, "Comm:", &[s(limit), s(comm), s(limit - comm)]);
     }
     out
+}
+
+/// The look step `free(OPTIONS)` on the kernel model: its `/proc/meminfo`.
+pub fn on_kernel(k: &mut crate::kernel::Kernel, a: &ShellArgs) -> ShellOut {
+    ShellOut::printed(FreeOpts::parse(a.text(0)).map(|o| render_free(&k.meminfo_view(), &o)))
+}
+
+/// The checker's check of `free`'s command line: the options procps takes.
+pub fn check_arg(arg: &str) -> Result<(), crate::syscalls::ToolRefusal> {
+    FreeOpts::parse(arg).map(|_| ()).map_err(|e| {
+        let help = "for example `free(\"-k\")`, `free(\"-h -w\")`, `free(\"--mebi\")`";
+        super::util::cannot_take("free", arg, (e, help.into()))
+    })
 }
 
 #[cfg(test)]

@@ -2,7 +2,8 @@
 //! `format_user_or_group`, the time format) and gnulib `lib/filemode.c`
 //! (`filemodestring`), in the C locale.
 
-use super::util::{pad_left, pad_right};
+use super::util::{pad_left, pad_right, split_opts};
+use crate::syscalls::{ShellArgs, ShellOut};
 use serde::Serialize;
 use std::fmt::Write as _;
 
@@ -188,9 +189,55 @@ pub fn render_ls(entries: &[LsEntry], total_blocks_kib: u64, now: i64, human: bo
     out
 }
 
+/// The look step `ls(ARGS)` on the kernel model: `ls -l` of the directory
+/// (`/dev/shm` when none is given), `-h` sizing it for humans.
+pub fn on_kernel(k: &mut crate::kernel::Kernel, a: &ShellArgs) -> ShellOut {
+    let (opts, dir) = split_opts(a.text(0));
+    let dir = if dir.is_empty() { "/dev/shm" } else { dir };
+    ShellOut::printed(
+        k.ls_view(dir)
+            .map_err(|e| format!("ls: cannot access '{dir}': {}\n", e.strerror()))
+            .map(|(entries, total)| {
+                let human = opts
+                    .split_whitespace()
+                    .any(|w| !w.starts_with("--") && w.contains('h'));
+                render_ls(&entries, total, k.now, human)
+            }),
+    )
+}
+
+/// The checker's check of `ls`'s command line: options, then one absolute
+/// path.
+pub fn check_arg(arg: &str) -> Result<(), crate::syscalls::ToolRefusal> {
+    let paths: Vec<&str> = arg
+        .split_whitespace()
+        .filter(|w| !w.starts_with('-'))
+        .collect();
+    let why = if paths.len() > 1 {
+        Err((
+            "more than one path".into(),
+            "`ls` shows one directory per step".into(),
+        ))
+    } else {
+        super::util::absolute_paths("ls", &paths)
+    };
+    why.map_err(|why| super::util::cannot_take("ls", arg, why))
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+
+    #[test]
+    fn the_checker_takes_options_and_one_absolute_path() {
+        assert_eq!(check_arg("-lh /dev/shm"), Ok(()));
+        let two = check_arg("/dev/shm /tmp").unwrap_err();
+        assert_eq!(two.message, "`ls` cannot take `/dev/shm /tmp`");
+        assert_eq!(two.label, "more than one path");
+        let relative = check_arg("dev/shm").unwrap_err();
+        assert_eq!(relative.label, "`dev/shm` is not an absolute path");
+        assert_eq!(relative.help, "write `ls(\"/dev/shm\")`");
+    }
 
     /// `ls -l` of files made with chosen sizes, modes and times
     /// (`truncate -s`, `chmod`, `chown`, `ln`, `touch -d @T`) and listed with

@@ -1,6 +1,7 @@
 //! `pmap PID`: procps-ng 4.0.2 `src/pmap.c` (`one_proc`, `mapping_name`).
 
 use crate::fs::proc::VmaView;
+use crate::syscalls::{ShellArgs, ShellOut};
 use std::fmt::Write as _;
 
 /// pmap's `mapping_name()`: a System V segment (device major 0 and a name
@@ -56,6 +57,19 @@ pub fn render_pmap(pid: u32, comm: &str, vmas: &[VmaView]) -> String {
     }
     let _ = writeln!(out, " total {:>16}K", total >> 10);
     out
+}
+
+/// The look step `pmap(proc)` on the kernel model.
+pub fn on_kernel(k: &mut crate::kernel::Kernel, a: &ShellArgs) -> ShellOut {
+    ShellOut::printed(
+        a.proc_()
+            .ok_or_else(|| "pmap: which process?\n".to_string())
+            .and_then(|(pid, who)| {
+                k.vma_views(pid)
+                    .map(|vmas| render_pmap(pid, who, &vmas))
+                    .map_err(|e| e.strerror().to_string())
+            }),
+    )
 }
 
 #[cfg(test)]

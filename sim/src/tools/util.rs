@@ -31,3 +31,44 @@ pub(crate) fn match_long<'a>(given: &str, names: &[&'a str]) -> Result<&'a str, 
         _ => Err(format!("option '--{given}' is ambiguous")),
     }
 }
+
+/// A look step's command line as its options and the operand after them:
+/// `"-h /dev/shm"` is `("-h", "/dev/shm")`.
+pub(crate) fn split_opts(arg: &str) -> (&str, &str) {
+    let arg = arg.trim();
+    let mut opts_end = 0;
+    for w in arg.split_whitespace() {
+        if w.starts_with('-') {
+            opts_end = arg.find(w).map_or(opts_end, |i| i + w.len());
+        } else {
+            break;
+        }
+    }
+    (arg[..opts_end].trim(), arg[opts_end..].trim())
+}
+
+/// The look step `tool`'s operands must be absolute paths: the label and
+/// help for the first that is not.
+pub(crate) fn absolute_paths(tool: &str, paths: &[&str]) -> Result<(), (String, String)> {
+    match paths.iter().find(|p| !p.starts_with('/')) {
+        Some(p) => Err((
+            format!("`{p}` is not an absolute path"),
+            format!("write `{tool}(\"/dev/shm\")`"),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// A refusal of look step `tool`'s command line `arg`, with the checker's
+/// message.
+pub(crate) fn cannot_take(
+    tool: &str,
+    arg: &str,
+    (label, help): (String, String),
+) -> crate::syscalls::ToolRefusal {
+    crate::syscalls::ToolRefusal {
+        message: format!("`{tool}` cannot take `{}`", arg.escape_debug()),
+        label,
+        help,
+    }
+}
