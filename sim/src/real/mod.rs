@@ -92,9 +92,10 @@ use crate::syscalls::{Args, Ret, Sys};
 use crate::trace::TraceEvent;
 use guard::Guard;
 use proto::{Rep, Req};
+use rustix::process::{WaitId, WaitIdOptions, WaitOptions};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::ffi::CString;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -123,7 +124,7 @@ impl Default for RealOptions {
 pub const NO_SWAP: &str = "no swap: add one with `fallocate -l 256M /swapfile && chmod 600 /swapfile && mkswap /swapfile && swapon /swapfile`";
 
 /// How long the driver waits for a worker's answer before it kills it.
-const REPLY_TIMEOUT_SECS: i64 = 60;
+const REPLY_TIMEOUT_SECS: u64 = 60;
 
 const PAGE: u64 = 4096;
 const SHM_INFO: i32 = 14;
@@ -204,18 +205,15 @@ fn cpath(p: &Path) -> CString {
     CString::new(p.as_os_str().as_bytes()).expect("run paths have no NUL")
 }
 
+/// Makes a folder (private until it has its owner), then gives it `owner`
+/// and `mode`; only the `mkdir` may fail the call, as before.
 fn mkdir(p: &Path, mode: u32, owner: Option<(u32, u32)>) -> std::io::Result<()> {
-    let c = cpath(p);
-    // SAFETY: mkdir/chmod/chown of a NUL-terminated path.
-    unsafe {
-        if libc::mkdir(c.as_ptr(), 0o700) != 0 {
-            return Err(std::io::Error::last_os_error());
-        }
-        if let Some((u, g)) = owner {
-            libc::chown(c.as_ptr(), u, g);
-        }
-        libc::chmod(c.as_ptr(), mode);
+    use rustix::fs::{Gid, Mode, Uid};
+    rustix::fs::mkdir(p, Mode::from_raw_mode(0o700))?;
+    if let Some((u, g)) = owner {
+        let _ = rustix::fs::chown(p, Some(Uid::from_raw(u)), Some(Gid::from_raw(g)));
     }
+    let _ = rustix::fs::chmod(p, Mode::from_raw_mode(mode));
     Ok(())
 }
 
@@ -296,8 +294,7 @@ impl RealBackend {
         if !host::is_tmpfs(Path::new("/dev/shm")) {
             return Err("real runs need /dev/shm mounted as a tmpfs".into());
         }
-        // SAFETY: geteuid has no preconditions.
-        let root = unsafe { libc::geteuid() } == 0;
+        let root = rustix::process::geteuid().is_root();
         let ids_drop = (root && cfg.uid != 0).then_some((cfg.uid, cfg.gid));
         guard::sweep_stale(&opts.run_root);
         let me = std::process::id();
@@ -361,11 +358,7 @@ impl RealBackend {
             .and_then(|_| mkdir(&run_dir.join("home"), 0o755, None))
             .and_then(|_| mkdir(&run_dir.join("home/student"), 0o755, user))
             .and_then(|_| mkdir(&run_dir.join("tmp"), 0o1777, None));
-        let cpu = {
-            // SAFETY: sched_getcpu has no preconditions.
-            let c = unsafe { libc::sched_getcpu() };
-            (c >= 0).then_some(c as usize)
-        };
+        let cpu = Some(rustix::thread::sched_getcpu());
         let mut seed = (me as u64) << 32
             ^ now_secs() as u64
             ^ COUNTER.load(std::sync::atomic::Ordering::Relaxed) as u64;
@@ -563,8 +556,7 @@ impl RealBackend {
             ids: self.ids_drop,
             umask: self.umask,
             cwd: cpath(&self.run_dir.join("home/student")),
-            // SAFETY: getpid has no preconditions.
-            driver: unsafe { libc::getpid() },
+            driver: rustix::process::getpid().as_raw_nonzero().get(),
             pgid: self.pgid,
             nofile: self.model.cfg.nofile,
             nofile_max: crate::sys::Rlimits::boot(&self.model.cfg).0[crate::sys::rlimit::NOFILE]
@@ -574,38 +566,21 @@ impl RealBackend {
     }
 
     fn socketpair() -> std::io::Result<(OwnedFd, OwnedFd)> {
-        let mut sv = [0 as RawFd; 2];
-        // SAFETY: socketpair into a local array.
-        if unsafe {
-            libc::socketpair(
-                libc::AF_UNIX,
-                libc::SOCK_STREAM | libc::SOCK_CLOEXEC,
-                0,
-                sv.as_mut_ptr(),
-            )
-        } != 0
-        {
-            return Err(std::io::Error::last_os_error());
-        }
-        // SAFETY: both are ours.
-        Ok(unsafe { (OwnedFd::from_raw_fd(sv[0]), OwnedFd::from_raw_fd(sv[1])) })
+        use rustix::net::{AddressFamily, SocketFlags, SocketType};
+        Ok(rustix::net::socketpair(
+            AddressFamily::UNIX,
+            SocketType::STREAM,
+            SocketFlags::CLOEXEC,
+            None,
+        )?)
     }
 
     fn set_timeout(fd: &OwnedFd) {
-        let tv = libc::timeval {
-            tv_sec: REPLY_TIMEOUT_SECS,
-            tv_usec: 0,
-        };
-        // SAFETY: setsockopt with a timeval.
-        unsafe {
-            libc::setsockopt(
-                fd.as_raw_fd(),
-                libc::SOL_SOCKET,
-                libc::SO_RCVTIMEO,
-                (&tv as *const libc::timeval).cast(),
-                std::mem::size_of::<libc::timeval>() as u32,
-            )
-        };
+        let _ = rustix::net::sockopt::set_socket_timeout(
+            fd,
+            rustix::net::sockopt::Timeout::Recv,
+            Some(std::time::Duration::from_secs(REPLY_TIMEOUT_SECS)),
+        );
     }
 
     /// Waits for a new worker's "ready" and enters it.
@@ -627,15 +602,11 @@ impl RealBackend {
             proto::recv_frame(chan.as_raw_fd(), true),
             Ok(Some((proto::TAG_READY, _, _)))
         );
-        if self.pgid == 0 {
-            // SAFETY: getpgid of our child.
-            let pg = unsafe { libc::getpgid(pid) };
-            if pg > 0 {
-                self.pgid = pg;
-            }
+        let pg =
+            rustix::process::getpgid(host::pid_of(pid)).map_or(0, |p| p.as_raw_nonzero().get());
+        if self.pgid == 0 && pg > 0 {
+            self.pgid = pg;
         }
-        // SAFETY: as above.
-        let pg = unsafe { libc::getpgid(pid) };
         if pg > 0 {
             self.guard().pgids.insert(pg);
         }
@@ -657,17 +628,18 @@ impl RealBackend {
 
     /// A dead worker: reaped, its model process ended, its in-flight fds dropped.
     fn reap(&mut self, pid: Pid, fault: Option<(i32, i32, u64)>) -> Outcome {
-        let mut st = 0;
-        // SAFETY: waitpid of our own child.
-        let r = unsafe { libc::waitpid(pid as i32, &mut st, 0) };
+        let status = host::pid_of(pid as i32)
+            .and_then(|p| rustix::process::waitpid(Some(p), WaitOptions::empty()).ok())
+            .flatten()
+            .map(|(_, st)| st);
         self.guard().reaped.insert(pid as i32);
         self.in_flight.remove(&pid);
         let model = self.workers.get_mut(&pid).map(|w| {
             w.dead = true;
             w.model
         });
-        let signo = if r > 0 && libc::WIFSIGNALED(st) {
-            Some(libc::WTERMSIG(st))
+        let signo = if let Some(s) = status.and_then(|st| st.terminating_signal()) {
+            Some(s)
         } else {
             fault.map(|f| f.0)
         };
@@ -706,7 +678,7 @@ impl RealBackend {
             if self.model.tasks.contains_key(&m) {
                 let status = match &out {
                     Outcome::Fault(f) => ExitStatus::Signaled(f.signal),
-                    _ => ExitStatus::Exited(if r > 0 { libc::WEXITSTATUS(st) } else { 0 }),
+                    _ => ExitStatus::Exited(status.and_then(|st| st.exit_status()).unwrap_or(0)),
                 };
                 self.model.do_exit(m, status);
             }
@@ -739,8 +711,9 @@ impl RealBackend {
             Ok(None) => self.reap(pid, None),
             Err(_) => {
                 // No answer in time (or a broken channel): end it.
-                // SAFETY: killing our own worker.
-                unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+                if let Some(p) = host::pid_of(pid as i32) {
+                    let _ = rustix::process::kill_process(p, rustix::process::Signal::KILL);
+                }
                 self.note(format!("worker {pid} did not answer: killed"));
                 self.reap(pid, None)
             }
@@ -973,18 +946,13 @@ impl Backend for RealBackend {
         if w.dead {
             return false;
         }
-        // SAFETY: a look at our child's state without reaping it.
-        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
-        let r = unsafe {
-            libc::waitid(
-                libc::P_PID,
-                pid as libc::id_t,
-                &mut info,
-                libc::WEXITED | libc::WNOHANG | libc::WNOWAIT,
-            )
+        // A look at our child's state without reaping it: alive when the
+        // call succeeds and finds no exited child.
+        let Some(p) = host::pid_of(pid as i32) else {
+            return false;
         };
-        // SAFETY: si_pid is set when waitid found a child that exited.
-        r == 0 && unsafe { info.si_pid() } == 0
+        let opts = WaitIdOptions::EXITED | WaitIdOptions::NOHANG | WaitIdOptions::NOWAIT;
+        matches!(rustix::process::waitid(WaitId::Pid(p), opts), Ok(None))
     }
 
     /// The host's kernel functions are not visible: always empty.
