@@ -80,6 +80,7 @@ mod dispatch;
 mod guard;
 mod host;
 mod proto;
+mod tty;
 pub(crate) mod worker;
 
 use crate::backend::{Backend, FileRef, Reading, ShmRow};
@@ -187,6 +188,9 @@ pub struct RealBackend {
     umask: u32,
     dead_pids: u32,
     notes: Vec<String>,
+    /// The login terminal the workers get on fds 0-2, as the model's
+    /// processes have `/dev/pts/0` ([`tty`]).
+    tty: Option<tty::Terminal>,
 }
 
 fn errno_of(n: i32) -> Errno {
@@ -384,9 +388,11 @@ impl RealBackend {
             umask: cfg.umask,
             dead_pids: 0,
             notes: Vec::new(),
+            tty: None,
         };
         let mut b = b;
         made.map_err(|e| format!("cannot prepare the run folder: {e}"))?;
+        b.open_terminal();
         // `[machine] dev_shm`: as root, the run's /dev/shm folder is a tmpfs
         // of that size of its own, so that ENOSPC, df and free read as on
         // the scenario's machine. The guard unmounts it whatever happens.
@@ -449,6 +455,23 @@ impl RealBackend {
             w.dead = true;
         }
         self.guard().cleanup();
+        if let Some(t) = &mut self.tty {
+            t.close();
+        }
+    }
+
+    /// The run's terminal, owned and mode as the model's `/dev/pts/0`.
+    fn open_terminal(&mut self) {
+        let Some(pts) = self.model.inodes.values().find(|i| i.name == "/dev/pts/0") else {
+            return;
+        };
+        let (uid, gid, mode) = (pts.uid, pts.gid, pts.mode & 0o7777);
+        match tty::Terminal::open(uid, gid, mode, self.root) {
+            Ok(t) => self.tty = Some(t),
+            Err(e) => self.note(format!(
+                "no terminal for the processes ({e}): their fds 0-2 are /dev/null"
+            )),
+        }
     }
 
     fn guard(&self) -> std::sync::MutexGuard<'_, Guard> {
@@ -557,6 +580,11 @@ impl RealBackend {
             umask: self.umask,
             cwd: cpath(&self.run_dir.join("home/student")),
             driver: rustix::process::getpid().as_raw_nonzero().get(),
+            tty: self
+                .tty
+                .as_ref()
+                .and_then(tty::Terminal::slave)
+                .map(|f| f.as_raw_fd()),
             pgid: self.pgid,
             nofile: self.model.cfg.nofile,
             nofile_max: crate::sys::Rlimits::boot(&self.model.cfg).0[crate::sys::rlimit::NOFILE]

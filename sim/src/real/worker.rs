@@ -1,7 +1,7 @@
 //! A worker: the real process that plays one scenario process.
 //!
-//! It is a `fork()` of the driver (no exec): it keeps only fds 0-2
-//! (`/dev/null`) and its channel at [`CHAN_FD`], joins the run's process
+//! It is a `fork()` of the driver (no exec): it keeps only fds 0-2 (the
+//! run's terminal, see `tty.rs`) and its channel at [`CHAN_FD`], joins the run's process
 //! group, pins itself to the run's CPU, refuses to dump core, drops to the
 //! scenario's uid/gid, asks for `SIGKILL` when the driver dies, and then
 //! serves requests: each one is the real system call or the real loads and
@@ -44,6 +44,9 @@ pub(crate) struct Setup {
     pub umask: u32,
     pub cwd: CString,
     pub driver: libc::pid_t,
+    /// The driver's descriptor of the run's terminal, for fds 0-2
+    /// (`/dev/null` without one).
+    pub tty: Option<RawFd>,
     /// The run's process group to join (0: start one).
     pub pgid: libc::pid_t,
     /// `RLIMIT_NOFILE`'s soft limit for the scenario's descriptors (the
@@ -152,20 +155,7 @@ fn setup(chan: RawFd, s: &Setup) {
         // SAFETY: the child's end of the channel, open until close_range.
         dup_onto(unsafe { BorrowedFd::borrow_raw(chan) }, CHAN_FD);
     }
-    if let Ok(null) = rustix::fs::open(
-        c"/dev/null",
-        rustix::fs::OFlags::RDWR,
-        rustix::fs::Mode::empty(),
-    ) {
-        for fd in 0..3 {
-            if null.as_raw_fd() != fd {
-                dup_onto(null.as_fd(), fd);
-            }
-        }
-        if null.as_raw_fd() < 3 {
-            std::mem::forget(null);
-        }
-    }
+    std_fds(s.tty);
     // SAFETY: close_range(2) of every number but 0-2 and the channel; no
     // Rust value of this child owns one of them (the driver's values are
     // not used again here).
@@ -232,6 +222,32 @@ fn setup(chan: RawFd, s: &Setup) {
     }
     // After the credential change, which clears it.
     die_with_driver(s.driver);
+}
+
+/// Fds 0, 1 and 2: the run's terminal (inherited from the driver), or
+/// `/dev/null` without one.
+fn std_fds(tty: Option<RawFd>) {
+    let null;
+    let fd = match tty {
+        // SAFETY: the driver's slave, open in this fork until close_range.
+        Some(t) => unsafe { BorrowedFd::borrow_raw(t) },
+        None => match rustix::fs::open(
+            c"/dev/null",
+            rustix::fs::OFlags::RDWR,
+            rustix::fs::Mode::empty(),
+        ) {
+            Ok(n) => {
+                null = ManuallyDrop::new(n);
+                null.as_fd()
+            }
+            Err(_) => return,
+        },
+    };
+    for n in 0..3 {
+        if fd.as_raw_fd() != n {
+            dup_onto(fd, n);
+        }
+    }
 }
 
 /// `PR_SET_PDEATHSIG`, then make sure the driver did not die before it.
