@@ -9,7 +9,7 @@
 //! section documents and the model can give, and how it is dispatched:
 //!
 //! - `{ kernel: .., host: .., guard: .. }`: its kernel function is `kernel`,
-//!   its real worker's libc call is `host`, and `guard` names the
+//!   its real worker's system call is `host`, and `guard` names the
 //!   `(addr, length)` parameters a real run must keep off the worker's own
 //!   memory. The runner dispatches it through
 //!   [`Backend::syscall`](crate::backend::Backend::syscall), the real backend
@@ -46,7 +46,7 @@
 //! - A parameter of kind `StatBuf` given as `&name` gets the `struct stat`.
 //!
 //! From the table come: the checker's signatures ([`CALLS`]), the runner's
-//! dispatch ([`Sys::on_kernel`]), the real worker's request and libc call
+//! dispatch ([`Sys::on_kernel`]), the real worker's request and system call
 //! ([`Sys::on_host`]), and the book's language reference (`shmsim book`,
 //! `tui/src/book/tables.rs`, which prints every call with its errnos).
 //!
@@ -114,7 +114,7 @@ impl Args {
     pub fn text(&self, i: usize) -> String {
         String::from_utf8_lossy(self.bytes(i)).into_owned()
     }
-    /// Argument `i` as a pointer, for the worker's libc call.
+    /// Argument `i` as a pointer, for the worker's system call.
     pub fn ptr(&self, i: usize) -> *mut std::ffi::c_void {
         self.u64(i) as usize as *mut std::ffi::c_void
     }
@@ -557,7 +557,7 @@ macro_rules! syscalls {
             pub fn on_kernel(self, k: &mut Kernel, pid: Pid, a: &Args) -> Option<SysResult<Ret>> {
                 match self { $(Sys::$name => decl::$name::kernel(k, pid, a)),* }
             }
-            /// The call in a real worker: what libc returns (`None`: a custom call).
+            /// The call in a real worker: what the host returns, `-1` with errno on failure (`None`: a custom call).
             ///
             /// # Safety
             /// Makes the real system call with the scenario's arguments: only

@@ -62,6 +62,10 @@
 //! - The shell's `rm(path)` runs: the shadow model unlinks first, then the
 //!   driver (root) removes the path of the run's own `/dev/shm` folder.
 //! - `take_trace` and `take_dmesg` are always empty.
+//! - Fds 0-2 are a pseudo-terminal of the run's (`tty.rs`), owned, grouped
+//!   and moded as the model's `/dev/pts/0`, drained by the driver and
+//!   non-canonical (a read gives 0 at once); its number is the host's
+//!   (`/dev/pts/N`), and its `st_dev`/`st_ino`/`st_rdev` are devpts's.
 //! - Each worker gets the model's limits: `RLIMIT_NOFILE` 1025, so that the
 //!   scenario's descriptors are 0-1023 as in the model (the channel is fd
 //!   1024), and the release's `RLIMIT_MEMLOCK` (64 KiB for 4.14, 8 MiB from

@@ -250,12 +250,19 @@ fn std_fds(tty: Option<RawFd>) {
     }
 }
 
+/// `_exit(2)`: ends this process at once.
+fn exit_now(status: i32) -> ! {
+    // SAFETY: _exit runs no destructor, atexit handler or stdio flush: those
+    // are the driver's, of which this process is a fork, and must not run
+    // here.
+    unsafe { libc::_exit(status) }
+}
+
 /// `PR_SET_PDEATHSIG`, then make sure the driver did not die before it.
 fn die_with_driver(driver: libc::pid_t) {
     let _ = rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::KILL));
     if rustix::process::getppid().map(|p| p.as_raw_nonzero().get()) != Some(driver) {
-        // SAFETY: the driver is gone: so are we, without running its atexit.
-        unsafe { libc::_exit(121) };
+        exit_now(121); // The driver is gone: so are we.
     }
 }
 
@@ -272,16 +279,14 @@ pub(crate) fn run(chan: RawFd, s: &Setup) -> ! {
 fn reply(r: &Rep, pass: Option<RawFd>) {
     let body = serde_json::to_vec(r).expect("a reply serializes");
     if proto::send_frame(CHAN_FD, TAG_JSON, &body, pass).is_err() {
-        // SAFETY: the driver is gone: so are we.
-        unsafe { libc::_exit(122) };
+        exit_now(122); // The driver is gone: so are we.
     }
 }
 
 fn ready() {
     let pid = this_pid();
     if proto::send_frame(CHAN_FD, TAG_READY, &pid.to_le_bytes(), None).is_err() {
-        // SAFETY: as in reply.
-        unsafe { libc::_exit(122) };
+        exit_now(122); // As in reply.
     }
 }
 
@@ -290,8 +295,8 @@ fn serve(driver: libc::pid_t) -> ! {
     loop {
         let frame = match proto::recv_frame(CHAN_FD, false) {
             Ok(Some(f)) => f,
-            // SAFETY: the driver closed the channel: the run is over.
-            _ => unsafe { libc::_exit(0) },
+            // The driver closed the channel: the run is over.
+            _ => exit_now(0),
         };
         let (tag, body, mut fds) = frame;
         if tag != TAG_JSON {
@@ -318,10 +323,7 @@ fn serve(driver: libc::pid_t) -> ! {
                 }
             }
             Req::Fork { name } => fork(&name, driver),
-            Req::Exit { status } => {
-                // SAFETY: the scenario's exit(2).
-                unsafe { libc::_exit(status) }
-            }
+            Req::Exit { status } => exit_now(status), // The scenario's exit(2).
             Req::Die { sig } => {
                 // SAFETY: default action, then the signal (not raise(3): a
                 // cloned child's thread descriptor still names its parent).
