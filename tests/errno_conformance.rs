@@ -103,6 +103,7 @@ const EACCES: &str = r#"{ ret = -1, errno = "EACCES" }"#;
 const ENOENT: &str = r#"{ ret = -1, errno = "ENOENT" }"#;
 const EEXIST: &str = r#"{ ret = -1, errno = "EEXIST" }"#;
 const OK: &str = "{ ret = 0 }";
+const ESPIPE: &str = r#"{ ret = -1, errno = "ESPIPE" }"#;
 const EFAULT_: &str = r#"{ ret = -1, errno = "EFAULT" }"#;
 /// The host's release, for the answers of releases after 4.14.
 const SIX_18: &str = "kernel = \"6.18\"";
@@ -1533,6 +1534,67 @@ fn pread_einval_negative_offset() {
         "pread_einval_negative_offset",
         "",
         &[TMPFS, ("pread(fd, 1, -1)", EINVAL)],
+    );
+}
+
+/// The terminal on fds 0-2 is opened with `nonseekable_open` (`tty_open`):
+/// no `FMODE_LSEEK`, `FMODE_PREAD`, `FMODE_PWRITE`.
+#[test]
+fn lseek_espipe_the_terminal() {
+    case(
+        "lseek_espipe_the_terminal",
+        "",
+        &[
+            ("lseek(0, 0, SEEK_SET)", ESPIPE),
+            ("lseek(1, 0, SEEK_CUR)", ESPIPE),
+        ],
+    );
+}
+
+/// `ksys_lseek` refuses a whence past `SEEK_MAX` before the file's llseek
+/// sees it: the terminal's `ESPIPE` and `/dev/zero`'s `null_lseek` alike.
+#[test]
+fn lseek_einval_unknown_whence_before_the_files_llseek() {
+    case(
+        "lseek_einval_unknown_whence_before_the_files_llseek",
+        "",
+        &[
+            ("lseek(0, 0, 7)", EINVAL),
+            ("z = open(\"/dev/zero\", O_RDONLY)", ""),
+            ("lseek(z, 0, 7)", EINVAL),
+            ("lseek(z, 5, SEEK_SET)", OK),
+        ],
+    );
+}
+
+#[test]
+fn pread_espipe_the_terminal() {
+    case(
+        "pread_espipe_the_terminal",
+        "",
+        &[("pread(0, 1, 0)", ESPIPE)],
+    );
+}
+
+#[test]
+fn pwrite_espipe_the_terminal() {
+    case(
+        "pwrite_espipe_the_terminal",
+        "",
+        &[("pwrite(1, \"x\", 0)", ESPIPE)],
+    );
+}
+
+/// `ksys_pread64` and `ksys_pwrite64` check the offset before the descriptor.
+#[test]
+fn pread_and_pwrite_einval_negative_offset_before_ebadf() {
+    case(
+        "pread_and_pwrite_einval_negative_offset_before_ebadf",
+        "",
+        &[
+            ("pread(42, 1, -1)", EINVAL),
+            ("pwrite(42, \"x\", -1)", EINVAL),
+        ],
     );
 }
 

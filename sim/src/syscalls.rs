@@ -9,7 +9,7 @@
 //! section documents and the model can give, and how it is dispatched:
 //!
 //! - `{ kernel: .., host: .., guard: .. }`: its kernel function is `kernel`,
-//!   its real worker's libc call is `host`, and `guard` names the
+//!   its real worker's system call is `host`, and `guard` names the
 //!   `(addr, length)` parameters a real run must keep off the worker's own
 //!   memory. The runner dispatches it through
 //!   [`Backend::syscall`](crate::backend::Backend::syscall), the real backend
@@ -60,7 +60,7 @@
 //!
 //! From the table come: the checker's signatures ([`CALLS`]), the runner's
 //! dispatch ([`Sys::on_kernel`], [`Sys::shell_on_kernel`]), the real
-//! worker's request and libc call ([`Sys::on_host`]), the real driver's
+//! worker's request and system call ([`Sys::on_host`]), the real driver's
 //! shell steps (`Sys::shell_on_host`), and the book's language reference (`shmsim book`,
 //! `tui/src/book/tables.rs`, which prints every call with its errnos).
 //!
@@ -71,9 +71,12 @@
 //! 2. The kernel function it calls, in the file named after the kernel file
 //!    it mirrors (`mm/mlock.c` is `sim/src/mm/mlock.rs`), returning
 //!    `SysResult<_>` with the errno the kernel returns.
-//! 3. The worker's libc call: the `host` expression (it runs in the worker,
-//!    `unsafe`, and returns what libc returns: `-1` means errno; or a
-//!    [`Ret`], as `host_read` and `host_stat` make).
+//! 3. The worker's system call: the `host` expression (it runs in the
+//!    worker). Through rustix where it has the call, its `Result` made the
+//!    table's convention by `host_sys` (`-1` means errno); else libc, which
+//!    returns that already; or a [`Ret`], as `host_read` and `host_stat`
+//!    make. It is not implicitly `unsafe`: one that needs it (an address, a
+//!    raw descriptor, libc) has its own `unsafe` block and SAFETY comment.
 //!
 //! Then a named test per errno in `tests/errno_conformance.rs` and the
 //! call's section in SCENARIOS.md; `cargo run -- book` regenerates the
@@ -97,7 +100,14 @@ use crate::errno::{Errno, SysResult};
 use crate::kernel::{Kernel, Pid};
 use crate::scenario::calls::{ArgKind as K, CallSig, Param, Returns, Scope};
 use crate::scenario::consts::Family as F;
+#[cfg(target_os = "linux")]
+use rustix::{
+    fs::MemfdFlags,
+    mm::{MapFlags, MlockAllFlags, MprotectFlags, MsyncFlags, ProtFlags},
+};
 use serde::{Deserialize, Serialize};
+#[cfg(target_os = "linux")]
+use std::os::fd::IntoRawFd;
 
 /// The evaluated arguments of one call: every argument's integer value, and
 /// the bytes of those that are strings (paths, data).
@@ -132,7 +142,7 @@ impl Args {
     pub fn text(&self, i: usize) -> String {
         String::from_utf8_lossy(self.bytes(i)).into_owned()
     }
-    /// Argument `i` as a pointer, for the worker's libc call.
+    /// Argument `i` as a pointer, for the worker's system call.
     pub fn ptr(&self, i: usize) -> *mut std::ffi::c_void {
         self.u64(i) as usize as *mut std::ffi::c_void
     }
@@ -176,7 +186,12 @@ pub trait IntoRet {
 macro_rules! into_ret {
     ($($t:ty),*) => { $(impl IntoRet for $t { fn into_ret(self) -> Ret { Ret::Int(self as i64) } })* };
 }
-into_ret!(i32, i64, u32, u64, isize);
+into_ret!(i32, i64, u32, u64, isize, usize);
+impl IntoRet for () {
+    fn into_ret(self) -> Ret {
+        Ret::Int(0)
+    }
+}
 impl IntoRet for *mut std::ffi::c_void {
     fn into_ret(self) -> Ret {
         Ret::Int(self as i64)
@@ -389,79 +404,123 @@ pub enum Real {
     },
 }
 
+// ---- the worker's side of the table (`host` expressions) ---------------
+//
+// The host expressions call rustix where it has the call: its functions
+// take the scenario's flags as given (`from_bits_retain`, every bit kept,
+// an unknown one is the kernel's to refuse), return a `Result` whose
+// `Errno` is the kernel's own number, and most are safe, so only the ones
+// that touch memory by address (mmap, munmap, mprotect, ...) or a raw
+// descriptor (close) are `unsafe`, each with its SAFETY comment. What
+// stays libc says why beside it: a call rustix lacks (mincore, mremap's
+// hint, System V IPC, process-wide setuid), or one whose argument rustix
+// takes as an enum (lseek's whence, fcntl's command, madvise's advice,
+// setrlimit's resource) where the scenario's is any integer.
+// [`host_sys`] turns rustix's `Result` into the table's convention (`-1`
+// with errno), so that both kinds of expression return alike.
+
+/// A rustix result in the table's convention: the value, or `-1` with the
+/// kernel's errno (rustix's `Errno::raw_os_error`, the number libc would
+/// have left in `errno`).
+#[cfg(target_os = "linux")]
+fn host_sys<T: IntoRet>(r: rustix::io::Result<T>) -> Ret {
+    match r {
+        Ok(v) => v.into_ret(),
+        Err(e) => {
+            set_errno(e.raw_os_error());
+            Ret::Int(-1)
+        }
+    }
+}
+
+/// The scenario's descriptor number `raw` as rustix takes one.
+///
+/// A worker uses the numbers the scenario names as a C program does: one
+/// that is not open only makes the kernel answer `EBADF`. rustix refuses a
+/// negative number (`BorrowedFd` cannot hold -1, and its calls assert
+/// `fd >= 0`); the kernel reads a descriptor as an `unsigned int` and
+/// answers every number past its table alike (`EBADF`; `MAP_ANONYMOUS`
+/// ignores it), and a negative one is past any table, as `i32::MAX` is
+/// (`nr_open` is at most 2147483584): so a negative number goes as that.
+#[cfg(target_os = "linux")]
+pub(crate) fn scenario_raw_fd(raw: i32) -> i32 {
+    if raw < 0 {
+        i32::MAX
+    } else {
+        raw
+    }
+}
+
+/// [`scenario_raw_fd`] as a `BorrowedFd`, for one system call.
+#[cfg(target_os = "linux")]
+pub(crate) fn scenario_fd(raw: i32) -> std::os::fd::BorrowedFd<'static> {
+    // SAFETY: not -1 (above). The number is the scenario's, borrowed for one
+    // system call; no Rust value in the worker owns it or relies on it.
+    unsafe { std::os::fd::BorrowedFd::borrow_raw(scenario_raw_fd(raw)) }
+}
+
+/// The scenario's `open` flags, every bit as given.
+#[cfg(target_os = "linux")]
+fn oflags(f: i32) -> rustix::fs::OFlags {
+    rustix::fs::OFlags::from_bits_retain(f as u32)
+}
+
+/// The scenario's mode bits, every bit as given (the kernel masks them).
+#[cfg(target_os = "linux")]
+fn mode(m: u32) -> rustix::fs::Mode {
+    rustix::fs::Mode::from_bits_retain(m)
+}
+
 /// A worker's credentials changed: the kernel cleared its parent-death
 /// signal (`commit_creds`), which the worker needs to die with the driver.
-///
-/// # Safety
-/// A plain `prctl` on the calling worker.
+/// rustix's prctl leaves `errno` as the credential call set it.
 #[cfg(target_os = "linux")]
-unsafe fn after_credentials(r: libc::c_int) -> libc::c_int {
-    // SAFETY: prctl on this process; it does not touch errno on success.
-    unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong) };
+fn after_credentials(r: libc::c_int) -> libc::c_int {
+    let _ = rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::KILL));
     r
 }
 
 /// glibc's `shm_open(3)` after `__shm_get_name`: `open(2)` with
 /// `O_NOFOLLOW | O_CLOEXEC`; a directory is `EINVAL`, not `EISDIR`.
-///
-/// # Safety
-/// A plain `open(2)` in the calling worker.
 #[cfg(target_os = "linux")]
-unsafe fn host_shm_open(path: &std::ffi::CStr, oflag: i32, mode: u32) -> libc::c_int {
-    let flags = oflag | libc::O_NOFOLLOW | libc::O_CLOEXEC;
-    // SAFETY: a NUL-terminated path; the kernel checks the rest.
-    let fd = unsafe { libc::open(path.as_ptr(), flags, mode as libc::c_uint) };
-    if fd < 0 && errno() == libc::EISDIR {
-        set_errno(libc::EINVAL);
-    }
-    fd
+fn host_shm_open(path: &std::ffi::CStr, oflag: i32, m: u32) -> Ret {
+    use rustix::fs::OFlags;
+    let flags = oflags(oflag) | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    host_sys(match rustix::fs::open(path, flags, mode(m)) {
+        Err(rustix::io::Errno::ISDIR) => Err(rustix::io::Errno::INVAL),
+        r => r.map(IntoRawFd::into_raw_fd),
+    })
 }
 
 /// glibc's `shm_unlink(3)` after `__shm_get_name`: `unlink(2)`, with
 /// `EPERM` (and a directory's `EISDIR`) reported as `EACCES`.
-///
-/// # Safety
-/// A plain `unlink(2)` in the calling worker.
 #[cfg(target_os = "linux")]
-unsafe fn host_shm_unlink(path: &std::ffi::CStr) -> libc::c_int {
-    // SAFETY: a NUL-terminated path.
-    let r = unsafe { libc::unlink(path.as_ptr()) };
-    if r < 0 && matches!(errno(), libc::EPERM | libc::EISDIR) {
-        set_errno(libc::EACCES);
-    }
-    r
+fn host_shm_unlink(path: &std::ffi::CStr) -> Ret {
+    use rustix::io::Errno;
+    host_sys(match rustix::fs::unlink(path) {
+        Err(Errno::PERM | Errno::ISDIR) => Err(Errno::ACCESS),
+        r => r,
+    })
 }
 
 /// A `read`-like call into a buffer of `n` bytes (at most 64 MiB): the
 /// bytes it read, or `-1` with its errno.
-///
-/// # Safety
-/// `f` makes the system call into the buffer it is given.
 #[cfg(target_os = "linux")]
-unsafe fn host_read(n: u64, f: impl FnOnce(&mut [u8]) -> isize) -> Ret {
+fn host_read(n: u64, f: impl FnOnce(&mut [u8]) -> rustix::io::Result<usize>) -> Ret {
     let mut buf = vec![0u8; n.min(1 << 26) as usize];
-    let r = f(&mut buf);
-    if r < 0 {
-        return Ret::Int(-1);
-    }
-    buf.truncate(r as usize);
-    Ret::Bytes(buf)
+    host_sys(f(&mut buf).map(|r| {
+        buf.truncate(r);
+        buf
+    }))
 }
 
-/// A `stat`-like call into a `struct stat`: the fields the model keeps,
-/// or `-1` with its errno.
-///
-/// # Safety
-/// `f` makes the system call into the buffer it is given.
+/// A `stat`-like call's `struct stat`: the fields the model keeps, or `-1`
+/// with its errno.
 #[cfg(target_os = "linux")]
-unsafe fn host_stat(f: impl FnOnce(&mut libc::stat) -> libc::c_int) -> Ret {
-    // SAFETY: `struct stat` is plain integers; all zeroes is a valid value.
-    let mut st: libc::stat = unsafe { std::mem::zeroed() };
-    if f(&mut st) != 0 {
-        return Ret::Int(-1);
-    }
-    Ret::Stat(crate::fs::vfs::Stat {
-        dev: (libc::major(st.st_dev), libc::minor(st.st_dev)),
+fn host_stat(r: rustix::io::Result<rustix::fs::Stat>) -> Ret {
+    use rustix::fs::{major, minor};
+    host_sys(r.map(|st| crate::fs::vfs::Stat {
+        dev: (major(st.st_dev), minor(st.st_dev)),
         ino: st.st_ino as u32,
         mode: st.st_mode,
         nlink: st.st_nlink as u32,
@@ -470,12 +529,7 @@ unsafe fn host_stat(f: impl FnOnce(&mut libc::stat) -> libc::c_int) -> Ret {
         size: st.st_size as u64,
         blocks: st.st_blocks as u64,
         mtime: st.st_mtime,
-    })
-}
-
-#[cfg(target_os = "linux")]
-fn errno() -> i32 {
-    std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
+    }))
 }
 
 #[cfg(target_os = "linux")]
@@ -534,16 +588,16 @@ macro_rules! dispatch_fns {
         pub fn kernel($k: &mut Kernel, $pid: Pid, $a: &Args) -> Option<SysResult<Ret>> {
             Some(($ke).map(IntoRet::into_ret))
         }
-        /// The worker's libc call.
+        /// The worker's system call.
         ///
         /// # Safety
         /// The real system call with the scenario's arguments, in a worker.
+        /// The expression is not wrapped in `unsafe`: one that needs it says
+        /// so itself, with its SAFETY comment.
         #[cfg(target_os = "linux")]
+        #[deny(unsafe_op_in_unsafe_fn)]
         pub unsafe fn host($ha: &Args) -> Option<Ret> {
-            // SAFETY: as the caller promises.
-            #[allow(unused_unsafe)]
-            let r = unsafe { $he };
-            Some(r.into_ret())
+            Some(($he).into_ret())
         }
         dispatch_fns!(@none_shell);
     };
@@ -683,7 +737,7 @@ macro_rules! syscalls {
             ) -> Option<ShellOut> {
                 match self { $(Sys::$name => decl::$name::shell_host(r, a)),* }
             }
-            /// The call in a real worker: what libc returns (`None`: a custom call).
+            /// The call in a real worker: what the host returns, `-1` with errno on failure (`None`: a custom call).
             ///
             /// # Safety
             /// Makes the real system call with the scenario's arguments: only
@@ -708,7 +762,7 @@ syscalls! {
         real: [Real::Opens { path: 0, flags: 1 }],
         dispatch: {
             kernel: |k, pid, a| k.open(pid, &a.text(0), a.u32(1), a.u32(2)),
-            host: |a| libc::open(a.cstr(0).as_ptr(), a.i32(1), a.u32(2) as libc::c_uint),
+            host: |a| host_sys(rustix::fs::open(&*a.cstr(0), oflags(a.i32(1)), mode(a.u32(2))).map(IntoRawFd::into_raw_fd)),
             guard: None,
         },
     }
@@ -719,7 +773,9 @@ syscalls! {
         errnos: [EBADF],
         dispatch: {
             kernel: |k, pid, a| k.close(pid, a.i32(0)),
-            host: |a| libc::close(a.i32(0)),
+            // SAFETY: the scenario's close(2) of its own number: no Rust value in
+            // the worker owns a scenario's descriptor.
+            host: |a| host_sys(unsafe { rustix::io::try_close(scenario_raw_fd(a.i32(0))) }),
             guard: None,
         },
     }
@@ -731,7 +787,7 @@ syscalls! {
         real: [Real::CapOff(1, Errno::EFBIG)],
         dispatch: {
             kernel: |k, pid, a| k.ftruncate(pid, a.i32(0), a.int(1)),
-            host: |a| libc::ftruncate(a.i32(0), a.int(1)),
+            host: |a| host_sys(rustix::fs::ftruncate(scenario_fd(a.i32(0)), a.u64(1))),
             guard: None,
         },
     }
@@ -743,7 +799,7 @@ syscalls! {
         out: Out::Read,
         dispatch: {
             kernel: |k, pid, a| k.read(pid, a.i32(0), a.u64(1)),
-            host: |a| host_read(a.u64(1), |b| libc::read(a.i32(0), b.as_mut_ptr().cast(), b.len())),
+            host: |a| host_read(a.u64(1), |b| rustix::io::read(scenario_fd(a.i32(0)), b)),
             guard: None,
         },
     }
@@ -755,9 +811,7 @@ syscalls! {
         out: Out::Read,
         dispatch: {
             kernel: |k, pid, a| k.pread(pid, a.i32(0), a.u64(1), a.int(2)),
-            host: |a| host_read(a.u64(1), |b| {
-                libc::pread(a.i32(0), b.as_mut_ptr().cast(), b.len(), a.int(2))
-            }),
+            host: |a| host_read(a.u64(1), |b| rustix::io::pread(scenario_fd(a.i32(0)), b, a.u64(2))),
             guard: None,
         },
     }
@@ -769,7 +823,7 @@ syscalls! {
         counts: (1, 2),
         dispatch: {
             kernel: |k, pid, a| k.write(pid, a.i32(0), a.bytes(1)),
-            host: |a| libc::write(a.i32(0), a.bytes(1).as_ptr().cast(), a.bytes(1).len()),
+            host: |a| host_sys(rustix::io::write(scenario_fd(a.i32(0)), a.bytes(1))),
             guard: None,
         },
     }
@@ -781,7 +835,7 @@ syscalls! {
         real: [Real::CapEnd { off: 2, data: 1, errno: Errno::EFBIG }],
         dispatch: {
             kernel: |k, pid, a| k.pwrite(pid, a.i32(0), a.bytes(1), a.int(2)),
-            host: |a| libc::pwrite(a.i32(0), a.bytes(1).as_ptr().cast(), a.bytes(1).len(), a.int(2)),
+            host: |a| host_sys(rustix::io::pwrite(scenario_fd(a.i32(0)), a.bytes(1), a.u64(2))),
             guard: None,
         },
     }
@@ -792,7 +846,10 @@ syscalls! {
         errnos: [EBADF, EINVAL, ENXIO, EOVERFLOW, ESPIPE],
         dispatch: {
             kernel: |k, pid, a| k.lseek(pid, a.i32(0), a.int(1), a.i32(2)),
-            host: |a| libc::lseek(a.i32(0), a.int(1), a.i32(2)),
+            // libc: rustix's `SeekFrom` names five whences; the scenario's is any
+            // integer, and an unknown one is the kernel's EINVAL.
+            // SAFETY: lseek(2) touches no memory of the worker.
+            host: |a| unsafe { libc::lseek(a.i32(0), a.int(1), a.i32(2)) },
             guard: None,
         },
     }
@@ -803,7 +860,7 @@ syscalls! {
         errnos: [EACCES, EBUSY, EISDIR, ENAMETOOLONG, ENOENT, ENOTDIR, EPERM, EROFS],
         dispatch: {
             kernel: |k, pid, a| k.unlink(pid, &a.text(0)),
-            host: |a| libc::unlink(a.cstr(0).as_ptr()),
+            host: |a| host_sys(rustix::fs::unlink(&*a.cstr(0))),
             guard: None,
         },
     }
@@ -814,7 +871,7 @@ syscalls! {
         errnos: [EBADF, EINVAL, EIO],
         dispatch: {
             kernel: |k, pid, a| k.fsync(pid, a.i32(0)),
-            host: |a| libc::fsync(a.i32(0)),
+            host: |a| host_sys(rustix::fs::fsync(scenario_fd(a.i32(0)))),
             guard: None,
         },
     }
@@ -829,7 +886,7 @@ syscalls! {
                 k.trace.leaf("vfs_fstat", "fs/stat.c");
                 k.fstat(pid, a.i32(0))
             },
-            host: |a| host_stat(|st| libc::fstat(a.i32(0), st)),
+            host: |a| host_stat(rustix::fs::fstat(scenario_fd(a.i32(0)))),
             guard: None,
         },
     }
@@ -844,7 +901,7 @@ syscalls! {
                 k.trace.leaf("vfs_statx", "fs/stat.c");
                 k.stat(pid, &a.text(0))
             },
-            host: |a| host_stat(|st| libc::stat(a.cstr(0).as_ptr(), st)),
+            host: |a| host_stat(rustix::fs::stat(&*a.cstr(0))),
             guard: None,
         },
     }
@@ -862,7 +919,7 @@ syscalls! {
         errnos: [EBADF, EPERM],
         dispatch: {
             kernel: |k, pid, a| k.fchmod(pid, a.i32(0), a.u32(1)),
-            host: |a| libc::fchmod(a.i32(0), a.u32(1) as libc::mode_t),
+            host: |a| host_sys(rustix::fs::fchmod(scenario_fd(a.i32(0)), mode(a.u32(1)))),
             guard: None,
         },
     }
@@ -873,7 +930,7 @@ syscalls! {
         errnos: [],
         dispatch: {
             kernel: |k, pid, a| k.umask(pid, a.u32(0)),
-            host: |a| libc::umask(a.u32(0) as libc::mode_t),
+            host: |a| rustix::process::umask(mode(a.u32(0))).bits(),
             guard: None,
         },
     }
@@ -884,7 +941,11 @@ syscalls! {
         errnos: [EBADF, EBUSY, EINVAL, EPERM],
         dispatch: {
             kernel: |k, pid, a| k.fcntl(pid, a.i32(0), a.i32(1), a.int(2)),
-            host: |a| libc::fcntl(a.i32(0), a.i32(1), a.int(2) as libc::c_long),
+            // libc: rustix has one function per command; the scenario's command
+            // is any integer, and an unknown one is the kernel's EINVAL.
+            // SAFETY: the commands the scenario can name take an integer
+            // argument, none a pointer into the worker.
+            host: |a| unsafe { libc::fcntl(a.i32(0), a.i32(1), a.int(2) as libc::c_long) },
             guard: None,
         },
     }
@@ -908,7 +969,7 @@ syscalls! {
         errnos: [EINVAL, EMFILE],
         dispatch: {
             kernel: |k, pid, a| k.memfd_create(pid, a.bytes(0), a.u32(1)),
-            host: |a| libc::memfd_create(a.cstr(0).as_ptr(), a.u32(1)),
+            host: |a| host_sys(rustix::fs::memfd_create(&*a.cstr(0), MemfdFlags::from_bits_retain(a.u32(1))).map(IntoRawFd::into_raw_fd)),
             guard: None,
         },
     }
@@ -936,7 +997,13 @@ syscalls! {
         unmaps: Unmap::RangeIf(0, 1, 3, crate::mm::mmap::map::FIXED),
         dispatch: {
             kernel: |k, pid, a| k.mmap(pid, a.u64(0), a.u64(1), a.u32(2), a.u32(3), a.i32(4), a.int(5)),
-            host: |a| libc::mmap(a.ptr(0), a.u64(1) as usize, a.i32(2), a.i32(3), a.i32(4), a.int(5)),
+            // SAFETY: the scenario's mmap(2); the driver keeps MAP_FIXED off
+            // the worker's own memory (guard), and nothing in the worker holds a
+            // reference into the scenario's ranges.
+            host: |a| host_sys(unsafe {
+                rustix::mm::mmap(a.ptr(0), a.u64(1) as usize, ProtFlags::from_bits_retain(a.u32(2)),
+                    MapFlags::from_bits_retain(a.u32(3)), scenario_fd(a.i32(4)), a.u64(5))
+            }),
             guard: None,
         },
     }
@@ -949,7 +1016,8 @@ syscalls! {
         unmaps: Unmap::Range(0, 1),
         dispatch: {
             kernel: |k, pid, a| k.munmap(pid, a.u64(0), a.u64(1)),
-            host: |a| libc::munmap(a.ptr(0), a.u64(1) as usize),
+            // SAFETY: as mmap's: the guard keeps the range the scenario's.
+            host: |a| host_sys(unsafe { rustix::mm::munmap(a.ptr(0), a.u64(1) as usize) }),
             guard: Some((0, 1)),
         },
     }
@@ -960,7 +1028,8 @@ syscalls! {
         errnos: [EBUSY, EINVAL, ENOMEM],
         dispatch: {
             kernel: |k, pid, a| k.msync(pid, a.u64(0), a.u64(1), a.u32(2)),
-            host: |a| libc::msync(a.ptr(0), a.u64(1) as usize, a.i32(2)),
+            // SAFETY: msync(2) writes back, it changes no memory of the worker.
+            host: |a| host_sys(unsafe { rustix::mm::msync(a.ptr(0), a.u64(1) as usize, MsyncFlags::from_bits_retain(a.u32(2))) }),
             guard: None,
         },
     }
@@ -976,7 +1045,11 @@ syscalls! {
             kernel: |k, pid, a| k.mremap(pid, a.u64(0), a.u64(1), a.u64(2), a.u32(3), a.u64(4)),
             // The system call itself: glibc's wrapper reads new_address
             // only with MREMAP_FIXED (2.36), not with MREMAP_DONTUNMAP.
-            host: |a| libc::syscall(libc::SYS_mremap, a.u64(0), a.u64(1), a.u64(2), a.u64(3), a.u64(4)),
+            // libc: rustix's `mremap` passes no new_address and `mremap_fixed`
+            // adds MREMAP_FIXED, but MREMAP_DONTUNMAP alone takes new_address
+            // as a hint: the five arguments go as the scenario gives them.
+            // SAFETY: the guard keeps both ranges off the worker's own memory.
+            host: |a| unsafe { libc::syscall(libc::SYS_mremap, a.u64(0), a.u64(1), a.u64(2), a.u64(3), a.u64(4)) },
             guard: Some((0, 1)),
         },
     }
@@ -1009,7 +1082,10 @@ syscalls! {
         errnos: [EACCES, EAGAIN, EBADF, EINVAL, EIO, ENOMEM, EPERM],
         dispatch: {
             kernel: |k, pid, a| k.madvise(pid, a.u64(0), a.u64(1), a.i32(2)),
-            host: |a| libc::madvise(a.ptr(0), a.u64(1) as usize, a.i32(2)),
+            // libc: rustix's `Advice` is an enum of the advice it knows; the
+            // scenario's is any integer, and an unknown one is the kernel's EINVAL.
+            // SAFETY: the guard keeps the range the scenario's.
+            host: |a| unsafe { libc::madvise(a.ptr(0), a.u64(1) as usize, a.i32(2)) },
             guard: Some((0, 1)),
         },
     }
@@ -1020,7 +1096,8 @@ syscalls! {
         errnos: [EACCES, EINVAL, ENOMEM],
         dispatch: {
             kernel: |k, pid, a| k.mprotect(pid, a.u64(0), a.u64(1), a.u32(2)),
-            host: |a| libc::mprotect(a.ptr(0), a.u64(1) as usize, a.i32(2)),
+            // SAFETY: the guard keeps the range the scenario's.
+            host: |a| host_sys(unsafe { rustix::mm::mprotect(a.ptr(0), a.u64(1) as usize, MprotectFlags::from_bits_retain(a.u32(2))) }),
             guard: Some((0, 1)),
         },
     }
@@ -1031,7 +1108,8 @@ syscalls! {
         errnos: [EINVAL, ENOMEM, EPERM],
         dispatch: {
             kernel: |k, pid, a| k.mlock(pid, a.u64(0), a.u64(1)),
-            host: |a| libc::mlock(a.ptr(0), a.u64(1) as usize),
+            // SAFETY: mlock(2) faults pages in, it changes no memory.
+            host: |a| host_sys(unsafe { rustix::mm::mlock(a.ptr(0), a.u64(1) as usize) }),
             guard: Some((0, 1)),
         },
     }
@@ -1042,7 +1120,8 @@ syscalls! {
         errnos: [EINVAL, ENOMEM],
         dispatch: {
             kernel: |k, pid, a| k.munlock(pid, a.u64(0), a.u64(1)),
-            host: |a| libc::munlock(a.ptr(0), a.u64(1) as usize),
+            // SAFETY: munlock(2) changes no memory.
+            host: |a| host_sys(unsafe { rustix::mm::munlock(a.ptr(0), a.u64(1) as usize) }),
             guard: Some((0, 1)),
         },
     }
@@ -1053,7 +1132,7 @@ syscalls! {
         errnos: [EINVAL, ENOMEM, EPERM],
         dispatch: {
             kernel: |k, pid, a| k.mlockall(pid, a.u32(0)),
-            host: |a| libc::mlockall(a.i32(0)),
+            host: |a| host_sys(rustix::mm::mlockall(MlockAllFlags::from_bits_retain(a.u32(0)))),
             guard: None,
         },
     }
@@ -1064,7 +1143,7 @@ syscalls! {
         errnos: [],
         dispatch: {
             kernel: |k, pid, a| k.munlockall(pid),
-            host: |a| libc::munlockall(),
+            host: |a| host_sys(rustix::mm::munlockall()),
             guard: None,
         },
     }
@@ -1076,7 +1155,9 @@ syscalls! {
         errnos: [EACCES, ENOENT, ENOTDIR],
         dispatch: {
             kernel: |k, pid, a| crate::glibc::ftok(k, pid, &a.text(0), a.i32(1)),
-            host: |a| libc::ftok(a.cstr(0).as_ptr(), a.i32(1)),
+            // libc: rustix has no System V IPC (ftok, shmget, shmat, shmdt).
+            // SAFETY: a NUL-terminated path.
+            host: |a| unsafe { libc::ftok(a.cstr(0).as_ptr(), a.i32(1)) },
             guard: None,
         },
     }
@@ -1088,7 +1169,8 @@ syscalls! {
         real: [Real::Cap(1, Errno::ENOMEM), Real::IpcGet { key: 0, flags: 2 }],
         dispatch: {
             kernel: |k, pid, a| k.shmget(pid, a.i32(0), a.u64(1), a.i32(2)),
-            host: |a| libc::shmget(a.i32(0), a.u64(1) as usize, a.i32(2)),
+            // SAFETY: shmget(2) touches no memory of the worker.
+            host: |a| unsafe { libc::shmget(a.i32(0), a.u64(1) as usize, a.i32(2)) },
             guard: None,
         },
     }
@@ -1101,7 +1183,8 @@ syscalls! {
         unmaps: Unmap::NewIf(2, crate::ipc::shm::SHM_REMAP as u32),
         dispatch: {
             kernel: |k, pid, a| k.shmat(pid, a.i32(0), a.u64(1), a.i32(2)),
-            host: |a| libc::shmat(a.i32(0), a.ptr(1), a.i32(2)),
+            // SAFETY: the driver drops SHM_REMAP over the worker's own memory.
+            host: |a| unsafe { libc::shmat(a.i32(0), a.ptr(1), a.i32(2)) },
             guard: None,
         },
     }
@@ -1114,7 +1197,8 @@ syscalls! {
         unmaps: Unmap::StartingAt(0),
         dispatch: {
             kernel: |k, pid, a| k.shmdt(pid, a.u64(0)),
-            host: |a| libc::shmdt(a.ptr(0)),
+            // SAFETY: shmdt(2) detaches only a segment the scenario attached.
+            host: |a| unsafe { libc::shmdt(a.ptr(0)) },
             guard: None,
         },
     }
@@ -1183,7 +1267,10 @@ syscalls! {
         errnos: [EINVAL, EPERM],
         dispatch: {
             kernel: |k, pid, a| k.setuid(pid, a.u32(0)),
-            host: |a| after_credentials(libc::setuid(a.u32(0))),
+            // libc: rustix has only the per-thread set_thread_uid, not POSIX's
+            // process-wide setuid/seteuid.
+            // SAFETY: setuid(2) touches no memory.
+            host: |a| after_credentials(unsafe { libc::setuid(a.u32(0)) }),
             guard: None,
         },
     }
@@ -1194,7 +1281,8 @@ syscalls! {
         errnos: [EINVAL, EPERM],
         dispatch: {
             kernel: |k, pid, a| k.seteuid(pid, a.u32(0)),
-            host: |a| after_credentials(libc::seteuid(a.u32(0))),
+            // SAFETY: seteuid(3) touches no memory.
+            host: |a| after_credentials(unsafe { libc::seteuid(a.u32(0)) }),
             guard: None,
         },
     }
@@ -1206,9 +1294,12 @@ syscalls! {
         errnos: [EINVAL, EPERM],
         dispatch: {
             kernel: |k, pid, a| k.setrlimit(pid, a.u32(0), a.u64(1), a.u64(2)),
+            // libc: rustix's `Resource` is an enum; the scenario's resource is
+            // any integer, and an unknown one is the kernel's EINVAL.
             host: |a| {
                 let rl = libc::rlimit { rlim_cur: a.u64(1), rlim_max: a.u64(2) };
-                libc::setrlimit(a.u32(0) as libc::__rlimit_resource_t, &rl)
+                // SAFETY: setrlimit(2) reads the local struct.
+                unsafe { libc::setrlimit(a.u32(0) as libc::__rlimit_resource_t, &rl) }
             },
             guard: None,
         },
@@ -1220,7 +1311,9 @@ syscalls! {
         errnos: [],
         dispatch: {
             kernel: |k, pid, a| k.sleep(pid, a.u32(0)),
-            host: |a| libc::sleep(a.u32(0)),
+            // libc: sleep(3)'s unslept seconds, which rustix's nanosleep does not count in.
+            // SAFETY: sleep(3) touches no memory.
+            host: |a| unsafe { libc::sleep(a.u32(0)) },
             guard: None,
         },
     }

@@ -871,14 +871,25 @@ impl Kernel {
         })
     }
 
+    /// `ESPIPE` for a file opened with `nonseekable_open` (no `FMODE_LSEEK`,
+    /// `FMODE_PREAD`, `FMODE_PWRITE`): the terminal (`tty_open`).
+    fn unseekable(&self, file: crate::fs::vfs::FileKey) -> SysResult<()> {
+        match self.inodes[&self.files[file].ino].kind {
+            InodeKind::Tty => Err(Errno::ESPIPE),
+            _ => Ok(()),
+        }
+    }
+
     /// `pread64(2)`.
     pub fn pread(&mut self, pid: Pid, fd: i32, count: u64, offset: i64) -> SysResult<Vec<u8>> {
         self.tick();
         self.traced("vfs_read", "fs/read_write.c", |k| {
-            let file = k.fdget(pid, fd)?;
+            // ksys_pread64(): the offset is checked before the descriptor.
             if offset < 0 {
                 return Err(Errno::EINVAL);
             }
+            let file = k.fdget(pid, fd)?;
+            k.unseekable(file)?;
             k.file_read(pid, file, offset as u64, count)
         })
     }
@@ -930,10 +941,12 @@ impl Kernel {
     pub fn pwrite(&mut self, pid: Pid, fd: i32, buf: &[u8], offset: i64) -> SysResult<u64> {
         self.tick();
         self.traced("vfs_write", "fs/read_write.c", |k| {
-            let file = k.fdget(pid, fd)?;
+            // ksys_pwrite64(): the offset is checked before the descriptor.
             if offset < 0 {
                 return Err(Errno::EINVAL);
             }
+            let file = k.fdget(pid, fd)?;
+            k.unseekable(file)?;
             // Linux's documented pwrite bug: on an O_APPEND file the data is
             // appended whatever the offset (generic_write_checks).
             let f = &k.files[file];
@@ -977,11 +990,17 @@ impl Kernel {
         self.tick();
         let file = self.fdget(pid, fd)?;
         let ino = self.files[file].ino;
+        // ksys_lseek(): a whence past SEEK_MAX is refused before the file's
+        // llseek sees it.
+        if !(0..=4).contains(&whence) {
+            return Err(Errno::EINVAL);
+        }
         if matches!(self.inodes[&ino].kind, InodeKind::Zero) {
             // drivers/char/mem.c: null_lseek() (zero_fops' llseek).
             self.files[file].pos = 0;
             return Ok(0);
         }
+        self.unseekable(file)?;
         let size = self.inodes[&ino].size as i64;
         let new = match whence {
             0 => offset,

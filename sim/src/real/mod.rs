@@ -62,6 +62,10 @@
 //! - The shell's `rm(path)` runs: the shadow model unlinks first, then the
 //!   driver (root) removes the path of the run's own `/dev/shm` folder.
 //! - `take_trace` and `take_dmesg` are always empty.
+//! - Fds 0-2 are a pseudo-terminal of the run's (`tty.rs`), owned, grouped
+//!   and moded as the model's `/dev/pts/0`, drained by the driver and
+//!   non-canonical (a read gives 0 at once); its number is the host's
+//!   (`/dev/pts/N`), and its `st_dev`/`st_ino`/`st_rdev` are devpts's.
 //! - Each worker gets the model's limits: `RLIMIT_NOFILE` 1025, so that the
 //!   scenario's descriptors are 0-1023 as in the model (the channel is fd
 //!   1024), and the release's `RLIMIT_MEMLOCK` (64 KiB for 4.14, 8 MiB from
@@ -81,6 +85,7 @@ mod guard;
 mod host;
 mod proto;
 pub(crate) mod shell;
+mod tty;
 pub(crate) mod worker;
 
 use crate::backend::{Backend, FileRef, Reading, ShmRow};
@@ -93,9 +98,10 @@ use crate::syscalls::{Args, Ret, ShellArgs, ShellOut, Sys};
 use crate::trace::TraceEvent;
 use guard::Guard;
 use proto::{Rep, Req};
+use rustix::process::{WaitId, WaitIdOptions, WaitOptions};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::ffi::CString;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -124,7 +130,7 @@ impl Default for RealOptions {
 pub const NO_SWAP: &str = "no swap: add one with `fallocate -l 256M /swapfile && chmod 600 /swapfile && mkswap /swapfile && swapon /swapfile`";
 
 /// How long the driver waits for a worker's answer before it kills it.
-const REPLY_TIMEOUT_SECS: i64 = 60;
+const REPLY_TIMEOUT_SECS: u64 = 60;
 
 const PAGE: u64 = 4096;
 const SHM_INFO: i32 = 14;
@@ -187,6 +193,9 @@ pub struct RealBackend {
     umask: u32,
     dead_pids: u32,
     notes: Vec<String>,
+    /// The login terminal the workers get on fds 0-2, as the model's
+    /// processes have `/dev/pts/0` ([`tty`]).
+    tty: Option<tty::Terminal>,
 }
 
 fn errno_of(n: i32) -> Errno {
@@ -205,18 +214,15 @@ fn cpath(p: &Path) -> CString {
     CString::new(p.as_os_str().as_bytes()).expect("run paths have no NUL")
 }
 
+/// Makes a folder (private until it has its owner), then gives it `owner`
+/// and `mode`; only the `mkdir` may fail the call, as before.
 fn mkdir(p: &Path, mode: u32, owner: Option<(u32, u32)>) -> std::io::Result<()> {
-    let c = cpath(p);
-    // SAFETY: mkdir/chmod/chown of a NUL-terminated path.
-    unsafe {
-        if libc::mkdir(c.as_ptr(), 0o700) != 0 {
-            return Err(std::io::Error::last_os_error());
-        }
-        if let Some((u, g)) = owner {
-            libc::chown(c.as_ptr(), u, g);
-        }
-        libc::chmod(c.as_ptr(), mode);
+    use rustix::fs::{Gid, Mode, Uid};
+    rustix::fs::mkdir(p, Mode::from_raw_mode(0o700))?;
+    if let Some((u, g)) = owner {
+        let _ = rustix::fs::chown(p, Some(Uid::from_raw(u)), Some(Gid::from_raw(g)));
     }
+    let _ = rustix::fs::chmod(p, Mode::from_raw_mode(mode));
     Ok(())
 }
 
@@ -297,8 +303,7 @@ impl RealBackend {
         if !host::is_tmpfs(Path::new("/dev/shm")) {
             return Err("real runs need /dev/shm mounted as a tmpfs".into());
         }
-        // SAFETY: geteuid has no preconditions.
-        let root = unsafe { libc::geteuid() } == 0;
+        let root = rustix::process::geteuid().is_root();
         let ids_drop = (root && cfg.uid != 0).then_some((cfg.uid, cfg.gid));
         guard::sweep_stale(&opts.run_root);
         let me = std::process::id();
@@ -362,11 +367,7 @@ impl RealBackend {
             .and_then(|_| mkdir(&run_dir.join("home"), 0o755, None))
             .and_then(|_| mkdir(&run_dir.join("home/student"), 0o755, user))
             .and_then(|_| mkdir(&run_dir.join("tmp"), 0o1777, None));
-        let cpu = {
-            // SAFETY: sched_getcpu has no preconditions.
-            let c = unsafe { libc::sched_getcpu() };
-            (c >= 0).then_some(c as usize)
-        };
+        let cpu = Some(rustix::thread::sched_getcpu());
         let mut seed = (me as u64) << 32
             ^ now_secs() as u64
             ^ COUNTER.load(std::sync::atomic::Ordering::Relaxed) as u64;
@@ -392,9 +393,11 @@ impl RealBackend {
             umask: cfg.umask,
             dead_pids: 0,
             notes: Vec::new(),
+            tty: None,
         };
         let mut b = b;
         made.map_err(|e| format!("cannot prepare the run folder: {e}"))?;
+        b.open_terminal();
         // `[machine] dev_shm`: as root, the run's /dev/shm folder is a tmpfs
         // of that size of its own, so that ENOSPC, df and free read as on
         // the scenario's machine. The guard unmounts it whatever happens.
@@ -457,6 +460,23 @@ impl RealBackend {
             w.dead = true;
         }
         self.guard().cleanup();
+        if let Some(t) = &mut self.tty {
+            t.close();
+        }
+    }
+
+    /// The run's terminal, owned and mode as the model's `/dev/pts/0`.
+    fn open_terminal(&mut self) {
+        let Some(pts) = self.model.inodes.values().find(|i| i.name == "/dev/pts/0") else {
+            return;
+        };
+        let (uid, gid, mode) = (pts.uid, pts.gid, pts.mode & 0o7777);
+        match tty::Terminal::open(uid, gid, mode, self.root) {
+            Ok(t) => self.tty = Some(t),
+            Err(e) => self.note(format!(
+                "no terminal for the processes ({e}): their fds 0-2 are /dev/null"
+            )),
+        }
     }
 
     fn guard(&self) -> std::sync::MutexGuard<'_, Guard> {
@@ -564,8 +584,12 @@ impl RealBackend {
             ids: self.ids_drop,
             umask: self.umask,
             cwd: cpath(&self.run_dir.join("home/student")),
-            // SAFETY: getpid has no preconditions.
-            driver: unsafe { libc::getpid() },
+            driver: rustix::process::getpid().as_raw_nonzero().get(),
+            tty: self
+                .tty
+                .as_ref()
+                .and_then(tty::Terminal::slave)
+                .map(|f| f.as_raw_fd()),
             pgid: self.pgid,
             nofile: self.model.cfg.nofile,
             nofile_max: crate::sys::Rlimits::boot(&self.model.cfg).0[crate::sys::rlimit::NOFILE]
@@ -575,38 +599,21 @@ impl RealBackend {
     }
 
     fn socketpair() -> std::io::Result<(OwnedFd, OwnedFd)> {
-        let mut sv = [0 as RawFd; 2];
-        // SAFETY: socketpair into a local array.
-        if unsafe {
-            libc::socketpair(
-                libc::AF_UNIX,
-                libc::SOCK_STREAM | libc::SOCK_CLOEXEC,
-                0,
-                sv.as_mut_ptr(),
-            )
-        } != 0
-        {
-            return Err(std::io::Error::last_os_error());
-        }
-        // SAFETY: both are ours.
-        Ok(unsafe { (OwnedFd::from_raw_fd(sv[0]), OwnedFd::from_raw_fd(sv[1])) })
+        use rustix::net::{AddressFamily, SocketFlags, SocketType};
+        Ok(rustix::net::socketpair(
+            AddressFamily::UNIX,
+            SocketType::STREAM,
+            SocketFlags::CLOEXEC,
+            None,
+        )?)
     }
 
     fn set_timeout(fd: &OwnedFd) {
-        let tv = libc::timeval {
-            tv_sec: REPLY_TIMEOUT_SECS,
-            tv_usec: 0,
-        };
-        // SAFETY: setsockopt with a timeval.
-        unsafe {
-            libc::setsockopt(
-                fd.as_raw_fd(),
-                libc::SOL_SOCKET,
-                libc::SO_RCVTIMEO,
-                (&tv as *const libc::timeval).cast(),
-                std::mem::size_of::<libc::timeval>() as u32,
-            )
-        };
+        let _ = rustix::net::sockopt::set_socket_timeout(
+            fd,
+            rustix::net::sockopt::Timeout::Recv,
+            Some(std::time::Duration::from_secs(REPLY_TIMEOUT_SECS)),
+        );
     }
 
     /// Waits for a new worker's "ready" and enters it.
@@ -628,15 +635,11 @@ impl RealBackend {
             proto::recv_frame(chan.as_raw_fd(), true),
             Ok(Some((proto::TAG_READY, _, _)))
         );
-        if self.pgid == 0 {
-            // SAFETY: getpgid of our child.
-            let pg = unsafe { libc::getpgid(pid) };
-            if pg > 0 {
-                self.pgid = pg;
-            }
+        let pg =
+            rustix::process::getpgid(host::pid_of(pid)).map_or(0, |p| p.as_raw_nonzero().get());
+        if self.pgid == 0 && pg > 0 {
+            self.pgid = pg;
         }
-        // SAFETY: as above.
-        let pg = unsafe { libc::getpgid(pid) };
         if pg > 0 {
             self.guard().pgids.insert(pg);
         }
@@ -658,17 +661,18 @@ impl RealBackend {
 
     /// A dead worker: reaped, its model process ended, its in-flight fds dropped.
     fn reap(&mut self, pid: Pid, fault: Option<(i32, i32, u64)>) -> Outcome {
-        let mut st = 0;
-        // SAFETY: waitpid of our own child.
-        let r = unsafe { libc::waitpid(pid as i32, &mut st, 0) };
+        let status = host::pid_of(pid as i32)
+            .and_then(|p| rustix::process::waitpid(Some(p), WaitOptions::empty()).ok())
+            .flatten()
+            .map(|(_, st)| st);
         self.guard().reaped.insert(pid as i32);
         self.in_flight.remove(&pid);
         let model = self.workers.get_mut(&pid).map(|w| {
             w.dead = true;
             w.model
         });
-        let signo = if r > 0 && libc::WIFSIGNALED(st) {
-            Some(libc::WTERMSIG(st))
+        let signo = if let Some(s) = status.and_then(|st| st.terminating_signal()) {
+            Some(s)
         } else {
             fault.map(|f| f.0)
         };
@@ -707,7 +711,7 @@ impl RealBackend {
             if self.model.tasks.contains_key(&m) {
                 let status = match &out {
                     Outcome::Fault(f) => ExitStatus::Signaled(f.signal),
-                    _ => ExitStatus::Exited(if r > 0 { libc::WEXITSTATUS(st) } else { 0 }),
+                    _ => ExitStatus::Exited(status.and_then(|st| st.exit_status()).unwrap_or(0)),
                 };
                 self.model.do_exit(m, status);
             }
@@ -740,8 +744,9 @@ impl RealBackend {
             Ok(None) => self.reap(pid, None),
             Err(_) => {
                 // No answer in time (or a broken channel): end it.
-                // SAFETY: killing our own worker.
-                unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+                if let Some(p) = host::pid_of(pid as i32) {
+                    let _ = rustix::process::kill_process(p, rustix::process::Signal::KILL);
+                }
                 self.note(format!("worker {pid} did not answer: killed"));
                 self.reap(pid, None)
             }
@@ -974,18 +979,13 @@ impl Backend for RealBackend {
         if w.dead {
             return false;
         }
-        // SAFETY: a look at our child's state without reaping it.
-        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
-        let r = unsafe {
-            libc::waitid(
-                libc::P_PID,
-                pid as libc::id_t,
-                &mut info,
-                libc::WEXITED | libc::WNOHANG | libc::WNOWAIT,
-            )
+        // A look at our child's state without reaping it: alive when the
+        // call succeeds and finds no exited child.
+        let Some(p) = host::pid_of(pid as i32) else {
+            return false;
         };
-        // SAFETY: si_pid is set when waitid found a child that exited.
-        r == 0 && unsafe { info.si_pid() } == 0
+        let opts = WaitIdOptions::EXITED | WaitIdOptions::NOHANG | WaitIdOptions::NOWAIT;
+        matches!(rustix::process::waitid(WaitId::Pid(p), opts), Ok(None))
     }
 
     /// The host's kernel functions are not visible: always empty.

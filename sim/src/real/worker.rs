@@ -1,7 +1,7 @@
 //! A worker: the real process that plays one scenario process.
 //!
-//! It is a `fork()` of the driver (no exec): it keeps only fds 0-2
-//! (`/dev/null`) and its channel at [`CHAN_FD`], joins the run's process
+//! It is a `fork()` of the driver (no exec): it keeps only fds 0-2 (the
+//! run's terminal, see `tty.rs`) and its channel at [`CHAN_FD`], joins the run's process
 //! group, pins itself to the run's CPU, refuses to dump core, drops to the
 //! scenario's uid/gid, asks for `SIGKILL` when the driver dies, and then
 //! serves requests: each one is the real system call or the real loads and
@@ -13,10 +13,27 @@
 //! `clone(CLONE_PARENT)` so that the child, like every worker, is a child of
 //! the driver (which can then `waitpid` it, and whose death kills it).
 
+//!
+//! Its system calls go through `rustix` (typed flags, `Result`s, owned
+//! descriptors) wherever rustix has the call. What stays raw `libc`, each
+//! in an `unsafe` block with its SAFETY comment, and why:
+//! - `fork` and `clone(CLONE_PARENT)`, `_exit`: rustix has neither (its
+//!   `runtime` module is for programs without libc, not for a forked child).
+//! - `signal`, `sigaction`, `sigprocmask`, `kill` of itself: rustix has no
+//!   signal handlers (its `runtime` ones are for programs without libc).
+//! - `setgroups`, `setgid`, `setuid`: rustix has only the per-thread
+//!   `set_thread_*` system calls, not the process-wide POSIX calls.
+//! - `close_range` and `mincore`: rustix has neither.
+//! - `mkstemp` (libc's own, the name it makes is the model's) and System V
+//!   `shmctl`: rustix has no System V IPC.
+//! - The loads and stores of the scenario's memory: raw pointers by nature.
+
 use super::proto::{self, Ds, Rep, Req, CHAN_FD, TAG_FAULT, TAG_JSON, TAG_READY};
 use crate::syscalls::Ret;
+use rustix::process::{Resource, Rlimit};
 use std::ffi::CString;
-use std::os::fd::{AsRawFd, IntoRawFd, RawFd};
+use std::mem::ManuallyDrop;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
 
 /// What a new worker sets up before it serves.
 pub(crate) struct Setup {
@@ -27,6 +44,9 @@ pub(crate) struct Setup {
     pub umask: u32,
     pub cwd: CString,
     pub driver: libc::pid_t,
+    /// The driver's descriptor of the run's terminal, for fds 0-2
+    /// (`/dev/null` without one).
+    pub tty: Option<RawFd>,
     /// The run's process group to join (0: start one).
     pub pgid: libc::pid_t,
     /// `RLIMIT_NOFILE`'s soft limit for the scenario's descriptors (the
@@ -39,31 +59,58 @@ pub(crate) struct Setup {
     pub memlock: u64,
 }
 
+/// A limit as C's `rlim_t` (`RLIM_INFINITY` is all ones), from rustix's
+/// `Option` (`None` is infinity), and back.
+fn rlim(v: Option<u64>) -> u64 {
+    v.unwrap_or(u64::MAX)
+}
+
+fn unrlim(v: u64) -> Option<u64> {
+    (v != u64::MAX).then_some(v)
+}
+
 /// Lowers the hard limit of `resource` to `max` (a worker may not raise
 /// it, as the model's process may not: `setrlimit` answers alike).
-fn set_hard_limit(resource: libc::__rlimit_resource_t, max: u64) {
-    // SAFETY: getrlimit/setrlimit on this process, into a local struct.
-    unsafe {
-        let mut rl: libc::rlimit = std::mem::zeroed();
-        libc::getrlimit(resource, &mut rl);
-        rl.rlim_max = rl.rlim_max.min(max);
-        rl.rlim_cur = rl.rlim_cur.min(rl.rlim_max);
-        libc::setrlimit(resource, &rl);
-    }
+fn set_hard_limit(resource: Resource, max: u64) {
+    let rl = rustix::process::getrlimit(resource);
+    let hard = rlim(rl.maximum).min(max);
+    let soft = rlim(rl.current).min(hard);
+    let _ = rustix::process::setrlimit(
+        resource,
+        Rlimit {
+            current: unrlim(soft),
+            maximum: unrlim(hard),
+        },
+    );
 }
 
 /// Sets the soft limit of `resource` to `cur` (at most the hard limit);
 /// returns the soft limit it had.
-fn set_soft_limit(resource: libc::__rlimit_resource_t, cur: u64) -> u64 {
-    // SAFETY: getrlimit/setrlimit on this process, into a local struct.
-    unsafe {
-        let mut rl: libc::rlimit = std::mem::zeroed();
-        libc::getrlimit(resource, &mut rl);
-        let old = rl.rlim_cur;
-        rl.rlim_cur = cur.min(rl.rlim_max);
-        libc::setrlimit(resource, &rl);
-        old
-    }
+fn set_soft_limit(resource: Resource, cur: u64) -> u64 {
+    let rl = rustix::process::getrlimit(resource);
+    let old = rlim(rl.current);
+    let soft = cur.min(rlim(rl.maximum));
+    let _ = rustix::process::setrlimit(
+        resource,
+        Rlimit {
+            current: unrlim(soft),
+            maximum: rl.maximum,
+        },
+    );
+    old
+}
+
+/// Makes descriptor `target` a copy of `fd` (`dup2`), for the numbers a
+/// worker reserves: the channel's, and 0-2.
+fn dup_onto(fd: BorrowedFd<'_>, target: RawFd) {
+    // SAFETY: `target` is one of the numbers this process reserves; the
+    // OwnedFd made for it is never dropped, so nothing closes it twice.
+    let mut t = ManuallyDrop::new(unsafe { OwnedFd::from_raw_fd(target) });
+    let _ = rustix::io::dup2(fd, &mut t);
+}
+
+fn this_pid() -> libc::pid_t {
+    rustix::process::getpid().as_raw_nonzero().get()
 }
 
 fn errno() -> i32 {
@@ -104,22 +151,25 @@ extern "C" fn on_fault(sig: libc::c_int, info: *mut libc::siginfo_t, _: *mut lib
 /// Everything a fresh process needs, in the child right after `fork`.
 /// Only system calls until the channel is in place.
 fn setup(chan: RawFd, s: &Setup) {
-    // SAFETY: plain system calls on this process.
+    if chan != CHAN_FD {
+        // SAFETY: the child's end of the channel, open until close_range.
+        dup_onto(unsafe { BorrowedFd::borrow_raw(chan) }, CHAN_FD);
+    }
+    std_fds(s.tty);
+    // SAFETY: close_range(2) of every number but 0-2 and the channel; no
+    // Rust value of this child owns one of them (the driver's values are
+    // not used again here).
     unsafe {
-        if chan != CHAN_FD {
-            libc::dup2(chan, CHAN_FD);
-        }
-        let null = libc::open(c"/dev/null".as_ptr(), libc::O_RDWR);
-        for fd in 0..3 {
-            if null >= 0 && null != fd {
-                libc::dup2(null, fd);
-            }
-        }
         libc::syscall(libc::SYS_close_range, 3u32, (CHAN_FD - 1) as u32, 0u32);
         libc::syscall(libc::SYS_close_range, (CHAN_FD + 1) as u32, u32::MAX, 0u32);
-        if s.pgid == 0 || libc::setpgid(0, s.pgid) != 0 {
-            libc::setpgid(0, 0);
-        }
+    }
+    let pgid = rustix::process::Pid::from_raw(s.pgid);
+    if pgid.is_none() || rustix::process::setpgid(None, pgid).is_err() {
+        let _ = rustix::process::setpgid(None, None);
+    }
+    // SAFETY: plain system calls on this process: dispositions, the mask,
+    // the fault handler (async-signal-safe, see on_fault).
+    unsafe {
         // Default dispositions (the driver's SIGINT/SIGTERM handlers and
         // Rust's ignored SIGPIPE must not carry over), nothing blocked.
         for sig in [
@@ -140,26 +190,27 @@ fn setup(chan: RawFd, s: &Setup) {
         libc::sigemptyset(&mut sa.sa_mask);
         libc::sigaction(libc::SIGSEGV, &sa, std::ptr::null_mut());
         libc::sigaction(libc::SIGBUS, &sa, std::ptr::null_mut());
-        // No core files: 1 byte is below any core's size, and tells a
-        // core_pattern pipe not to dump either.
-        let mut rl: libc::rlimit = std::mem::zeroed();
-        libc::getrlimit(libc::RLIMIT_CORE, &mut rl);
-        rl.rlim_cur = rl.rlim_max.min(1);
-        libc::setrlimit(libc::RLIMIT_CORE, &rl);
-        // The model's limits: descriptors 0-1023 for the scenario (the
-        // channel sits at 1024), and the era's RLIMIT_MEMLOCK.
-        set_hard_limit(libc::RLIMIT_NOFILE, s.nofile_max);
-        set_soft_limit(libc::RLIMIT_NOFILE, u64::from(s.nofile) + 1);
-        set_hard_limit(libc::RLIMIT_MEMLOCK, s.memlock);
-        set_soft_limit(libc::RLIMIT_MEMLOCK, s.memlock);
-        if let Some(cpu) = s.cpu {
-            let mut cs: libc::cpu_set_t = std::mem::zeroed();
-            libc::CPU_SET(cpu, &mut cs);
-            libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &cs);
-        }
-        libc::prctl(libc::PR_SET_NAME, s.name.as_ptr());
-        libc::chdir(s.cwd.as_ptr());
-        libc::umask(s.umask as libc::mode_t);
+    }
+    // No core files: 1 byte is below any core's size, and tells a
+    // core_pattern pipe not to dump either.
+    set_soft_limit(Resource::Core, 1);
+    // The model's limits: descriptors 0-1023 for the scenario (the
+    // channel sits at 1024), and the era's RLIMIT_MEMLOCK.
+    set_hard_limit(Resource::Nofile, s.nofile_max);
+    set_soft_limit(Resource::Nofile, u64::from(s.nofile) + 1);
+    set_hard_limit(Resource::Memlock, s.memlock);
+    set_soft_limit(Resource::Memlock, s.memlock);
+    if let Some(cpu) = s.cpu {
+        let mut cs = rustix::thread::CpuSet::new();
+        cs.set(cpu);
+        let _ = rustix::thread::sched_setaffinity(None, &cs);
+    }
+    let _ = rustix::thread::set_name(&s.name);
+    let _ = rustix::process::chdir(&*s.cwd);
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(s.umask));
+    // SAFETY: the process-wide credential calls (see the header), and
+    // _exit if they fail.
+    unsafe {
         if let Some((uid, gid)) = s.ids {
             if libc::setgroups(0, std::ptr::null()) != 0
                 || libc::setgid(gid) != 0
@@ -168,19 +219,50 @@ fn setup(chan: RawFd, s: &Setup) {
                 libc::_exit(120);
             }
         }
-        // After the credential change, which clears it.
-        die_with_driver(s.driver);
     }
+    // After the credential change, which clears it.
+    die_with_driver(s.driver);
+}
+
+/// Fds 0, 1 and 2: the run's terminal (inherited from the driver), or
+/// `/dev/null` without one.
+fn std_fds(tty: Option<RawFd>) {
+    let null;
+    let fd = match tty {
+        // SAFETY: the driver's slave, open in this fork until close_range.
+        Some(t) => unsafe { BorrowedFd::borrow_raw(t) },
+        None => match rustix::fs::open(
+            c"/dev/null",
+            rustix::fs::OFlags::RDWR,
+            rustix::fs::Mode::empty(),
+        ) {
+            Ok(n) => {
+                null = ManuallyDrop::new(n);
+                null.as_fd()
+            }
+            Err(_) => return,
+        },
+    };
+    for n in 0..3 {
+        if fd.as_raw_fd() != n {
+            dup_onto(fd, n);
+        }
+    }
+}
+
+/// `_exit(2)`: ends this process at once.
+fn exit_now(status: i32) -> ! {
+    // SAFETY: _exit runs no destructor, atexit handler or stdio flush: those
+    // are the driver's, of which this process is a fork, and must not run
+    // here.
+    unsafe { libc::_exit(status) }
 }
 
 /// `PR_SET_PDEATHSIG`, then make sure the driver did not die before it.
 fn die_with_driver(driver: libc::pid_t) {
-    // SAFETY: plain system calls.
-    unsafe {
-        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong);
-        if libc::getppid() != driver {
-            libc::_exit(121);
-        }
+    let _ = rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::KILL));
+    if rustix::process::getppid().map(|p| p.as_raw_nonzero().get()) != Some(driver) {
+        exit_now(121); // The driver is gone: so are we.
     }
 }
 
@@ -197,17 +279,14 @@ pub(crate) fn run(chan: RawFd, s: &Setup) -> ! {
 fn reply(r: &Rep, pass: Option<RawFd>) {
     let body = serde_json::to_vec(r).expect("a reply serializes");
     if proto::send_frame(CHAN_FD, TAG_JSON, &body, pass).is_err() {
-        // SAFETY: the driver is gone: so are we.
-        unsafe { libc::_exit(122) };
+        exit_now(122); // The driver is gone: so are we.
     }
 }
 
 fn ready() {
-    // SAFETY: getpid has no preconditions.
-    let pid = unsafe { libc::getpid() };
+    let pid = this_pid();
     if proto::send_frame(CHAN_FD, TAG_READY, &pid.to_le_bytes(), None).is_err() {
-        // SAFETY: as in reply.
-        unsafe { libc::_exit(122) };
+        exit_now(122); // As in reply.
     }
 }
 
@@ -216,8 +295,8 @@ fn serve(driver: libc::pid_t) -> ! {
     loop {
         let frame = match proto::recv_frame(CHAN_FD, false) {
             Ok(Some(f)) => f,
-            // SAFETY: the driver closed the channel: the run is over.
-            _ => unsafe { libc::_exit(0) },
+            // The driver closed the channel: the run is over.
+            _ => exit_now(0),
         };
         let (tag, body, mut fds) = frame;
         if tag != TAG_JSON {
@@ -237,18 +316,14 @@ fn serve(driver: libc::pid_t) -> ! {
                 reply(&r, None);
             }
             Req::SendFd { fd } => {
-                // SAFETY: F_GETFD only asks whether fd is open.
-                if unsafe { libc::fcntl(fd, libc::F_GETFD) } < 0 {
+                if rustix::io::fcntl_getfd(crate::syscalls::scenario_fd(fd)).is_err() {
                     reply(&Rep::Err(libc::EBADF), None);
                 } else {
                     reply(&Rep::Int(0), Some(fd));
                 }
             }
             Req::Fork { name } => fork(&name, driver),
-            Req::Exit { status } => {
-                // SAFETY: the scenario's exit(2).
-                unsafe { libc::_exit(status) }
-            }
+            Req::Exit { status } => exit_now(status), // The scenario's exit(2).
             Req::Die { sig } => {
                 // SAFETY: default action, then the signal (not raise(3): a
                 // cloned child's thread descriptor still names its parent).
@@ -272,36 +347,32 @@ fn serve(driver: libc::pid_t) -> ! {
 fn fork(name: &str, driver: libc::pid_t) {
     // Room above the scenario's descriptors for the new channel's two ends,
     // whatever the scenario holds open; the limit is put back after.
-    let nofile = set_soft_limit(libc::RLIMIT_NOFILE, u64::MAX);
+    let nofile = set_soft_limit(Resource::Nofile, u64::MAX);
     fork_with_room(name, driver);
-    set_soft_limit(libc::RLIMIT_NOFILE, nofile);
+    set_soft_limit(Resource::Nofile, nofile);
 }
 
 fn fork_with_room(name: &str, driver: libc::pid_t) {
-    let mut sv = [0 as RawFd; 2];
-    // SAFETY: socketpair into a local array.
-    if unsafe {
-        libc::socketpair(
-            libc::AF_UNIX,
-            libc::SOCK_STREAM | libc::SOCK_CLOEXEC,
-            0,
-            sv.as_mut_ptr(),
-        )
-    } != 0
-    {
-        reply(&Rep::Err(errno()), None);
-        return;
-    }
-    // Move both ends far above the scenario's descriptors.
-    let high = |fd: RawFd| -> RawFd {
-        // SAFETY: dup to >= 1001, then close the low number.
-        unsafe {
-            let h = libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, CHAN_FD + 1);
-            libc::close(fd);
-            h
+    use rustix::net::{AddressFamily, SocketFlags, SocketType};
+    let pair = rustix::net::socketpair(
+        AddressFamily::UNIX,
+        SocketType::STREAM,
+        SocketFlags::CLOEXEC,
+        None,
+    );
+    // Move both ends far above the scenario's descriptors (the low numbers
+    // close as the pair is dropped).
+    let high = |(x, y): (OwnedFd, OwnedFd)| {
+        let x = rustix::io::fcntl_dupfd_cloexec(&x, CHAN_FD + 1)?;
+        Ok::<_, rustix::io::Errno>((x, rustix::io::fcntl_dupfd_cloexec(&y, CHAN_FD + 1)?))
+    };
+    let (a, b) = match pair.and_then(high) {
+        Ok(ends) => ends,
+        Err(e) => {
+            reply(&Rep::Err(e.raw_os_error()), None);
+            return;
         }
     };
-    let (a, b) = (high(sv[0]), high(sv[1]));
     let name = CString::new(name.replace('\0', "")).unwrap_or_default();
     // SAFETY: a fork (clone without CLONE_VM) of this single-threaded
     // process; CLONE_PARENT makes the child the driver's child.
@@ -316,32 +387,22 @@ fn fork_with_room(name: &str, driver: libc::pid_t) {
         )
     };
     if pid < 0 {
-        let e = errno();
-        // SAFETY: closing our own fds.
-        unsafe {
-            libc::close(a);
-            libc::close(b);
-        }
-        reply(&Rep::Err(e), None);
+        reply(&Rep::Err(errno()), None);
         return;
     }
     if pid == 0 {
-        // SAFETY: the child swaps its channel for the new one.
-        unsafe {
-            libc::dup2(b, CHAN_FD);
-            libc::close(a);
-            libc::close(b);
-            libc::prctl(libc::PR_SET_NAME, name.as_ptr());
-        }
+        // The child swaps its channel for the new one.
+        dup_onto(b.as_fd(), CHAN_FD);
+        drop((a, b));
+        let _ = rustix::thread::set_name(&name);
         die_with_driver(driver);
         ready();
         return;
     }
-    // SAFETY: the parent keeps nothing of the child's channel.
-    unsafe { libc::close(b) };
-    reply(&Rep::Int(pid), Some(a));
-    // SAFETY: the driver has its own copy now.
-    unsafe { libc::close(a) };
+    // The parent keeps nothing of the child's channel; the driver gets its
+    // own copy of the other end with the reply.
+    drop(b);
+    reply(&Rep::Int(pid), Some(a.as_raw_fd()));
 }
 
 /// `mincore(2)` of the scenario's range, a million pages at a time, so
@@ -379,64 +440,69 @@ pub(crate) fn mincore_vec(addr: u64, len: u64) -> Result<Vec<u8>, i32> {
 
 /// One system call or memory access.
 fn call(req: Req) -> Rep {
-    // SAFETY: each arm is the system call the scenario makes, with the
-    // scenario's arguments, or the loads and stores a C program makes: a bad
-    // address faults, which is the point.
-    unsafe {
-        match req {
-            Req::Sys { sys, args } => match sys.on_host(&args) {
-                Some(Ret::Int(r)) => ret(r),
-                Some(other) => Rep::Ret(other),
-                None => Rep::Err(libc::EINVAL),
-            },
-            Req::Mkstemp { template } => {
-                let mut t = cstr(&template).into_bytes_with_nul();
-                let fd = libc::mkstemp(t.as_mut_ptr().cast());
-                if fd < 0 {
-                    Rep::Err(errno())
-                } else {
-                    t.pop();
-                    Rep::Mkstemp { fd, path: t }
-                }
+    match req {
+        // SAFETY: this is a worker, whose memory beyond its own is the
+        // scenario's: the call is the one the scenario makes, with the
+        // scenario's arguments (the driver's guard keeps address ranges off
+        // the worker's own memory).
+        Req::Sys { sys, args } => match unsafe { sys.on_host(&args) } {
+            Some(Ret::Int(r)) => ret(r),
+            Some(other) => Rep::Ret(other),
+            None => Rep::Err(libc::EINVAL),
+        },
+        Req::Mkstemp { template } => {
+            let mut t = cstr(&template).into_bytes_with_nul();
+            // SAFETY: mkstemp(3) rewrites the XXXXXX of a NUL-terminated
+            // buffer of ours in place.
+            let fd = unsafe { libc::mkstemp(t.as_mut_ptr().cast()) };
+            if fd < 0 {
+                Rep::Err(errno())
+            } else {
+                t.pop();
+                Rep::Mkstemp { fd, path: t }
             }
-            Req::Mincore { addr, len } => mincore_vec(addr, len).map_or_else(Rep::Err, Rep::Bytes),
-            Req::Shmctl { id, cmd, set } => shmctl(id, cmd, set),
-            Req::WriteUser { addr, data } => {
-                for (i, b) in data.iter().enumerate() {
-                    std::ptr::write_volatile((addr as usize + i) as *mut u8, *b);
-                }
-                Rep::Int(0)
-            }
-            Req::FillUser { addr, byte, len } => {
-                for i in 0..len as usize {
-                    std::ptr::write_volatile((addr as usize + i) as *mut u8, byte);
-                }
-                Rep::Int(0)
-            }
-            Req::ReadUser { addr, len } => {
-                let mut v = Vec::with_capacity(len as usize);
-                for i in 0..len as usize {
-                    v.push(std::ptr::read_volatile((addr as usize + i) as *const u8));
-                }
-                Rep::Bytes(v)
-            }
-            Req::ReadCstr { addr, max } => {
-                let mut v = Vec::new();
-                for i in 0..max as usize {
-                    let b = std::ptr::read_volatile((addr as usize + i) as *const u8);
-                    if b == 0 {
-                        break;
-                    }
-                    v.push(b);
-                }
-                Rep::Bytes(v)
-            }
-            Req::RecvFd
-            | Req::SendFd { .. }
-            | Req::Fork { .. }
-            | Req::Exit { .. }
-            | Req::Die { .. } => Rep::Err(libc::EINVAL),
         }
+        Req::Mincore { addr, len } => mincore_vec(addr, len).map_or_else(Rep::Err, Rep::Bytes),
+        Req::Shmctl { id, cmd, set } => shmctl(id, cmd, set),
+        // SAFETY (the four accesses below): the loads and stores a C program
+        // makes at the scenario's addresses: a bad address faults, which is
+        // the point (the handler reports it); the driver keeps them off the
+        // worker's own memory.
+        Req::WriteUser { addr, data } => {
+            for (i, b) in data.iter().enumerate() {
+                unsafe { std::ptr::write_volatile((addr as usize + i) as *mut u8, *b) };
+            }
+            Rep::Int(0)
+        }
+        Req::FillUser { addr, byte, len } => {
+            for i in 0..len as usize {
+                unsafe { std::ptr::write_volatile((addr as usize + i) as *mut u8, byte) };
+            }
+            Rep::Int(0)
+        }
+        Req::ReadUser { addr, len } => {
+            let mut v = Vec::with_capacity(len as usize);
+            for i in 0..len as usize {
+                v.push(unsafe { std::ptr::read_volatile((addr as usize + i) as *const u8) });
+            }
+            Rep::Bytes(v)
+        }
+        Req::ReadCstr { addr, max } => {
+            let mut v = Vec::new();
+            for i in 0..max as usize {
+                let b = unsafe { std::ptr::read_volatile((addr as usize + i) as *const u8) };
+                if b == 0 {
+                    break;
+                }
+                v.push(b);
+            }
+            Rep::Bytes(v)
+        }
+        Req::RecvFd
+        | Req::SendFd { .. }
+        | Req::Fork { .. }
+        | Req::Exit { .. }
+        | Req::Die { .. } => Rep::Err(libc::EINVAL),
     }
 }
 
