@@ -291,8 +291,8 @@ impl Kernel {
         let (zero, n) = (self.mem.zero_pfn, c.n);
         let mut errs = Vec::new();
         let mut err = |s: String| errs.push(s);
-        let free: BTreeSet<u32> = self.mem.freed().iter().copied().collect();
-        if free.len() != self.mem.freed().len() {
+        let free: BTreeSet<u32> = self.mem.freed().collect();
+        if free.len() != self.mem.freed().count() {
             err("a frame is on the free list twice".into());
         }
         if free.iter().any(|&pfn| pfn as usize >= n) {

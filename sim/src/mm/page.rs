@@ -267,6 +267,54 @@ impl Page {
     }
 }
 
+/// The stack of freed frames, kept as runs of consecutive pfns: a
+/// truncation frees a file's pages in index order, mostly in pfn order, so
+/// freeing 90 GiB leaves a few runs, not 23 million pfns. Pushes and pops
+/// are those of a plain stack of pfns, in the same order.
+#[derive(Clone, Debug, Default)]
+struct FreeStack {
+    /// `(first, n)`: pfns `first..first + n`, the last one on top.
+    runs: Vec<(Pfn, u32)>,
+    len: u64,
+}
+
+impl FreeStack {
+    fn push(&mut self, pfn: Pfn) {
+        self.len += 1;
+        if let Some((first, n)) = self.runs.last_mut() {
+            if first.checked_add(*n) == Some(pfn) {
+                *n += 1;
+                return;
+            }
+        }
+        self.runs.push((pfn, 1));
+    }
+
+    fn pop(&mut self) -> Option<Pfn> {
+        let (first, n) = self.runs.last_mut()?;
+        *n -= 1;
+        let pfn = *first + *n;
+        if *n == 0 {
+            self.runs.pop();
+        }
+        self.len -= 1;
+        Some(pfn)
+    }
+
+    fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// Top of the stack last, as a `Vec` of pfns would list them.
+    fn iter(&self) -> impl Iterator<Item = Pfn> + '_ {
+        self.runs.iter().flat_map(|&(first, n)| first..first + n)
+    }
+
+    fn model_bytes(&self) -> usize {
+        self.runs.capacity() * std::mem::size_of::<(Pfn, u32)>()
+    }
+}
+
 /// Physical memory: the frames and the free list (`mm/page_alloc.c`).
 #[derive(Clone, Debug)]
 pub struct PhysMem {
@@ -290,10 +338,10 @@ pub struct PhysMem {
     populated: u32,
     /// Frames in the machine.
     nr_pages: u32,
-    /// Frames freed after use, below `pages.len()`; the next allocation pops
-    /// the last element, and takes the lowest never-used frame when empty.
-    /// (The same order as one stack of every free pfn, lowest on top.)
-    free: Vec<Pfn>,
+    /// Frames freed after use, below `populated`; the next allocation pops
+    /// the one freed last, and takes the lowest never-used frame when none
+    /// is (the same order as one stack of every free pfn, lowest on top).
+    free: FreeStack,
     /// A frame never used, as [`PhysMem::page`] shows it.
     blank: Page,
     /// `ZERO_PAGE(0)`: the shared, never-written zero page.
@@ -324,7 +372,7 @@ impl PhysMem {
             private: FxHashMap::default(),
             populated: 1,
             nr_pages,
-            free: Vec::new(),
+            free: FreeStack::default(),
             blank: Page::default(),
             zero_pfn: 0,
         }
@@ -343,13 +391,13 @@ impl PhysMem {
 
     /// The number of free frames (meminfo's `MemFree`).
     pub fn nr_free(&self) -> u32 {
-        self.free.len() as u32 + (self.nr_pages - self.populated())
+        (self.free.len() + u64::from(self.nr_pages - self.populated())) as u32
     }
 
-    /// The frames freed after use (every frame from [`PhysMem::populated`]
-    /// on is free too).
-    pub fn freed(&self) -> &[Pfn] {
-        &self.free
+    /// The frames freed after use, the one an allocation takes first last
+    /// (every frame from [`PhysMem::populated`] on is free too).
+    pub fn freed(&self) -> impl Iterator<Item = Pfn> + '_ {
+        self.free.iter()
     }
 
     /// Takes a frame off the free list (`alloc_page`), zeroed, with refcount 1.
@@ -495,7 +543,7 @@ impl PhysMem {
             .sum::<usize>()
             + self.fills.iter().map(|s| s.capacity() * 2).sum::<usize>()
             + self.written.len() * (PAGE_SIZE as usize + 3 * std::mem::size_of::<u64>())
-            + self.free.capacity() * std::mem::size_of::<Pfn>()
+            + self.free.model_bytes()
             + self.private.capacity() * 2 * std::mem::size_of::<u64>()
     }
 }
@@ -516,8 +564,9 @@ mod tests {
             p.set_mapping(m);
             assert_eq!(p.mapping(), m);
         }
+        // Half the kernel's: page->private lives beside the frames.
         assert!(
-            std::mem::size_of::<Page>() <= 64,
+            std::mem::size_of::<Page>() <= 32,
             "{}",
             std::mem::size_of::<Page>()
         );
@@ -553,5 +602,23 @@ mod tests {
         assert_eq!(d.byte(5), b'h');
         assert_eq!(d.byte(4), b'x');
         assert_eq!(d.heap_bytes(), 4096);
+    }
+
+    proptest::proptest! {
+        /// The free stack of runs pops what a stack of pfns pops.
+        #[test]
+        fn the_free_stack_is_a_stack_of_pfns(ops in proptest::collection::vec((0u32..64, proptest::bool::ANY), 0..200)) {
+            let (mut runs, mut plain) = (FreeStack::default(), Vec::new());
+            for (pfn, push) in ops {
+                if push && !plain.contains(&pfn) {
+                    runs.push(pfn);
+                    plain.push(pfn);
+                } else {
+                    proptest::prop_assert_eq!(runs.pop(), plain.pop());
+                }
+                proptest::prop_assert_eq!(runs.len(), plain.len() as u64);
+                proptest::prop_assert_eq!(runs.iter().collect::<Vec<_>>(), plain.clone());
+            }
+        }
     }
 }
