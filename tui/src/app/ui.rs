@@ -169,6 +169,24 @@ pub fn result_text(app: &App, o: &StepOutcome) -> (String, Class) {
     }
 }
 
+/// A step's result as the Program pane has room for it beside the
+/// statement: whole, or, in a narrow pane, a value elided as `= …` (the
+/// step's pane shows it whole) rather than cut into another number (`= 0…`
+/// of an address reads as 0); an error or a signal is never elided, the
+/// statement gives way to it down to a few columns.
+fn fit_result(result: String, class: Class, line_w: usize) -> String {
+    let failed = class == Class::Bad;
+    let min_stmt = if failed { 6 } else { 12 }.min(line_w);
+    if result.is_empty() || width(&result) + 1 + min_stmt <= line_w {
+        return result;
+    }
+    if failed || class == Class::Warn {
+        truncate(&result, line_w.saturating_sub(min_stmt + 1))
+    } else {
+        "= …".to_string()
+    }
+}
+
 fn program(f: &mut Frame, app: &App, area: Rect) {
     let b = block(app, "Program");
     let inner = b.inner(area);
@@ -221,13 +239,10 @@ fn program(f: &mut Frame, app: &App, area: Rect) {
             Some(o) if n <= cur => result_text(app, o),
             _ => (String::new(), Class::Text),
         };
-        // The statement keeps 16 columns at least; a long result (an
-        // address) is cut at its end in a narrow pane instead.
         let line_w = (inner.width as usize).saturating_sub(width(&head));
-        let room = line_w
-            .saturating_sub(width(&result) + 1)
-            .max(16.min(line_w));
-        let result = truncate(&result, line_w.saturating_sub(room + 1));
+        let result = fit_result(result, rclass, line_w);
+        // A column between the statement and its result, or the border.
+        let room = line_w.saturating_sub(width(&result) + 1);
         let stmt = truncate(&step.do_.value, room);
         let pad = room.saturating_sub(width(&stmt)) + usize::from(!result.is_empty());
         spans.push(Span::styled(head, st(app, base)));
