@@ -45,3 +45,46 @@ do = "munmap(p, 0x400000000000)"
     }
     assert_eq!(steps, 4);
 }
+
+/// Found by `play` twice (out of memory at 2 GiB, 3 Dec): a `pwrite` at an
+/// offset near 2^48 makes a sparse memfd of 256 TiB, and a `read` (or
+/// `pread`) of 2^60 bytes then built a buffer of all of it. A scenario's
+/// read buffer is at most `READ_BUFFER_MAX` (64 MiB), as the real worker's
+/// is: the read returns that many bytes of the hole.
+#[test]
+fn a_huge_read_of_a_huge_sparse_file_reads_one_buffer() {
+    for read in [
+        "n = read(fd, 2025524810614137957)",
+        "n = pread(fd, 2025524810614137957, 0)",
+    ] {
+        let src = format!(
+            r#"title = "a huge read"
+procs = ["a"]
+
+[machine]
+ram = "128 kB"
+swap = "64 kB"
+
+[[step]]
+proc = "a"
+do = 'fd = memfd_create("tab", 0)'
+
+[[step]]
+proc = "a"
+do = 'pwrite(fd, "hello", 0xffffffffffff)'
+
+[[step]]
+proc = "a"
+do = '{read}'
+"#
+        );
+        let out = Run::new(load("huge-read", &src)).run_all();
+        assert_eq!(out[1].result.ret, Some(5), "{:?}", out[1].result);
+        assert_eq!(
+            out[2].result.ret,
+            Some(sim::syscalls::READ_BUFFER_MAX as i64),
+            "{read}: {:?}",
+            out[2].result
+        );
+    }
+}

@@ -109,6 +109,14 @@ use serde::{Deserialize, Serialize};
 #[cfg(target_os = "linux")]
 use std::os::fd::IntoRawFd;
 
+/// The buffer a scenario's `read(fd, n)` and `pread(fd, n, off)` read into
+/// is at most this long (64 MiB), on the model as in the real worker, which
+/// allocates it: a C program's buffer is as long as it allocated, and a
+/// scenario's `n` can be any number (a read of 2^60 bytes of a sparse
+/// file would otherwise be a buffer of 2^48 bytes, or the kernel's
+/// `MAX_RW_COUNT`, 2 GiB).
+pub const READ_BUFFER_MAX: u64 = 1 << 26;
+
 /// The evaluated arguments of one call: every argument's integer value, and
 /// the bytes of those that are strings (paths, data).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -507,7 +515,7 @@ fn host_shm_unlink(path: &std::ffi::CStr) -> Ret {
 /// bytes it read, or `-1` with its errno.
 #[cfg(target_os = "linux")]
 fn host_read(n: u64, f: impl FnOnce(&mut [u8]) -> rustix::io::Result<usize>) -> Ret {
-    let mut buf = vec![0u8; n.min(1 << 26) as usize];
+    let mut buf = vec![0u8; n.min(READ_BUFFER_MAX) as usize];
     host_sys(f(&mut buf).map(|r| {
         buf.truncate(r);
         buf

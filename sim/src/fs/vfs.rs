@@ -905,6 +905,7 @@ impl Kernel {
         if !f.readable() {
             return Err(Errno::EBADF);
         }
+        let count = count.min(crate::syscalls::READ_BUFFER_MAX);
         let ino = f.ino;
         let inode = &self.inodes[&ino];
         if inode.is_dir() {
@@ -913,7 +914,7 @@ impl Kernel {
         match inode.kind {
             InodeKind::Tty => Ok(Vec::new()),
             // drivers/char/mem.c: read_iter_zero().
-            InodeKind::Zero => Ok(vec![0; count.min(1 << 26) as usize]),
+            InodeKind::Zero => Ok(vec![0; count as usize]),
             InodeKind::Shmem(_) => self.shmem_file_read_iter(ino, pos, count),
             InodeKind::Disk { .. } => self.generic_file_read_iter(ino, pos, count),
             InodeKind::Dir => Err(Errno::EISDIR),
