@@ -152,6 +152,24 @@ pub enum Pte {
     Swap(SwpEntry),
 }
 
+impl Pte {
+    /// The frame a load (or, with `write`, a store) reaches through this
+    /// PTE with the MMU setting no bit: present and accessed, and for a
+    /// store writable and dirty already. `None`: the MMU has work to do (a
+    /// bit to set, or a fault).
+    pub fn settled(self, write: bool) -> Option<Pfn> {
+        match self {
+            Pte::Present {
+                pfn,
+                write: w,
+                dirty,
+                young: true,
+            } if !write || (w && dirty) => Some(pfn),
+            _ => None,
+        }
+    }
+}
+
 /// `vm_flags` bits (`include/linux/mm.h`).
 pub mod vm {
     /// `VM_READ`.
@@ -208,6 +226,12 @@ pub struct Vma {
 }
 
 impl Vma {
+    /// `vma_is_accessible`: readable, writable or executable (not
+    /// `PROT_NONE`), so that a load may touch it.
+    pub fn is_accessible(&self) -> bool {
+        self.flags & (vm::READ | vm::WRITE | vm::EXEC) != 0
+    }
+
     /// The number of pages it spans.
     pub fn pages(&self) -> u64 {
         (self.end - self.start) / PAGE_SIZE

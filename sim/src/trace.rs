@@ -517,15 +517,12 @@ impl Trace {
             Some(ev) => (ev.func, ev.file),
             None => ("the MMU", "hardware"),
         };
-        let last = self.predicted(func, file, key).or_else(|| {
-            let id = (func.as_ptr() as usize, file.as_ptr() as usize, key);
-            self.last_record.get(&id).copied()
-        });
+        let id = (func.as_ptr() as usize, file.as_ptr() as usize, key);
+        let last = self
+            .predicted(func, file, key)
+            .or_else(|| self.last_record.get(&id).copied());
         if let Some(i) = last {
-            if let Some(prev) = self.last_touched {
-                self.next_touch[prev].next = Some(i);
-            }
-            self.last_touched = Some(i);
+            self.went_to(i);
             // One record per run of pages next to each other (a fault after
             // a fault over a mapping), so that a record's range names no
             // page the function did not touch in between.
@@ -538,14 +535,10 @@ impl Trace {
             }
             self.next_touch[i].replaced = true;
         }
-        let id = (func.as_ptr() as usize, file.as_ptr() as usize, key);
         let new = self.touches.len();
         self.last_record.insert(id, new);
-        if let Some(prev) = self.last_touched {
-            self.next_touch[prev].next = Some(new);
-        }
-        self.last_touched = Some(new);
         self.next_touch.push(Follow::default());
+        self.went_to(new);
         self.touches.push(TouchRecord {
             key,
             func,
@@ -554,6 +547,15 @@ impl Trace {
             lo,
             hi,
         });
+    }
+
+    /// The touch under way went to record `i`: what the next touch after
+    /// the last one is predicted to go to.
+    fn went_to(&mut self, i: usize) {
+        if let Some(prev) = self.last_touched {
+            self.next_touch[prev].next = Some(i);
+        }
+        self.last_touched = Some(i);
     }
 
     /// Turns the prediction of [`Trace::touch`] off (on: `false`), for the

@@ -123,7 +123,7 @@ impl Kernel {
         let allowed = if write {
             vma.flags & vm::WRITE != 0
         } else {
-            vma.flags & (vm::READ | vm::WRITE | vm::EXEC) != 0
+            vma.is_accessible()
         };
         if !allowed {
             self.trace
@@ -715,8 +715,7 @@ impl Kernel {
         // another process: both are bounded.
         for _ in 0..4 + self.tasks.len() {
             if let Some(vma) = self.tasks[&pid].mm.vma_at(addr) {
-                let readable = vma.flags & (vm::READ | vm::WRITE | vm::EXEC) != 0;
-                if !write && !readable {
+                if !write && !vma.is_accessible() {
                     return Err(Fault {
                         signal: Signal::SIGSEGV,
                         code: SigCode::SEGV_ACCERR,
@@ -725,19 +724,20 @@ impl Kernel {
                 }
             }
             let mm = &mut self.tasks.get_mut(&pid).expect("live task").mm;
+            let pte = mm.pte(addr);
+            // A PTE that has the accessed and dirty bits already does not change.
+            if let Some(pfn) = pte.and_then(|p| p.settled(write)) {
+                return Ok(pfn);
+            }
             if let Some(Pte::Present {
                 pfn,
                 write: w,
                 dirty,
-                young,
-            }) = mm.pte(addr)
+                ..
+            }) = pte
             {
                 if !write || w {
-                    // The MMU sets the accessed and dirty bits; a PTE that
-                    // has them already does not change.
-                    if young && (dirty || !write) {
-                        return Ok(pfn);
-                    }
+                    // The MMU sets the accessed and dirty bits.
                     self.trace.touch(Touch::Pte {
                         pid,
                         vpn: addr / PAGE_SIZE,
@@ -771,9 +771,10 @@ impl Kernel {
         mut f: impl FnMut(&mut PageData, usize, usize, usize),
     ) -> Result<(), Fault> {
         let mut done = 0u64;
-        // The VMA last found readable: a load from a page mapped already
-        // needs no other check while it lasts (nothing but a fault, which
-        // clears it, changes the VMAs under a load or store).
+        // For a load, the VMA last found accessible: a load from a page
+        // mapped already needs no other check while it lasts (nothing but a
+        // fault, after which it is looked up again, changes the VMAs under a
+        // load or store). A store needs none: the PTE's write bit says it.
         let mut readable = 0..0;
         while done < len {
             let at = addr.wrapping_add(done);
@@ -787,7 +788,9 @@ impl Kernel {
                 Some(pfn) => pfn,
                 None => match self.get_user_page(pid, page, write) {
                     Ok(pfn) => {
-                        readable = self.readable_vma(pid, page);
+                        if !write {
+                            readable = self.accessible_vma(pid, page);
+                        }
                         pfn
                     }
                     Err(fault) => {
@@ -812,23 +815,20 @@ impl Kernel {
         if self.plain {
             return None;
         }
-        match self.tasks.get(&pid)?.mm.ptes.get(page / PAGE_SIZE)? {
-            Pte::Present {
-                pfn,
-                write: w,
-                dirty,
-                young: true,
-            } if !write || (w && dirty) => Some(pfn),
-            _ => None,
-        }
+        self.tasks
+            .get(&pid)?
+            .mm
+            .ptes
+            .get(page / PAGE_SIZE)?
+            .settled(write)
     }
 
-    /// The range of the VMA at `addr`, if a load may read it.
-    fn readable_vma(&self, pid: Pid, addr: u64) -> std::ops::Range<u64> {
+    /// The range of the VMA at `addr`, if a load may touch it.
+    fn accessible_vma(&self, pid: Pid, addr: u64) -> std::ops::Range<u64> {
         self.tasks
             .get(&pid)
             .and_then(|t| t.mm.vma_at(addr))
-            .filter(|v| v.flags & (vm::READ | vm::WRITE | vm::EXEC) != 0)
+            .filter(|v| v.is_accessible())
             .map_or(0..0, |v| v.start..v.end)
     }
 

@@ -302,7 +302,7 @@ impl Kernel {
                 break;
             };
             let (s, e) = (at.max(vma.start), end.min(vma.end));
-            if vma.flags & (vm::READ | vm::WRITE | vm::EXEC) == 0 {
+            if !vma.is_accessible() {
                 if !ignore_errors {
                     return Err(Errno::EFAULT);
                 }
