@@ -114,6 +114,11 @@ const TMPFS: Step = (
     "{ ret = 3 }",
 );
 const SIZE: Step = ("ftruncate(fd, 8192)", OK);
+/// [`TMPFS`] at fd 4 (the tty's first duplicate holds 3).
+const TMPFS_AT_4: Step = (
+    "fd = shm_open(\"/t\", O_CREAT | O_RDWR, 0600)",
+    "{ ret = 4 }",
+);
 /// A System V segment of one page.
 const SEG: Step = ("id = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600)", "");
 /// Two pages of private anonymous memory.
@@ -2521,6 +2526,114 @@ fn fcntl_einval_unknown_command() {
         "fcntl_einval_unknown_command",
         "",
         &[MEMFD, ("fcntl(m, 9999)", EINVAL)],
+    );
+}
+
+/// Found by `cargo fuzz` (the `real` target, 3 Dec): `fcntl(0, 0)` is
+/// `F_DUPFD` of the terminal, 3 on Linux; the model had no `F_DUPFD`.
+#[test]
+fn fcntl_f_dupfd_the_lowest_free_fd_from_arg() {
+    case(
+        "fcntl_f_dupfd_the_lowest_free_fd_from_arg",
+        "",
+        &[
+            ("fcntl(0, 0)", "{ ret = 3 }"),
+            TMPFS_AT_4,
+            ("fcntl(fd, F_DUPFD, 10)", "{ ret = 10 }"),
+            ("fcntl(10, F_GETFD)", "{ ret = 0 }"),
+            ("fcntl(fd, F_DUPFD_CLOEXEC, 10)", "{ ret = 11 }"),
+            ("fcntl(11, F_GETFD)", "{ ret = 1 }"),
+            // The same open file: its offset moves for both.
+            ("write(10, \"abc\", 3)", "{ ret = 3 }"),
+            ("lseek(fd, 0, SEEK_CUR)", "{ ret = 3 }"),
+            ("fcntl(fd, F_DUPFD, 1023)", "{ ret = 1023 }"),
+            (
+                "fcntl(fd, F_DUPFD, 1023)",
+                r#"{ ret = -1, errno = "EMFILE" }"#,
+            ),
+            // Past RLIMIT_NOFILE, and -1 as an unsigned int.
+            ("fcntl(fd, F_DUPFD, 1024)", EINVAL),
+            ("fcntl(fd, F_DUPFD, -1)", EINVAL),
+            ("fcntl(42, F_DUPFD, 0)", EBADF),
+        ],
+    );
+}
+
+/// `F_GETFL` reads `f_flags` as the open left them: `O_LARGEFILE` added,
+/// `O_CLOEXEC` (glibc's `shm_open` adds it, with `O_NOFOLLOW`), `O_CREAT`
+/// and `O_TRUNC` gone, `O_DSYNC` beside `__O_SYNC`.
+#[test]
+fn fcntl_f_getfl_reads_what_open_left() {
+    case(
+        "fcntl_f_getfl_reads_what_open_left",
+        "",
+        &[
+            // O_RDWR | O_LARGEFILE: the terminal.
+            ("fcntl(0, F_GETFL)", "{ ret = 0o100002 }"),
+            // ... | O_NOFOLLOW.
+            (
+                "fd = shm_open(\"/t\", O_CREAT | O_TRUNC | O_RDWR, 0600)",
+                "{ ret = 3 }",
+            ),
+            ("fcntl(fd, F_GETFL)", "{ ret = 0o500002 }"),
+            ("m = memfd_create(\"m\", MFD_CLOEXEC)", "{ ret = 4 }"),
+            ("fcntl(m, F_GETFL)", "{ ret = 0o100002 }"),
+            (
+                "s = open(\"/tmp/s\", O_CREAT | O_EXCL | O_WRONLY | O_SYNC | O_APPEND, 0600)",
+                "{ ret = 5 }",
+            ),
+            ("fcntl(s, F_GETFL)", "{ ret = 0o4112001 }"),
+            ("unlink(\"/tmp/s\")", OK),
+        ],
+    );
+}
+
+/// `F_SETFL` sets `O_APPEND`, `O_NONBLOCK`, `O_NOATIME` and (where the
+/// file can) `O_DIRECT`, keeps the access mode, and sets `FASYNC` only on
+/// a file with `fasync` (the terminal, not tmpfs); `O_NOATIME` is the
+/// owner's; a memfd cannot do direct I/O in any release.
+#[test]
+fn fcntl_f_setfl_changes_the_status_flags_only() {
+    case(
+        "fcntl_f_setfl_changes_the_status_flags_only",
+        SIX_18,
+        &[
+            TMPFS,
+            (
+                "fcntl(fd, F_SETFL, O_APPEND | O_NONBLOCK | O_ASYNC | O_RDONLY)",
+                OK,
+            ),
+            ("fcntl(fd, F_GETFL)", "{ ret = 0o506002 }"),
+            ("fcntl(fd, F_SETFL, O_DIRECT | O_NOATIME)", OK),
+            ("fcntl(fd, F_GETFL)", "{ ret = 0o1540002 }"),
+            ("fcntl(0, F_SETFL, O_ASYNC)", OK),
+            ("fcntl(0, F_GETFL)", "{ ret = 0o120002 }"),
+            ("fcntl(0, F_SETFL, 0)", OK),
+            ("fcntl(0, F_SETFL, O_DIRECT)", EINVAL),
+            ("m = memfd_create(\"m\", 0)", "{ ret = 4 }"),
+            ("fcntl(m, F_SETFL, O_DIRECT)", EINVAL),
+            ("r = open(\"/dev/zero\", O_RDONLY)", "{ ret = 5 }"),
+            (
+                "fcntl(r, F_SETFL, O_NOATIME)",
+                r#"{ ret = -1, errno = "EPERM" }"#,
+            ),
+        ],
+    );
+}
+
+/// Until 6.6 tmpfs has no direct I/O (`shmem_aops` has no `direct_IO`):
+/// `O_DIRECT` is `EINVAL` at `open` and at `F_SETFL`.
+#[test]
+fn tmpfs_o_direct_einval_on_4_14() {
+    sim_case(
+        "tmpfs_o_direct_einval_on_4_14",
+        "a 4.14 answer; the host runs a newer kernel",
+        "",
+        &[
+            TMPFS,
+            ("fcntl(fd, F_SETFL, O_DIRECT)", EINVAL),
+            ("d = open(\"/dev/shm/t\", O_RDWR | O_DIRECT)", EINVAL),
+        ],
     );
 }
 

@@ -56,6 +56,9 @@
 //! - `check: ToolCheck { arg, example }`: a look step's argument is checked
 //!   the way its tool parses it ([`ToolCheck`]; `scenario::check` calls
 //!   `arg` and names no tool).
+//! - `command: Command { param, modelled, example }`: parameter `param` names a
+//!   command; the checker requires a constant and refuses one the model
+//!   does not keep ([`Command`]; `fcntl`'s locks, leases, owners, ...).
 //! - A parameter of kind `StatBuf` given as `&name` gets the `struct stat`.
 //!
 //! From the table come: the checker's signatures ([`CALLS`]), the runner's
@@ -293,6 +296,21 @@ pub struct ToolCheck {
     /// does not show.
     pub arg: fn(&str) -> Result<(), ToolRefusal>,
     /// An argument the tool takes, for the checker's help (`"-k"`).
+    pub example: &'static str,
+}
+
+/// An integer parameter that names a command (its declaration's
+/// `command`): the checker requires a constant there, and refuses one that
+/// `modelled` says Linux has and the model does not keep, so that no run
+/// makes its answer up (and no real run passes its argument, which may be
+/// a pointer, to the host).
+#[derive(Clone, Copy, Debug)]
+pub struct Command {
+    /// The parameter's index.
+    pub param: usize,
+    /// The command's value: `Err` for one the model does not keep.
+    pub modelled: fn(i64) -> Result<(), ToolRefusal>,
+    /// The call with a command named, for the checker's help.
     pub example: &'static str,
 }
 
@@ -638,6 +656,7 @@ macro_rules! syscalls {
             $(out: $out:expr,)?
             $(counts: $counts:expr,)?
             $(check: $check:expr,)?
+            $(command: $cmd:expr,)?
             dispatch: $($dk:ident)? $({ $($db:tt)* })? $(,)?
         }
     )*) => {
@@ -717,6 +736,11 @@ macro_rules! syscalls {
             /// How the checker checks a look step's argument ([`ToolCheck`]).
             pub fn check(self) -> Option<ToolCheck> {
                 match self { $(Sys::$name => None $(.or(Some($check)))?),* }
+            }
+            /// The parameter that names a command the model may not keep
+            /// ([`Command`]).
+            pub fn command(self) -> Option<Command> {
+                match self { $(Sys::$name => None $(.or(Some($cmd)))?),* }
             }
             /// The mappings a successful call takes away ([`Unmap`]).
             pub fn unmaps(self) -> Option<Unmap> {
@@ -945,14 +969,16 @@ syscalls! {
     fcntl {
         group: "files", by: Process, returns: Int, required: 2,
         proto: "int fcntl(int fd, int cmd, ... /* arg */)",
-        params: [fd: K::Fd, cmd: K::Int(&[F::Fcntl]), arg: K::Int(&[F::FdFlag, F::Seal])],
-        errnos: [EBADF, EBUSY, EINVAL, EPERM],
+        params: [fd: K::Fd, cmd: K::Int(&[F::Fcntl]), arg: K::Int(&[F::FdFlag, F::Seal, F::Open])],
+        errnos: [EBADF, EBUSY, EINVAL, EMFILE, EPERM],
+        command: Command { param: 1, modelled: crate::fs::fcntl::modelled, example: "fcntl(fd, F_GETFL)" },
         dispatch: {
             kernel: |k, pid, a| k.fcntl(pid, a.i32(0), a.i32(1), a.int(2)),
             // libc: rustix has one function per command; the scenario's command
             // is any integer, and an unknown one is the kernel's EINVAL.
-            // SAFETY: the commands the scenario can name take an integer
-            // argument, none a pointer into the worker.
+            // SAFETY: the checker lets only a constant command through, and
+            // only one the model keeps or no release knows (`command`); each
+            // of those takes an integer argument, none a pointer.
             host: |a| unsafe { libc::fcntl(a.i32(0), a.i32(1), a.int(2) as libc::c_long) },
             guard: None,
         },

@@ -59,12 +59,63 @@ pub mod o {
     pub const APPEND: u32 = 0o2000;
     /// `O_NONBLOCK`.
     pub const NONBLOCK: u32 = 0o4000;
+    /// `O_DSYNC`.
+    pub const DSYNC: u32 = 0o10000;
+    /// `FASYNC` (`O_ASYNC`).
+    pub const FASYNC: u32 = 0o20000;
+    /// `O_DIRECT`.
+    pub const DIRECT: u32 = 0o40000;
+    /// `O_LARGEFILE`: the kernel's own value, which the 64-bit `open`
+    /// system calls add (`force_o_largefile`); glibc's is 0 there.
+    pub const LARGEFILE: u32 = 0o100000;
     /// `O_DIRECTORY`.
     pub const DIRECTORY: u32 = 0o200000;
     /// `O_NOFOLLOW`.
     pub const NOFOLLOW: u32 = 0o400000;
+    /// `O_NOATIME`.
+    pub const NOATIME: u32 = 0o1000000;
     /// `O_CLOEXEC`.
     pub const CLOEXEC: u32 = 0o2000000;
+    /// `__O_SYNC` (`O_SYNC` is `__O_SYNC | O_DSYNC`).
+    pub const SYNC_: u32 = 0o4000000;
+    /// `O_PATH`.
+    pub const PATH: u32 = 0o10000000;
+    /// `__O_TMPFILE`.
+    pub const TMPFILE_: u32 = 0o20000000;
+    /// `VALID_OPEN_FLAGS` (`include/linux/fcntl.h`).
+    pub const VALID: u32 = ACCMODE
+        | CREAT
+        | EXCL
+        | NOCTTY
+        | TRUNC
+        | APPEND
+        | NONBLOCK
+        | SYNC_
+        | DSYNC
+        | FASYNC
+        | DIRECT
+        | LARGEFILE
+        | DIRECTORY
+        | NOFOLLOW
+        | NOATIME
+        | CLOEXEC
+        | PATH
+        | TMPFILE_;
+
+    /// The `f_flags` an `open` with `flags` leaves on its file, as
+    /// `fcntl(F_GETFL)` reads them: `O_LARGEFILE` added (`open` and
+    /// `openat` on 64-bit), unknown bits and `O_CLOEXEC` dropped
+    /// (`build_open_flags`: the close-on-exec flag is the descriptor's),
+    /// `O_DSYNC` added to `__O_SYNC`, and the flags that only matter while
+    /// opening cleared (`do_dentry_open`: `O_CREAT`, `O_EXCL`, `O_NOCTTY`,
+    /// `O_TRUNC`).
+    pub fn f_flags(flags: u32) -> u32 {
+        let mut f = (flags | LARGEFILE) & VALID & !CLOEXEC;
+        if f & SYNC_ != 0 {
+            f |= DSYNC;
+        }
+        f & !(CREAT | EXCL | NOCTTY | TRUNC)
+    }
 }
 
 /// File type bits of `st_mode`.
@@ -251,6 +302,9 @@ pub struct File {
     pub flags: u32,
     /// `f_pos`.
     pub pos: u64,
+    /// Can it do direct I/O (`O_DIRECT`)? `FMODE_CAN_ODIRECT` (6.x), or in
+    /// 4.14 its mapping's `direct_IO` (see [`Kernel::can_direct_io`]).
+    pub direct_io: bool,
     /// `f_count`: descriptors, mappings and in-flight messages holding it.
     pub refcount: u32,
 }
@@ -482,8 +536,9 @@ impl Kernel {
             self.inodes.get_mut(&tty).expect("the tty exists").i_count += 1;
             self.files.insert(File {
                 ino: tty,
-                flags: o::RDWR,
+                flags: o::RDWR | o::LARGEFILE,
                 pos: 0,
+                direct_io: false,
                 refcount: 1,
             })
         });
@@ -604,6 +659,7 @@ impl Kernel {
             ino,
             flags,
             pos: 0,
+            direct_io: false,
             refcount: 1,
         })
     }
@@ -723,8 +779,27 @@ impl Kernel {
         if flags & o::TRUNC != 0 && self.inodes[&ino].is_reg() {
             self.do_truncate(ino, 0);
         }
-        let file = self.alloc_file(ino, flags);
+        let direct_io = self.can_direct_io(ino);
+        if flags & o::DIRECT != 0 && !direct_io {
+            return Err(Errno::EINVAL);
+        }
+        let file = self.alloc_file(ino, o::f_flags(flags));
+        self.files[file].direct_io = direct_io;
         self.fd_install_flags(pid, file, flags & o::CLOEXEC != 0)
+    }
+
+    /// Can a file `open` opens on `ino` do direct I/O? In 4.14, when its
+    /// mapping has `direct_IO` (`do_dentry_open`): ext4's regular files, not
+    /// tmpfs's (`shmem_aops` has none), nor a directory, the terminal or
+    /// `/dev/zero`. From 6.6 a tmpfs file opened by path can too
+    /// (`shmem_file_open` sets `FMODE_CAN_ODIRECT`); a memfd, which
+    /// `shmem_file_setup` makes without opening, still cannot.
+    pub(crate) fn can_direct_io(&self, ino: u32) -> bool {
+        match self.inodes[&ino].kind {
+            InodeKind::Disk { .. } => true,
+            InodeKind::Shmem(_) => self.cfg.release.at_least(6, 6),
+            InodeKind::Dir | InodeKind::Tty | InodeKind::Zero => false,
+        }
     }
 
     /// `close(2)`.

@@ -75,6 +75,8 @@ impl Kernel {
             let name = format!("memfd:{}", String::from_utf8_lossy(&name[..end]));
             let file = k.shmem_kernel_file_setup(pid, &name, 0);
             let ino = k.files[file].ino;
+            // `file->f_flags |= O_RDWR | O_LARGEFILE`.
+            k.files[file].flags |= crate::fs::vfs::o::LARGEFILE;
             if flags & (mfd::ALLOW_SEALING | mfd::NOEXEC_SEAL) != 0 {
                 k.shmem_info_mut(ino).seals &= !seal::SEAL;
             }

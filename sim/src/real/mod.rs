@@ -66,9 +66,9 @@
 //!   and moded as the model's `/dev/pts/0`, drained by the driver and
 //!   non-canonical (a read gives 0 at once); its number is the host's
 //!   (`/dev/pts/N`), and its `st_dev`/`st_ino`/`st_rdev` are devpts's.
-//! - Each worker gets the model's limits: `RLIMIT_NOFILE` 1025, so that the
+//! - Each worker gets the model's limits: `RLIMIT_NOFILE` 1024, so that the
 //!   scenario's descriptors are 0-1023 as in the model (the channel is fd
-//!   1024), and the release's `RLIMIT_MEMLOCK` (64 KiB for 4.14, 8 MiB from
+//!   1024, made before the limit was set), and the release's `RLIMIT_MEMLOCK` (64 KiB for 4.14, 8 MiB from
 //!   5.16). Audited flag passing: every call gets the scenario's flags as
 //!   given, except `MAP_FIXED_NOREPLACE` added to place a mapping where the
 //!   model did (a hint instead for `MAP_SHARED_VALIDATE`), `MAP_FIXED` and
@@ -124,6 +124,27 @@ impl Default for RealOptions {
             run_root: std::env::temp_dir(),
         }
     }
+}
+
+/// The host's release (`/proc/sys/kernel/osrelease`: `6.18.44-...`) as
+/// the model names releases, within those it answers for
+/// ([`Release::OLDEST`](crate::kernel::Release::OLDEST) to
+/// [`Release::NEWEST`](crate::kernel::Release::NEWEST)): the release a model
+/// run must play to be held to this host's answers call by call (a 4.14
+/// scenario on a 6.18 host differs wherever the answer changed between
+/// them).
+pub fn host_release() -> Option<crate::kernel::Release> {
+    use crate::kernel::Release;
+    let text = std::fs::read_to_string("/proc/sys/kernel/osrelease").ok()?;
+    let mut parts = text.trim().split('.');
+    let major = parts.next()?;
+    let minor: String = parts
+        .next()?
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let r = Release::parse(&format!("{major}.{minor}"))?;
+    Some(r.clamp(Release::OLDEST, Release::NEWEST))
 }
 
 /// What a host without swap says of the swap observables.

@@ -20,7 +20,8 @@ use std::os::fd::{BorrowedFd, OwnedFd, RawFd};
 /// The descriptor number of the channel in every worker: just above the
 /// 1024 descriptors (0-1023) that `RLIMIT_NOFILE` leaves a scenario, as in
 /// the model, so the scenario's fd numbers, and the open that fails with
-/// `EMFILE`, match the model's. The worker's soft limit is 1025.
+/// `EMFILE`, match the model's. The worker's soft limit is 1024: a limit
+/// bounds only the descriptors made after it, never one already open.
 pub(crate) const CHAN_FD: RawFd = 1024;
 
 /// Frame tags.

@@ -50,7 +50,7 @@ pub(crate) struct Setup {
     /// The run's process group to join (0: start one).
     pub pgid: libc::pid_t,
     /// `RLIMIT_NOFILE`'s soft limit for the scenario's descriptors (the
-    /// model's, 1024); the worker's is one more, for [`CHAN_FD`].
+    /// model's, 1024); [`CHAN_FD`] sits just above it.
     pub nofile: u32,
     /// `RLIMIT_NOFILE`'s hard limit (the model's, 4096).
     pub nofile_max: u64,
@@ -194,10 +194,13 @@ fn setup(chan: RawFd, s: &Setup) {
     // No core files: 1 byte is below any core's size, and tells a
     // core_pattern pipe not to dump either.
     set_soft_limit(Resource::Core, 1);
-    // The model's limits: descriptors 0-1023 for the scenario (the
-    // channel sits at 1024), and the era's RLIMIT_MEMLOCK.
+    // The model's limits: descriptors 0-1023 for the scenario, and the
+    // era's RLIMIT_MEMLOCK. The channel sits at 1024, above the soft limit:
+    // RLIMIT_NOFILE bounds only the descriptors made from now on, so the
+    // channel works while `open` past 1023 is EMFILE, `fcntl(F_DUPFD)`
+    // from 1024 EINVAL, as in the model.
     set_hard_limit(Resource::Nofile, s.nofile_max);
-    set_soft_limit(Resource::Nofile, u64::from(s.nofile) + 1);
+    set_soft_limit(Resource::Nofile, u64::from(s.nofile));
     set_hard_limit(Resource::Memlock, s.memlock);
     set_soft_limit(Resource::Memlock, s.memlock);
     if let Some(cpu) = s.cpu {

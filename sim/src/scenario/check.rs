@@ -11,6 +11,7 @@ use super::expect::{ExpectValue, Expectation, Observable, ShmField};
 use super::schema::{Cx, RawScenario, RawStep};
 use super::tree::StrMap;
 use super::{Scenario, Spanned, Step};
+use crate::syscalls::Command;
 use std::collections::BTreeMap;
 
 /// A struct a `shmctl` call fills.
@@ -894,8 +895,15 @@ impl Checker<'_, '_> {
             );
             // Still check the arguments that line up.
         }
-        for (arg, param) in call.args.iter().zip(sig.params.iter()) {
+        for (i, (arg, param)) in call.args.iter().zip(sig.params.iter()).enumerate() {
+            let before = self.cx.errors();
             self.arg(at, sig, param, arg, call, fx);
+            match sig.sys.command() {
+                Some(c) if c.param == i && self.cx.errors() == before => {
+                    self.command(at, sig, c, arg);
+                }
+                _ => {}
+            }
         }
         match sig.name {
             "printf" => {
@@ -1182,6 +1190,29 @@ impl Checker<'_, '_> {
             return;
         }
         self.tool_check(at, sig, &t, span);
+    }
+
+    /// A parameter that names a command ([`Command`]): a constant, and
+    /// one the model keeps.
+    fn command(&mut self, at: &At, sig: &CallSig, c: Command, e: &Expr) {
+        let param = sig.params[c.param].name;
+        match self.const_eval(at, e) {
+            None => self.err(
+                at,
+                e.span,
+                format!("`{param}` of `{}` must be a constant", sig.name),
+                "known only when the step runs",
+                Some(format!(
+                    "the command decides what the other arguments mean: name it, as in `{}`",
+                    c.example
+                )),
+            ),
+            Some(v) => {
+                if let Err(r) = (c.modelled)(v) {
+                    self.err(at, e.span, r.message, r.label, Some(r.help));
+                }
+            }
+        }
     }
 
     /// A look step's argument, checked the way its tool parses it (the

@@ -68,7 +68,7 @@ impl Family {
             Family::Seek => "an lseek() whence (SEEK_*)",
             Family::Rlimit => "a setrlimit() resource (RLIMIT_*)",
             Family::Mcl => "an mlockall() flag (MCL_*)",
-            Family::Fcntl => "an fcntl() command (F_GETFD, F_ADD_SEALS, ...)",
+            Family::Fcntl => "an fcntl() command (F_GETFL, F_DUPFD, F_ADD_SEALS, ...)",
             Family::FdFlag => "a descriptor flag (FD_CLOEXEC)",
             Family::Seal => "a file seal (F_SEAL_*)",
             Family::Memfd => "a memfd_create() flag (MFD_*)",
@@ -105,9 +105,13 @@ constants! {
     O_TRUNC = 0o1000, Open;
     O_APPEND = 0o2000, Open;
     O_NONBLOCK = 0o4000, Open;
+    O_NDELAY = 0o4000, Open;
     O_DSYNC = 0o10000, Open;
+    O_ASYNC = 0o20000, Open;
+    O_DIRECT = 0o40000, Open;
     O_DIRECTORY = 0o200000, Open;
     O_NOFOLLOW = 0o400000, Open;
+    O_NOATIME = 0o1000000, Open;
     O_CLOEXEC = 0o2000000, Open;
     O_SYNC = 0o4010000, Open;
     // <sys/stat.h>
@@ -235,8 +239,12 @@ constants! {
     SHM_DEST = 0o1000, Value;
     SHM_LOCKED = 0o2000, Value;
     // include/uapi/asm-generic/fcntl.h, include/uapi/linux/fcntl.h
+    F_DUPFD = 0, Fcntl;
     F_GETFD = 1, Fcntl;
     F_SETFD = 2, Fcntl;
+    F_GETFL = 3, Fcntl;
+    F_SETFL = 4, Fcntl;
+    F_DUPFD_CLOEXEC = 1030, Fcntl;
     F_ADD_SEALS = 1033, Fcntl;
     F_GET_SEALS = 1034, Fcntl;
     FD_CLOEXEC = 1, FdFlag;

@@ -35,6 +35,11 @@ impl<'a> Cx<'a> {
         ));
     }
 
+    /// How many errors have been reported so far.
+    pub fn errors(&self) -> usize {
+        self.diags.len()
+    }
+
     pub fn into_diagnostics(self) -> Vec<Diagnostic> {
         self.diags
     }
