@@ -264,9 +264,27 @@ pub struct Trace {
     next_touch: Vec<Follow>,
     /// The record the last touch went to.
     last_touched: Option<usize>,
-    /// No prediction: every touch looks its record up (see
-    /// [`Trace::set_plain`]).
+    /// No prediction: every touch looks its record up, and every call is
+    /// recorded before it is folded (see [`Trace::set_plain`]).
     plain: bool,
+    /// A call being matched against the identical calls before it without
+    /// being recorded (see [`Trace::enter`]).
+    replay: Option<Replay>,
+}
+
+/// A call under way that has so far been the same as the last call at its
+/// depth (the template, `events[head..end]`, which has folded at least
+/// once, with no repeats inside it): its events are compared as they come
+/// instead of recorded, and when it ends the template's count goes up by
+/// one, which is what recording it and folding it in [`Trace::finished`]
+/// would have done. On the first difference the part matched so far is
+/// recorded after all ([`Trace::unreplay`]), and recording goes on as usual.
+#[derive(Clone, Copy, Debug)]
+struct Replay {
+    head: usize,
+    end: usize,
+    /// The template event the next enter or leaf must match.
+    next: usize,
 }
 
 /// What [`Trace::touch`] learned about one record.
@@ -429,6 +447,11 @@ impl Trace {
     /// Records entry into `func` (defined in `file`) at the current depth and
     /// goes one level deeper; pair with [`Trace::leave`].
     pub fn enter(&mut self, func: &'static str, file: &'static str) {
+        if let Some(i) = self.replayed(func, file) {
+            self.open.push(i as u32);
+            self.depth += 1;
+            return;
+        }
         self.open.push(self.events.len() as u32);
         self.events.push(TraceEvent {
             func,
@@ -443,6 +466,21 @@ impl Trace {
 
     /// Leaves the function entered last.
     pub fn leave(&mut self) {
+        if let (Some(r), Some(&j)) = (self.replay, self.open.last()) {
+            let j = j as usize;
+            let d = self.events[j].depth;
+            // The call may end here if the template's did: nothing more
+            // under it follows there.
+            if r.next == r.end || self.events[r.next].depth <= d {
+                self.open.pop();
+                self.depth = self.depth.saturating_sub(1);
+                if j == r.head {
+                    self.replayed_call_ended();
+                }
+                return;
+            }
+            self.unreplay();
+        }
         self.depth = self.depth.saturating_sub(1);
         if let Some(start) = self.open.pop() {
             self.finished(start);
@@ -451,6 +489,19 @@ impl Trace {
 
     /// Records a call to a leaf function (one that calls nothing the trace shows).
     pub fn leaf(&mut self, func: &'static str, file: &'static str) {
+        if let Some(i) = self.replayed(func, file) {
+            // A leaf ends at once: as the template's call did if nothing
+            // under it follows there; else it is recorded with the part
+            // matched before it.
+            if let Some(r) = self.replay {
+                if r.next < r.end && self.events[r.next].depth > self.events[i].depth {
+                    self.unreplay();
+                } else if i == r.head {
+                    self.replayed_call_ended();
+                }
+            }
+            return;
+        }
         let start = self.events.len() as u32;
         self.events.push(TraceEvent {
             func,
@@ -486,9 +537,136 @@ impl Trace {
         self.last_call[d] = Some(start);
     }
 
+    /// A call of `func` at the current depth is entered (or is a leaf): if
+    /// it is the template's next event, the index of that event, matched
+    /// without recording it. A call that begins where a folded one ended
+    /// starts a replay of it; a call that differs from the template ends
+    /// the replay ([`Trace::unreplay`]) and is recorded.
+    fn replayed(&mut self, func: &'static str, file: &'static str) -> Option<usize> {
+        let at = TraceEvent {
+            func,
+            file,
+            depth: self.depth,
+            repeat: 0,
+        };
+        if let Some(r) = &mut self.replay {
+            let i = r.next;
+            if i < r.end && same_call(&self.events[i], &at) {
+                r.next += 1;
+                return Some(i);
+            }
+            self.unreplay();
+            return None;
+        }
+        let head = self.last_call.get(usize::from(self.depth)).copied()??;
+        let head = head as usize;
+        let e = self.events[head];
+        if self.plain || e.repeat == 0 || e.repeat == u32::MAX || !same_call(&e, &at) {
+            return None;
+        }
+        // The template must be the last thing recorded, and hold no repeats.
+        let end = self.events.len();
+        let body = &self.events[head + 1..end];
+        if body.iter().any(|x| x.repeat != 0 || x.depth <= e.depth) {
+            return None;
+        }
+        self.replay = Some(Replay {
+            head,
+            end,
+            next: head + 1,
+        });
+        Some(head)
+    }
+
+    /// The replayed call ended as the template did: it is one more of it.
+    fn replayed_call_ended(&mut self) {
+        let r = self.replay.take().expect("a replay under way");
+        self.events[r.head].repeat += 1;
+        self.last_call
+            .truncate(usize::from(self.events[r.head].depth) + 1);
+    }
+
+    /// The call under way differs from the template after all: records
+    /// the part of it matched so far, as [`Trace::enter`], [`Trace::leaf`]
+    /// and [`Trace::leave`] would have recorded it, so that the state is
+    /// what it would have been had it never been replayed.
+    fn unreplay(&mut self) {
+        let Some(r) = self.replay.take() else {
+            return;
+        };
+        let open = self.open.len();
+        let depth = self.depth;
+        // The calls of the replay still open, outermost first.
+        let mut still_open: Vec<usize> = Vec::new();
+        while let Some(&j) = self.open.last() {
+            if (j as usize) < r.head || (j as usize) >= r.end {
+                break;
+            }
+            still_open.push(j as usize);
+            self.open.pop();
+        }
+        still_open.reverse();
+        self.depth = self.events[r.head].depth;
+        let mut stack: Vec<usize> = Vec::new();
+        for i in r.head..r.next {
+            let e = self.events[i];
+            while stack
+                .last()
+                .is_some_and(|&j| self.events[j].depth >= e.depth)
+            {
+                stack.pop();
+                self.leave_recorded();
+            }
+            if still_open.contains(&i) || i + 1 < r.next && self.events[i + 1].depth > e.depth {
+                stack.push(i);
+                self.enter_recorded(e.func, e.file);
+            } else {
+                self.leaf_recorded(e.func, e.file);
+            }
+        }
+        while stack.len() > still_open.len() {
+            stack.pop();
+            self.leave_recorded();
+        }
+        debug_assert_eq!(self.open.len(), open);
+        debug_assert_eq!(self.depth, depth);
+    }
+
+    fn enter_recorded(&mut self, func: &'static str, file: &'static str) {
+        self.open.push(self.events.len() as u32);
+        self.events.push(TraceEvent {
+            func,
+            file,
+            depth: self.depth,
+            repeat: 0,
+        });
+        self.depth += 1;
+        self.last_call.truncate(usize::from(self.depth));
+    }
+
+    fn leave_recorded(&mut self) {
+        self.depth = self.depth.saturating_sub(1);
+        if let Some(start) = self.open.pop() {
+            self.finished(start);
+        }
+    }
+
+    fn leaf_recorded(&mut self, func: &'static str, file: &'static str) {
+        let start = self.events.len() as u32;
+        self.events.push(TraceEvent {
+            func,
+            file,
+            depth: self.depth,
+            repeat: 0,
+        });
+        self.finished(start);
+    }
+
     /// Takes the events recorded so far and starts afresh (dropping the
     /// touches not taken: take them first, with [`Trace::take_touches`]).
     pub fn take(&mut self) -> Vec<TraceEvent> {
+        self.unreplay();
+        self.replay = None;
         self.depth = 0;
         self.open.clear();
         self.touches.clear();
@@ -869,6 +1047,69 @@ mod tests {
                 t.touch(touch_of(k, page));
             }
             prop_assert_eq!(t.take_touches().records, touched_by_scan(&ops));
+        }
+
+        /// Replaying a call like the folded one before it (the default)
+        /// leaves what recording every call and folding it leaves (plain):
+        /// the same events and the same touches, for loops of calls that
+        /// break off anywhere (an extra call, a missing one, a call that
+        /// ends early or late), and for a trace taken in the middle of one.
+        #[test]
+        fn replayed_calls_leave_what_recorded_calls_leave(
+            head in 0usize..3,
+            inner in prop::collection::vec((0u8..3, 0usize..3, any::<u8>()), 0..6),
+            rounds in 1usize..8,
+            breaks in prop::collection::vec((0usize..100, 0u8..4, 0usize..3, any::<u8>()), 0..4),
+            unbalanced in any::<bool>(),
+        ) {
+            // One call of `head` with leaves, touches and calls under it,
+            // made `rounds` times over the next pages, with `breaks` (an
+            // enter, a leave, a leaf or a touch) put in anywhere.
+            let mut body = vec![(0, head, 0)];
+            for &(kind, f, k) in &inner {
+                match kind {
+                    0 => body.push((2, f, k)),
+                    1 => body.push((3, f, k)),
+                    _ => body.extend([(0, f, k), (2, (f + 1) % 3, k), (1, f, k)]),
+                }
+            }
+            body.push((1, head, 0));
+            let mut ops: Vec<(u8, usize, u8)> = Vec::new();
+            for r in 0..rounds {
+                ops.extend(body.iter().map(|&(op, f, k)| (op, f, k.wrapping_add(r as u8))));
+            }
+            for (at, op, f, k) in breaks {
+                let at = at % (ops.len() + 1);
+                ops.insert(at, (op, f, k));
+            }
+            let play = |plain: bool| {
+                let mut t = Trace::default();
+                t.set_plain(plain);
+                let mut depth = 0;
+                for &(op, f, k) in &ops {
+                    let func = FUNCS[f];
+                    match op {
+                        0 => {
+                            t.enter(func, "mm/x.c");
+                            depth += 1;
+                        }
+                        1 if depth > 0 => {
+                            t.leave();
+                            depth -= 1;
+                        }
+                        1 | 2 => t.leaf(func, "mm/x.c"),
+                        _ => t.touch(touch_of(k, u64::from(k % 8))),
+                    }
+                }
+                if !unbalanced {
+                    for _ in 0..depth {
+                        t.leave();
+                    }
+                }
+                let touches = t.take_touches();
+                (t.take(), touches)
+            };
+            prop_assert_eq!(play(false), play(true));
         }
     }
 }
