@@ -114,6 +114,11 @@ const TMPFS: Step = (
     "{ ret = 3 }",
 );
 const SIZE: Step = ("ftruncate(fd, 8192)", OK);
+/// [`TMPFS`] at fd 5.
+const TMPFS_AT_5: Step = (
+    "fd = shm_open(\"/t\", O_CREAT | O_RDWR, 0600)",
+    "{ ret = 5 }",
+);
 /// [`TMPFS`] at fd 4 (the tty's first duplicate holds 3).
 const TMPFS_AT_4: Step = (
     "fd = shm_open(\"/t\", O_CREAT | O_RDWR, 0600)",
@@ -2555,6 +2560,35 @@ fn fcntl_f_dupfd_the_lowest_free_fd_from_arg() {
             ("fcntl(fd, F_DUPFD, 1024)", EINVAL),
             ("fcntl(fd, F_DUPFD, -1)", EINVAL),
             ("fcntl(42, F_DUPFD, 0)", EBADF),
+        ],
+    );
+}
+
+/// Found by `cargo fuzz` (the `real` target, 3 Dec), with the terminal
+/// on fds 0-2: a file without `->fsync` is `EINVAL` (`vfs_fsync_range`):
+/// the terminal and `/dev/zero`; tmpfs and its directories have
+/// `noop_fsync`. A tmpfs directory seeks only from its start or the
+/// current position (`dcache_dir_lseek`), and is root's: a process may
+/// not chmod `/dev/shm`.
+#[test]
+fn fsync_of_the_terminal_and_dev_zero_and_a_tmpfs_directory() {
+    case(
+        "fsync_of_the_terminal_and_dev_zero_and_a_tmpfs_directory",
+        "",
+        &[
+            ("fsync(0)", EINVAL),
+            ("z = open(\"/dev/zero\", O_RDWR)", "{ ret = 3 }"),
+            ("fsync(z)", EINVAL),
+            ("d = open(\"/dev/shm\", O_RDONLY)", "{ ret = 4 }"),
+            ("fsync(d)", OK),
+            ("lseek(d, 2, SEEK_SET)", "{ ret = 2 }"),
+            ("lseek(d, 1, SEEK_CUR)", "{ ret = 3 }"),
+            ("lseek(d, 0, SEEK_END)", EINVAL),
+            ("lseek(d, 0, SEEK_DATA)", EINVAL),
+            ("lseek(d, -4, SEEK_CUR)", EINVAL),
+            ("fchmod(d, 0777)", r#"{ ret = -1, errno = "EPERM" }"#),
+            TMPFS_AT_5,
+            ("fsync(fd)", OK),
         ],
     );
 }

@@ -1077,6 +1077,21 @@ impl Kernel {
             return Ok(0);
         }
         self.unseekable(file)?;
+        let inode = &self.inodes[&ino];
+        if inode.is_dir() && self.sbs[inode.sb].shmem {
+            // fs/libfs.c: dcache_dir_lseek (tmpfs's directories): a
+            // position among the entries, SEEK_SET and SEEK_CUR only.
+            let new = match whence {
+                0 => offset,
+                1 => (self.files[file].pos as i64).saturating_add(offset),
+                _ => return Err(Errno::EINVAL),
+            };
+            if new < 0 {
+                return Err(Errno::EINVAL);
+            }
+            self.files[file].pos = new as u64;
+            return Ok(new);
+        }
         let size = self.inodes[&ino].size as i64;
         let new = match whence {
             0 => offset,
@@ -1122,11 +1137,14 @@ impl Kernel {
     pub fn fsync(&mut self, pid: Pid, fd: i32) -> SysResult<i32> {
         self.tick();
         self.traced("vfs_fsync_range", "fs/sync.c", |k| {
-            k.fdget(pid, fd).map(|file| {
-                let ino = k.files[file].ino;
-                k.filemap_write_and_wait_range(ino, 0, u64::MAX);
-                0
-            })
+            let ino = k.files[k.fdget(pid, fd)?].ino;
+            // A file without `->fsync` is EINVAL: the terminal, /dev/zero
+            // (tmpfs and its directories have `noop_fsync`).
+            if matches!(k.inodes[&ino].kind, InodeKind::Tty | InodeKind::Zero) {
+                return Err(Errno::EINVAL);
+            }
+            k.filemap_write_and_wait_range(ino, 0, u64::MAX);
+            Ok(0)
         })
     }
 

@@ -338,10 +338,11 @@ impl RealBackend {
             }
             // As root, a scenario's process may drop to another user
             // (`setuid`): the run folder is then searchable (not listable)
-            // by every user, and its /dev/shm folder writable as /dev/shm
-            // itself is (sticky), but not listable either.
+            // by every user, and its /dev/shm folder is as /dev/shm itself
+            // is, and as the model's is: root's, 1777 (sticky, anyone may
+            // list it and make files in it; no one else may chmod it).
             let (run_mode, shm_mode) = if root {
-                (0o711, 0o1733)
+                (0o711, 0o1777)
             } else {
                 (0o700, 0o700)
             };
@@ -355,7 +356,9 @@ impl RealBackend {
                     ))
                 }
             }
-            if let Err(e) = mkdir(&shm_dir, shm_mode, ids_drop) {
+            // Its owner is /dev/shm's, root, as the model's is (a process
+            // may not chmod it), when the driver is root.
+            if let Err(e) = mkdir(&shm_dir, shm_mode, None) {
                 let _ = std::fs::remove_dir_all(&run_dir);
                 if e.kind() == std::io::ErrorKind::AlreadyExists {
                     continue;
@@ -423,8 +426,7 @@ impl RealBackend {
         // of that size of its own, so that ENOSPC, df and free read as on
         // the scenario's machine. The guard unmounts it whatever happens.
         if let (true, Some(bytes)) = (root, cfg.dev_shm_bytes) {
-            let owner = ids_drop.unwrap_or((0, 0));
-            if let Err(e) = host::mount_tmpfs(&b.shm_dir, bytes, 0o1733, owner) {
+            if let Err(e) = host::mount_tmpfs(&b.shm_dir, bytes, 0o1777, (0, 0)) {
                 b.note(format!(
                     "/dev/shm of {} kB: cannot mount a tmpfs of that size ({e}); the host's is used",
                     bytes / 1024
