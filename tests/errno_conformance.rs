@@ -1618,15 +1618,6 @@ fn unlink_enoent_missing_file() {
 }
 
 #[test]
-fn unlink_eisdir_directory() {
-    case(
-        "unlink_eisdir_directory",
-        "",
-        &[("unlink(\"/tmp\")", r#"{ ret = -1, errno = "EISDIR" }"#)],
-    );
-}
-
-#[test]
 fn shm_open_einval_name_with_a_slash() {
     case(
         "shm_open_einval_name_with_a_slash",
@@ -2589,6 +2580,49 @@ fn fsync_of_the_terminal_and_dev_zero_and_a_tmpfs_directory() {
             ("fchmod(d, 0777)", r#"{ ret = -1, errno = "EPERM" }"#),
             TMPFS_AT_5,
             ("fsync(fd)", OK),
+        ],
+    );
+}
+
+/// Found by `cargo fuzz` (the `real` target, 3 Dec): `unlink("/dev/shm/")`
+/// is EISDIR before any permission (do_unlinkat's trailing slash), while
+/// `unlink("/dev/shm")` is may_delete's: the parent's write permission
+/// first (EACCES: /dev is root's 0755), the sticky bit, then EISDIR.
+#[test]
+fn unlink_a_directory_with_and_without_a_trailing_slash() {
+    case(
+        "unlink_a_directory_with_and_without_a_trailing_slash",
+        "",
+        &[
+            ("unlink(\"/dev/shm/\")", r#"{ ret = -1, errno = "EISDIR" }"#),
+            ("unlink(\"/dev/shm\")", EACCES),
+            (
+                "unlink(\"/dev/shm/.\")",
+                r#"{ ret = -1, errno = "EISDIR" }"#,
+            ),
+            ("unlink(\"/tmp\")", EACCES),
+            ("unlink(\"/\")", r#"{ ret = -1, errno = "EISDIR" }"#),
+            ("unlink(\"/nonexist/\")", ENOENT),
+            TMPFS,
+            (
+                "unlink(\"/dev/shm/t/\")",
+                r#"{ ret = -1, errno = "ENOTDIR" }"#,
+            ),
+            ("unlink(\"/dev/shm/t\")", OK),
+        ],
+    );
+}
+
+/// As root, the same directory is EISDIR: may_delete lets root write
+/// anywhere, and then says what the victim is.
+#[test]
+fn unlink_a_directory_as_root() {
+    case(
+        "unlink_a_directory_as_root",
+        ROOT,
+        &[
+            ("unlink(\"/dev/shm\")", r#"{ ret = -1, errno = "EISDIR" }"#),
+            ("unlink(\"/tmp\")", r#"{ ret = -1, errno = "EISDIR" }"#),
         ],
     );
 }

@@ -484,14 +484,23 @@ do = 'fd = shm_open("/obs", O_CREAT | O_RDWR, 0600)'
         }
         assert!(b.df_used_kb("/dev/shm").value().is_some());
         assert!(b.take_trace().is_empty() && b.take_dmesg().is_empty());
-        // A run folder no other user can list: mode 0700, or as root 0711
-        // (searchable, so a process that setuid()s away still reaches it).
+        // A run folder no other user can list: mode 0700; as root, the
+        // scenario's `/`, /dev and /dev/shm as the model's are (root's
+        // 0755, 0755 and 1777), so that a process meets the same
+        // permissions there (an unlink of /tmp is EACCES).
         use std::os::unix::fs::MetadataExt;
-        let md = std::fs::metadata(b.run_dir()).unwrap();
-        let mode = if b.is_root() { 0o711 } else { 0o700 };
-        assert_eq!(md.mode() & 0o777, mode);
-        if b.is_root() {
-            assert_eq!(md.uid(), config_of(&s).uid);
+        let modes = [
+            (b.run_dir().to_path_buf(), 0o755),
+            (b.shm_root().to_path_buf(), 0o755),
+            (b.shm_dir().to_path_buf(), 0o1777),
+        ];
+        for (dir, root_mode) in modes {
+            let md = std::fs::metadata(&dir).unwrap();
+            let mode = if b.is_root() { root_mode } else { 0o700 };
+            assert_eq!(md.mode() & 0o7777, mode, "{}", dir.display());
+            if b.is_root() {
+                assert_eq!(md.uid(), 0, "{}", dir.display());
+            }
         }
     }
 

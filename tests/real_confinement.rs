@@ -43,7 +43,7 @@ mod linux {
             ..RealOptions::default()
         };
         let b = RealBackend::new(&config_of(&s), opts).expect("a real run can start here");
-        let (run_dir, shm_dir) = (b.run_dir().to_path_buf(), b.shm_dir().to_path_buf());
+        let (run_dir, shm_dir) = (b.run_dir().to_path_buf(), b.shm_root().to_path_buf());
         let mut run = Run::with_backend(&s, b);
         let out = run.run_all();
         let notes = run.backend.notes().to_vec();

@@ -38,7 +38,7 @@ mod linux {
             Ok(_) => return println!("skipped: not root (a scenario's uid needs root)"),
             Err(e) => return println!("skipped: {e}"),
         };
-        let (run_dir, shm_dir) = (real.run_dir().to_path_buf(), real.shm_dir().to_path_buf());
+        let (run_dir, shm_dir) = (real.run_dir().to_path_buf(), real.shm_root().to_path_buf());
         let fds_before = open_fds();
         let steps = compare(&s, Kernel::new(config_of(&s)), real, DEFAULT_TOLERANCE_KB);
         let mut differ = Vec::new();

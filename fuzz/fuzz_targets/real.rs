@@ -30,7 +30,7 @@ fuzz_target!(|plan: Plan| {
         Ok(r) => r,
         Err(e) => panic!("a real run was refused: {e}\n{src}"),
     };
-    let (run_dir, shm_dir) = (real.run_dir().to_path_buf(), real.shm_dir().to_path_buf());
+    let (run_dir, shm_dir) = (real.run_dir().to_path_buf(), real.shm_root().to_path_buf());
     let steps = compare(&s, Kernel::new(cfg), real, DEFAULT_TOLERANCE_KB);
     assert!(
         !run_dir.exists(),

@@ -446,12 +446,19 @@ const HARDWARE: u32 = u32::MAX;
 impl Trace {
     /// Records entry into `func` (defined in `file`) at the current depth and
     /// goes one level deeper; pair with [`Trace::leave`].
+    #[inline]
     pub fn enter(&mut self, func: &'static str, file: &'static str) {
         if let Some(i) = self.replayed(func, file) {
             self.open.push(i as u32);
             self.depth += 1;
             return;
         }
+        self.enter_recorded(func, file);
+    }
+
+    /// [`Trace::enter`] of a call that is recorded.
+    #[inline(never)]
+    fn enter_recorded(&mut self, func: &'static str, file: &'static str) {
         self.open.push(self.events.len() as u32);
         self.events.push(TraceEvent {
             func,
@@ -465,6 +472,7 @@ impl Trace {
     }
 
     /// Leaves the function entered last.
+    #[inline]
     pub fn leave(&mut self) {
         if let (Some(r), Some(&j)) = (self.replay, self.open.last()) {
             let j = j as usize;
@@ -488,6 +496,7 @@ impl Trace {
     }
 
     /// Records a call to a leaf function (one that calls nothing the trace shows).
+    #[inline]
     pub fn leaf(&mut self, func: &'static str, file: &'static str) {
         if let Some(i) = self.replayed(func, file) {
             // A leaf ends at once: as the template's call did if nothing
@@ -502,14 +511,7 @@ impl Trace {
             }
             return;
         }
-        let start = self.events.len() as u32;
-        self.events.push(TraceEvent {
-            func,
-            file,
-            depth: self.depth,
-            repeat: 0,
-        });
-        self.finished(start);
+        self.leaf_recorded(func, file);
     }
 
     /// The call whose events begin at `start` has finished: it folds into
@@ -542,7 +544,28 @@ impl Trace {
     /// without recording it. A call that begins where a folded one ended
     /// starts a replay of it; a call that differs from the template ends
     /// the replay ([`Trace::unreplay`]) and is recorded.
+    #[inline]
     fn replayed(&mut self, func: &'static str, file: &'static str) -> Option<usize> {
+        // The common case first, inlined into every caller: the replay
+        // goes on, the names the same literals.
+        if let Some(r) = &mut self.replay {
+            let i = r.next;
+            if i < r.end {
+                let e = &self.events[i];
+                if e.depth == self.depth
+                    && std::ptr::eq(e.func.as_ptr(), func.as_ptr())
+                    && std::ptr::eq(e.file.as_ptr(), file.as_ptr())
+                {
+                    r.next += 1;
+                    return Some(i);
+                }
+            }
+        }
+        self.replayed_slow(func, file)
+    }
+
+    #[inline(never)]
+    fn replayed_slow(&mut self, func: &'static str, file: &'static str) -> Option<usize> {
         let at = TraceEvent {
             func,
             file,
@@ -590,6 +613,8 @@ impl Trace {
     /// the part of it matched so far, as [`Trace::enter`], [`Trace::leaf`]
     /// and [`Trace::leave`] would have recorded it, so that the state is
     /// what it would have been had it never been replayed.
+    #[cold]
+    #[inline(never)]
     fn unreplay(&mut self) {
         let Some(r) = self.replay.take() else {
             return;
@@ -632,18 +657,7 @@ impl Trace {
         debug_assert_eq!(self.depth, depth);
     }
 
-    fn enter_recorded(&mut self, func: &'static str, file: &'static str) {
-        self.open.push(self.events.len() as u32);
-        self.events.push(TraceEvent {
-            func,
-            file,
-            depth: self.depth,
-            repeat: 0,
-        });
-        self.depth += 1;
-        self.last_call.truncate(usize::from(self.depth));
-    }
-
+    /// [`Trace::leave`] of a call that was recorded.
     fn leave_recorded(&mut self) {
         self.depth = self.depth.saturating_sub(1);
         if let Some(start) = self.open.pop() {
@@ -651,6 +665,8 @@ impl Trace {
         }
     }
 
+    /// [`Trace::leaf`] of a call that is recorded.
+    #[inline(never)]
     fn leaf_recorded(&mut self, func: &'static str, file: &'static str) {
         let start = self.events.len() as u32;
         self.events.push(TraceEvent {

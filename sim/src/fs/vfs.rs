@@ -827,21 +827,39 @@ impl Kernel {
         r
     }
 
-    fn do_unlink(&mut self, pid: Pid, path: &str) -> SysResult<i32> {
-        let path = normalize_path(path)?;
+    fn do_unlink(&mut self, pid: Pid, raw: &str) -> SysResult<i32> {
+        let path = normalize_path(raw)?;
+        // do_unlinkat: a path that ends in no name (`/`, `.`, `..`) is
+        // EISDIR once its directories are walked.
+        let end = raw.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+        if path == "/" || matches!(end, "." | "..") {
+            self.check_dir(pid, &path)?;
+            return Err(Errno::EISDIR);
+        }
         let (parent, _) = parent_of(&path);
         let dir = self.check_dir(pid, parent)?;
         let &ino = self.dentries.get(&path).ok_or(Errno::ENOENT)?;
-        if self.inodes[&ino].is_dir() {
-            return Err(Errno::EISDIR);
+        let is_dir = self.inodes[&ino].is_dir();
+        // A trailing slash: the name must be a directory, which unlink
+        // never removes (do_unlinkat's `slashes`, before any permission).
+        if raw.ends_with('/') {
+            return Err(if is_dir {
+                Errno::EISDIR
+            } else {
+                Errno::ENOTDIR
+            });
         }
+        // may_delete(): the directory's write permission, then the sticky
+        // bit (only the file's or the directory's owner, or root), then
+        // what the victim is.
         self.inode_permission(pid, dir, may::WRITE | may::EXEC)?;
-        // may_delete(): in a sticky directory only the file's or the
-        // directory's owner (or root) may remove it.
         let uid = self.task(pid)?.uid;
         let (dmode, duid) = (self.inodes[&dir].mode, self.inodes[&dir].uid);
         if dmode & S_ISVTX != 0 && uid != 0 && uid != duid && uid != self.inodes[&ino].uid {
             return Err(Errno::EPERM);
+        }
+        if is_dir {
+            return Err(Errno::EISDIR);
         }
         self.vfs_unlink(&path, ino);
         Ok(0)

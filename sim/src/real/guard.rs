@@ -37,6 +37,9 @@ pub(crate) struct Guard {
     /// The thread whose panic ends the run.
     pub owner: ThreadId,
     pub run_dir: PathBuf,
+    /// The run's folder on the host's /dev/shm, and the scenario's
+    /// `/dev/shm` in it (a tmpfs of its own when sized).
+    pub shm_root: PathBuf,
     pub shm_dir: PathBuf,
     /// Every worker pid, and which were reaped.
     pub workers: BTreeSet<i32>,
@@ -103,7 +106,7 @@ impl Guard {
         }
         remove_segments(&self.segments, &self.host_keys, &self.workers, self.started);
         super::host::unmount(&self.shm_dir);
-        let _ = std::fs::remove_dir_all(&self.shm_dir);
+        let _ = std::fs::remove_dir_all(&self.shm_root);
         let _ = std::fs::remove_dir_all(&self.run_dir);
         self.done = true;
     }
@@ -212,6 +215,7 @@ pub(crate) fn sweep_stale(run_root: &Path) {
             let name = e.file_name().to_string_lossy().into_owned();
             if !name.starts_with(RUN_PREFIX) && dead_driver(&name, SHM_PREFIX) && e.path().is_dir()
             {
+                super::host::unmount(&e.path().join("shm"));
                 super::host::unmount(&e.path());
                 let _ = std::fs::remove_dir_all(e.path());
             }

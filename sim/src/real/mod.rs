@@ -32,8 +32,9 @@
 //!
 //! Confinement: paths live in a private run folder (`/tmp/x` ->
 //! `RUN/tmp/x`, relative paths in `RUN/home/student`), `/dev/shm/NAME` is
-//! `/dev/shm/shmsim-<pid>-<n>/NAME` (a private folder on the same tmpfs, so
-//! names up to 255 bytes still work), System V keys are rewritten to keys
+//! `/dev/shm/shmsim-<pid>-<n>/shm/NAME` (a private folder on the same tmpfs,
+//! so names up to 255 bytes still work; root's 1777 in a folder root's
+//! 0755, as the model's /dev/shm and /dev), System V keys are rewritten to keys
 //! no other segment on the host has (`IPC_PRIVATE` stays private), and the
 //! run only touches, attaches or removes what it created. Whatever it
 //! created is removed when it ends, fails, panics or is interrupted.
@@ -193,6 +194,9 @@ pub struct RealBackend {
     opts: RealOptions,
     guard: Arc<Mutex<Guard>>,
     run_dir: PathBuf,
+    /// The run's folder on the host's /dev/shm (as the model's `/dev`).
+    shm_root: PathBuf,
+    /// `shm` in it: the scenario's `/dev/shm`.
     shm_dir: PathBuf,
     workers: BTreeMap<Pid, Worker>,
     /// Descriptors sent and not yet received, per receiver (held open, as the
@@ -329,24 +333,25 @@ impl RealBackend {
         guard::sweep_stale(&opts.run_root);
         let me = std::process::id();
         static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-        let (run_dir, shm_dir) = loop {
+        let (run_dir, shm_root, shm_dir) = loop {
             let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let run_dir = opts.run_root.join(format!("{}{me}-{n}", guard::RUN_PREFIX));
-            let shm_dir = PathBuf::from(format!("/dev/shm/{}{me}-{n}", guard::SHM_PREFIX));
-            if run_dir.exists() || shm_dir.exists() {
+            let shm_root = PathBuf::from(format!("/dev/shm/{}{me}-{n}", guard::SHM_PREFIX));
+            if run_dir.exists() || shm_root.exists() {
                 continue;
             }
-            // As root, a scenario's process may drop to another user
-            // (`setuid`): the run folder is then searchable (not listable)
-            // by every user, and its /dev/shm folder is as /dev/shm itself
-            // is, and as the model's is: root's, 1777 (sticky, anyone may
-            // list it and make files in it; no one else may chmod it).
+            // As root, the run folder is the scenario's `/` as the model's
+            // is, root's 0755, and its /dev/shm folder is as /dev/shm
+            // itself is: root's, 1777 (sticky: anyone may make files in it;
+            // no one else may chmod it or remove it). A process of the
+            // scenario then meets the same permissions in both (an `unlink`
+            // of `/tmp` is EACCES, of `/dev/shm/` EISDIR).
             let (run_mode, shm_mode) = if root {
-                (0o711, 0o1777)
+                (0o755, 0o1777)
             } else {
                 (0o700, 0o700)
             };
-            match mkdir(&run_dir, run_mode, ids_drop) {
+            match mkdir(&run_dir, run_mode, None) {
                 Ok(()) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
                 Err(e) => {
@@ -356,21 +361,28 @@ impl RealBackend {
                     ))
                 }
             }
-            // Its owner is /dev/shm's, root, as the model's is (a process
-            // may not chmod it), when the driver is root.
-            if let Err(e) = mkdir(&shm_dir, shm_mode, None) {
+            // The run's /dev/shm is `shm` in a folder of its own there, each
+            // as the model's /dev and /dev/shm are when the driver is root:
+            // root's, 0755 and 1777, so that what a process may do to
+            // /dev/shm itself (unlink, chmod: EACCES, EPERM) is the same.
+            let shm_dir = shm_root.join("shm");
+            let made = mkdir(&shm_root, if root { 0o755 } else { 0o700 }, None)
+                .and_then(|()| mkdir(&shm_dir, shm_mode, None));
+            if let Err(e) = made {
                 let _ = std::fs::remove_dir_all(&run_dir);
+                let _ = std::fs::remove_dir_all(&shm_root);
                 if e.kind() == std::io::ErrorKind::AlreadyExists {
                     continue;
                 }
                 return Err(format!("cannot make {}: {e}", shm_dir.display()));
             }
-            break (run_dir, shm_dir);
+            break (run_dir, shm_root, shm_dir);
         };
         let guard = Arc::new(Mutex::new(Guard {
             driver: me,
             owner: std::thread::current().id(),
             run_dir: run_dir.clone(),
+            shm_root: shm_root.clone(),
             shm_dir: shm_dir.clone(),
             workers: BTreeSet::new(),
             reaped: BTreeSet::new(),
@@ -401,6 +413,7 @@ impl RealBackend {
             opts,
             guard,
             run_dir,
+            shm_root,
             shm_dir,
             workers: BTreeMap::new(),
             in_flight: BTreeMap::new(),
@@ -441,9 +454,16 @@ impl RealBackend {
         &self.run_dir
     }
 
-    /// The run's private folder on /dev/shm (the scenario's `/dev/shm`).
+    /// The scenario's `/dev/shm` on the host: `shm` in [`Self::shm_root`].
     pub fn shm_dir(&self) -> &Path {
         &self.shm_dir
+    }
+
+    /// The run's private folder on the host's /dev/shm (the model's
+    /// `/dev`), holding [`Self::shm_dir`]: nothing of it is left after the
+    /// run.
+    pub fn shm_root(&self) -> &Path {
+        &self.shm_root
     }
 
     /// Does the host have swap (else the swap observables are not observable)?
@@ -515,13 +535,22 @@ impl RealBackend {
     /// The host path of a scenario path.
     fn host_path(&self, p: &str) -> SysResult<PathBuf> {
         let n = crate::fs::vfs::normalize_path(p)?;
-        if n == "/dev/shm" {
-            return Ok(self.shm_dir.clone());
+        let mut hp = if n == "/dev/shm" {
+            self.shm_dir.clone()
+        } else if let Some(rest) = n.strip_prefix("/dev/shm/") {
+            self.shm_dir.join(rest)
+        } else {
+            self.run_dir.join(n.trim_start_matches('/'))
+        };
+        // What the path's end says to the kernel stays: a trailing slash
+        // (the name must be a directory), a last `.` or `..` (no name).
+        let end = p.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+        if matches!(end, "." | "..") {
+            hp.push(".");
+        } else if p.ends_with('/') && n != "/" {
+            hp.as_mut_os_string().push("/");
         }
-        if let Some(rest) = n.strip_prefix("/dev/shm/") {
-            return Ok(self.shm_dir.join(rest));
-        }
-        Ok(self.run_dir.join(n.trim_start_matches('/')))
+        Ok(hp)
     }
 
     /// A host path as the scenario names it.
