@@ -30,7 +30,7 @@ pub fn glyph(kind: FrameKind) -> (char, Class) {
 pub fn picture(now: &FramesView, before: Option<&FramesView>, th: &Theme, width: u16) -> Picture {
     let mut c = Canvas::new(th);
     c.title(format!("physical memory: {} frames", now.nr_pages), false);
-    legend(&mut c, now, before);
+    legend(&mut c, now, before, width);
     let cells = (width as usize).saturating_sub(10).max(16);
     let mut grid = Grid {
         start: 0,
@@ -74,15 +74,24 @@ pub fn picture(now: &FramesView, before: Option<&FramesView>, th: &Theme, width:
     c.done()
 }
 
-fn legend(c: &mut Canvas, now: &FramesView, before: Option<&FramesView>) {
-    let mut spans: Vec<Span<'static>> = Vec::new();
-    let mut any = false;
+/// The totals by kind, on as many lines as `width` (the pane's inside,
+/// with the change gutter) needs: never cut at the pane's edge.
+fn legend(c: &mut Canvas, now: &FramesView, before: Option<&FramesView>, width: u16) {
+    let room = (width as usize).saturating_sub(2);
+    let (mut spans, mut used, mut any): (Vec<Span<'static>>, usize, bool) = (Vec::new(), 0, false);
     for t in &now.totals {
         let ch = before.is_some_and(|b| b.total(t.kind) != t.pages);
-        any |= ch;
         let (g, class) = glyph(t.kind);
+        let text = format!("{} {}", t.kind.name(), t.pages);
+        let len = 2 + text.chars().count();
+        if used > 0 && used + len > room {
+            c.line(std::mem::take(&mut spans), any, false);
+            (used, any) = (0, false);
+        }
+        any |= ch;
         spans.push(c.span(format!("{g} "), class, false));
-        spans.push(c.span(format!("{} {}  ", t.kind.name(), t.pages), Class::Text, ch));
+        spans.push(c.span(format!("{text}  "), Class::Text, ch));
+        used += len + 2;
     }
     c.line(spans, any, false);
 }
