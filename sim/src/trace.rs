@@ -552,9 +552,8 @@ impl Trace {
             let i = r.next;
             if i < r.end {
                 let e = &self.events[i];
-                if e.depth == self.depth
-                    && std::ptr::eq(e.func.as_ptr(), func.as_ptr())
-                    && std::ptr::eq(e.file.as_ptr(), file.as_ptr())
+                // Address and length: the same literal.
+                if e.depth == self.depth && std::ptr::eq(e.func, func) && std::ptr::eq(e.file, file)
                 {
                     r.next += 1;
                     return Some(i);
