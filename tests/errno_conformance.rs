@@ -2627,6 +2627,57 @@ fn unlink_a_directory_as_root() {
     );
 }
 
+/// Found by `cargo fuzz` (the `real` target, 3 Dec): glibc refuses a
+/// `mkstemp` template that does not end in XXXXXX (EINVAL) before any
+/// path is looked at; the real run had looked the empty path up (ENOENT).
+#[test]
+fn mkstemp_einval_without_xxxxxx() {
+    case(
+        "mkstemp_einval_without_xxxxxx",
+        "",
+        &[
+            ("fd = mkstemp(\"\")", EINVAL),
+            ("fd = mkstemp(\"/tmp/x\")", EINVAL),
+        ],
+    );
+}
+
+/// `open(O_NOATIME)` is the owner's or root's (`may_open`: EPERM), and
+/// `O_DIRECT` where the file cannot do it is EINVAL before `O_TRUNC`
+/// truncates anything.
+#[test]
+fn open_o_noatime_eperm_and_o_direct_before_o_trunc() {
+    case(
+        "open_o_noatime_eperm_and_o_direct_before_o_trunc",
+        "",
+        &[
+            (
+                "z = open(\"/dev/zero\", O_RDONLY | O_NOATIME)",
+                r#"{ ret = -1, errno = "EPERM" }"#,
+            ),
+            ("z = open(\"/dev/zero\", O_RDONLY)", "{ ret = 3 }"),
+            (
+                "t = open(\"/dev/zero\", O_RDWR | O_TRUNC | O_DIRECT)",
+                EINVAL,
+            ),
+        ],
+    );
+    sim_case(
+        "open_o_direct_einval_before_o_trunc_on_4_14",
+        "a 4.14 answer; the host runs a newer kernel",
+        "",
+        &[
+            TMPFS,
+            ("write(fd, \"abc\", 3)", "{ ret = 3 }"),
+            (
+                "t = open(\"/dev/shm/t\", O_RDWR | O_TRUNC | O_DIRECT)",
+                EINVAL,
+            ),
+            ("lseek(fd, 0, SEEK_END)", "{ ret = 3 }"),
+        ],
+    );
+}
+
 /// `F_GETFL` reads `f_flags` as the open left them: `O_LARGEFILE` added,
 /// `O_CLOEXEC` (glibc's `shm_open` adds it, with `O_NOFOLLOW`), `O_CREAT`
 /// and `O_TRUNC` gone, `O_DSYNC` beside `__O_SYNC`.

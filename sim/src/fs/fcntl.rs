@@ -79,7 +79,8 @@ pub const KEPT: &str = "F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL, F_S
 /// `Err` for one Linux has and the model does not keep. Every other number
 /// is either kept or unknown to Linux too (`EINVAL`).
 pub fn modelled(cmd: i64) -> Result<(), ToolRefusal> {
-    let Some(&(_, name, what)) = NOT_KEPT.iter().find(|c| i64::from(c.0) == cmd) else {
+    // The kernel's `cmd` is an `unsigned int`: 2^32 + 5 is F_GETLK too.
+    let Some(&(_, name, what)) = NOT_KEPT.iter().find(|c| c.0 as u32 == cmd as u32) else {
         return Ok(());
     };
     Err(ToolRefusal {

@@ -773,15 +773,22 @@ impl Kernel {
                 ino
             }
         };
+        // may_open: O_NOATIME only for the file's owner or root.
+        let uid = self.task(pid)?.uid;
+        if flags & o::NOATIME != 0 && uid != 0 && uid != self.inodes[&ino].uid {
+            return Err(Errno::EPERM);
+        }
+        // O_DIRECT where the file cannot do it is EINVAL before anything is
+        // truncated (open_check_o_direct in 4.14, do_dentry_open in 6.x).
+        let direct_io = self.can_direct_io(ino);
+        if flags & o::DIRECT != 0 && !direct_io {
+            return Err(Errno::EINVAL);
+        }
         // handle_truncate: O_TRUNC truncates a regular file whatever the
         // access mode (O_RDONLY | O_TRUNC too, as Linux does), once
         // may_open has checked write permission.
         if flags & o::TRUNC != 0 && self.inodes[&ino].is_reg() {
             self.do_truncate(ino, 0);
-        }
-        let direct_io = self.can_direct_io(ino);
-        if flags & o::DIRECT != 0 && !direct_io {
-            return Err(Errno::EINVAL);
         }
         let file = self.alloc_file(ino, o::f_flags(flags));
         self.files[file].direct_io = direct_io;

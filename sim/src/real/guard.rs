@@ -171,13 +171,24 @@ fn dead_driver(name: &str, prefix: &str) -> bool {
     pid != std::process::id() as i32 && !host::pid_exists(pid)
 }
 
+/// Is `path` a folder (not a link) of this user's, as a driver makes them?
+/// Anyone may make entries in /tmp and /dev/shm: a folder or link of
+/// another user's named like a run's is never read, unmounted or removed,
+/// so that no one can make root remove their choice of segments or
+/// detach their choice of mounts.
+fn made_by_us(path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::symlink_metadata(path)
+        .is_ok_and(|m| m.is_dir() && m.uid() == rustix::process::geteuid().as_raw())
+}
+
 /// Removes what runs of drivers that no longer exist left behind (a driver
 /// killed with SIGKILL cannot clean up; its workers died with it).
 pub(crate) fn sweep_stale(run_root: &Path) {
     if let Ok(rd) = std::fs::read_dir(run_root) {
         for e in rd.flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
-            if !dead_driver(&name, RUN_PREFIX) {
+            if !dead_driver(&name, RUN_PREFIX) || !made_by_us(&e.path()) {
                 continue;
             }
             let dir = e.path();
@@ -213,7 +224,9 @@ pub(crate) fn sweep_stale(run_root: &Path) {
     if let Ok(rd) = std::fs::read_dir("/dev/shm") {
         for e in rd.flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
-            if !name.starts_with(RUN_PREFIX) && dead_driver(&name, SHM_PREFIX) && e.path().is_dir()
+            if !name.starts_with(RUN_PREFIX)
+                && dead_driver(&name, SHM_PREFIX)
+                && made_by_us(&e.path())
             {
                 super::host::unmount(&e.path().join("shm"));
                 super::host::unmount(&e.path());

@@ -33,7 +33,10 @@ pub(crate) fn mount_tmpfs(
 pub(crate) fn unmount(dir: &Path) {
     if let Ok(c) = CString::new(dir.as_os_str().as_bytes()) {
         // EINVAL if nothing is mounted there.
-        let _ = rustix::mount::unmount(&*c, rustix::mount::UnmountFlags::DETACH);
+        // NOFOLLOW: a symbolic link planted where a run's folder was never
+        // makes root detach what it points at.
+        let flags = rustix::mount::UnmountFlags::DETACH | rustix::mount::UnmountFlags::NOFOLLOW;
+        let _ = rustix::mount::unmount(&*c, flags);
     }
 }
 

@@ -366,11 +366,14 @@ impl RealBackend {
             // root's, 0755 and 1777, so that what a process may do to
             // /dev/shm itself (unlink, chmod: EACCES, EPERM) is the same.
             let shm_dir = shm_root.join("shm");
-            let made = mkdir(&shm_root, if root { 0o755 } else { 0o700 }, None)
-                .and_then(|()| mkdir(&shm_dir, shm_mode, None));
-            if let Err(e) = made {
+            let made = mkdir(&shm_root, if root { 0o755 } else { 0o700 }, None).map(|()| {
+                // Ours from here: removed if what goes in it fails.
+                mkdir(&shm_dir, shm_mode, None).inspect_err(|_| {
+                    let _ = std::fs::remove_dir_all(&shm_root);
+                })
+            });
+            if let Err(e) = made.and_then(|r| r) {
                 let _ = std::fs::remove_dir_all(&run_dir);
-                let _ = std::fs::remove_dir_all(&shm_root);
                 if e.kind() == std::io::ErrorKind::AlreadyExists {
                     continue;
                 }
@@ -1074,7 +1077,14 @@ impl Backend for RealBackend {
                 )
                 .map(|fd| (fd as i32, name.clone()));
         }
-        let hp = self.host_bytes(template)?;
+        // glibc refuses a template that does not end in XXXXXX before it
+        // makes any system call (EINVAL): the worker's own glibc is asked
+        // with an empty one, so that no path outside the run is named.
+        let hp = if template.ends_with("XXXXXX") {
+            self.host_bytes(template)?
+        } else {
+            Vec::new()
+        };
         match self.request(pid, &Req::Mkstemp { template: hp }, None) {
             Outcome::Rep(Rep::Mkstemp { fd, path }, _) => {
                 let p = PathBuf::from(std::ffi::OsStr::from_bytes(&path));
