@@ -445,6 +445,22 @@ pub enum Real {
 // [`host_sys`] turns rustix's `Result` into the table's convention (`-1`
 // with errno), so that both kinds of expression return alike.
 
+/// `fcntl` in a worker, for the commands the model keeps
+/// ([`crate::fs::fcntl::kept`]); any other number is EINVAL, as in every
+/// release the model answers for, without the host seeing it.
+#[cfg(target_os = "linux")]
+fn host_fcntl(fd: i32, cmd: i32, arg: i64) -> Ret {
+    if !crate::fs::fcntl::kept(cmd) {
+        set_errno(libc::EINVAL);
+        return Ret::Int(-1);
+    }
+    // SAFETY: every command kept takes an integer argument, none a
+    // pointer into the worker.
+    Ret::Int(i64::from(unsafe {
+        libc::fcntl(fd, cmd, arg as libc::c_long)
+    }))
+}
+
 /// A rustix result in the table's convention: the value, or `-1` with the
 /// kernel's errno (rustix's `Errno::raw_os_error`, the number libc would
 /// have left in `errno`).
@@ -976,10 +992,11 @@ syscalls! {
             kernel: |k, pid, a| k.fcntl(pid, a.i32(0), a.i32(1), a.int(2)),
             // libc: rustix has one function per command; the scenario's command
             // is any integer, and an unknown one is the kernel's EINVAL.
-            // SAFETY: the checker lets only a constant command through, and
-            // only one the model keeps or no release knows (`command`); each
-            // of those takes an integer argument, none a pointer.
-            host: |a| unsafe { libc::fcntl(a.i32(0), a.i32(1), a.int(2) as libc::c_long) },
+            // Only a command the model keeps reaches the host: a number no
+            // release up to the newest the model answers for knows is their
+            // EINVAL, never passed on (a newer host may know it, and take a
+            // pointer).
+            host: |a| host_fcntl(a.i32(0), a.i32(1), a.int(2)),
             guard: None,
         },
     }

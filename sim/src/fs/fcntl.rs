@@ -71,6 +71,21 @@ const NOT_KEPT: &[(i32, &str, &str)] = &[
     (1038, "F_SET_FILE_RW_HINT", "write-lifetime hints"),
 ];
 
+/// Is `cmd` a command the model keeps?
+pub fn kept(cmd: i32) -> bool {
+    matches!(
+        cmd,
+        f::DUPFD
+            | f::DUPFD_CLOEXEC
+            | f::GETFD
+            | f::SETFD
+            | f::GETFL
+            | f::SETFL
+            | f::ADD_SEALS
+            | f::GET_SEALS
+    )
+}
+
 /// The commands the model keeps, for the checker's help.
 pub const KEPT: &str = "F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL, F_SETFL, \
                         F_ADD_SEALS, F_GET_SEALS";
