@@ -35,6 +35,21 @@ impl RadixItem for Item {
             Item::Swap(val) => enc.swp_to_radix_entry(SwpEntry { val }),
         }
     }
+
+    fn pack(self) -> u64 {
+        match self {
+            Item::Page(pfn) => (pfn + 1) << 2,
+            Item::Swap(val) => (val << 1) | 1,
+        }
+    }
+
+    fn unpack(word: u64) -> Self {
+        if word & 1 == 1 {
+            Item::Swap(word >> 1)
+        } else {
+            Item::Page((word >> 2) - 1)
+        }
+    }
 }
 
 fn swap(type_: u32, offset: u64) -> Item {

@@ -32,10 +32,14 @@
 //!   goes in its slot 0) until an index fits; `radix_tree_shrink` lifts slot 0 back up
 //!   while the top node has a single child there; `delete_node` frees emptied nodes.
 //!
-//! The model keeps nodes in an arena ([`slotmap::SlotMap`]); a child pointer is a
-//! [`NodeId`]. Each node has an allocation serial, from which [`node_addr`] makes a
+//! Each slot is one 8-byte word, as the kernel's `void *` is: 0 for `NULL`, an item's
+//! [`RadixItem::pack`]ed word, or an internal entry naming a child node. The model keeps
+//! nodes in an arena of its own; a child pointer is a [`NodeId`], the node's place in
+//! that arena, stored as `id << 2 | 2` (the XArray's internal-entry tag, which no packed
+//! item uses). Each node has an allocation serial, from which [`node_addr`] makes a
 //! deterministic fake slab address, so the words a transcript prints are the words the
-//! kernel would store (see [`RadixTree::slot_word`]).
+//! kernel would store (see [`RadixTree::slot_word`]): the word a slot holds in memory is
+//! the model's, the word it prints is the kernel's.
 //!
 //! Invariants ([`RadixTree::check_invariants`]): counts agree with the slots; shift and
 //! offset and parent links agree with the shape; tags agree with their subtrees and the
@@ -43,8 +47,9 @@
 
 use crate::mm::swapops::Encoding;
 use serde::Serialize;
-use slotmap::SlotMap;
 use std::fmt;
+use std::marker::PhantomData;
+use std::ops::{Index, IndexMut};
 
 /// `RADIX_TREE_MAP_SHIFT` (`lib/radix-tree.c`): index bits per level (4 on
 /// `CONFIG_BASE_SMALL`, which the model does not configure).
@@ -123,11 +128,51 @@ pub trait RadixItem: Copy + Eq + fmt::Debug {
     /// ([`crate::mm::swapops::page_word`]) or an encoded swap entry
     /// ([`Encoding::swp_to_radix_entry`]).
     fn raw_word(&self, enc: Encoding) -> u64;
+    /// The word the model stores in a slot for the item: never 0 and never
+    /// with low bits `10`, which mark the model's child pointers. Only
+    /// [`RadixItem::unpack`] reads it.
+    fn pack(self) -> u64;
+    /// The item [`RadixItem::pack`] made `word` from.
+    fn unpack(word: u64) -> Self;
 }
 
-slotmap::new_key_type! {
-    /// A node of the tree: the model's `struct radix_tree_node *`.
-    pub struct NodeId;
+/// A node of the tree: the model's `struct radix_tree_node *`, the node's
+/// place in its tree's arena.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NodeId(u32);
+
+/// The low bits of a slot word that holds a child pointer (the XArray's
+/// `xa_is_internal`; 4.14's own tag is 1, see [`Encoding::node_word`] for
+/// the word a transcript prints).
+const INTERNAL_TAG: u64 = 2;
+
+/// The word the model keeps for `slot`.
+#[inline]
+fn encode<T: RadixItem>(slot: Slot<T>) -> u64 {
+    match slot {
+        Slot::Empty => 0,
+        Slot::Node(NodeId(i)) => (u64::from(i) << 2) | INTERNAL_TAG,
+        Slot::Item(item) => {
+            let w = item.pack();
+            assert!(
+                w != 0 && w & 3 != INTERNAL_TAG,
+                "radix tree invariant: a packed item is never NULL nor an internal entry ({w:#x})"
+            );
+            w
+        }
+    }
+}
+
+/// The slot a word the model keeps stands for.
+#[inline]
+fn decode<T: RadixItem>(w: u64) -> Slot<T> {
+    if w == 0 {
+        Slot::Empty
+    } else if w & 3 == INTERNAL_TAG {
+        Slot::Node(NodeId((w >> 2) as u32))
+    } else {
+        Slot::Item(T::unpack(w))
+    }
 }
 
 /// A slot (`void __rcu *slots[]`, or the root's `rnode`).
@@ -155,12 +200,111 @@ pub struct RadixTreeNode<T> {
     pub exceptional: u8,
     /// The parent node; `None` for the top node.
     pub parent: Option<NodeId>,
-    /// The slots.
-    pub slots: [Slot<T>; RADIX_TREE_MAP_SIZE],
+    /// The slots, one word each (see [`RadixTreeNode::slot`]).
+    words: [u64; RADIX_TREE_MAP_SIZE],
     /// `tags[tag]`: bit `k` set iff slot `k` holds something tagged `tag`.
     pub tags: [u64; RADIX_TREE_MAX_TAGS],
     /// Not in the kernel: the allocation serial, for [`node_addr`].
     pub serial: u64,
+    item: PhantomData<T>,
+}
+
+impl<T: RadixItem> RadixTreeNode<T> {
+    /// Slot `k`.
+    #[inline]
+    pub fn slot(&self, k: usize) -> Slot<T> {
+        decode(self.words[k])
+    }
+
+    /// Stores `slot` in slot `k`.
+    #[inline]
+    fn set(&mut self, k: usize, slot: Slot<T>) {
+        self.words[k] = encode(slot);
+    }
+
+    /// The slots in order.
+    pub fn slots(&self) -> impl DoubleEndedIterator<Item = Slot<T>> + '_ {
+        self.words.iter().map(|&w| decode(w))
+    }
+}
+
+/// The tree's nodes by [`NodeId`]: freed places are reused, lowest freed
+/// last first, so the arena is no larger than the most nodes the tree held.
+#[derive(Clone, Debug)]
+struct Arena<T> {
+    nodes: Vec<Option<RadixTreeNode<T>>>,
+    free: Vec<u32>,
+    len: usize,
+}
+
+impl<T> Default for Arena<T> {
+    fn default() -> Self {
+        Arena {
+            nodes: Vec::new(),
+            free: Vec::new(),
+            len: 0,
+        }
+    }
+}
+
+impl<T> Arena<T> {
+    fn insert(&mut self, node: RadixTreeNode<T>) -> NodeId {
+        self.len += 1;
+        match self.free.pop() {
+            Some(i) => {
+                self.nodes[i as usize] = Some(node);
+                NodeId(i)
+            }
+            None => {
+                let i = u32::try_from(self.nodes.len())
+                    .expect("radix tree invariant: fewer than 2^32 nodes");
+                self.nodes.push(Some(node));
+                NodeId(i)
+            }
+        }
+    }
+
+    fn remove(&mut self, id: NodeId) {
+        let node = self.nodes.get_mut(id.0 as usize).and_then(Option::take);
+        assert!(
+            node.is_some(),
+            "radix tree invariant: a freed node is freed again"
+        );
+        self.len -= 1;
+        self.free.push(id.0);
+    }
+
+    fn get(&self, id: NodeId) -> Option<&RadixTreeNode<T>> {
+        self.nodes.get(id.0 as usize).and_then(Option::as_ref)
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn values(&self) -> impl Iterator<Item = &RadixTreeNode<T>> {
+        self.nodes.iter().flatten()
+    }
+}
+
+impl<T> Index<NodeId> for Arena<T> {
+    type Output = RadixTreeNode<T>;
+
+    #[inline]
+    fn index(&self, id: NodeId) -> &RadixTreeNode<T> {
+        self.nodes[id.0 as usize]
+            .as_ref()
+            .expect("radix tree invariant: a child pointer names a live node")
+    }
+}
+
+impl<T> IndexMut<NodeId> for Arena<T> {
+    #[inline]
+    fn index_mut(&mut self, id: NodeId) -> &mut RadixTreeNode<T> {
+        self.nodes[id.0 as usize]
+            .as_mut()
+            .expect("radix tree invariant: a child pointer names a live node")
+    }
 }
 
 /// `-EEXIST` from `radix_tree_insert`: the slot is occupied.
@@ -222,6 +366,8 @@ pub enum SlotEntry<T> {
 /// impl RadixItem for Page {
 ///     fn is_exceptional(&self) -> bool { false }
 ///     fn raw_word(&self, _: Encoding) -> u64 { page_word(self.0) }
+///     fn pack(self) -> u64 { (self.0 + 1) << 2 }
+///     fn unpack(word: u64) -> Self { Page((word >> 2) - 1) }
 /// }
 ///
 /// let mut tree = RadixTree::new();
@@ -238,7 +384,7 @@ pub enum SlotEntry<T> {
 /// ```
 #[derive(Clone, Debug)]
 pub struct RadixTree<T> {
-    nodes: SlotMap<NodeId, RadixTreeNode<T>>,
+    nodes: Arena<T>,
     /// `root->rnode`.
     rnode: Slot<T>,
     /// The root tags (4.14 keeps them in `root->gfp_mask` above `ROOT_TAG_SHIFT`).
@@ -252,7 +398,7 @@ pub struct RadixTree<T> {
 impl<T> Default for RadixTree<T> {
     fn default() -> Self {
         RadixTree {
-            nodes: SlotMap::with_key(),
+            nodes: Arena::default(),
             rnode: Slot::Empty,
             root_tags: 0,
             nr_items: 0,
@@ -377,9 +523,10 @@ impl<T: RadixItem> RadixTree<T> {
             count,
             exceptional,
             parent,
-            slots: [Slot::Empty; RADIX_TREE_MAP_SIZE],
+            words: [0; RADIX_TREE_MAP_SIZE],
             tags: [0; RADIX_TREE_MAX_TAGS],
             serial,
+            item: PhantomData,
         })
     }
 
@@ -388,7 +535,7 @@ impl<T: RadixItem> RadixTree<T> {
     fn descend(&self, id: NodeId, index: u64) -> (usize, Slot<T>) {
         let node = &self.nodes[id];
         let offset = ((index >> node.shift) & RADIX_TREE_MAP_MASK) as usize;
-        (offset, node.slots[offset])
+        (offset, node.slot(offset))
     }
 
     /// Mirrors `lib/radix-tree.c`: `radix_tree_extend()`: pushes new top nodes,
@@ -417,7 +564,7 @@ impl<T: RadixItem> RadixTree<T> {
                     Slot::Item(item) if item.is_exceptional() => node.exceptional = 1,
                     _ => {}
                 }
-                node.slots[0] = entry;
+                node.set(0, entry);
                 if let Slot::Node(child) = entry {
                     self.nodes[child].parent = Some(id);
                 }
@@ -445,7 +592,7 @@ impl<T: RadixItem> RadixTree<T> {
         match node {
             Some(id) => {
                 let node = &mut self.nodes[id];
-                node.slots[offset] = entry;
+                node.set(offset, entry);
                 node.count = node
                     .count
                     .checked_add_signed(count_delta)
@@ -627,7 +774,7 @@ impl<T: RadixItem> RadixTree<T> {
             if node.count != 1 {
                 break;
             }
-            let child = node.slots[0];
+            let child = node.slot(0);
             match child {
                 Slot::Empty => break,
                 Slot::Item(_) if node.shift != 0 => break,
@@ -742,7 +889,7 @@ impl<T: RadixItem> RadixTree<T> {
             let Some(kbase) = slot_base(base, shift, k) else {
                 continue;
             };
-            match node.slots[k] {
+            match node.slot(k) {
                 Slot::Empty => {}
                 Slot::Item(item) => return Some((kbase, item)),
                 Slot::Node(child) => {
@@ -826,7 +973,7 @@ impl<T: RadixItem> RadixTree<T> {
                 }
             }
             let kbase = slot_base(base, shift, k)?;
-            match node.slots[k] {
+            match node.slot(k) {
                 Slot::Empty => {}
                 Slot::Item(item) => return Some((kbase, item, (shift == 0).then_some((id, base)))),
                 Slot::Node(child) => {
@@ -859,9 +1006,9 @@ impl<T: RadixItem> RadixTree<T> {
         let node = &self.nodes[id];
         let shift = u32::from(node.shift);
         out.push(self.node_view(id, base, parent_serial));
-        for (k, slot) in node.slots.iter().enumerate() {
+        for (k, slot) in node.slots().enumerate() {
             if let (Slot::Node(child), Some(kbase)) = (slot, slot_base(base, shift, k)) {
-                self.collect_views(*child, kbase, Some(node.serial), out);
+                self.collect_views(child, kbase, Some(node.serial), out);
             }
         }
     }
@@ -896,7 +1043,8 @@ impl<T: RadixItem> RadixTree<T> {
 
     /// Node `id`'s slots as a renderer sees them (a child by its serial).
     fn slot_entries(&self, id: NodeId) -> [SlotEntry<T>; RADIX_TREE_MAP_SIZE] {
-        self.nodes[id].slots.map(|s| match s {
+        let node = &self.nodes[id];
+        std::array::from_fn(|k| match node.slot(k) {
             Slot::Empty => SlotEntry::Empty,
             Slot::Item(item) => SlotEntry::Item(item),
             Slot::Node(child) => SlotEntry::Node(self.nodes[child].serial),
@@ -925,7 +1073,7 @@ impl<T: RadixItem> RadixTree<T> {
                 return Some((self.node_view(id, base, parent), self.slot_entries(id)));
             }
             let k = ((index - base) >> shift) as usize;
-            let Slot::Node(child) = node.slots[k] else {
+            let Slot::Node(child) = node.slot(k) else {
                 return None;
             };
             parent = Some(node.serial);
@@ -955,9 +1103,9 @@ impl<T: RadixItem> RadixTree<T> {
         while let Some(id) = stack.pop() {
             out.push(id);
             let node = &self.nodes[id];
-            for slot in node.slots.iter().rev() {
+            for slot in node.slots().rev() {
                 if let Slot::Node(child) = slot {
-                    stack.push(*child);
+                    stack.push(child);
                 }
             }
         }
@@ -992,11 +1140,10 @@ impl<T: RadixItem> RadixTree<T> {
         let Some(node) = self.nodes.values().find(|n| n.serial == serial) else {
             return Vec::new();
         };
-        node.slots
-            .iter()
+        node.slots()
             .enumerate()
             .filter(|(_, s)| !matches!(s, Slot::Empty))
-            .map(|(k, s)| (k as u8, self.word_of(*s, enc)))
+            .map(|(k, s)| (k as u8, self.word_of(s, enc)))
             .collect()
     }
 
@@ -1110,10 +1257,10 @@ impl<T: RadixItem> RadixTree<T> {
         }
         let shift = u32::from(node.shift);
         let (mut count, mut exceptional) = (0u8, 0u8);
-        for (k, slot) in node.slots.iter().enumerate() {
+        for (k, slot) in node.slots().enumerate() {
             let kbase = slot_base(base, shift, k);
             let tagged = |t: usize| node.tags[t] & bit(k) != 0;
-            match *slot {
+            match slot {
                 Slot::Empty => {
                     if (0..RADIX_TREE_MAX_TAGS).any(tagged) {
                         return Err(format!("node #{serial}: empty slot {k} is tagged"));
@@ -1233,7 +1380,7 @@ impl<T: RadixItem> Iter<'_, T> {
             if self.tag.is_some_and(|t| node.tags[t.index()] & bit(k) == 0) {
                 continue;
             }
-            if let Slot::Item(item) = node.slots[k] {
+            if let Slot::Item(item) = node.slot(k) {
                 return Ok((base + k as u64, item));
             }
         }
@@ -1282,6 +1429,12 @@ mod tests {
         fn raw_word(&self, _enc: Encoding) -> u64 {
             self.0
         }
+        fn pack(self) -> u64 {
+            (self.0 << 1) | 1
+        }
+        fn unpack(word: u64) -> Self {
+            P(word >> 1)
+        }
     }
 
     #[test]
@@ -1302,12 +1455,13 @@ mod tests {
 
     #[test]
     fn whole_index_space() {
+        // Items hold half their index: a packed P keeps 63 bits.
         let mut t = RadixTree::new();
         for (n, i) in [u64::MAX, 0, 1 << 63, (1 << 60) - 1, 1 << 60, 17]
             .into_iter()
             .enumerate()
         {
-            t.insert(i, P(i)).unwrap();
+            t.insert(i, P(i >> 1)).unwrap();
             t.assert_invariants();
             assert_eq!(t.len(), n + 1);
         }
@@ -1315,14 +1469,14 @@ mod tests {
         assert_eq!(t.maxindex(), u64::MAX);
         let all: Vec<u64> = t.iter().map(|(i, _)| i).collect();
         assert_eq!(all, [0, 17, (1 << 60) - 1, 1 << 60, 1 << 63, u64::MAX]);
-        assert_eq!(t.next_from(u64::MAX), Some((u64::MAX, P(u64::MAX))));
+        assert_eq!(t.next_from(u64::MAX), Some((u64::MAX, P(u64::MAX >> 1))));
         t.tag_set(u64::MAX, Tag::Towrite).unwrap();
         assert_eq!(
             t.iter_tagged(Tag::Towrite).collect::<Vec<_>>(),
-            [(u64::MAX, P(u64::MAX))]
+            [(u64::MAX, P(u64::MAX >> 1))]
         );
         for i in [u64::MAX, 1 << 63, 1 << 60, (1 << 60) - 1, 17] {
-            assert_eq!(t.delete(i), Some(P(i)));
+            assert_eq!(t.delete(i), Some(P(i >> 1)));
             t.assert_invariants();
         }
         assert_eq!(t.nr_nodes(), 0);
@@ -1421,7 +1575,7 @@ mod tests {
         };
         let top = t.node_alloc(None, u32::from(t.nodes[old].shift) + 6, 0, 1, 0);
         t.nodes[old].parent = Some(top);
-        t.nodes[top].slots[0] = Slot::Node(old);
+        t.nodes[top].set(0, Slot::Node(old));
         t.rnode = Slot::Node(top);
         assert!(broken(&t).contains("height"), "{}", broken(&t));
     }

@@ -47,6 +47,27 @@ impl RadixItem for CacheEntry {
             CacheEntry::Swap(e) => enc.swp_to_radix_entry(e),
         }
     }
+
+    /// A page as `(pfn + 1) << 2` (low bits 00, as a pointer's), a swap
+    /// entry as `val << 1 | 1` (as the XArray's value entries): every
+    /// `swp_entry_t.val` of every era fits, being below 2^63.
+    fn pack(self) -> u64 {
+        match self {
+            CacheEntry::Page(pfn) => (u64::from(pfn) + 1) << 2,
+            CacheEntry::Swap(e) => {
+                assert!(e.val >> 63 == 0, "invariant: swp_entry_t.val < 2^63");
+                (e.val << 1) | 1
+            }
+        }
+    }
+
+    fn unpack(word: u64) -> Self {
+        if word & 1 == 1 {
+            CacheEntry::Swap(SwpEntry { val: word >> 1 })
+        } else {
+            CacheEntry::Page(((word >> 2) - 1) as Pfn)
+        }
+    }
 }
 
 /// `read_ahead_kb` / `VM_READAHEAD_PAGES`: 128 KiB = 32 pages.

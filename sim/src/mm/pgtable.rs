@@ -59,10 +59,116 @@ const PFN_SHIFT: u32 = 12;
 pub const SWAP_PTE: u64 = 1 << 1;
 
 /// One page table: `pte_t[PTRS_PER_PTE]`, with the count of entries in use.
+///
+/// A table whose PTEs in use map consecutive frames with the same bits, one
+/// after the other (what faulting a fresh mapping in page by page makes: the
+/// allocator hands out frames in order), is kept as that run: the words it
+/// stands for are the words of the array, and the first change that breaks
+/// the run writes the array out. Every read goes through [`PteTable::word`].
 #[derive(Clone)]
-struct PteTable {
-    used: u32,
-    words: [u64; PTRS_PER_PTE as usize],
+enum PteTable {
+    /// Entries `start .. start + n` hold `first + ((i - start) << PFN_SHIFT)`;
+    /// the others are none.
+    Run { start: u16, n: u16, first: u64 },
+    /// Any words: `pte_t[PTRS_PER_PTE]` and the entries in use.
+    Words {
+        used: u32,
+        words: Box<[u64; PTRS_PER_PTE as usize]>,
+    },
+}
+
+impl PteTable {
+    /// An empty table (`pte_alloc`).
+    fn new() -> Box<PteTable> {
+        Box::new(PteTable::Run {
+            start: 0,
+            n: 0,
+            first: 0,
+        })
+    }
+
+    /// The word of entry `i`.
+    #[inline]
+    fn word(&self, i: usize) -> u64 {
+        match *self {
+            PteTable::Run { start, n, first } => {
+                let k = (i as u64).wrapping_sub(u64::from(start));
+                if k < u64::from(n) {
+                    first + (k << PFN_SHIFT)
+                } else {
+                    0
+                }
+            }
+            PteTable::Words { ref words, .. } => words[i],
+        }
+    }
+
+    /// Entries in use.
+    fn used(&self) -> u32 {
+        match *self {
+            PteTable::Run { n, .. } => u32::from(n),
+            PteTable::Words { used, .. } => used,
+        }
+    }
+
+    /// The table as the array it stands for.
+    fn words_mut(&mut self) -> (&mut u32, &mut [u64; PTRS_PER_PTE as usize]) {
+        if let PteTable::Run { .. } = self {
+            let mut words = Box::new([0; PTRS_PER_PTE as usize]);
+            for (i, w) in words.iter_mut().enumerate() {
+                *w = self.word(i);
+            }
+            *self = PteTable::Words {
+                used: self.used(),
+                words,
+            };
+        }
+        match self {
+            PteTable::Words { used, words } => (used, words),
+            PteTable::Run { .. } => unreachable!("written out above"),
+        }
+    }
+
+    /// Sets none entry `i` to the non-zero `w`.
+    fn set(&mut self, i: usize, w: u64) {
+        if let PteTable::Run { start, n, first } = self {
+            let present = w & PAGE_PRESENT != 0;
+            if *n == 0 && present {
+                (*start, *n, *first) = (i as u16, 1, w);
+                return;
+            }
+            let next = usize::from(*start) + usize::from(*n);
+            if present && i == next && w == *first + (u64::from(*n) << PFN_SHIFT) {
+                *n += 1;
+                return;
+            }
+        }
+        let (used, words) = self.words_mut();
+        words[i] = w;
+        *used += 1;
+    }
+
+    /// Clears entry `i`; returns its word (0 if it was none).
+    fn take(&mut self, i: usize) -> u64 {
+        let w = self.word(i);
+        if w == 0 {
+            return 0;
+        }
+        if let PteTable::Run { start, n, first } = self {
+            if i == usize::from(*start) + usize::from(*n) - 1 {
+                *n -= 1;
+                return w;
+            }
+            if i == usize::from(*start) {
+                (*start, *n, *first) = (*start + 1, *n - 1, *first + (1 << PFN_SHIFT));
+                return w;
+            }
+        }
+        let (used, words) = self.words_mut();
+        words[i] = 0;
+        *used -= 1;
+        w
+    }
 }
 
 /// One upper-level table (`pmd_t[512]`, `pud_t[512]`, `pgd_t[512]`): 512
@@ -158,7 +264,7 @@ impl PageTables {
 
     /// The hardware word of the PTE of page `vpn` (0: `pte_none`).
     pub fn word(&self, vpn: u64) -> u64 {
-        self.table(vpn).map_or(0, |(t, i)| t.words[i])
+        self.table(vpn).map_or(0, |(t, i)| t.word(i))
     }
 
     fn decode(&self, vpn: u64, w: u64) -> Pte {
@@ -205,14 +311,8 @@ impl PageTables {
         let pgd = self.pgd.get_or_insert_with(Pgd::new);
         let (pud, _) = pgd.alloc(g, Pud::new);
         let (pmd, _) = pud.alloc(u, Pmd::new);
-        let (table, fresh) = pmd.alloc(m, || {
-            Box::new(PteTable {
-                used: 0,
-                words: [0; PTRS_PER_PTE as usize],
-            })
-        });
-        table.words[i] = word;
-        table.used += 1;
+        let (table, fresh) = pmd.alloc(m, PteTable::new);
+        table.set(i, word);
         self.nr_tables += usize::from(fresh);
         self.len += 1;
         old
@@ -229,12 +329,11 @@ impl PageTables {
         let pud = pgd.entries[g].as_deref_mut()?;
         let pmd = pud.entries[u].as_deref_mut()?;
         let table = pmd.entries[m].as_deref_mut()?;
-        let w = std::mem::take(&mut table.words[i]);
+        let w = table.take(i);
         if w == 0 {
             return None;
         }
-        table.used -= 1;
-        if table.used == 0 {
+        if table.used() == 0 {
             pmd.free(m);
             self.nr_tables -= 1;
             if pmd.used == 0 {
@@ -296,7 +395,7 @@ impl PageTables {
         self.tables_in(first, last).flat_map(move |(base, table)| {
             let a = lo.max(base) - base;
             let b = hi.min(base + PTRS_PER_PTE) - base;
-            (a..b).filter_map(move |i| match table.words[i as usize] {
+            (a..b).filter_map(move |i| match table.word(i as usize) {
                 0 => None,
                 w => Some((base + i, self.decode(base + i, w))),
             })
@@ -348,7 +447,17 @@ mod tests {
     use proptest::prelude::*;
     use std::collections::BTreeMap;
 
-    fn pte(n: u8) -> Pte {
+    fn pte(n: u8, vpn: u64) -> Pte {
+        if n >= 160 {
+            // A frame that follows the page's neighbours' (what a fault-in
+            // of fresh pages in order makes), so that runs form and break.
+            return Pte::Present {
+                pfn: (vpn as u32).wrapping_add(7),
+                write: true,
+                dirty: n & 1 != 0,
+                young: true,
+            };
+        }
         match n % 5 {
             4 => Pte::Swap(SwpEntry {
                 val: u64::MAX - u64::from(n),
@@ -365,21 +474,26 @@ mod tests {
     proptest! {
         /// The tables hold exactly what one map entry per PTE held.
         #[test]
-        fn page_tables_agree_with_a_map(ops in prop::collection::vec((0u64..3000, any::<u8>(), any::<bool>(), 0usize..4), 0..300), lo in 0u64..3000, n in 0u64..1500, far in 0usize..4) {
+        fn page_tables_agree_with_a_map(ops in prop::collection::vec((0u64..3000, any::<u8>(), 0u8..4, 0usize..4), 0..300), lo in 0u64..3000, n in 0u64..1500, far in 0usize..4) {
             // Pages near the start of the address space, or near one of the
             // upper levels' boundaries (a PMD's, a PUD's, the top of TASK_SIZE).
             let bases = [0u64, (1 << 18) - 1500, (1 << 27) - 1500, (1 << 35) - 1500];
             let (mut t, mut m) = (PageTables::default(), BTreeMap::new());
             let lo = bases[far] + lo;
-            for (vpn, v, set, b) in ops {
+            for (vpn, v, kind, b) in ops {
                 let vpn = bases[b] + vpn;
-                if set {
-                    prop_assert_eq!(t.insert(vpn, pte(v)), m.insert(vpn, pte(v)));
-                } else {
-                    prop_assert_eq!(t.remove(vpn), m.remove(&vpn));
+                // 0: clear one; 1, 2: set one; 3: set a run of pages in order.
+                let pages = if kind == 3 { u64::from(v % 64) + 1 } else { 1 };
+                for vpn in vpn..vpn + pages {
+                    if kind == 0 {
+                        prop_assert_eq!(t.remove(vpn), m.remove(&vpn));
+                    } else {
+                        let v = if kind == 3 { v | 160 } else { v };
+                        prop_assert_eq!(t.insert(vpn, pte(v, vpn)), m.insert(vpn, pte(v, vpn)));
+                    }
+                    prop_assert_eq!(t.get(vpn), m.get(&vpn).copied());
+                    prop_assert_eq!(t.len(), m.len());
                 }
-                prop_assert_eq!(t.get(vpn), m.get(&vpn).copied());
-                prop_assert_eq!(t.len(), m.len());
             }
             let want: Vec<(u64, Pte)> = m.range(lo..lo + n).map(|(&k, &v)| (k, v)).collect();
             prop_assert_eq!(t.range(lo..lo + n).collect::<Vec<_>>(), want);
