@@ -429,17 +429,31 @@ impl Kernel {
     /// The `pte.NAME` observable: per page of `[addr, addr + len)`, `P`
     /// present, `s` a swap entry, `-` none.
     pub fn pte_string(&self, pid: Pid, addr: u64, len: u64) -> String {
-        let Some(task) = self.tasks.get(&pid) else {
-            return "-".repeat(len.div_ceil(PAGE_SIZE) as usize);
-        };
+        self.pte_runs(pid, addr, len).unfolded()
+    }
+
+    /// [`Kernel::pte_string`] as its runs, at the cost of the PTEs that are
+    /// not none (the letters are [`crate::fs::proc::pte_char`]'s).
+    pub fn pte_runs(&self, pid: Pid, addr: u64, len: u64) -> PageRuns {
         let (first, end) = (addr / PAGE_SIZE, addr / PAGE_SIZE + len.div_ceil(PAGE_SIZE));
-        let mut ptes = task.mm.ptes.range(first..end).peekable();
-        (first..end)
-            .map(|vpn| match ptes.next_if(|&(v, _)| v == vpn) {
-                Some(_) => crate::fs::proc::pte_char(&self.pagemap_view(pid, vpn * PAGE_SIZE)),
-                None => crate::fs::proc::pte_char(&PteView::None),
-            })
-            .collect()
+        let mut runs = PageRuns::default();
+        let mut at = first;
+        if let Some(task) = self.tasks.get(&pid) {
+            for (vpn, pte) in task.mm.ptes.range(first..end) {
+                runs.push(b'-', vpn - at);
+                runs.push(
+                    if matches!(pte, Pte::Swap(_)) {
+                        b's'
+                    } else {
+                        b'P'
+                    },
+                    1,
+                );
+                at = vpn + 1;
+            }
+        }
+        runs.push(b'-', end - at);
+        runs
     }
 
     /// Is the swap entry's page in the swap cache?
@@ -453,6 +467,47 @@ impl Kernel {
     /// mapping of a file the caller neither owns nor may write,
     /// `can_do_mincore` fails and every page reads resident.
     pub fn mincore(&self, pid: Pid, addr: u64, len: u64) -> SysResult<Vec<u8>> {
+        let mut out = Vec::new();
+        for seg in self.mincore_segments(pid, addr, len)? {
+            let Some(ino) = seg.ino.filter(|_| seg.owner) else {
+                if !seg.owner {
+                    out.resize(out.len() + (seg.end - seg.start) as usize, 1);
+                    continue;
+                }
+                let mut ptes = self.tasks[&pid]
+                    .mm
+                    .ptes
+                    .range(seg.start..seg.end)
+                    .peekable();
+                for vpn in seg.start..seg.end {
+                    let pte = ptes.next_if(|&(v, _)| v == vpn).map(|(_, p)| p);
+                    out.push(pte.is_some_and(|p| self.pte_resident(p)) as u8);
+                }
+                continue;
+            };
+            let mut ptes = self.tasks[&pid]
+                .mm
+                .ptes
+                .range(seg.start..seg.end)
+                .peekable();
+            for vpn in seg.start..seg.end {
+                let resident = match ptes.next_if(|&(v, _)| v == vpn) {
+                    Some((_, p)) => self.pte_resident(p),
+                    None => self
+                        .find_get_entry(ino, seg.pgoff + (vpn - seg.start))
+                        .is_some_and(|e| self.entry_resident(e)),
+                };
+                out.push(resident as u8);
+            }
+        }
+        Ok(out)
+    }
+
+    /// `do_mincore`'s walk, one VMA at a time up to its end: each piece's
+    /// pages, its file and first page index in it, and whether the caller
+    /// may see its cache (`can_do_mincore`: the file's owner, or one who
+    /// may write it; else every page reads resident).
+    fn mincore_segments(&self, pid: Pid, addr: u64, len: u64) -> SysResult<Vec<CoreSegment>> {
         let task = self.task(pid)?;
         if !addr.is_multiple_of(PAGE_SIZE) {
             return Err(Errno::EINVAL);
@@ -465,8 +520,7 @@ impl Kernel {
             .and_then(|l| addr.checked_add(l))
             .filter(|&e| e <= crate::mm::mmap::TASK_SIZE)
             .ok_or(Errno::ENOMEM)?;
-        let mut out = Vec::new();
-        // `do_mincore`: one VMA at a time, up to its end.
+        let mut segs = Vec::new();
         let mut a = addr;
         while a < end {
             let vma = task.mm.vma_at(a).ok_or(Errno::ENOMEM)?;
@@ -479,35 +533,80 @@ impl Kernel {
                         .inode_permission(pid, ino, crate::fs::vfs::may::WRITE)
                         .is_ok()
             });
-            if !owner {
-                // `can_do_mincore`: not the file's owner, no write access.
-                out.resize(out.len() + ((stop - a) / PAGE_SIZE) as usize, 1);
-                a = stop;
-                continue;
-            }
-            let mut ptes = task
-                .mm
-                .ptes
-                .range(a / PAGE_SIZE..stop / PAGE_SIZE)
-                .peekable();
-            for vpn in a / PAGE_SIZE..stop / PAGE_SIZE {
-                let pte = ptes.next_if(|&(v, _)| v == vpn).map(|(_, p)| p);
-                let resident = match pte {
-                    Some(Pte::Present { .. }) => true,
-                    Some(Pte::Swap(e)) => self.in_swap_cache(e),
-                    None => ino.is_some_and(|ino| {
-                        match self.find_get_entry(ino, vma.linear_page_index(vpn * PAGE_SIZE)) {
-                            Some(CacheEntry::Page(_)) => true,
-                            Some(CacheEntry::Swap(e)) => self.in_swap_cache(e),
-                            None => false,
-                        }
-                    }),
-                };
-                out.push(resident as u8);
-            }
+            segs.push(CoreSegment {
+                start: a / PAGE_SIZE,
+                end: stop / PAGE_SIZE,
+                ino,
+                pgoff: vma.linear_page_index(a),
+                owner,
+            });
             a = stop;
         }
-        Ok(out)
+        Ok(segs)
+    }
+
+    /// Is the page a PTE maps or names in memory (for a swap PTE: in the
+    /// swap cache)?
+    fn pte_resident(&self, pte: Pte) -> bool {
+        match pte {
+            Pte::Present { .. } => true,
+            Pte::Swap(e) => self.in_swap_cache(e),
+        }
+    }
+
+    /// Is a page-cache entry's page in memory?
+    fn entry_resident(&self, e: CacheEntry) -> bool {
+        match e {
+            CacheEntry::Page(_) => true,
+            CacheEntry::Swap(e) => self.in_swap_cache(e),
+        }
+    }
+
+    /// [`Kernel::mincore`]'s answer as runs of `1` and `0`, at the cost of
+    /// the PTEs and cache entries in the range, not of its pages: a gap
+    /// between PTEs is read from the file's cache entries in it, or is `0`
+    /// in anonymous memory. `None` where mincore fails.
+    pub fn core_runs(&self, pid: Pid, addr: u64, len: u64) -> Option<PageRuns> {
+        let mut runs = PageRuns::default();
+        for seg in self.mincore_segments(pid, addr, len).ok()? {
+            if !seg.owner {
+                runs.push(b'1', seg.end - seg.start);
+                continue;
+            }
+            let mut at = seg.start;
+            let ptes = self.tasks[&pid].mm.ptes.range(seg.start..seg.end);
+            for (vpn, pte) in ptes.chain(std::iter::once((seg.end, Pte::Swap(SwpEntry { val: 0 }))))
+            {
+                self.core_gap(&mut runs, &seg, at, vpn);
+                if vpn < seg.end {
+                    runs.push(if self.pte_resident(pte) { b'1' } else { b'0' }, 1);
+                }
+                at = vpn + 1;
+            }
+        }
+        Some(runs)
+    }
+
+    /// The pages `from..to` of a piece that no PTE maps: resident where
+    /// the file's cache holds them.
+    fn core_gap(&self, runs: &mut PageRuns, seg: &CoreSegment, from: u64, to: u64) {
+        let Some(ino) = seg.ino.filter(|_| from < to) else {
+            runs.push(b'0', to.saturating_sub(from));
+            return;
+        };
+        let index = |vpn: u64| seg.pgoff + (vpn - seg.start);
+        let mut at = from;
+        let tree = &self.inodes[&ino].mapping.i_pages;
+        for (i, e) in tree
+            .iter_from(index(from))
+            .take_while(|&(i, _)| i < index(to))
+        {
+            let vpn = seg.start + (i - seg.pgoff);
+            runs.push(b'0', vpn - at);
+            runs.push(if self.entry_resident(e) { b'1' } else { b'0' }, 1);
+            at = vpn + 1;
+        }
+        runs.push(b'0', to - at);
     }
 
     /// The `core.NAME` observable: `mincore` as `1`/`0` per page.
@@ -521,30 +620,57 @@ impl Kernel {
     /// The `data.PATH` observable: per page of the file, `d` data (in RAM, in
     /// swap or on disk) or `-` a hole, as `lseek(SEEK_DATA/SEEK_HOLE)` tells.
     pub fn data_string(&self, ino: u32) -> String {
-        let has = self.page_has_data_map(ino);
-        let (shown, more) = crate::backend::observed_pages(self.inodes[&ino].size_pages());
-        (0..shown)
-            .map(|i| if has(i) { 'd' } else { '-' })
-            .collect::<String>()
-            + &more
+        let (runs, more) = self.data_runs(ino);
+        runs.unfolded() + &more
+    }
+
+    /// [`Kernel::data_string`] as its runs and what it leaves out, at the
+    /// cost of the pages and blocks the file has.
+    pub fn data_runs(&self, ino: u32) -> (PageRuns, String) {
+        let inode = &self.inodes[&ino];
+        let (shown, more) = crate::backend::observed_pages(inode.size_pages());
+        let cached = inode.mapping.i_pages.iter().map(|(i, _)| i);
+        let on_disk = match &inode.kind {
+            crate::fs::vfs::InodeKind::Disk { blocks } => Some(blocks.keys().copied()),
+            _ => None,
+        };
+        let data = merged(cached, on_disk.into_iter().flatten());
+        (
+            runs_of(data.take_while(|&i| i < shown), shown, |_| b'd'),
+            more,
+        )
     }
 
     /// The sim-only `cache.PATH` observable: per page index up to `i_size`
     /// (or the last entry, if further), `P` page, `x` exceptional entry, `-` empty.
     pub fn cache_string(&self, ino: u32) -> String {
-        let inode = &self.inodes[&ino];
-        let last = inode.mapping.i_pages.last().map_or(0, |(i, _)| i + 1);
-        {
-            let (shown, more) = crate::backend::observed_pages(inode.size_pages().max(last));
-            (0..shown)
-                .map(|i| match inode.mapping.i_pages.lookup(i) {
-                    Some(CacheEntry::Page(_)) => 'P',
-                    Some(CacheEntry::Swap(_)) => 'x',
-                    None => '-',
-                })
-                .collect::<String>()
-                + &more
+        let (runs, more) = self.cache_runs(ino);
+        runs.unfolded() + &more
+    }
+
+    /// [`Kernel::cache_string`] as its runs and what it leaves out, at the
+    /// cost of the entries the cache holds.
+    pub fn cache_runs(&self, ino: u32) -> (PageRuns, String) {
+        let tree = &self.inodes[&ino].mapping.i_pages;
+        let last = tree.last().map_or(0, |(i, _)| i + 1);
+        let (shown, more) =
+            crate::backend::observed_pages(self.inodes[&ino].size_pages().max(last));
+        let mut runs = PageRuns::default();
+        let mut at = 0;
+        for (i, e) in tree.iter().take_while(|&(i, _)| i < shown) {
+            runs.push(b'-', i - at);
+            runs.push(
+                if matches!(e, CacheEntry::Swap(_)) {
+                    b'x'
+                } else {
+                    b'P'
+                },
+                1,
+            );
+            at = i + 1;
         }
+        runs.push(b'-', shown - at);
+        (runs, more)
     }
 
     /// The sim-only `slot.PATH.N` observable: the raw word in slot `n` as
@@ -607,6 +733,113 @@ impl SmapsParts {
             s.add(t);
         }
         s
+    }
+}
+
+/// One VMA's piece of a `mincore` range (pages `start..end`).
+struct CoreSegment {
+    start: u64,
+    end: u64,
+    ino: Option<u32>,
+    /// The file page index of page `start`.
+    pgoff: u64,
+    owner: bool,
+}
+
+/// The indexes of two ascending iterators, ascending, each once.
+fn merged(a: impl Iterator<Item = u64>, b: impl Iterator<Item = u64>) -> impl Iterator<Item = u64> {
+    let (mut a, mut b) = (a.peekable(), b.peekable());
+    std::iter::from_fn(move || match (a.peek().copied(), b.peek().copied()) {
+        (Some(x), Some(y)) => {
+            if x <= y {
+                a.next();
+            }
+            if y <= x {
+                b.next();
+            }
+            Some(x.min(y))
+        }
+        (Some(_), None) => a.next(),
+        (None, _) => b.next(),
+    })
+}
+
+/// Runs of `c(index)` at the ascending `indexes` and `-` between them,
+/// over pages `0..shown`.
+fn runs_of(indexes: impl Iterator<Item = u64>, shown: u64, c: impl Fn(u64) -> u8) -> PageRuns {
+    let mut runs = PageRuns::default();
+    let mut at = 0;
+    for i in indexes {
+        runs.push(b'-', i - at);
+        runs.push(c(i), 1);
+        at = i + 1;
+    }
+    runs.push(b'-', shown - at);
+    runs
+}
+
+/// A per-page string as its runs (`[(P, 786432)]`), as the model's and
+/// the host's readers build it: its cost is its runs, not its pages, so
+/// an observable of a 90 GiB file is a few bytes from first to last.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PageRuns {
+    runs: Vec<(u8, u64)>,
+}
+
+impl PageRuns {
+    /// `n` more pages of kind `c` (one of `Ps-01dx`).
+    pub fn push(&mut self, c: u8, n: u64) {
+        if n == 0 {
+            return;
+        }
+        match self.runs.last_mut() {
+            Some((last, m)) if *last == c => *m += n,
+            _ => self.runs.push((c, n)),
+        }
+    }
+
+    /// The pages it holds.
+    pub fn pages(&self) -> u64 {
+        self.runs.iter().map(|&(_, n)| n).sum()
+    }
+
+    /// The string, folded as [`fold_pages`] folds it spelled out, then `more`.
+    pub fn folded(&self, more: &str) -> String {
+        let mut pieces: Vec<String> = Vec::new();
+        let mut literal = String::new();
+        for &(c, n) in &self.runs {
+            if n >= FOLDED_RUN as u64 {
+                if !literal.is_empty() {
+                    pieces.push(std::mem::take(&mut literal));
+                }
+                pieces.push(format!("{} x {n}", c as char));
+            } else {
+                literal.extend(std::iter::repeat_n(c as char, n as usize));
+            }
+        }
+        if !literal.is_empty() {
+            pieces.push(literal);
+        }
+        pieces.join(", ") + more
+    }
+
+    /// The string spelled out page by page (for small objects and tests).
+    pub fn unfolded(&self) -> String {
+        self.runs
+            .iter()
+            .flat_map(|&(c, n)| std::iter::repeat_n(c as char, n as usize))
+            .collect()
+    }
+}
+
+impl FromIterator<u8> for PageRuns {
+    /// One page per byte.
+    fn from_iter<I: IntoIterator<Item = u8>>(pages: I) -> PageRuns {
+        let mut runs = PageRuns::default();
+        for c in pages {
+            runs.push(c, 1);
+        }
+        runs
     }
 }
 

@@ -614,11 +614,7 @@ pub fn dump(k: &Kernel) -> StateDump {
                         let pages = pte_dump(k, ptes);
                         VmaDump {
                             maps,
-                            ptes: crate::observe::fold_pages(&k.pte_string(
-                                t.pid,
-                                v.start,
-                                v.end - v.start,
-                            )),
+                            ptes: k.pte_runs(t.pid, v.start, v.end - v.start).folded(""),
                             pages,
                         }
                     })

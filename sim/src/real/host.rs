@@ -110,19 +110,20 @@ pub(crate) fn pte_string(pid: i32, addr: u64, len: u64) -> std::io::Result<Strin
     let off = addr / 4096 * 8;
     use std::os::unix::fs::FileExt;
     f.read_exact_at(&mut buf, off)?;
-    Ok(buf
+    let runs: crate::observe::PageRuns = buf
         .chunks(8)
         .map(|c| {
             let e = u64::from_le_bytes(c.try_into().expect("8 bytes"));
             if e & (1 << 63) != 0 {
-                'P'
+                b'P'
             } else if e & (1 << 62) != 0 {
-                's'
+                b's'
             } else {
-                '-'
+                b'-'
             }
         })
-        .collect())
+        .collect();
+    Ok(runs.folded(""))
 }
 
 /// One mapping of `/proc/PID/maps`.
@@ -255,29 +256,33 @@ fn open_flags(path: &Path, extra: OFlags) -> std::io::Result<OwnedFd> {
     Ok(rustix::fs::open(&*c, flags, rustix::fs::Mode::empty())?)
 }
 
-/// `d`/`-` per page of the open file, by `lseek(SEEK_DATA/SEEK_HOLE)`.
+/// `d`/`-` per page of the open file, by `lseek(SEEK_DATA/SEEK_HOLE)`,
+/// folded: one run per hole and per extent of data.
 pub(crate) fn data_string(fd: &OwnedFd) -> std::io::Result<String> {
     let size = rustix::fs::fstat(fd)?.st_size.max(0) as u64;
     let (pages, more) = crate::backend::observed_pages(size.div_ceil(4096));
-    let mut s = vec!['-'; pages as usize];
+    let mut runs = crate::observe::PageRuns::default();
+    let mut at = 0; // the first page not yet in `runs`
     let mut off: u64 = 0;
-    while off < size {
+    while off < size && at < pages {
         let Ok(data) = seek(fd, SeekFrom::Data(off)) else {
             break; // ENXIO: no data past off.
         };
         let hole = seek(fd, SeekFrom::Hole(data)).unwrap_or(size);
-        for p in (data / 4096)..hole.div_ceil(4096).min(pages) {
-            s[p as usize] = 'd';
+        let (first, end) = ((data / 4096).min(pages), hole.div_ceil(4096).min(pages));
+        if first >= at {
+            runs.push(b'-', first - at);
+            at = first;
         }
+        runs.push(b'd', end.saturating_sub(at));
+        at = at.max(end);
         if hole <= data {
             break;
         }
         off = hole;
-        if off >= pages * 4096 {
-            break;
-        }
     }
-    Ok(s.into_iter().collect::<String>() + &more)
+    runs.push(b'-', pages - at);
+    Ok(runs.folded(&more))
 }
 
 /// Bytes used on the file system holding `path`, in kB (`statvfs`).

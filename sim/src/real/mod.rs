@@ -1296,8 +1296,9 @@ impl Backend for RealBackend {
         match self.request(pid, &Req::Mincore { addr, len }, None) {
             Outcome::Rep(Rep::Bytes(v), _) => Reading::Value(
                 v.iter()
-                    .map(|&b| if b & 1 != 0 { '1' } else { '0' })
-                    .collect(),
+                    .map(|&b| if b & 1 != 0 { b'1' } else { b'0' })
+                    .collect::<crate::observe::PageRuns>()
+                    .folded(""),
             ),
             Outcome::Rep(..) => Reading::Value("none".into()),
             _ => Reading::NotObservable("the process is gone".into()),
