@@ -205,6 +205,35 @@ fn sigterm_and_sighup_restore_the_terminal() {
 }
 
 #[test]
+fn a_terminal_that_goes_away_ends_the_tui() {
+    if !have_tmux() {
+        return;
+    }
+    // The tmux server killed under it: its terminal's reads return 0 for
+    // ever. It must end (it spun at 100% CPU in crossterm's read loop).
+    let t = Tmux::start("hangup", "tui 01", "", 100, 30);
+    wait_for_tui(&t, "Before the first step");
+    let pid = t.pid();
+    t.cmd(&["kill-server"]).status().expect("kill-server");
+    let running = || {
+        std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
+            s.rsplit(')')
+                .next()
+                .is_some_and(|r| !r.trim_start().starts_with('Z'))
+        })
+    };
+    let t0 = Instant::now();
+    while running() && t0.elapsed() < Duration::from_secs(5) {
+        sleep(Duration::from_millis(100));
+    }
+    let still = running();
+    if still {
+        kill(pid, "KILL");
+    }
+    assert!(!still, "the TUI went on after its terminal went away");
+}
+
+#[test]
 fn a_panic_restores_the_terminal_and_prints_its_message() {
     if !have_tmux() {
         return;

@@ -101,6 +101,32 @@ pub fn signalled() -> Option<i32> {
     }
 }
 
+/// Waits up to `timeout` for input on the terminal (standard input);
+/// false if it hung up (its tmux or ssh session went away). crossterm must
+/// not be asked then: the terminal's reads return 0 at once for ever, and
+/// its poll and read loop on them without end. Where standard input is not
+/// the terminal (crossterm then reads /dev/tty), crossterm waits instead.
+fn wait_for_input(timeout: Duration) -> io::Result<bool> {
+    use rustix::event::{poll, PollFd, PollFlags, Timespec};
+    use std::io::IsTerminal;
+    let stdin = io::stdin();
+    if !stdin.is_terminal() {
+        event::poll(timeout)?;
+        return Ok(true);
+    }
+    let mut fds = [PollFd::new(&stdin, PollFlags::IN)];
+    let t = Timespec {
+        tv_sec: timeout.as_secs() as i64,
+        tv_nsec: i64::from(timeout.subsec_nanos()),
+    };
+    match poll(&mut fds, Some(&t)) {
+        Ok(_) | Err(rustix::io::Errno::INTR) => {}
+        Err(e) => return Err(e.into()),
+    }
+    let gone = PollFlags::HUP | PollFlags::ERR | PollFlags::NVAL;
+    Ok(!fds[0].revents().intersects(gone))
+}
+
 /// Ctrl-Z: give the terminal back, stop, and set it up again on `fg`.
 fn suspend<B: Backend>(terminal: &mut Terminal<B>) -> io::Result<()> {
     restore();
@@ -176,23 +202,29 @@ pub fn run<B: Backend>(
                 .min(TICK),
             None => TICK,
         };
-        if event::poll(timeout)? {
-            while event::poll(Duration::ZERO)? {
-                match event::read()? {
-                    Event::Key(k) if k.kind != KeyEventKind::Release => {
-                        if k.code == KeyCode::Char('z')
-                            && k.modifiers.contains(KeyModifiers::CONTROL)
-                        {
-                            suspend(terminal)?;
-                        } else if app.key(k) == Flow::Quit {
-                            return Ok(Exit::Quit);
-                        }
-                    }
-                    Event::Mouse(m) if app.mouse(m) == Flow::Quit => return Ok(Exit::Quit),
-                    _ => {}
-                }
-                dirty = true;
+        // What the terminal has, event by event, the hang-up looked for
+        // before each (crossterm must never see it).
+        let mut wait = timeout;
+        loop {
+            if !wait_for_input(wait)? {
+                return Ok(Exit::Signal(signal_hook::consts::SIGHUP));
             }
+            wait = Duration::ZERO;
+            if !event::poll(Duration::ZERO)? {
+                break;
+            }
+            match event::read()? {
+                Event::Key(k) if k.kind != KeyEventKind::Release => {
+                    if k.code == KeyCode::Char('z') && k.modifiers.contains(KeyModifiers::CONTROL) {
+                        suspend(terminal)?;
+                    } else if app.key(k) == Flow::Quit {
+                        return Ok(Exit::Quit);
+                    }
+                }
+                Event::Mouse(m) if app.mouse(m) == Flow::Quit => return Ok(Exit::Quit),
+                _ => {}
+            }
+            dirty = true;
         }
         if app.poll_real() {
             dirty = true;
