@@ -26,16 +26,27 @@ const GIB: u64 = 1 << 30;
 struct Counting;
 
 static LIVE: AtomicUsize = AtomicUsize::new(0);
+/// The most bytes live at once since [`reset_peak`].
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+fn grew(by: usize) {
+    let now = LIVE.fetch_add(by, Ordering::Relaxed) + by;
+    PEAK.fetch_max(now, Ordering::Relaxed);
+}
+
+fn reset_peak() {
+    PEAK.store(LIVE.load(Ordering::Relaxed), Ordering::Relaxed);
+}
 
 // SAFETY: every call is passed on to `System` unchanged; the counter only
 // adds and subtracts the sizes of the blocks handed out and returned.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        LIVE.fetch_add(l.size(), Ordering::Relaxed);
+        grew(l.size());
         unsafe { System.alloc(l) }
     }
     unsafe fn alloc_zeroed(&self, l: Layout) -> *mut u8 {
-        LIVE.fetch_add(l.size(), Ordering::Relaxed);
+        grew(l.size());
         unsafe { System.alloc_zeroed(l) }
     }
     unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
@@ -43,7 +54,7 @@ unsafe impl GlobalAlloc for Counting {
         unsafe { System.dealloc(p, l) }
     }
     unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
-        LIVE.fetch_add(new, Ordering::Relaxed);
+        grew(new);
         LIVE.fetch_sub(l.size(), Ordering::Relaxed);
         unsafe { System.realloc(p, l, new) }
     }
@@ -299,6 +310,29 @@ mod model {
     }
 }
 
+/// Scenario 22, the seed's 124 GiB machine with 90 GiB of /dev/shm files
+/// (`sim/benches/22-the-seeds-124-gib-machine.toml`), played as `check`
+/// plays it: the time, and the most heap bytes live at once. Its
+/// expectations must all hold.
+fn seed_machine() -> (Duration, usize) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("benches/22-the-seeds-124-gib-machine.toml");
+    let sc = sim::scenario::load_file(&path).expect("scenario 22 loads");
+    reset_peak();
+    let before = live();
+    let t = Instant::now();
+    let mut run = Run::new(&sc);
+    let failed = run
+        .run_all()
+        .iter()
+        .flat_map(|o| o.checks.iter().filter(|c| !c.ok))
+        .count();
+    let d = t.elapsed();
+    assert_eq!(failed, 0, "scenario 22's expectations hold");
+    drop(black_box(run));
+    (d, PEAK.load(Ordering::Relaxed) - before)
+}
+
 /// Write faults on fresh anonymous memory through the kernel API alone.
 fn anon_write_faults_api() -> (u64, Duration) {
     timed(|| {
@@ -451,6 +485,13 @@ fn main() {
     report("model API: shmem pages reclaimed to swap", r, "pages");
     report("model API: shmem swap-ins (read_user)", s, "pages");
 
+    let (d, peak) = seed_machine();
+    println!(
+        "{:<52} {:>10.1} s, peak {:.0} MB (target: a few seconds, under 1 GiB)",
+        "scenario 22: the seed's 124 GiB machine (check)",
+        d.as_secs_f64(),
+        peak as f64 / 1e6
+    );
     let idle = model::idle("124 GiB");
     println!(
         "{:<52} {:>12.1} MB (target: under 20 MB)",
