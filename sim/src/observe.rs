@@ -574,15 +574,12 @@ impl Kernel {
                 continue;
             }
             let mut at = seg.start;
-            let ptes = self.tasks[&pid].mm.ptes.range(seg.start..seg.end);
-            for (vpn, pte) in ptes.chain(std::iter::once((seg.end, Pte::Swap(SwpEntry { val: 0 }))))
-            {
+            for (vpn, pte) in self.tasks[&pid].mm.ptes.range(seg.start..seg.end) {
                 self.core_gap(&mut runs, &seg, at, vpn);
-                if vpn < seg.end {
-                    runs.push(if self.pte_resident(pte) { b'1' } else { b'0' }, 1);
-                }
+                runs.push(if self.pte_resident(pte) { b'1' } else { b'0' }, 1);
                 at = vpn + 1;
             }
+            self.core_gap(&mut runs, &seg, at, seg.end);
         }
         Some(runs)
     }
