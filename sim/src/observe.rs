@@ -436,23 +436,20 @@ impl Kernel {
     /// not none (the letters are [`crate::fs::proc::pte_char`]'s).
     pub fn pte_runs(&self, pid: Pid, addr: u64, len: u64) -> PageRuns {
         let (first, end) = (addr / PAGE_SIZE, addr / PAGE_SIZE + len.div_ceil(PAGE_SIZE));
-        let mut runs = PageRuns::default();
-        let mut at = first;
-        if let Some(task) = self.tasks.get(&pid) {
-            for (vpn, pte) in task.mm.ptes.range(first..end) {
-                runs.push(b'-', vpn - at);
-                runs.push(
-                    if matches!(pte, Pte::Swap(_)) {
-                        b's'
-                    } else {
-                        b'P'
-                    },
-                    1,
-                );
-                at = vpn + 1;
+        let ptes = self
+            .tasks
+            .get(&pid)
+            .into_iter()
+            .flat_map(|t| t.mm.ptes.range(first..end));
+        let letter = |pte: Pte| {
+            if matches!(pte, Pte::Swap(_)) {
+                b's'
+            } else {
+                b'P'
             }
-        }
-        runs.push(b'-', end - at);
+        };
+        let mut runs = PageRuns::default();
+        runs.spaced(first, end, b'-', ptes.map(|(vpn, pte)| (vpn, letter(pte))));
         runs
     }
 
@@ -592,18 +589,14 @@ impl Kernel {
             return;
         };
         let index = |vpn: u64| seg.pgoff + (vpn - seg.start);
-        let mut at = from;
-        let tree = &self.inodes[&ino].mapping.i_pages;
-        for (i, e) in tree
-            .iter_from(index(from))
-            .take_while(|&(i, _)| i < index(to))
-        {
-            let vpn = seg.start + (i - seg.pgoff);
-            runs.push(b'0', vpn - at);
-            runs.push(if self.entry_resident(e) { b'1' } else { b'0' }, 1);
-            at = vpn + 1;
-        }
-        runs.push(b'0', to - at);
+        let entries = self.inodes[&ino].mapping.i_pages.iter_from(index(from));
+        let resident = entries.take_while(|&(i, _)| i < index(to)).map(|(i, e)| {
+            (
+                seg.start + (i - seg.pgoff),
+                b'0' + u8::from(self.entry_resident(e)),
+            )
+        });
+        runs.spaced(from, to, b'0', resident);
     }
 
     /// The `core.NAME` observable: `mincore` as `1`/`0` per page.
@@ -632,10 +625,14 @@ impl Kernel {
             _ => None,
         };
         let data = merged(cached, on_disk.into_iter().flatten());
-        (
-            runs_of(data.take_while(|&i| i < shown), shown, |_| b'd'),
-            more,
-        )
+        let mut runs = PageRuns::default();
+        runs.spaced(
+            0,
+            shown,
+            b'-',
+            data.take_while(|&i| i < shown).map(|i| (i, b'd')),
+        );
+        (runs, more)
     }
 
     /// The sim-only `cache.PATH` observable: per page index up to `i_size`
@@ -652,21 +649,16 @@ impl Kernel {
         let last = tree.last().map_or(0, |(i, _)| i + 1);
         let (shown, more) =
             crate::backend::observed_pages(self.inodes[&ino].size_pages().max(last));
+        let letter = |e: CacheEntry| {
+            if matches!(e, CacheEntry::Swap(_)) {
+                b'x'
+            } else {
+                b'P'
+            }
+        };
+        let entries = tree.iter().take_while(|&(i, _)| i < shown);
         let mut runs = PageRuns::default();
-        let mut at = 0;
-        for (i, e) in tree.iter().take_while(|&(i, _)| i < shown) {
-            runs.push(b'-', i - at);
-            runs.push(
-                if matches!(e, CacheEntry::Swap(_)) {
-                    b'x'
-                } else {
-                    b'P'
-                },
-                1,
-            );
-            at = i + 1;
-        }
-        runs.push(b'-', shown - at);
+        runs.spaced(0, shown, b'-', entries.map(|(i, e)| (i, letter(e))));
         (runs, more)
     }
 
@@ -761,20 +753,6 @@ fn merged(a: impl Iterator<Item = u64>, b: impl Iterator<Item = u64>) -> impl It
     })
 }
 
-/// Runs of `c(index)` at the ascending `indexes` and `-` between them,
-/// over pages `0..shown`.
-fn runs_of(indexes: impl Iterator<Item = u64>, shown: u64, c: impl Fn(u64) -> u8) -> PageRuns {
-    let mut runs = PageRuns::default();
-    let mut at = 0;
-    for i in indexes {
-        runs.push(b'-', i - at);
-        runs.push(c(i), 1);
-        at = i + 1;
-    }
-    runs.push(b'-', shown - at);
-    runs
-}
-
 /// A per-page string as its runs (`[(P, 786432)]`), as the model's and
 /// the host's readers build it: its cost is its runs, not its pages, so
 /// an observable of a 90 GiB file is a few bytes from first to last.
@@ -793,6 +771,24 @@ impl PageRuns {
             Some((last, m)) if *last == c => *m += n,
             _ => self.runs.push((c, n)),
         }
+    }
+
+    /// Pages `from..to`: each of `pages` (ascending `(page, kind)` inside
+    /// the range) where it says, `gap` between and around them.
+    pub fn spaced(
+        &mut self,
+        from: u64,
+        to: u64,
+        gap: u8,
+        pages: impl IntoIterator<Item = (u64, u8)>,
+    ) {
+        let mut at = from;
+        for (page, c) in pages {
+            self.push(gap, page - at);
+            self.push(c, 1);
+            at = page + 1;
+        }
+        self.push(gap, to - at);
     }
 
     /// The pages it holds.
