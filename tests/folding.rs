@@ -184,7 +184,7 @@ fn agree(k: &sim::kernel::Kernel, name: &str, step: usize) {
             assert_eq!(core.unwrap_or_else(|| "none".into()), want, "core, {at}");
         }
     }
-    for (&ino, inode) in &k.inodes {
+    for (ino, inode) in k.inodes.iter() {
         if !inode.is_reg() {
             continue;
         }

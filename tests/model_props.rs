@@ -694,7 +694,7 @@ impl Harness {
         if let Err(e) = self.k.check_invariants() {
             return Err(format!("kernel invariants broken:\n{e}"));
         }
-        let live: Vec<Pid> = self.k.tasks.keys().copied().collect();
+        let live: Vec<Pid> = self.k.tasks.keys().collect();
         let mut want: Vec<Pid> = self.r.procs.iter().map(|p| p.pid).collect();
         want.sort_unstable();
         same(live, want, "live processes")?;

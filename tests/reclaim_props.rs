@@ -561,7 +561,7 @@ impl Harness {
                 "the OOM killer ran during {op:?}"
             );
         }
-        let live: Vec<Pid> = self.k.tasks.keys().copied().collect();
+        let live: Vec<Pid> = self.k.tasks.keys().collect();
         let mut want: Vec<Pid> = self.r.procs.iter().map(|p| p.pid).collect();
         want.sort_unstable();
         same(live, want, "live processes")?;

@@ -297,7 +297,7 @@ fn literal_shell_args(
                 .tasks
                 .iter()
                 .find(|(_, t)| t.comm == text)
-                .map(|(p, _)| *p)?;
+                .map(|(p, _)| p)?;
             a.proc_ = Some((pid, text.clone()));
         }
         a.texts.push(text);

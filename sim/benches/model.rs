@@ -428,10 +428,21 @@ fn reclaim_and_swapin_api() -> ((u64, Duration), (u64, Duration)) {
     ((pages, best_r), (pages, best_s))
 }
 
+/// Is the section `name` to run? `cargo bench -p shmsim-sim -- faults`
+/// runs only the sections whose name holds one of the words given (the
+/// sections: `faults`, `api`, `seed`, `memory`); none given runs them all.
+fn wanted(name: &str) -> bool {
+    let words: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    words.is_empty() || words.iter().any(|w| name.contains(w.as_str()))
+}
+
 fn main() {
     println!("shmsim model benchmarks (best of 5), beside the host kernel in the same run");
     #[cfg(target_os = "linux")]
-    {
+    if wanted("faults") {
         let host = report(
             "host: shmem write fault (memfd MAP_SHARED, a store)",
             best_of(host::shmem_write_faults),
@@ -471,6 +482,25 @@ fn main() {
             }
         }
     }
+    if wanted("api") {
+        api();
+    }
+    if wanted("seed") {
+        let (d, peak) = seed_machine();
+        println!(
+            "{:<52} {:>10.1} s, peak {:.0} MB (target: a few seconds, under 1 GiB)",
+            "scenario 22: the seed's 124 GiB machine (check)",
+            d.as_secs_f64(),
+            peak as f64 / 1e6
+        );
+    }
+    if wanted("memory") {
+        memory();
+    }
+}
+
+/// The model's own API, without the runner.
+fn api() {
     report(
         "model API: anonymous write faults (write_user)",
         best_of(anon_write_faults_api),
@@ -484,14 +514,10 @@ fn main() {
     let (r, s) = reclaim_and_swapin_api();
     report("model API: shmem pages reclaimed to swap", r, "pages");
     report("model API: shmem swap-ins (read_user)", s, "pages");
+}
 
-    let (d, peak) = seed_machine();
-    println!(
-        "{:<52} {:>10.1} s, peak {:.0} MB (target: a few seconds, under 1 GiB)",
-        "scenario 22: the seed's 124 GiB machine (check)",
-        d.as_secs_f64(),
-        peak as f64 / 1e6
-    );
+/// Live heap bytes of an idle machine and per touched page.
+fn memory() {
     let idle = model::idle("124 GiB");
     println!(
         "{:<52} {:>12.1} MB (target: under 20 MB)",

@@ -142,7 +142,7 @@ impl Kernel {
         let mut errs = Vec::new();
         let mut err = |s: String| errs.push(s);
         let mut used_blocks = vec![0u64; self.sbs.len()];
-        for (&ino, inode) in &self.inodes {
+        for (ino, inode) in self.inodes.iter() {
             let tree = &inode.mapping.i_pages;
             if let Err(e) = tree.check_invariants() {
                 err(format!("radix tree of inode {ino}: {e}"));
@@ -229,7 +229,7 @@ impl Kernel {
         let (zero, n) = (self.mem.zero_pfn, c.n);
         let mut errs = Vec::new();
         let mut err = |s: String| errs.push(s);
-        for (&pid, task) in &self.tasks {
+        for (pid, task) in self.tasks.iter() {
             let mut counts = [0i64; 4];
             for (vpn, pte) in task.mm.ptes.iter() {
                 let addr = vpn * PAGE_SIZE;
@@ -545,7 +545,7 @@ impl Kernel {
             }
             *i_count.entry(file.ino).or_default() += 1;
         }
-        for (&ino, inode) in &self.inodes {
+        for (ino, inode) in self.inodes.iter() {
             let held = i_count.get(&ino).copied().unwrap_or(0);
             if held != inode.i_count {
                 err(format!(

@@ -12,6 +12,7 @@
 
 use crate::errno::{Errno, SysResult};
 use crate::fs::vfs::{File, FileKey, Inode, SuperBlock};
+use crate::klib::idr::Idr;
 use crate::mm::page::{Pfn, PhysMem, PAGE_SIZE};
 use crate::mm::pgtable::PageTables;
 use crate::mm::swapops::{Encoding, SwpEntry};
@@ -360,13 +361,13 @@ pub struct Kernel {
     /// Mounted file systems, by index.
     pub sbs: Vec<SuperBlock>,
     /// Every inode, by number.
-    pub inodes: BTreeMap<u32, Inode>,
+    pub inodes: Idr<Inode>,
     /// The directory tree, flattened: absolute path -> inode number.
     pub dentries: BTreeMap<String, u32>,
     /// Open file descriptions (`struct file`).
     pub files: SlotMap<FileKey, File>,
     /// Live processes.
-    pub tasks: BTreeMap<Pid, Task>,
+    pub tasks: Idr<Task>,
     /// Processes that have ended, and how.
     pub exited: BTreeMap<Pid, ExitStatus>,
     /// Files in flight between processes (`SCM_RIGHTS`), per receiver.
@@ -453,10 +454,10 @@ impl Kernel {
             mem: PhysMem::new(nr_pages),
             vmstat: VmStat::default(),
             sbs: Vec::new(),
-            inodes: BTreeMap::new(),
+            inodes: Idr::new(),
             dentries: BTreeMap::new(),
             files: SlotMap::with_key(),
-            tasks: BTreeMap::new(),
+            tasks: Idr::new(),
             exited: BTreeMap::new(),
             in_flight: BTreeMap::new(),
             swap: Vec::new(),

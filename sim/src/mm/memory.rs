@@ -617,7 +617,7 @@ impl Kernel {
     pub(crate) fn unmap_mapping_range(&mut self, ino: u32, first: u64, last: u64, even_cows: bool) {
         self.trace.enter("unmap_mapping_range", "mm/memory.c");
         let mut victims = Vec::new();
-        for (&pid, task) in &self.tasks {
+        for (pid, task) in self.tasks.iter() {
             for vma in task.mm.vmas.values() {
                 if self.vma_inode(vma) != Some(ino) {
                     continue;

@@ -91,7 +91,7 @@ impl Kernel {
     pub fn rmap_walk(&self, pfn: Pfn) -> Vec<(Pid, u64)> {
         let page = self.mem.page(pfn);
         let mut found = Vec::new();
-        for (&pid, task) in &self.tasks {
+        for (pid, task) in self.tasks.iter() {
             for vma in task.mm.vmas.values() {
                 let candidate = match page.mapping() {
                     Mapping::File(ino) => self.vma_inode(vma) == Some(ino),

@@ -158,7 +158,7 @@ impl Kernel {
         let r = (|| {
             // shmem_unuse: exceptional entries in shmem page caches.
             let mut shmem = Vec::new();
-            for (&ino, inode) in &self.inodes {
+            for (ino, inode) in self.inodes.iter() {
                 for (index, e) in inode.mapping.i_pages.iter() {
                     if let CacheEntry::Swap(e) = e {
                         if enc.swp_type(e) == type_ {
@@ -175,7 +175,7 @@ impl Kernel {
             }
             // unuse_mm: swap PTEs of every process.
             let mut ptes = Vec::new();
-            for (&pid, task) in &self.tasks {
+            for (pid, task) in self.tasks.iter() {
                 for (vpn, pte) in task.mm.ptes.iter() {
                     if let Pte::Swap(e) = pte {
                         if enc.swp_type(e) == type_ {

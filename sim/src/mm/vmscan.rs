@@ -806,7 +806,7 @@ impl Kernel {
         self.tick();
         self.trace.enter("drop_pagecache_sb", "fs/drop_caches.c");
         let mut dropped = 0;
-        let inos: Vec<u32> = self.inodes.keys().copied().collect();
+        let inos: Vec<u32> = self.inodes.keys().collect();
         for ino in inos {
             let pages: Vec<Pfn> = self.inodes[&ino]
                 .mapping
@@ -849,7 +849,6 @@ impl Kernel {
         let victim = self
             .tasks
             .keys()
-            .copied()
             .max_by_key(|&p| (self.oom_badness(p), std::cmp::Reverse(p)))
             .unwrap_or(pid);
         let t = &self.tasks[&victim];

@@ -221,7 +221,7 @@ impl CacheView {
             files: k
                 .inodes
                 .keys()
-                .filter_map(|&ino| FileCache::of(k, ino))
+                .filter_map(|ino| FileCache::of(k, ino))
                 .collect(),
         }
     }
@@ -240,7 +240,7 @@ impl CacheView {
         let files = k
             .inodes
             .keys()
-            .filter_map(|&ino| {
+            .filter_map(|ino| {
                 let old = self.files.iter().find(|f| f.ino == ino);
                 let slots: Vec<(u64, u64)> = touches
                     .records
