@@ -270,6 +270,41 @@ pub struct Trace {
     /// A call being matched against the identical calls before it without
     /// being recorded (see [`Trace::enter`]).
     replay: Option<Replay>,
+    /// Moves on whenever `events` changes other than by a replayed call
+    /// ending (which adds one to its template's head only).
+    generation: u64,
+    /// A template found fit to replay (`(head, generation)`): while nothing
+    /// else has changed, the next call like it needs no new look at it.
+    fit: Option<(usize, u64)>,
+    /// The touches of the last replayed call, to be followed by the next
+    /// (see [`Script`]).
+    script: Script,
+    /// Moves on whenever a touch record is made or the records are taken:
+    /// a script is followed only while no record has come in between.
+    records_made: u64,
+}
+
+/// The touches a replayed call made, in order, each with the template
+/// event that made it and the record it went to. The next replay of the
+/// same template makes the same touches (a fault over the next page): each
+/// is checked against the script's next one, same event, same key, pages
+/// next to the record's, and goes to that record straight away, which is
+/// what [`Trace::touch`]'s look-up would have found (no record has been
+/// made since). The first touch that differs ends the following, and it
+/// and the rest of the call are looked up as usual.
+#[derive(Clone, Debug, Default)]
+struct Script {
+    steps: Vec<(u32, TouchKey, usize)>,
+    /// The replay the script was written by: `(head, generation,
+    /// records_made)` when it ended.
+    of: Option<(usize, u64, u64)>,
+    /// The next step to follow, while following.
+    at: Option<usize>,
+    /// Writing the script of the replay under way, which began when
+    /// `records_made` was this: a script during which a record was made
+    /// (one replacing another of its function and key, whose pages were
+    /// not next to the touch's) is not followed.
+    writing: Option<u64>,
 }
 
 /// A call under way that has so far been the same as the last call at its
@@ -393,6 +428,7 @@ pub enum TouchKey {
 
 impl Touch {
     /// The key and the page range of the touch.
+    #[inline]
     fn key(self) -> (TouchKey, u64, u64) {
         match self {
             Touch::Counter(c) => (TouchKey::Counter(c), 0, 0),
@@ -459,6 +495,7 @@ impl Trace {
     /// [`Trace::enter`] of a call that is recorded.
     #[inline(never)]
     fn enter_recorded(&mut self, func: &'static str, file: &'static str) {
+        self.generation += 1;
         self.open.push(self.events.len() as u32);
         self.events.push(TraceEvent {
             func,
@@ -517,6 +554,7 @@ impl Trace {
     /// The call whose events begin at `start` has finished: it folds into
     /// the call just before it at its depth when the two are the same.
     fn finished(&mut self, start: u32) {
+        self.generation += 1;
         let d = usize::from(self.events[start as usize].depth);
         if self.last_call.len() <= d {
             self.last_call.resize(d + 1, None);
@@ -588,21 +626,35 @@ impl Trace {
         }
         // The template must be the last thing recorded, and hold no repeats.
         let end = self.events.len();
-        let body = &self.events[head + 1..end];
-        if body.iter().any(|x| x.repeat != 0 || x.depth <= e.depth) {
-            return None;
+        if self.fit != Some((head, self.generation)) {
+            let body = &self.events[head + 1..end];
+            if body.iter().any(|x| x.repeat != 0 || x.depth <= e.depth) {
+                return None;
+            }
+            self.fit = Some((head, self.generation));
         }
         self.replay = Some(Replay {
             head,
             end,
             next: head + 1,
         });
+        let follow = self.script.of == Some((head, self.generation, self.records_made));
+        self.script.at = follow.then_some(0);
+        self.script.writing = (!follow).then_some(self.records_made);
+        if !follow {
+            self.script.steps.clear();
+        }
         Some(head)
     }
 
     /// The replayed call ended as the template did: it is one more of it.
     fn replayed_call_ended(&mut self) {
         let r = self.replay.take().expect("a replay under way");
+        let script = &mut self.script;
+        let whole =
+            script.writing == Some(self.records_made) || script.at == Some(script.steps.len());
+        script.of = whole.then_some((r.head, self.generation, self.records_made));
+        (script.at, script.writing) = (None, None);
         self.events[r.head].repeat += 1;
         self.last_call
             .truncate(usize::from(self.events[r.head].depth) + 1);
@@ -618,6 +670,7 @@ impl Trace {
         let Some(r) = self.replay.take() else {
             return;
         };
+        self.script = Script::default();
         let open = self.open.len();
         let depth = self.depth;
         // The calls of the replay still open, outermost first.
@@ -667,6 +720,7 @@ impl Trace {
     /// [`Trace::leaf`] of a call that is recorded.
     #[inline(never)]
     fn leaf_recorded(&mut self, func: &'static str, file: &'static str) {
+        self.generation += 1;
         let start = self.events.len() as u32;
         self.events.push(TraceEvent {
             func,
@@ -689,6 +743,8 @@ impl Trace {
         self.next_touch.clear();
         self.last_touched = None;
         self.last_call.clear();
+        self.generation += 1;
+        self.fit = None;
         std::mem::take(&mut self.events)
     }
 
@@ -696,7 +752,51 @@ impl Trace {
     /// else the last one recorded) changed `what`. Touches of one key by one
     /// function over pages next to each other are aggregated into one
     /// record, in O(1), however many calls of the function made them.
+    #[inline]
     pub fn touch(&mut self, what: Touch) {
+        let (key, lo, hi) = what.key();
+        self.touch_key(key, lo, hi);
+    }
+
+    /// [`Trace::touch`] of pages `lo..=hi` of `key`.
+    fn touch_key(&mut self, key: TouchKey, lo: u64, hi: u64) {
+        if self.script.at.is_some() && self.followed(key, lo, hi) {
+            return;
+        }
+        let record = self.touch_looked_up(key, lo, hi);
+        if self.script.writing.is_some() {
+            let event = self.open.last().copied().unwrap_or(HARDWARE);
+            self.script.steps.push((event, key, record));
+        }
+    }
+
+    /// The touch is the script's next step, and has been made so.
+    #[inline]
+    fn followed(&mut self, key: TouchKey, lo: u64, hi: u64) -> bool {
+        let (Some(at), Some(&event)) = (self.script.at, self.open.last()) else {
+            self.script.at = None;
+            return false;
+        };
+        if let Some(&(e, k, i)) = self.script.steps.get(at) {
+            let r = &mut self.touches[i];
+            if e == event
+                && k == key
+                && lo <= r.hi.saturating_add(1)
+                && r.lo <= hi.saturating_add(1)
+            {
+                r.count += 1;
+                r.lo = r.lo.min(lo);
+                r.hi = r.hi.max(hi);
+                self.script.at = Some(at + 1);
+                return true;
+            }
+        }
+        self.script.at = None;
+        false
+    }
+
+    /// [`Trace::touch_key`] by look-up; returns the record it went to.
+    fn touch_looked_up(&mut self, key: TouchKey, lo: u64, hi: u64) -> usize {
         // With no kernel function at all, the change is the hardware's (the
         // MMU setting a PTE's accessed or dirty bit on a plain load or store).
         let event = self
@@ -705,7 +805,6 @@ impl Trace {
             .copied()
             .or_else(|| self.events.len().checked_sub(1).map(|i| i as u32))
             .unwrap_or(HARDWARE);
-        let (key, lo, hi) = what.key();
         let (func, file) = match self.events.get(event as usize) {
             Some(ev) => (ev.func, ev.file),
             None => ("the MMU", "hardware"),
@@ -724,10 +823,11 @@ impl Trace {
                 r.count += 1;
                 r.lo = r.lo.min(lo);
                 r.hi = r.hi.max(hi);
-                return;
+                return i;
             }
             self.next_touch[i].replaced = true;
         }
+        self.records_made += 1;
         let new = self.touches.len();
         self.last_record.insert(id, new);
         self.next_touch.push(Follow::default());
@@ -740,6 +840,7 @@ impl Trace {
             lo,
             hi,
         });
+        new
     }
 
     /// The touch under way went to record `i`: what the next touch after
@@ -775,6 +876,7 @@ impl Trace {
 
     /// Takes the touches recorded so far.
     pub fn take_touches(&mut self) -> Touches {
+        self.records_made += 1;
         self.last_record.clear();
         self.next_touch.clear();
         self.last_touched = None;
@@ -1120,6 +1222,44 @@ mod tests {
                     for _ in 0..depth {
                         t.leave();
                     }
+                }
+                let touches = t.take_touches();
+                (t.take(), touches)
+            };
+            prop_assert_eq!(play(false), play(true));
+        }
+
+        /// A call made again and again over the next pages, whose touches
+        /// follow the script of the one before: the same records as with no
+        /// script and no replay, when a call touches one key at pages apart
+        /// (the second touch makes a record of its own), when the pages of
+        /// one round are not next to the last round's, and when a round
+        /// touches less or more.
+        #[test]
+        fn scripted_touches_go_where_looked_up_touches_go(
+            touches in prop::collection::vec((0u8..4, 0u64..6), 1..6),
+            step in 0u64..4,
+            rounds in 2u64..12,
+            odd in prop::collection::vec((0u64..12, any::<bool>()), 0..3),
+        ) {
+            let play = |plain: bool| {
+                let mut t = Trace::default();
+                t.set_plain(plain);
+                for r in 0..rounds {
+                    t.enter("f", "mm/x.c");
+                    t.enter("g", "mm/x.c");
+                    for (j, &(k, d)) in touches.iter().enumerate() {
+                        let skip = odd.iter().any(|&(at, _)| at == r && j == 0);
+                        if !skip {
+                            t.touch(touch_of(k, r * step + d));
+                        }
+                    }
+                    if odd.iter().any(|&(at, more)| at == r && more) {
+                        t.touch(touch_of(2, 1000 + r));
+                    }
+                    t.leave();
+                    t.leaf("h", "mm/x.c");
+                    t.leave();
                 }
                 let touches = t.take_touches();
                 (t.take(), touches)

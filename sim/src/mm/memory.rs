@@ -714,14 +714,19 @@ impl Kernel {
         // Each retry follows a fault that was handled, or an OOM kill of
         // another process: both are bounded.
         for _ in 0..4 + self.tasks.len() {
-            if let Some(vma) = self.tasks[&pid].mm.vma_at(addr) {
-                if !write && !vma.is_accessible() {
-                    return Err(Fault {
-                        signal: Signal::SIGSEGV,
-                        code: SigCode::SEGV_ACCERR,
-                        addr,
-                    });
-                }
+            // A load from a VMA it may not read faults even through a PTE
+            // (PROT_NONE); a store needs no look: the PTE's write bit says.
+            if !write
+                && self.tasks[&pid]
+                    .mm
+                    .vma_at(addr)
+                    .is_some_and(|vma| !vma.is_accessible())
+            {
+                return Err(Fault {
+                    signal: Signal::SIGSEGV,
+                    code: SigCode::SEGV_ACCERR,
+                    addr,
+                });
             }
             let mm = &mut self.tasks.get_mut(&pid).expect("live task").mm;
             let pte = mm.pte(addr);

@@ -244,6 +244,16 @@ fn present_word(pfn: Pfn, write: bool, dirty: bool, young: bool) -> u64 {
     w
 }
 
+/// The present PTE a hardware word with `_PAGE_PRESENT` stands for.
+fn decode_present(w: u64) -> Pte {
+    Pte::Present {
+        pfn: (w >> PFN_SHIFT) as Pfn,
+        write: w & PAGE_RW != 0,
+        dirty: w & PAGE_DIRTY != 0,
+        young: w & PAGE_ACCESSED != 0,
+    }
+}
+
 /// The index of `vpn` at each level: PGD, PUD, PMD, PTE (`pgd_index` ...).
 fn split(vpn: u64) -> [usize; 4] {
     let at = |level: u32| ((vpn >> (level * LEVEL_BITS)) as usize) & (PTRS - 1);
@@ -269,12 +279,7 @@ impl PageTables {
 
     fn decode(&self, vpn: u64, w: u64) -> Pte {
         if w & PAGE_PRESENT != 0 {
-            Pte::Present {
-                pfn: (w >> PFN_SHIFT) as Pfn,
-                write: w & PAGE_RW != 0,
-                dirty: w & PAGE_DIRTY != 0,
-                young: w & PAGE_ACCESSED != 0,
-            }
+            decode_present(w)
         } else {
             Pte::Swap(self.swap[&vpn])
         }
@@ -289,12 +294,24 @@ impl PageTables {
     }
 
     /// Sets the PTE of page `vpn` (`set_pte_at`); returns the one it replaced.
+    /// One walk, allocating the tables on the way (`pte_alloc`).
     pub fn insert(&mut self, vpn: u64, pte: Pte) -> Option<Pte> {
         assert!(
             vpn < VPN_LIMIT,
             "invariant: a PTE maps a user page below the page tables' reach (vpn {vpn:#x})"
         );
-        let old = self.remove(vpn);
+        let [g, u, m, i] = split(vpn);
+        let pgd = self.pgd.get_or_insert_with(Pgd::new);
+        let (pud, _) = pgd.alloc(g, Pud::new);
+        let (pmd, _) = pud.alloc(u, Pmd::new);
+        let (table, fresh) = pmd.alloc(m, PteTable::new);
+        let old = match table.take(i) {
+            0 => None,
+            w if w & PAGE_PRESENT != 0 => Some(decode_present(w)),
+            _ => Some(Pte::Swap(
+                self.swap.remove(&vpn).expect("a swap PTE's entry"),
+            )),
+        };
         let word = match pte {
             Pte::Present {
                 pfn,
@@ -307,14 +324,9 @@ impl PageTables {
                 SWAP_PTE
             }
         };
-        let [g, u, m, i] = split(vpn);
-        let pgd = self.pgd.get_or_insert_with(Pgd::new);
-        let (pud, _) = pgd.alloc(g, Pud::new);
-        let (pmd, _) = pud.alloc(u, Pmd::new);
-        let (table, fresh) = pmd.alloc(m, PteTable::new);
         table.set(i, word);
         self.nr_tables += usize::from(fresh);
-        self.len += 1;
+        self.len += usize::from(old.is_none());
         old
     }
 
