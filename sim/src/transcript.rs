@@ -518,10 +518,12 @@ fn is_one(n: &u64) -> bool {
 /// [`crate::observe::FOLDED_RUN`] as runs of 1, so that a small state
 /// dump lists every item as it always has.
 fn runs_of<T: PartialEq>(items: impl Iterator<Item = (u64, u64, T)>) -> Vec<((u64, u64, T), u64)> {
-    let items: Vec<(u64, u64, T)> = items.collect();
+    let fold = crate::observe::FOLDED_RUN as u64;
     let mut out = Vec::new();
-    let mut it = items.into_iter().peekable();
+    let mut it = items.peekable();
     while let Some(first) = it.next() {
+        // The items after the first, kept only while the run may still be
+        // too short to fold: a run of millions costs no memory.
         let mut run = vec![];
         let mut len = 1u64;
         while let Some(next) = it.next_if(|(i, n, w)| {
@@ -529,10 +531,14 @@ fn runs_of<T: PartialEq>(items: impl Iterator<Item = (u64, u64, T)>) -> Vec<((u6
                 && first.1.checked_add(len) == Some(*n)
                 && *w == first.2
         }) {
-            run.push(next);
             len += 1;
+            if len < fold {
+                run.push(next);
+            } else {
+                run.clear();
+            }
         }
-        if len >= crate::observe::FOLDED_RUN as u64 {
+        if len >= fold {
             out.push((first, len));
         } else {
             out.push((first, 1));
@@ -718,6 +724,8 @@ pub fn dump(k: &Kernel) -> StateDump {
 /// one entry `"0xSTART-0xLAST"` -> `"pfn 0xA-0xB rw dirty young"`.
 fn pte_dump(k: &Kernel, ptes: impl Iterator<Item = (u64, Pte)>) -> BTreeMap<String, String> {
     let enc = k.cfg.encoding;
+    // What a run shares, compared without formatting it: the swap type, or
+    // the zero page and the bits.
     let items = ptes.map(|(vpn, pte)| match pte {
         Pte::Present {
             pfn,
@@ -725,31 +733,27 @@ fn pte_dump(k: &Kernel, ptes: impl Iterator<Item = (u64, Pte)>) -> BTreeMap<Stri
             dirty,
             young,
         } => {
-            let flags = format!(
-                "{}{}{}{}",
-                if pfn == k.mem.zero_pfn {
-                    " (zero page)"
-                } else {
-                    ""
-                },
-                if write { " rw" } else { " ro" },
-                if dirty { " dirty" } else { "" },
-                if young { " young" } else { "" }
-            );
-            (vpn, u64::from(pfn), ("pfn ".to_string(), flags))
+            let bits = (pfn == k.mem.zero_pfn, write, dirty, young);
+            (vpn, u64::from(pfn), Err(bits))
         }
-        Pte::Swap(e) => (
-            vpn,
-            enc.swp_offset(e),
-            (
-                format!("swap type {} offset ", enc.swp_type(e)),
-                String::new(),
-            ),
-        ),
+        Pte::Swap(e) => (vpn, enc.swp_offset(e), Ok(enc.swp_type(e))),
     });
     runs_of(items)
         .into_iter()
-        .map(|((vpn, n, (what, flags)), len)| {
+        .map(|((vpn, n, kind), len)| {
+            let (what, flags) = match kind {
+                Ok(swap_type) => (format!("swap type {swap_type} offset "), String::new()),
+                Err((zero, write, dirty, young)) => {
+                    let flags = format!(
+                        "{}{}{}{}",
+                        if zero { " (zero page)" } else { "" },
+                        if write { " rw" } else { " ro" },
+                        if dirty { " dirty" } else { "" },
+                        if young { " young" } else { "" }
+                    );
+                    ("pfn ".to_string(), flags)
+                }
+            };
             if len == 1 {
                 (
                     format!("{:#x}", vpn * PAGE_SIZE),
