@@ -85,6 +85,15 @@ impl fmt::Display for TraceEvent {
     }
 }
 
+impl TraceEvent {
+    /// Is this the call of `func` (of `file`) at `depth`, named by the same
+    /// literals (address and length)?
+    #[inline(always)]
+    fn is(&self, depth: u16, func: &'static str, file: &'static str) -> bool {
+        self.depth == depth && std::ptr::eq(self.func, func) && std::ptr::eq(self.file, file)
+    }
+}
+
 /// Are two events the same call at the same depth? Names are compared by
 /// address first: the model names each function with one literal.
 fn same_call(a: &TraceEvent, b: &TraceEvent) -> bool {
@@ -294,7 +303,7 @@ pub struct Trace {
 /// and the rest of the call are looked up as usual.
 #[derive(Clone, Debug, Default)]
 struct Script {
-    steps: Vec<(u32, TouchKey, usize)>,
+    steps: Vec<(u32, u64, usize)>,
     /// The replay the script was written by: `(head, generation,
     /// records_made)` when it ended.
     of: Option<(usize, u64, u64)>,
@@ -426,6 +435,25 @@ pub enum TouchKey {
     Df(usize),
 }
 
+impl TouchKey {
+    /// The key as one word, to compare at once: its kind in the top byte,
+    /// its number below (a counter's, an inode's, a process's, ...).
+    #[inline]
+    fn word(self) -> u64 {
+        let (kind, n): (u64, u64) = match self {
+            TouchKey::Counter(c) => (0, c as u64),
+            TouchKey::Ptes(pid) => (1, u64::from(pid)),
+            TouchKey::Vmas(pid) => (2, u64::from(pid)),
+            TouchKey::Cache(ino) => (3, u64::from(ino)),
+            TouchKey::Inode(ino) => (4, u64::from(ino)),
+            TouchKey::Shm(id) => (5, u64::from(id as u32)),
+            TouchKey::Task(pid) => (6, u64::from(pid)),
+            TouchKey::Df(sb) => (7, sb as u64 & ((1 << 56) - 1)),
+        };
+        kind << 56 | n
+    }
+}
+
 impl Touch {
     /// The key and the page range of the touch.
     #[inline]
@@ -482,8 +510,30 @@ const HARDWARE: u32 = u32::MAX;
 impl Trace {
     /// Records entry into `func` (defined in `file`) at the current depth and
     /// goes one level deeper; pair with [`Trace::leave`].
-    #[inline]
+    #[inline(always)]
     pub fn enter(&mut self, func: &'static str, file: &'static str) {
+        // The common case inlined into every caller: the replay goes on,
+        // the names the same literals as the template's.
+        if let Some(r) = &mut self.replay {
+            let i = r.next;
+            if i < r.end
+                && self
+                    .events
+                    .get(i)
+                    .is_some_and(|e| e.is(self.depth, func, file))
+            {
+                r.next = i + 1;
+                self.open.push(i as u32);
+                self.depth += 1;
+                return;
+            }
+        }
+        self.enter_slow(func, file);
+    }
+
+    /// [`Trace::enter`] past its common case.
+    #[inline(never)]
+    fn enter_slow(&mut self, func: &'static str, file: &'static str) {
         if let Some(i) = self.replayed(func, file) {
             self.open.push(i as u32);
             self.depth += 1;
@@ -509,8 +559,28 @@ impl Trace {
     }
 
     /// Leaves the function entered last.
-    #[inline]
+    #[inline(always)]
     pub fn leave(&mut self) {
+        // The common case: a replayed call ends where its template's did.
+        if let (Some(r), Some(&j)) = (&self.replay, self.open.last()) {
+            let (head, j) = (r.head, j as usize);
+            if let Some(d) = self.events.get(j).map(|e| e.depth) {
+                if r.next == r.end || self.events.get(r.next).is_some_and(|e| e.depth <= d) {
+                    self.open.pop();
+                    self.depth = self.depth.saturating_sub(1);
+                    if j == head {
+                        self.replayed_call_ended();
+                    }
+                    return;
+                }
+            }
+        }
+        self.leave_slow();
+    }
+
+    /// [`Trace::leave`] past its common case.
+    #[inline(never)]
+    fn leave_slow(&mut self) {
         if let (Some(r), Some(&j)) = (self.replay, self.open.last()) {
             let j = j as usize;
             let d = self.events[j].depth;
@@ -533,8 +603,33 @@ impl Trace {
     }
 
     /// Records a call to a leaf function (one that calls nothing the trace shows).
-    #[inline]
+    #[inline(always)]
     pub fn leaf(&mut self, func: &'static str, file: &'static str) {
+        // The common case: the template's next event, with nothing under
+        // it there.
+        if let Some(r) = &mut self.replay {
+            let i = r.next;
+            if let Some(e) = self
+                .events
+                .get(i)
+                .filter(|e| i < r.end && e.is(self.depth, func, file))
+            {
+                let next = i + 1;
+                if next == r.end || self.events.get(next).is_some_and(|x| x.depth <= e.depth) {
+                    r.next = next;
+                    if i == r.head {
+                        self.replayed_call_ended();
+                    }
+                    return;
+                }
+            }
+        }
+        self.leaf_slow(func, file);
+    }
+
+    /// [`Trace::leaf`] past its common case.
+    #[inline(never)]
+    fn leaf_slow(&mut self, func: &'static str, file: &'static str) {
         if let Some(i) = self.replayed(func, file) {
             // A leaf ends at once: as the template's call did if nothing
             // under it follows there; else it is recorded with the part
@@ -648,6 +743,7 @@ impl Trace {
     }
 
     /// The replayed call ended as the template did: it is one more of it.
+    #[inline(never)]
     fn replayed_call_ended(&mut self) {
         let r = self.replay.take().expect("a replay under way");
         let script = &mut self.script;
@@ -752,43 +848,43 @@ impl Trace {
     /// else the last one recorded) changed `what`. Touches of one key by one
     /// function over pages next to each other are aggregated into one
     /// record, in O(1), however many calls of the function made them.
-    #[inline]
+    #[inline(always)]
     pub fn touch(&mut self, what: Touch) {
         let (key, lo, hi) = what.key();
+        if let Some(at) = self.script.at {
+            if self.followed(at, key.word(), lo, hi) {
+                return;
+            }
+        }
         self.touch_key(key, lo, hi);
     }
 
-    /// [`Trace::touch`] of pages `lo..=hi` of `key`.
+    /// [`Trace::touch`] of pages `lo..=hi` of `key`, looked up.
+    #[inline(never)]
     fn touch_key(&mut self, key: TouchKey, lo: u64, hi: u64) {
-        if self.script.at.is_some() && self.followed(key, lo, hi) {
-            return;
-        }
         let record = self.touch_looked_up(key, lo, hi);
         if self.script.writing.is_some() {
             let event = self.open.last().copied().unwrap_or(HARDWARE);
-            self.script.steps.push((event, key, record));
+            self.script.steps.push((event, key.word(), record));
         }
     }
 
-    /// The touch is the script's next step, and has been made so.
-    #[inline]
-    fn followed(&mut self, key: TouchKey, lo: u64, hi: u64) -> bool {
-        let (Some(at), Some(&event)) = (self.script.at, self.open.last()) else {
-            self.script.at = None;
-            return false;
-        };
-        if let Some(&(e, k, i)) = self.script.steps.get(at) {
-            let r = &mut self.touches[i];
-            if e == event
-                && k == key
-                && lo <= r.hi.saturating_add(1)
-                && r.lo <= hi.saturating_add(1)
-            {
-                r.count += 1;
-                r.lo = r.lo.min(lo);
-                r.hi = r.hi.max(hi);
-                self.script.at = Some(at + 1);
-                return true;
+    /// The touch is step `at` of the script (the same template event, the
+    /// same key, pages next to its record's), and has been made so; else
+    /// the following ends.
+    #[inline(always)]
+    fn followed(&mut self, at: usize, key: u64, lo: u64, hi: u64) -> bool {
+        if let (Some(&event), Some(&(e, k, i))) = (self.open.last(), self.script.steps.get(at)) {
+            if e == event && k == key {
+                if let Some(r) = self.touches.get_mut(i) {
+                    if lo <= r.hi.saturating_add(1) && r.lo <= hi.saturating_add(1) {
+                        r.count += 1;
+                        r.lo = r.lo.min(lo);
+                        r.hi = r.hi.max(hi);
+                        self.script.at = Some(at + 1);
+                        return true;
+                    }
+                }
             }
         }
         self.script.at = None;
