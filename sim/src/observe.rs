@@ -11,7 +11,7 @@ use crate::fs::proc::{MeminfoView, PteView, SmapsView, VmaView};
 use crate::fs::vfs::SuperBlock;
 use crate::kernel::{rss, vm, Kernel, Pid, Pte, Vma};
 use crate::mm::filemap::CacheEntry;
-use crate::mm::page::{pg, Mapping, PAGE_SIZE};
+use crate::mm::page::{pg, Mapping, Pfn, PAGE_SIZE};
 use crate::mm::swapops::SwpEntry;
 use crate::mm::vmscan::Lru;
 use crate::scenario::expect::StatusField;
@@ -214,23 +214,26 @@ impl Kernel {
     /// What the PTEs of pages `vpns` of `pid` add to smaps (`smaps_pte_entry`).
     fn smaps_ptes(&self, pid: Pid, vpns: std::ops::Range<u64>) -> SmapsView {
         let mut s = SmapsView::default();
-        for pte in self.tasks[&pid].mm.ptes.range(vpns).map(|(_, p)| p) {
+        for (_, n, pte) in self.tasks[&pid].mm.ptes.runs(vpns) {
             match pte {
                 Pte::Present {
                     pfn, dirty, young, ..
                 } => {
-                    if pfn == self.mem.zero_pfn {
-                        continue; // vm_normal_page() is NULL for the zero page
+                    // A run maps the next frame each, with the same bits.
+                    for pfn in pfn..pfn + n as Pfn {
+                        if pfn == self.mem.zero_pfn {
+                            continue; // vm_normal_page() is NULL for the zero page
+                        }
+                        let p = self.mem.page(pfn);
+                        let anon = matches!(p.mapping(), Mapping::Anon(_));
+                        s.account_page(
+                            p.mapcount,
+                            dirty || p.test(pg::DIRTY),
+                            young || p.test(pg::REFERENCED),
+                            anon,
+                            p.test(pg::SWAPBACKED),
+                        );
                     }
-                    let p = self.mem.page(pfn);
-                    let anon = matches!(p.mapping(), Mapping::Anon(_));
-                    s.account_page(
-                        p.mapcount,
-                        dirty || p.test(pg::DIRTY),
-                        young || p.test(pg::REFERENCED),
-                        anon,
-                        p.test(pg::SWAPBACKED),
-                    );
                 }
                 Pte::Swap(e) => s.account_swap_pte(self.swap_count(e) as u32),
             }
@@ -440,7 +443,7 @@ impl Kernel {
             .tasks
             .get(&pid)
             .into_iter()
-            .flat_map(|t| t.mm.ptes.range(first..end));
+            .flat_map(|t| t.mm.ptes.runs(first..end));
         let letter = |pte: Pte| {
             if matches!(pte, Pte::Swap(_)) {
                 b's'
@@ -449,7 +452,12 @@ impl Kernel {
             }
         };
         let mut runs = PageRuns::default();
-        runs.spaced(first, end, b'-', ptes.map(|(vpn, pte)| (vpn, letter(pte))));
+        runs.spaced_runs(
+            first,
+            end,
+            b'-',
+            ptes.map(|(vpn, n, pte)| (vpn, n, letter(pte))),
+        );
         runs
     }
 
@@ -571,10 +579,11 @@ impl Kernel {
                 continue;
             }
             let mut at = seg.start;
-            for (vpn, pte) in self.tasks[&pid].mm.ptes.range(seg.start..seg.end) {
+            for (vpn, n, pte) in self.tasks[&pid].mm.ptes.runs(seg.start..seg.end) {
                 self.core_gap(&mut runs, &seg, at, vpn);
-                runs.push(if self.pte_resident(pte) { b'1' } else { b'0' }, 1);
-                at = vpn + 1;
+                // A run of present PTEs is resident throughout.
+                runs.push(if self.pte_resident(pte) { b'1' } else { b'0' }, n);
+                at = vpn + n;
             }
             self.core_gap(&mut runs, &seg, at, seg.end);
         }
@@ -782,11 +791,23 @@ impl PageRuns {
         gap: u8,
         pages: impl IntoIterator<Item = (u64, u8)>,
     ) {
+        self.spaced_runs(from, to, gap, pages.into_iter().map(|(p, c)| (p, 1, c)));
+    }
+
+    /// [`PageRuns::spaced`] of runs: `(page, n, c)` is `n` pages `c` from
+    /// `page` on.
+    pub fn spaced_runs(
+        &mut self,
+        from: u64,
+        to: u64,
+        gap: u8,
+        runs: impl IntoIterator<Item = (u64, u64, u8)>,
+    ) {
         let mut at = from;
-        for (page, c) in pages {
+        for (page, n, c) in runs {
             self.push(gap, page - at);
-            self.push(c, 1);
-            at = page + 1;
+            self.push(c, n);
+            at = page + n;
         }
         self.push(gap, to - at);
     }

@@ -258,6 +258,12 @@ impl<T> Arena<T> {
             None => {
                 let i = u32::try_from(self.nodes.len())
                     .expect("radix tree invariant: fewer than 2^32 nodes");
+                // Grown by an eighth, not doubled: a 90 GiB file's 1.4
+                // million nodes (560 bytes each, 9 bytes a page) would
+                // otherwise leave up to as much again unused.
+                if self.nodes.len() == self.nodes.capacity() {
+                    self.nodes.reserve_exact(self.nodes.len() / 8 + 4);
+                }
                 self.nodes.push(Some(node));
                 NodeId(i)
             }

@@ -414,6 +414,41 @@ impl PageTables {
         })
     }
 
+    /// The PTEs that are not none among pages `vpns`, in order, as runs:
+    /// `(vpn, n, pte)` stands for `n` present PTEs from `vpn` on, the first
+    /// `pte`, each next one mapping the next frame with the same bits (a
+    /// table kept as its run gives one item; any other PTE is a run of 1).
+    /// What [`PageTables::range`] gives, at the cost of the tables.
+    pub fn runs(&self, vpns: Range<u64>) -> impl Iterator<Item = (u64, u64, Pte)> + '_ {
+        let (lo, hi) = (vpns.start, vpns.end);
+        let (first, last) = if lo < hi { (lo, hi - 1) } else { (1, 0) };
+        self.tables_in(first, last).flat_map(move |(base, table)| {
+            let a = lo.max(base) - base;
+            let b = hi.min(base + PTRS_PER_PTE) - base;
+            let (run, words) = match *table {
+                PteTable::Run { start, n, first } => {
+                    let (s, e) = (
+                        u64::from(start).max(a),
+                        (u64::from(start) + u64::from(n)).min(b),
+                    );
+                    let w = first + ((s.saturating_sub(u64::from(start))) << PFN_SHIFT);
+                    let run = (s < e).then(|| (base + s, e - s, decode_present(w)));
+                    (run, None)
+                }
+                PteTable::Words { .. } => (None, Some(a..b)),
+            };
+            let each =
+                words
+                    .into_iter()
+                    .flatten()
+                    .filter_map(move |i| match table.word(i as usize) {
+                        0 => None,
+                        w => Some((base + i, 1, self.decode(base + i, w))),
+                    });
+            run.into_iter().chain(each)
+        })
+    }
+
     /// Every PTE that is not none, in order.
     pub fn iter(&self) -> impl Iterator<Item = (u64, Pte)> + '_ {
         self.range(0..u64::MAX)
@@ -508,7 +543,20 @@ mod tests {
                 }
             }
             let want: Vec<(u64, Pte)> = m.range(lo..lo + n).map(|(&k, &v)| (k, v)).collect();
-            prop_assert_eq!(t.range(lo..lo + n).collect::<Vec<_>>(), want);
+            prop_assert_eq!(t.range(lo..lo + n).collect::<Vec<_>>(), want.clone());
+            // The runs, spelled out, are the PTEs.
+            let unrun: Vec<(u64, Pte)> = t
+                .runs(lo..lo + n)
+                .flat_map(|(vpn, n, first)| {
+                    (0..n).map(move |k| match first {
+                        Pte::Present { pfn, write, dirty, young } => {
+                            (vpn + k, Pte::Present { pfn: pfn + k as u32, write, dirty, young })
+                        }
+                        swap => (vpn, swap),
+                    })
+                })
+                .collect();
+            prop_assert_eq!(unrun, want);
             prop_assert_eq!(t.iter().count(), m.len());
             prop_assert_eq!(t.nr_tables(), m.keys().map(|v| v / PTRS_PER_PTE).collect::<std::collections::BTreeSet<_>>().len());
             prop_assert_eq!(serde_json::to_string(&t).unwrap(), serde_json::to_string(&m).unwrap());
