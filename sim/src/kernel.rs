@@ -263,6 +263,11 @@ pub struct Mm {
     /// `def_flags`: flags every new VMA gets (`VM_LOCKED` after
     /// `mlockall(MCL_FUTURE)`).
     pub def_flags: u32,
+    /// `vmacache` (mm/vmacache.c): the start of the VMA found last. A
+    /// fault over the next page finds it again without a search; a hit is
+    /// checked against the VMAs as they are, so nothing needs to clear it.
+    #[serde(skip)]
+    pub(crate) vmacache: std::cell::Cell<u64>,
 }
 
 /// Index into [`Mm::rss`].
@@ -280,11 +285,21 @@ pub mod rss {
 impl Mm {
     /// The VMA containing `addr` (`find_vma` + the `vm_start <= addr` check).
     pub fn vma_at(&self, addr: u64) -> Option<&Vma> {
-        self.vmas
+        // vmacache_find: the last VMA found, if it is still there and holds
+        // `addr`; VMAs never overlap, so it is the one a search would find.
+        if let Some(v) = self.vmas.get(&self.vmacache.get()) {
+            if v.start <= addr && addr < v.end {
+                return Some(v);
+            }
+        }
+        let v = self
+            .vmas
             .range(..=addr)
             .next_back()
             .map(|(_, v)| v)
-            .filter(|v| addr < v.end)
+            .filter(|v| addr < v.end)?;
+        self.vmacache.set(v.start);
+        Some(v)
     }
 
     /// The PTE for `addr`, if not none.
