@@ -1,11 +1,13 @@
 //! `lib/idr.c`: a map from small integer ids to objects, found in O(1).
 //!
-//! The kernel keeps pids (`kernel/pid.c`) and IPC ids (`ipc/util.c`) in an
-//! IDR: ids are handed out from a counter and looked up by indexing, not
-//! by searching. The model keeps its inodes (numbered by `get_next_ino`)
-//! and its processes (pids from 1000 up) the same way: a fault looks its
-//! inode and its process up a dozen times, and a search of a `BTreeMap`
-//! each time was a tenth of a fault's cost.
+//! The kernel finds IPC objects by id in an IDR (`ipc/util.c`), and from
+//! 4.15 on its pids too (`kernel/pid.c`; 4.14 hashes them): ids are handed
+//! out from a counter and found by indexing, not by searching. The model
+//! keeps its processes (pids from 1000 up) and its inodes (numbered from a
+//! counter, as `get_next_ino` numbers them; the kernel finds those through
+//! the dentries and the inode hash) the same way: a fault looks its
+//! process and its inode up a dozen times, and searching a `BTreeMap` each
+//! time was a third of a shmem fault's cost.
 //!
 //! Ids are stored from the lowest one in use: slot `i` holds id
 //! `base + i`. Iteration is in id order, as a `BTreeMap`'s is, so nothing
@@ -92,8 +94,14 @@ impl<V> Idr<V> {
         let i = self.slot(*id)?;
         let old = self.slots[i].take()?;
         self.len -= 1;
+        // Ids no longer in use at either end take no room.
         while self.slots.last().is_some_and(Option::is_none) {
             self.slots.pop();
+        }
+        let unused = self.slots.iter().take_while(|s| s.is_none()).count();
+        if unused > 0 {
+            self.slots.drain(..unused);
+            self.base += unused as u32;
         }
         Some(old)
     }
