@@ -88,3 +88,18 @@ do = '{read}'
         );
     }
 }
+
+/// Found by `statement` (a panic): `df("-Bی")`, a block size whose unit is
+/// not ASCII, was cut one byte in, inside `ی`. Now the checker refuses it
+/// as coreutils' df does, naming the argument.
+#[test]
+fn a_df_block_size_in_another_script_is_a_diagnostic() {
+    let src = r#"title = "df in another script"
+
+[[step]]
+do = 'df("-Bی")'
+"#;
+    let diags = sim::scenario::load_str("df-unit.toml", src).expect_err("refused");
+    let text = format!("{diags:?}");
+    assert!(text.contains("invalid -B argument"), "{text}");
+}

@@ -166,7 +166,7 @@ impl DfOpts {
             digits.parse().map_err(|_| bad())?
         };
         let (letter, rest) = match suffix.chars().next() {
-            Some(c) => (Some(c.to_ascii_uppercase()), &suffix[1..]),
+            Some(c) => (Some(c.to_ascii_uppercase()), &suffix[c.len_utf8()..]),
             None => (None, ""),
         };
         let exp = match letter {
@@ -434,6 +434,21 @@ pub(crate) mod tests {
 
     fn df(fs: &[StatfsView], args: &str) -> String {
         render_df(fs, &DfOpts::parse(args).unwrap())
+    }
+
+    /// A block size whose unit is not ASCII is refused as coreutils refuses
+    /// it, not split inside its first character (found by the `statement`
+    /// fuzz target: `df("-Bی")`).
+    #[test]
+    fn a_block_size_in_another_script_is_refused() {
+        for arg in ["-Bی", "-B1ی", "--block-size=Kی", "-Bé"] {
+            let e = DfOpts::parse(arg).err();
+            assert!(
+                e.as_deref()
+                    .is_some_and(|e| e.starts_with("df: invalid -B argument")),
+                "{arg}: {e:?}"
+            );
+        }
     }
 
     #[test]
