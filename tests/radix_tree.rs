@@ -577,3 +577,53 @@ fn gang_lookup_and_iteration_skip_holes() {
     let from: Vec<u64> = tree.iter_from(100).map(|(i, _)| i).collect();
     assert_eq!(from, [1 << 20, 1 << 33]);
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// `runs()` spelled out is `iter()` by kind: leaves filled whole with
+    /// pages or with swap entries fold into one run, any other leaf (a
+    /// hole, one entry of the other kind) is read item by item, near index
+    /// 0 and in a tall tree.
+    #[test]
+    fn runs_are_the_items_by_kind(
+        leaves in prop::collection::vec((0u64..6, 0u64..=64, 0u8..4, 0u64..64), 1..6),
+        far in any::<bool>(),
+    ) {
+        let mut tree = RadixTree::<Item>::default();
+        let base = if far { 1 << 30 } else { 0 };
+        for (leaf, filled, kind, odd) in leaves {
+            for k in 0..filled {
+                let index = base + leaf * 64 + k;
+                // 0: pages, 1: swap entries, 2: pages but one, 3: a hole at `odd`.
+                let swap = kind == 1 || (kind == 2 && k == odd);
+                if kind == 3 && k == odd {
+                    continue;
+                }
+                let item = if swap { swap_item(index) } else { Item::Page(index + 1) };
+                let _ = tree.insert(index, item);
+            }
+        }
+        let spelled: Vec<(u64, bool)> = tree
+            .runs()
+            .flat_map(|(index, n, item)| (index..index + n).map(move |i| (i, item.is_exceptional())))
+            .collect();
+        let items: Vec<(u64, bool)> = tree.iter().map(|(i, e)| (i, e.is_exceptional())).collect();
+        prop_assert_eq!(spelled, items);
+    }
+}
+
+fn swap_item(index: u64) -> Item {
+    swap(0, index + 1)
+}
+
+#[test]
+fn a_full_leaf_of_pages_is_one_run() {
+    let mut tree = RadixTree::<Item>::default();
+    for i in 64..192 {
+        tree.insert(i, Item::Page(i)).unwrap();
+    }
+    tree.insert(200, Item::Page(1)).unwrap();
+    let runs: Vec<(u64, u64)> = tree.runs().map(|(i, n, _)| (i, n)).collect();
+    assert_eq!(runs, vec![(64, 64), (128, 64), (200, 1)]);
+}

@@ -628,13 +628,18 @@ impl Kernel {
     pub fn data_runs(&self, ino: u32) -> (PageRuns, String) {
         let inode = &self.inodes[&ino];
         let (shown, more) = crate::backend::observed_pages(inode.size_pages());
-        let cached = inode.mapping.i_pages.iter().map(|(i, _)| i);
-        let on_disk = match &inode.kind {
-            crate::fs::vfs::InodeKind::Disk { blocks } => Some(blocks.keys().copied()),
-            _ => None,
-        };
-        let data = merged(cached, on_disk.into_iter().flatten());
         let mut runs = PageRuns::default();
+        let crate::fs::vfs::InodeKind::Disk { blocks } = &inode.kind else {
+            // Only the cache holds data: read it by runs.
+            let cached = inode.mapping.i_pages.runs();
+            let data = cached
+                .take_while(|&(i, _, _)| i < shown)
+                .map(|(i, n, _)| (i, n.min(shown - i), b'd'));
+            runs.spaced_runs(0, shown, b'-', data);
+            return (runs, more);
+        };
+        let cached = inode.mapping.i_pages.iter().map(|(i, _)| i);
+        let data = merged(cached, blocks.keys().copied());
         runs.spaced(
             0,
             shown,
@@ -665,9 +670,15 @@ impl Kernel {
                 b'P'
             }
         };
-        let entries = tree.iter().take_while(|&(i, _)| i < shown);
+        // A full leaf of one kind is one run (`RadixTree::runs`).
+        let entries = tree.runs().take_while(|&(i, _, _)| i < shown);
         let mut runs = PageRuns::default();
-        runs.spaced(0, shown, b'-', entries.map(|(i, e)| (i, letter(e))));
+        runs.spaced_runs(
+            0,
+            shown,
+            b'-',
+            entries.map(|(i, n, e)| (i, n.min(shown - i), letter(e))),
+        );
         (runs, more)
     }
 

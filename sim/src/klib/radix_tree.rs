@@ -1412,6 +1412,43 @@ impl<T: RadixItem> Iterator for Iter<'_, T> {
     }
 }
 
+/// The items in index order as runs: `(index, n, item)` is `n` items from
+/// `index` on, the first `item`, all of its kind (pages, or all
+/// exceptional). A leaf whose 64 slots are all used, and all pages or all
+/// exceptional (its `count` and `exceptional` say so), is one run; any
+/// other item is a run of 1. What [`RadixTree::iter`] gives, at the cost of
+/// the leaves: the per-page observables of a 90 GiB file read 1.4 million
+/// leaves, not 23 million slots.
+pub struct Runs<'a, T> {
+    it: Iter<'a, T>,
+}
+
+impl<T: RadixItem> Iterator for Runs<'_, T> {
+    type Item = (u64, u64, T);
+
+    fn next(&mut self) -> Option<(u64, u64, T)> {
+        let (index, item) = self.it.next()?;
+        if let Some((id, base)) = self.it.chunk {
+            let node = &self.it.tree.nodes[id];
+            let full = usize::from(node.count) == RADIX_TREE_MAP_SIZE;
+            let one_kind =
+                node.exceptional == 0 || usize::from(node.exceptional) == RADIX_TREE_MAP_SIZE;
+            if index == base && node.shift == 0 && full && one_kind {
+                self.it.next = base.checked_add(RADIX_TREE_MAP_SIZE as u64);
+                return Some((index, RADIX_TREE_MAP_SIZE as u64, item));
+            }
+        }
+        Some((index, 1, item))
+    }
+}
+
+impl<T: RadixItem> RadixTree<T> {
+    /// The items as runs of one kind (see [`Runs`]).
+    pub fn runs(&self) -> Runs<'_, T> {
+        Runs { it: self.iter() }
+    }
+}
+
 impl<'a, T: RadixItem> IntoIterator for &'a RadixTree<T> {
     type Item = (u64, T);
     type IntoIter = Iter<'a, T>;
