@@ -512,28 +512,6 @@ impl Trace {
     /// goes one level deeper; pair with [`Trace::leave`].
     #[inline(always)]
     pub fn enter(&mut self, func: &'static str, file: &'static str) {
-        // The common case inlined into every caller: the replay goes on,
-        // the names the same literals as the template's.
-        if let Some(r) = &mut self.replay {
-            let i = r.next;
-            if i < r.end
-                && self
-                    .events
-                    .get(i)
-                    .is_some_and(|e| e.is(self.depth, func, file))
-            {
-                r.next = i + 1;
-                self.open.push(i as u32);
-                self.depth += 1;
-                return;
-            }
-        }
-        self.enter_slow(func, file);
-    }
-
-    /// [`Trace::enter`] past its common case.
-    #[inline(never)]
-    fn enter_slow(&mut self, func: &'static str, file: &'static str) {
         if let Some(i) = self.replayed(func, file) {
             self.open.push(i as u32);
             self.depth += 1;
@@ -677,20 +655,20 @@ impl Trace {
     /// without recording it. A call that begins where a folded one ended
     /// starts a replay of it; a call that differs from the template ends
     /// the replay ([`Trace::unreplay`]) and is recorded.
-    #[inline]
+    #[inline(always)]
     fn replayed(&mut self, func: &'static str, file: &'static str) -> Option<usize> {
         // The common case first, inlined into every caller: the replay
         // goes on, the names the same literals.
         if let Some(r) = &mut self.replay {
             let i = r.next;
-            if i < r.end {
-                let e = &self.events[i];
-                // Address and length: the same literal.
-                if e.depth == self.depth && std::ptr::eq(e.func, func) && std::ptr::eq(e.file, file)
-                {
-                    r.next += 1;
-                    return Some(i);
-                }
+            if i < r.end
+                && self
+                    .events
+                    .get(i)
+                    .is_some_and(|e| e.is(self.depth, func, file))
+            {
+                r.next = i + 1;
+                return Some(i);
             }
         }
         self.replayed_slow(func, file)
